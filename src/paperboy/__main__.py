@@ -1,0 +1,3 @@
+from paperboy.cli import main
+
+main()

@@ -1,0 +1,42 @@
+"""Every setting in one place. Settings come from environment variables.
+
+| variable          | default                     | meaning                                          |
+|-------------------|-----------------------------|--------------------------------------------------|
+| DATABASE_URL      | (unset)                     | use this PostgreSQL (with pgvector); when unset, |
+|                   |                             | paperboy runs its own embedded server            |
+| PAPERBOY_HOME     | ~/.local/share/paperboy     | data directory (embedded database, outbox, …)    |
+| PAPERBOY_HOST     | 127.0.0.1                   | address `serve`/`demo` listen on                 |
+| PAPERBOY_PORT     | 8000                        | port `serve`/`demo` listen on                    |
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+SETTINGS = {
+    "DATABASE_URL": "use this PostgreSQL server (it needs the pgvector extension); "
+    "when unset paperboy starts its own embedded server in PAPERBOY_HOME",
+    "PAPERBOY_HOME": "data directory (default ~/.local/share/paperboy)",
+    "PAPERBOY_HOST": "address serve/demo listen on (default 127.0.0.1)",
+    "PAPERBOY_PORT": "port serve/demo listen on (default 8000)",
+}
+
+
+@dataclass(frozen=True)
+class Config:
+    database_url: str | None
+    home: Path
+    host: str
+    port: int
+
+
+def load() -> Config:
+    home = os.environ.get("PAPERBOY_HOME") or "~/.local/share/paperboy"
+    return Config(
+        database_url=os.environ.get("DATABASE_URL") or None,
+        home=Path(home).expanduser().resolve(),
+        host=os.environ.get("PAPERBOY_HOST", "127.0.0.1"),
+        port=int(os.environ.get("PAPERBOY_PORT", "8000")),
+    )

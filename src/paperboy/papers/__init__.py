@@ -1,0 +1,1 @@
+"""The paper record, merging, storing and listing."""

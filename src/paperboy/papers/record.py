@@ -1,0 +1,139 @@
+"""The one normalised paper record every source yields.
+
+Field names follow the Hugging Face papers API where it has one (``summary``,
+``published_at`` <-> ``publishedAt``, ``upvotes``, ``github_repo`` <-> ``githubRepo``);
+:func:`to_hf` gives the HF shape.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any
+
+# New-style ids (0704.0001 … 2501.12345) and old-style ids (astro-ph/0601001, math.GT/0309136).
+_NEW_ID = re.compile(r"(?<![\w.])(\d{4}\.\d{4,5})(v\d+)?(?![\w])")
+_OLD_ID = re.compile(r"(?<![\w.])([a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(v\d+)?(?![\w])")
+
+
+def parse_arxiv_id(text: str | None) -> tuple[str, int | None] | None:
+    """Find an arXiv id in ``text`` (a bare id or a URL) and split off its version.
+
+    >>> parse_arxiv_id("https://arxiv.org/abs/2312.17653v2")
+    ('2312.17653', 2)
+    >>> parse_arxiv_id("http://arxiv.org/abs/astro-ph/0601001v1")
+    ('astro-ph/0601001', 1)
+    """
+    if not text:
+        return None
+    m = _NEW_ID.search(text) or _OLD_ID.search(text)
+    if not m:
+        return None
+    version = int(m.group(2)[1:]) if m.group(2) else None
+    return m.group(1), version
+
+
+def normalise_title(title: str) -> str:
+    """The key two titles of one paper share: case, accents, punctuation and spacing removed."""
+    t = unicodedata.normalize("NFKD", title)
+    t = "".join(c for c in t if not unicodedata.combining(c))
+    t = re.sub(r"[^\w]+", " ", t.casefold())
+    return " ".join(t.split())
+
+
+def clean_text(text: str | None) -> str:
+    """Collapse the hard line breaks arXiv keeps in titles and abstracts into single spaces."""
+    if not text:
+        return ""
+    return " ".join(text.split())
+
+
+def title_id(title: str) -> str:
+    """A stable id for a paper whose arXiv id is unknown, derived from its normalised title."""
+    return "t-" + hashlib.sha1(normalise_title(title).encode()).hexdigest()[:12]
+
+
+@dataclass(frozen=True)
+class Paper:
+    """One paper, as a source describes it.
+
+    ``authors`` is the ordered list of names the source gives; ``num_authors`` is the
+    author count when the source knows more (or only) a count, e.g. a saved listing
+    page that says "6 authors".
+    """
+
+    title: str
+    source: str
+    arxiv_id: str | None = None
+    version: int | None = None
+    summary: str = ""
+    authors: tuple[str, ...] = ()
+    num_authors: int | None = None
+    categories: tuple[str, ...] = ()
+    published_at: date | None = None  # arXiv publication date (first version)
+    updated_at: date | None = None  # arXiv date of the latest version
+    listed_on: date | None = None  # the day it appeared on a daily feed
+    upvotes: int | None = None
+    github_repo: str | None = None
+    project_page: str | None = None
+    pdf_url: str | None = None
+    comment: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def id(self) -> str:
+        """arXiv id without version when known, else an id derived from the title."""
+        return self.arxiv_id or title_id(self.title)
+
+    @property
+    def title_key(self) -> str:
+        return normalise_title(self.title)
+
+    @property
+    def author_count(self) -> int:
+        return max(self.num_authors or 0, len(self.authors))
+
+    @property
+    def abs_url(self) -> str | None:
+        return f"https://arxiv.org/abs/{self.arxiv_id}" if self.arxiv_id else None
+
+    @property
+    def pdf_link(self) -> str | None:
+        if self.pdf_url:
+            return self.pdf_url
+        return f"https://arxiv.org/pdf/{self.arxiv_id}" if self.arxiv_id else None
+
+    def with_(self, **changes: Any) -> Paper:
+        return replace(self, **changes)
+
+
+def to_hf(p: Paper) -> dict[str, Any]:
+    """The record in the shape of the HF papers API's ``paper`` object."""
+    return {
+        "id": p.id,
+        "title": p.title,
+        "summary": p.summary,
+        "authors": [{"name": a} for a in p.authors],
+        "numAuthors": p.author_count,
+        "publishedAt": p.published_at.isoformat() if p.published_at else None,
+        "upvotes": p.upvotes or 0,
+        "githubRepo": p.github_repo,
+        "projectPage": p.project_page,
+        "categories": list(p.categories),
+    }
+
+
+class Rejection(Exception):
+    """One record a parser could not turn into a paper; the rest of the file still imports."""
+
+    def __init__(self, where: str, reason: str) -> None:
+        super().__init__(f"{where}: {reason}")
+        self.where = where
+        self.reason = reason
+
+
+class ParseError(Exception):
+    """The whole input is unusable (wrong format, truncated, an API error entry…)."""

@@ -1,0 +1,226 @@
+"""Storing papers: dedupe against what is stored, merge, write — one transaction per batch.
+
+A batch is all-or-nothing, so a killed import leaves whole papers only, and running it
+again completes it (every write is an idempotent merge).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from paperboy.papers.merge import merge
+from paperboy.papers.record import Paper
+
+# Serialises writers: two imports merging the same paper at once would each start from
+# the same stored row and one merge would be lost.
+_WRITE_LOCK = 0x70617065 + 1
+
+_COLUMNS = (
+    "id", "arxiv_id", "title", "title_key", "summary", "authors", "num_authors", "categories",
+    "version", "published_at", "updated_at", "listed_on", "upvotes", "github_repo",
+    "project_page", "pdf_url", "comment", "sources", "extra",
+)
+
+
+@dataclass
+class StoreStats:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def add(self, other: StoreStats) -> None:
+        self.new += other.new
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+
+
+# (merged paper, the sources that described it, the (day, source) listings it had)
+Group = tuple[Paper, list[str], set]
+
+
+def row_to_paper(row: dict[str, Any]) -> Paper:
+    return Paper(
+        title=row["title"],
+        source=(row["sources"] or ["?"])[0],
+        arxiv_id=row["arxiv_id"],
+        version=row["version"],
+        summary=row["summary"],
+        authors=tuple(row["authors"]),
+        num_authors=row["num_authors"],
+        categories=tuple(row["categories"]),
+        published_at=row["published_at"],
+        updated_at=row["updated_at"],
+        listed_on=row["listed_on"],
+        upvotes=row["upvotes"],
+        github_repo=row["github_repo"],
+        project_page=row["project_page"],
+        pdf_url=row["pdf_url"],
+        comment=row["comment"],
+        extra=dict(row["extra"] or {}),
+    )
+
+
+def _params(p: Paper, sources: list[str]) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "arxiv_id": p.arxiv_id,
+        "title": p.title,
+        "title_key": p.title_key,
+        "summary": p.summary,
+        "authors": list(p.authors),
+        "num_authors": p.num_authors,
+        "categories": list(p.categories),
+        "version": p.version,
+        "published_at": p.published_at,
+        "updated_at": p.updated_at,
+        "listed_on": p.listed_on,
+        "upvotes": p.upvotes,
+        "github_repo": p.github_repo,
+        "project_page": p.project_page,
+        "pdf_url": p.pdf_url,
+        "comment": p.comment,
+        "sources": sources,
+        "extra": Jsonb(p.extra),
+    }
+
+
+def dedupe(papers: Iterable[Paper]) -> list[Group]:
+    """Merge the records of one batch that describe the same paper.
+
+    Returns (merged paper, sources, listing days) per distinct paper. A record without an
+    arXiv id joins a record with one when their normalised titles agree.
+    """
+    by_key: dict[str, Group] = {}
+    id_by_title: dict[str, str] = {}
+    ordered = sorted(papers, key=lambda p: p.arxiv_id is None)  # id-bearing records first
+    for p in ordered:
+        key = p.arxiv_id or id_by_title.get(p.title_key) or p.id
+        if p.arxiv_id:
+            id_by_title.setdefault(p.title_key, p.arxiv_id)
+        days = {(p.listed_on, p.source)} if p.listed_on else set()
+        if key in by_key:
+            old, sources, old_days = by_key[key]
+            by_key[key] = (
+                merge(old, p),
+                sources + ([p.source] if p.source not in sources else []),
+                old_days | days,
+            )
+        else:
+            by_key[key] = (p, [p.source], days)
+    return list(by_key.values())
+
+
+def store_batch(conn: psycopg.Connection, papers: Sequence[Paper]) -> StoreStats:
+    """Merge ``papers`` into the store in one transaction; count new, updated, unchanged."""
+    return store_groups(conn, dedupe(papers))
+
+
+def store_groups(conn: psycopg.Connection, groups: Sequence[Group]) -> StoreStats:
+    """Store papers already merged by :func:`dedupe`, in one transaction."""
+    stats = StoreStats()
+    if not groups:
+        return stats
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_WRITE_LOCK,))
+        ids = [p.arxiv_id for p, _, _ in groups if p.arxiv_id]
+        keys = [p.title_key for p, _, _ in groups]
+        rows = conn.execute(
+            "SELECT * FROM papers WHERE arxiv_id = ANY(%s) OR title_key = ANY(%s)"
+            " ORDER BY arxiv_id IS NULL, created",
+            (ids, keys),
+        ).fetchall()
+        by_arxiv = {r["arxiv_id"]: r for r in rows if r["arxiv_id"]}
+        by_title: dict[str, dict[str, Any]] = {}
+        for r in rows:
+            by_title.setdefault(r["title_key"], r)
+        stored_ids = [r["id"] for r in rows]
+        listed = {
+            (r["paper_id"], r["day"], r["source"])
+            for r in conn.execute(
+                "SELECT paper_id, day, source FROM listings WHERE paper_id = ANY(%s)",
+                (stored_ids,),
+            )
+        }
+
+        inserts: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
+        listings: list[tuple[str, Any, str]] = []
+        for paper, sources, days in groups:
+            row = by_arxiv.get(paper.arxiv_id) if paper.arxiv_id else None
+            if row is None:
+                cand = by_title.get(paper.title_key)
+                # Same title but another arXiv id is another paper (e.g. a re-submission).
+                if cand and not (paper.arxiv_id and cand["arxiv_id"]):
+                    row = cand
+            if row is None:
+                inserts.append(_params(paper, sources))
+                stats.new += 1
+                final_id = paper.id
+            else:
+                old = row_to_paper(row)
+                merged = merge(old, paper)
+                all_sources = list(row["sources"]) + [s for s in sources if s not in row["sources"]]
+                final_id = merged.arxiv_id or row["id"]
+                changed = (
+                    merged != old
+                    or merged.extra != old.extra
+                    or all_sources != list(row["sources"])
+                    or final_id != row["id"]
+                )
+                new_days = {(d, s) for d, s in days if (row["id"], d, s) not in listed}
+                if changed:
+                    params = _params(merged, all_sources)
+                    params["id"] = final_id
+                    params["old_id"] = row["id"]
+                    updates.append(params)
+                if changed or new_days:
+                    stats.updated += 1
+                else:
+                    stats.unchanged += 1
+            listings.extend((final_id, d, s) for d, s in days)
+
+        cols = ", ".join(_COLUMNS)
+        vals = ", ".join(f"%({c})s" for c in _COLUMNS)
+        with conn.cursor() as cur:
+            if inserts:
+                cur.executemany(f"INSERT INTO papers ({cols}) VALUES ({vals})", inserts)
+            if updates:
+                sets = ", ".join(f"{c} = %({c})s" for c in _COLUMNS)
+                cur.executemany(
+                    f"UPDATE papers SET {sets}, modified = now() WHERE id = %(old_id)s", updates
+                )
+            if listings:
+                cur.executemany(
+                    "INSERT INTO listings (paper_id, day, source) VALUES (%s, %s, %s)"
+                    " ON CONFLICT DO NOTHING",
+                    listings,
+                )
+    return stats
+
+
+def count(conn: psycopg.Connection) -> int:
+    return conn.execute("SELECT count(*) AS n FROM papers").fetchone()["n"]
+
+
+def get(conn: psycopg.Connection, paper_id: str) -> dict[str, Any] | None:
+    return conn.execute("SELECT * FROM papers WHERE id = %s", (paper_id,)).fetchone()
+
+
+def latest_day(conn: psycopg.Connection) -> Any:
+    row = conn.execute("SELECT max(day) AS day FROM listings").fetchone()
+    return row["day"] if row else None
+
+
+def papers_listed_on(conn: psycopg.Connection, day: Any, limit: int = 100) -> list[dict[str, Any]]:
+    """The papers shown on a day's feed, most upvoted first."""
+    return conn.execute(
+        "SELECT p.* FROM papers p JOIN listings l ON l.paper_id = p.id"
+        " WHERE l.day = %s GROUP BY p.id"
+        " ORDER BY p.upvotes DESC NULLS LAST, p.title LIMIT %s",
+        (day, limit),
+    ).fetchall()

@@ -1,0 +1,62 @@
+"""One module per input format, each a pure parser: text in, records out.
+
+A parser never touches the database, the network or the clock. It returns a
+:class:`ParseResult` (the papers it could read and a :class:`Rejection` for each record
+it could not), or raises :class:`ParseError` when the input as a whole is unusable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from paperboy.papers.record import Paper, ParseError, Rejection
+
+__all__ = ["ParseResult", "ParseError", "Rejection", "FORMATS", "detect_format", "parse"]
+
+
+@dataclass
+class ParseResult:
+    papers: list[Paper] = field(default_factory=list)
+    rejected: list[Rejection] = field(default_factory=list)
+
+
+# A parser: (text, name, reference_date) -> ParseResult. ``name`` is the file name, used
+# for formats that carry information in it (a date); ``reference_date`` resolves dates
+# written without a year.
+Parser = Callable[[str, str, "date | None"], ParseResult]
+
+
+def _registry() -> dict[str, Parser]:
+    from paperboy.sources import arxiv_atom, arxiv_jsonl, hf_json, hf_page
+
+    return {
+        "hf-page": hf_page.parse,
+        "hf-json": hf_json.parse,
+        "arxiv-atom": arxiv_atom.parse,
+        "arxiv-jsonl": arxiv_jsonl.parse,
+    }
+
+
+FORMATS = ("hf-page", "hf-json", "arxiv-atom", "arxiv-jsonl")
+
+
+def detect_format(name: str, text: str) -> str:
+    """Guess the format of ``text`` from its first characters (and the file name as a hint).
+
+    Raises :class:`ParseError` with a one-line reason when nothing fits.
+    """
+    from paperboy.sources import detect
+
+    return detect.detect_format(name, text)
+
+
+def parse(fmt: str, text: str, name: str = "<input>", reference_date: date | None = None) -> ParseResult:
+    if fmt == "auto":
+        fmt = detect_format(name, text)
+    try:
+        parser = _registry()[fmt]
+    except KeyError:
+        raise ParseError(f"unknown format {fmt!r}; known: auto, {', '.join(FORMATS)}") from None
+    return parser(text, name, reference_date)

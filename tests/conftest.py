@@ -1,0 +1,85 @@
+"""Shared fixtures: one real PostgreSQL (embedded) per test session, a fresh database per test.
+
+Each test gets its own database cloned from a migrated template, so tests never see each
+other's papers and need no cleanup beyond dropping it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg.conninfo import make_conninfo
+
+from paperboy.db import Database
+from paperboy.db import embedded, migrate
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
+
+
+def shared(*parts: str) -> Path:
+    """A file of the shared data folder; skip the test (saying which) when it is absent."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"shared data file {path} is not present on this machine")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("paperboy-home")
+
+
+@pytest.fixture(scope="session")
+def pg_server(pg_home: Path) -> str:
+    """URL of the session's embedded server (its default database)."""
+    url = embedded.start(pg_home)
+    template = make_conninfo(url, dbname="pb_template")
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS pb_template")
+        conn.execute("CREATE DATABASE pb_template")
+    migrate.migrate(template)
+    return url
+
+
+@pytest.fixture
+def db_url(pg_server: str) -> Iterator[str]:
+    name = "t_" + uuid.uuid4().hex[:12]
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE pb_template')
+    yield make_conninfo(pg_server, dbname=name)
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[Database]:
+    database = Database(db_url, max_size=4).open()
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def conn(db: Database) -> Iterator[psycopg.Connection]:
+    with db.connection() as c:
+        yield c
+
+
+def paperboy_cmd() -> list[str]:
+    return [sys.executable, "-m", "paperboy"]
+
+
+def run_cli(args: list[str], env: dict[str, str], timeout: float = 300, **kw) -> subprocess.CompletedProcess:
+    """Run the real ``paperboy`` command in a subprocess with ``env`` added."""
+    full_env = {**os.environ, "COLUMNS": "200", **env}
+    full_env.pop("DATABASE_URL", None) if "DATABASE_URL" not in env else None
+    return subprocess.run(
+        [*paperboy_cmd(), *args], env=full_env, capture_output=True, text=True, timeout=timeout, **kw
+    )

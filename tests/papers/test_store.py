@@ -1,0 +1,107 @@
+"""Storing papers from the real files: dedupe, merge, idempotent re-import."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import psycopg
+
+from paperboy.papers.importer import parse_file, store_result
+from tests.conftest import shared
+
+
+def import_files(conn: psycopg.Connection, paths: list[Path], ref: date | None = None):
+    """Import like the CLI does; return the summed stats."""
+    reports = []
+    for p in paths:
+        fmt, result = parse_file(p, "auto", ref)
+        reports.append(store_result(conn, str(p), fmt, result))
+    return reports
+
+
+def counts(conn):
+    return conn.execute("SELECT count(*) AS n FROM papers").fetchone()["n"]
+
+
+def test_all_daily_files_give_2836_papers_then_snapshot_fills_authors(conn):
+    daily = sorted(shared("hf-daily-papers-2024").glob("*.json"))
+    assert len(daily) == 315
+    import_files(conn, daily)
+    # Count distinct ids straight from the files, independently of the parser.
+    ids = {e["url"].rsplit("/", 1)[-1] for f in daily for e in json.loads(f.read_text())["papers"]}
+    assert len(ids) == 2836
+    assert counts(conn) == 2836
+    larp = conn.execute("SELECT * FROM papers WHERE id = '2312.17653'").fetchone()
+    assert larp["authors"] == ["Ming Yan", "Ruihao Li", "Hao Zhang", "Ji Yan"]
+
+    snapshot_path = shared("hf-papers-2024-04-snapshot.json")
+    (report,) = import_files(conn, [snapshot_path])
+    assert counts(conn) == 2836  # no duplicates
+    snapshot = json.loads(snapshot_path.read_text())
+    rows = {r["id"]: r for r in conn.execute("SELECT id, authors, upvotes FROM papers WHERE id = ANY(%s)", (list(snapshot),))}
+    assert len(rows) == len(snapshot) == 753
+    for pid, entry in snapshot.items():
+        assert rows[pid]["authors"] == entry["authors"], pid
+        assert rows[pid]["upvotes"] >= entry["upvotes"]
+    assert report.stats.new == 0
+    assert report.stats.updated > 0
+    assert larp["upvotes"] == conn.execute(
+        "SELECT upvotes FROM papers WHERE id = '2312.17653'").fetchone()["upvotes"]
+
+
+def test_weekend_repeats_are_one_paper_with_each_listing_day(conn):
+    files = [shared("hf-daily-papers-2024", f"2024-01-{d:02d}.json") for d in (5, 6, 7)]
+    friday = {e["url"].rsplit("/", 1)[-1] for e in json.loads(files[0].read_text())["papers"]}
+    saturday = {e["url"].rsplit("/", 1)[-1] for e in json.loads(files[1].read_text())["papers"]}
+    assert friday == saturday  # HF serves Friday's list on Saturday
+    import_files(conn, files)
+    all_ids = {e["url"].rsplit("/", 1)[-1] for f in files for e in json.loads(f.read_text())["papers"]}
+    assert counts(conn) == len(all_ids)
+    some = next(iter(friday))
+    days = [r["day"] for r in conn.execute(
+        "SELECT day FROM listings WHERE paper_id = %s ORDER BY day", (some,))]
+    assert days[0] == date(2024, 1, 5) and date(2024, 1, 6) in days
+    listed_on = conn.execute("SELECT listed_on FROM papers WHERE id = %s", (some,)).fetchone()
+    assert listed_on["listed_on"] == date(2024, 1, 5)
+
+
+def test_reimport_changes_nothing(conn):
+    files = [shared("hf-daily-papers-2024", "2024-03-01.json"), shared("hf-papers-pages", "001_5a43e5ec4ca234e4.txt")]
+    import_files(conn, files, date(2025, 10, 17))
+    before = conn.execute("SELECT * FROM papers ORDER BY id").fetchall()
+    listings = conn.execute("SELECT * FROM listings ORDER BY 1, 2, 3").fetchall()
+    reports = import_files(conn, files, date(2025, 10, 17))
+    assert all(r.stats.new == 0 and r.stats.updated == 0 for r in reports)
+    assert sum(r.stats.unchanged for r in reports) == sum(r.parsed for r in reports)
+    assert conn.execute("SELECT * FROM papers ORDER BY id").fetchall() == before
+    assert conn.execute("SELECT * FROM listings ORDER BY 1, 2, 3").fetchall() == listings
+
+
+def test_page_papers_merge_into_daily_papers_by_title_in_either_order(db):
+    page = shared("hf-papers-pages", "001_5a43e5ec4ca234e4.txt")
+    daily = shared("hf-daily-papers-2024", "2024-04-02.json")
+    results = []
+    for order in ([page, daily], [daily, page]):
+        with db.connection() as conn:
+            conn.execute("TRUNCATE papers CASCADE")
+            conn.commit()
+            import_files(conn, order, date(2025, 10, 17))
+            rows = conn.execute(
+                "SELECT * FROM papers WHERE title_key = 'cosmicman a text to image foundation model for humans'"
+            ).fetchall()
+            assert len(rows) == 1
+            results.append(rows[0])
+            # every paper without an arXiv id is a page paper HF's daily list for that day lacks
+            stray = conn.execute(
+                "SELECT count(*) AS n FROM papers a JOIN papers b ON a.title_key = b.title_key AND a.id < b.id"
+            ).fetchone()["n"]
+            assert stray == 0
+    for row in results:
+        assert row["id"] == "2404.01294"
+        assert row["num_authors"] == 6
+        assert row["published_at"] == date(2024, 4, 1)
+        assert sorted(row["sources"]) == ["hf-daily", "hf-page"]
+        assert row["upvotes"] >= 1
+    assert results[0]["upvotes"] == results[1]["upvotes"]
