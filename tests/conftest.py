@@ -17,8 +17,7 @@ import psycopg
 import pytest
 from psycopg.conninfo import make_conninfo
 
-from paperboy.db import Database
-from paperboy.db import embedded, migrate
+from paperboy.db import Database, embedded, migrate
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"

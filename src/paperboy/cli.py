@@ -58,6 +58,7 @@ def _expand(paths: list[Path]) -> list[Path]:
 
 def run_import(db: Database, files: list[tuple[Path, date | None]], fmt: str = "auto") -> int:
     """Import files (each with its reference date), print a summary; return how many failed."""
+    from paperboy.papers import store
     from paperboy.papers.importer import ImportFileError, parse_file, store_result
     from paperboy.papers.store import StoreStats
 
@@ -89,6 +90,8 @@ def run_import(db: Database, files: list[tuple[Path, date | None]], fmt: str = "
         table.add_column(col, justify="right")
     table.add_row(str(totals.new), str(totals.updated), str(totals.unchanged), str(len(rejected)))
     out.print(table)
+    with db.connection() as conn:
+        out.print(f"papers in the hub: {store.count(conn)}")
     for line in rejected[:50]:
         err.print(f"[yellow]rejected:[/] {line}", highlight=False, soft_wrap=True)
     if len(rejected) > 50:
@@ -165,7 +168,8 @@ def status() -> None:
 @app.command()
 def migrate() -> None:
     """Bring the database schema up to date (done automatically by every command)."""
-    from paperboy.db import connect, migrate as migrations
+    from paperboy.db import connect
+    from paperboy.db import migrate as migrations
 
     cfg = config.load()
     try:

@@ -9,6 +9,7 @@ from pathlib import Path
 import psycopg
 
 from paperboy.papers.importer import parse_file, store_result
+from paperboy.papers.record import normalise_title
 from tests.conftest import shared
 
 
@@ -19,6 +20,18 @@ def import_files(conn: psycopg.Connection, paths: list[Path], ref: date | None =
         fmt, result = parse_file(p, "auto", ref)
         reports.append(store_result(conn, str(p), fmt, result))
     return reports
+
+
+def page_blocks(path: Path) -> list[tuple[str, str]]:
+    """(title, abstract) of every paper on a saved page, found without the parser: a short
+    line, a blank line, then a long line (the abstract)."""
+    lines = path.read_text().splitlines()
+    return [
+        (lines[i].strip(), lines[i + 2].strip())
+        for i in range(len(lines) - 2)
+        if lines[i].strip() and not lines[i + 1].strip() and len(lines[i + 2]) > 300
+        and len(lines[i]) < 300
+    ]
 
 
 def counts(conn):
@@ -105,3 +118,22 @@ def test_page_papers_merge_into_daily_papers_by_title_in_either_order(db):
         assert sorted(row["sources"]) == ["hf-daily", "hf-page"]
         assert row["upvotes"] >= 1
     assert results[0]["upvotes"] == results[1]["upvotes"]
+
+
+def test_saved_pages_keep_every_paper_title_and_abstract(conn):
+    pages = sorted(shared("hf-papers-pages").glob("*.txt"))
+    import_files(conn, pages, date(2025, 10, 17))
+    rows = conn.execute("SELECT title, summary, num_authors, published_at, upvotes FROM papers").fetchall()
+    stored = {(r["title"], r["summary"]) for r in rows}
+    blocks = [b for p in pages for b in page_blocks(p)]
+    assert len(blocks) == 220
+    for title, abstract in blocks:
+        assert (" ".join(title.split()), " ".join(abstract.split())) in stored, title
+    assert len(rows) == len({normalise_title(t) for t, _ in blocks})
+    # the page that carries them keeps author counts, dates and upvotes
+    by_title = {r["title"]: r for r in rows}
+    cosmic = by_title["CosmicMan: A Text-to-Image Foundation Model for Humans"]
+    assert (cosmic["num_authors"], cosmic["published_at"], cosmic["upvotes"]) == (6, date(2024, 4, 1), 1)
+    # only page 001 has "• N authors" lines, one per paper that shows it (no repeats within it)
+    author_lines = [x for x in pages[1].read_text().splitlines() if x.strip().endswith(" authors")]
+    assert len(author_lines) == sum(1 for r in rows if r["num_authors"]) == 89

@@ -32,8 +32,9 @@ def merge(old: Paper, new: Paper) -> Paper:
     """The richer value of each field.
 
     - A strictly newer arXiv version replaces title, abstract, authors: the paper changed.
-    - Otherwise the fuller author list wins (daily listings often keep only the first
-      author), and the longer abstract (a listing may cut it).
+    - Otherwise a complete author list (arXiv, HF API) beats a scraped one (daily listings
+      often keep only the first author or split a name in two); between two of a kind the
+      longer list wins. The longer abstract wins (a listing may cut it).
     - Upvotes: the higher count. Files carry no time of reading, and HF counts only grow
       in practice, so the higher count is the latest one; an older snapshot imported
       after a fresh one must not turn the count back.
@@ -44,10 +45,15 @@ def merge(old: Paper, new: Paper) -> Paper:
     if newer_version:
         title, summary = new.title, new.summary or old.summary
         authors = new.authors or old.authors
+        complete = bool(new.authors_complete or (old.authors_complete and not new.authors))
     else:
         title = old.title
         summary = _longer(old.summary, new.summary)
-        authors = new.authors if len(new.authors) > len(old.authors) else old.authors
+        if old.authors_complete != new.authors_complete:
+            best = new if new.authors_complete else old
+        else:
+            best = new if len(new.authors) > len(old.authors) else old
+        authors, complete = best.authors, bool(best.authors_complete)
     return Paper(
         title=title,
         source=old.source,
@@ -66,5 +72,6 @@ def merge(old: Paper, new: Paper) -> Paper:
         project_page=old.project_page or new.project_page,
         pdf_url=(new.pdf_url if newer_version else None) or old.pdf_url or new.pdf_url,
         comment=(new.comment if newer_version else None) or old.comment or new.comment,
+        authors_complete=complete,
         extra={**old.extra, **new.extra},
     )

@@ -56,6 +56,12 @@ def title_id(title: str) -> str:
     return "t-" + hashlib.sha1(normalise_title(title).encode()).hexdigest()[:12]
 
 
+# Sources whose author lists are complete and clean. Scraped daily listings often keep
+# only the first author, or split one name in two ("Chun-Fu", "Chen"); listing pages
+# carry only a count.
+COMPLETE_AUTHOR_SOURCES = frozenset({"arxiv-atom", "arxiv-jsonl", "hf-api", "hf-snapshot"})
+
+
 @dataclass(frozen=True)
 class Paper:
     """One paper, as a source describes it.
@@ -81,7 +87,14 @@ class Paper:
     project_page: str | None = None
     pdf_url: str | None = None
     comment: str | None = None
+    # Whether ``authors`` is the full, clean list; by default known from the source.
+    authors_complete: bool | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        if self.authors_complete is None:
+            complete = self.source in COMPLETE_AUTHOR_SOURCES and bool(self.authors)
+            object.__setattr__(self, "authors_complete", complete)
 
     @property
     def id(self) -> str:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import psycopg
+from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from paperboy.papers.merge import merge
@@ -23,7 +24,17 @@ _WRITE_LOCK = 0x70617065 + 1
 _COLUMNS = (
     "id", "arxiv_id", "title", "title_key", "summary", "authors", "num_authors", "categories",
     "version", "published_at", "updated_at", "listed_on", "upvotes", "github_repo",
-    "project_page", "pdf_url", "comment", "sources", "extra",
+    "project_page", "pdf_url", "comment", "sources", "extra", "authors_complete",
+)
+
+
+_INSERT = sql.SQL("INSERT INTO papers ({}) VALUES ({})").format(
+    sql.SQL(", ").join(map(sql.Identifier, _COLUMNS)),
+    sql.SQL(", ").join(map(sql.Placeholder, _COLUMNS)),
+)
+_UPDATE = sql.SQL("UPDATE papers SET {}, modified = now() WHERE id = {}").format(
+    sql.SQL(", ").join(sql.SQL("{} = {}").format(sql.Identifier(c), sql.Placeholder(c)) for c in _COLUMNS),
+    sql.Placeholder("old_id"),
 )
 
 
@@ -61,6 +72,7 @@ def row_to_paper(row: dict[str, Any]) -> Paper:
         project_page=row["project_page"],
         pdf_url=row["pdf_url"],
         comment=row["comment"],
+        authors_complete=row["authors_complete"],
         extra=dict(row["extra"] or {}),
     )
 
@@ -86,6 +98,7 @@ def _params(p: Paper, sources: list[str]) -> dict[str, Any]:
         "comment": p.comment,
         "sources": sources,
         "extra": Jsonb(p.extra),
+        "authors_complete": bool(p.authors_complete),
     }
 
 
@@ -184,16 +197,11 @@ def store_groups(conn: psycopg.Connection, groups: Sequence[Group]) -> StoreStat
                     stats.unchanged += 1
             listings.extend((final_id, d, s) for d, s in days)
 
-        cols = ", ".join(_COLUMNS)
-        vals = ", ".join(f"%({c})s" for c in _COLUMNS)
         with conn.cursor() as cur:
             if inserts:
-                cur.executemany(f"INSERT INTO papers ({cols}) VALUES ({vals})", inserts)
+                cur.executemany(_INSERT, inserts)
             if updates:
-                sets = ", ".join(f"{c} = %({c})s" for c in _COLUMNS)
-                cur.executemany(
-                    f"UPDATE papers SET {sets}, modified = now() WHERE id = %(old_id)s", updates
-                )
+                cur.executemany(_UPDATE, updates)
             if listings:
                 cur.executemany(
                     "INSERT INTO listings (paper_id, day, source) VALUES (%s, %s, %s)"

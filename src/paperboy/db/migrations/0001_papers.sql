@@ -8,6 +8,7 @@ CREATE TABLE papers (
     title_key    text NOT NULL,             -- normalised title: the dedupe key without an id
     summary      text NOT NULL DEFAULT '',
     authors      text[] NOT NULL DEFAULT '{}',
+    authors_complete boolean NOT NULL DEFAULT false,  -- from a source with full, clean lists
     num_authors  integer CHECK (num_authors >= 0),  -- a count when a source knows more than names
     categories   text[] NOT NULL DEFAULT '{}',
     version      integer,
