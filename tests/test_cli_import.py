@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 import signal
 import subprocess
 import time
@@ -177,3 +178,34 @@ def test_two_processes_share_one_embedded_server(tmp_path):
     assert f"papers: {len(ids)}" in status.stdout
     # the last process to leave stops the server cleanly
     assert not (home / "pgdata" / "postmaster.pid").exists()
+
+
+def test_arxiv_recordings_import_and_the_error_one_is_refused(db_url):
+    rec_dir = shared("arxiv-api-recorded", "current")
+    recs = sorted(rec_dir.glob("*.json"))
+    assert len(recs) == 20
+    r = run_cli(["import", str(rec_dir)], {"DATABASE_URL": db_url})
+    assert r.returncode == 1  # one file is an API error
+    errors = [x for x in r.stderr.splitlines() if x.startswith("error:")]
+    assert len(errors) == 1 and "arXiv API error" in errors[0]
+    ids = set()
+    for f in recs:
+        body = json.loads(f.read_text())["body"]
+        ids |= {m.split("/abs/")[-1].rsplit("v", 1)[0]
+                for m in re.findall(r"<id>(http://arxiv\.org/abs/[^<]+)</id>", body)}
+    with psycopg.connect(db_url) as c:
+        stored = {row[0] for row in c.execute("SELECT id FROM papers")}
+    assert stored == ids
+    assert "astro-ph/0601001" in stored
+
+
+def test_demo_loads_the_shipped_corpus_into_a_fresh_embedded_home(tmp_path):
+    home = tmp_path / "demo-home"
+    r = run_cli(["demo", "--no-serve"], {"PAPERBOY_HOME": str(home)})
+    assert r.returncode == 0, r.stderr
+    first = int(r.stdout.split("papers in the hub:")[1].split()[0])
+    assert first > 500
+    again = run_cli(["demo", "--no-serve"], {"PAPERBOY_HOME": str(home)})
+    assert again.returncode == 0
+    assert f"papers in the hub: {first}" in again.stdout
+    assert (home / "pgdata" / "PG_VERSION").exists()
