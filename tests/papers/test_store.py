@@ -137,3 +137,25 @@ def test_saved_pages_keep_every_paper_title_and_abstract(conn):
     # only page 001 has "• N authors" lines, one per paper that shows it (no repeats within it)
     author_lines = [x for x in pages[1].read_text().splitlines() if x.strip().endswith(" authors")]
     assert len(author_lines) == sum(1 for r in rows if r["num_authors"]) == 89
+
+
+def test_upvote_growth_between_two_imports(conn):
+    """The April snapshot, then the November daily files: real growth per paper."""
+    snapshot = shared("hf-papers-2024-04-snapshot.json")
+    daily = shared("hf-daily-papers-2024", "2024-01-02.json")
+    import_files(conn, [snapshot])
+    assert conn.execute("SELECT count(*) AS n FROM papers WHERE upvote_growth <> 0").fetchone()["n"] == 0
+    import_files(conn, [daily])
+    early = json.loads(snapshot.read_text())
+    late = {e["url"].rsplit("/", 1)[-1]: e["upvotes"] for e in json.loads(daily.read_text())["papers"]}
+    both = [pid for pid in late if pid in early]
+    assert both
+    rows = {r["id"]: r for r in conn.execute(
+        "SELECT id, upvotes, upvote_growth FROM papers WHERE id = ANY(%s)", (both,))}
+    for pid in both:
+        assert rows[pid]["upvote_growth"] == max(0, late[pid] - early[pid]["upvotes"]), pid
+        assert rows[pid]["upvotes"] == max(late[pid], early[pid]["upvotes"])
+    assert any(rows[pid]["upvote_growth"] > 0 for pid in both)
+    history = conn.execute("SELECT count(*) AS n FROM upvote_history").fetchone()["n"]
+    import_files(conn, [daily])  # same counts again: nothing new to record
+    assert conn.execute("SELECT count(*) AS n FROM upvote_history").fetchone()["n"] == history

@@ -160,9 +160,20 @@ def store_groups(conn: psycopg.Connection, groups: Sequence[Group]) -> StoreStat
             )
         }
 
+        last_seen = {
+            r["paper_id"]: r["upvotes"]
+            for r in conn.execute(
+                "SELECT DISTINCT ON (paper_id) paper_id, upvotes FROM upvote_history"
+                " WHERE paper_id = ANY(%s) ORDER BY paper_id, id DESC",
+                (stored_ids,),
+            )
+        }
+
         inserts: list[dict[str, Any]] = []
         updates: list[dict[str, Any]] = []
         listings: list[tuple[str, Any, str]] = []
+        observations: list[tuple[str, int, str]] = []
+        growth: list[tuple[int, str]] = []
         for paper, sources, days in groups:
             row = by_arxiv.get(paper.arxiv_id) if paper.arxiv_id else None
             if row is None:
@@ -196,6 +207,13 @@ def store_groups(conn: psycopg.Connection, groups: Sequence[Group]) -> StoreStat
                 else:
                     stats.unchanged += 1
             listings.extend((final_id, d, s) for d, s in days)
+            # Record what this import saw; re-importing the same counts records nothing.
+            if paper.upvotes is not None:
+                before = last_seen.get(row["id"]) if row else None
+                if before != paper.upvotes:
+                    observations.append((final_id, paper.upvotes, paper.source))
+                    if before is not None:
+                        growth.append((max(0, paper.upvotes - before), final_id))
 
         with conn.cursor() as cur:
             if inserts:
@@ -208,6 +226,13 @@ def store_groups(conn: psycopg.Connection, groups: Sequence[Group]) -> StoreStat
                     " ON CONFLICT DO NOTHING",
                     listings,
                 )
+            if observations:
+                cur.executemany(
+                    "INSERT INTO upvote_history (paper_id, upvotes, source) VALUES (%s, %s, %s)",
+                    observations,
+                )
+            if growth:
+                cur.executemany("UPDATE papers SET upvote_growth = %s WHERE id = %s", growth)
     return stats
 
 

@@ -1,34 +1,102 @@
-"""The app factory. Routes parse the request, call one feature function, render."""
+"""The app factory: pages, JSON API and Atom feeds over one database.
+
+Routes parse the request, call one feature function, and render a template or JSON.
+"""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from paperboy import __version__, trending
 from paperboy.db import Database
-from paperboy.papers import store
 
 HERE = Path(__file__).parent
+log = logging.getLogger(__name__)
+
 templates = Jinja2Templates(directory=str(HERE / "templates"))  # autoescapes .html
+templates.env.globals.update(version=__version__, trending_line=trending.ONE_LINE)
+
+
+class CachedStatic(StaticFiles):
+    """Static files with a long cache life; templates add ?v=<version> to bust it."""
+
+    def file_response(self, *args, **kwargs) -> Response:  # type: ignore[override]
+        response = super().file_response(*args, **kwargs)
+        response.headers["Cache-Control"] = "public, max-age=604800"
+        return response
+
+
+def wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def error_response(request: Request, status: int, message: str) -> Response:
+    if wants_json(request):
+        return JSONResponse({"error": message, "status": status}, status_code=status)
+    return templates.TemplateResponse(
+        request, "error.html", {"status": status, "message": message}, status_code=status
+    )
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    parts = []
+    for e in exc.errors():
+        where = ".".join(str(x) for x in e.get("loc", ()) if x not in ("query", "path"))
+        parts.append(f"{where}: {e.get('msg', 'invalid')}" if where else e.get("msg", "invalid"))
+    return "; ".join(parts) or "invalid request"
 
 
 def create_app(db: Database) -> FastAPI:
-    app = FastAPI(title="paperboy", docs_url="/docs", redoc_url=None)
+    from paperboy.web import api, feeds, pages
+
+    app = FastAPI(
+        title="paperboy",
+        version=__version__,
+        description="Daily papers, trending and paper details, in the shape of the Hugging Face "
+        "papers API. Errors are JSON: `{\"error\": message, \"status\": code}`.",
+        docs_url="/docs",
+        redoc_url=None,
+    )
     app.state.db = db
-    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    app.mount("/static", CachedStatic(directory=str(HERE / "static")), name="static")
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def latest(request: Request) -> HTMLResponse:
-        with db.connection() as conn:
-            day = store.latest_day(conn)
-            papers = store.papers_listed_on(conn, day) if day else []
-            total = store.count(conn)
-        return templates.TemplateResponse(
-            request, "feed.html", {"day": day, "papers": papers, "total": total}
-        )
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        message = exc.detail if isinstance(exc.detail, str) else "error"
+        if exc.status_code == 404 and message == "Not Found":
+            message = "There is no page at this address."
+        return error_response(request, exc.status_code, message)
 
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        return error_response(request, 400, _validation_message(exc))
+
+    @app.exception_handler(Exception)
+    async def crashed(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s", request.url.path)
+        return error_response(request, 500, "Something went wrong on our side.")
+
+    app.include_router(api.router)
+    app.include_router(feeds.router)
+    app.include_router(pages.router)
     return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for `uvicorn --factory` worker processes: each opens its own pool."""
+    from paperboy import config
+    from paperboy.db import open_database
+
+    return create_app(open_database(config.load()))
+
+
+def html(request: Request, name: str, context: dict, status: int = 200) -> HTMLResponse:
+    return templates.TemplateResponse(request, name, context, status_code=status)

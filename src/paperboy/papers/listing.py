@@ -1,0 +1,152 @@
+"""Listing papers by day, ISO week or month: what the feed pages and the API show."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any, Literal
+
+import psycopg
+
+Kind = Literal["day", "week", "month"]
+SORTS = ("upvotes", "publishedAt", "trending")
+
+
+class PeriodError(ValueError):
+    """A malformed date, week or month (the message says the expected form)."""
+
+
+@dataclass(frozen=True)
+class Period:
+    kind: Kind
+    start: date
+    end: date  # inclusive
+
+    @property
+    def key(self) -> str:
+        """The query value naming this period: 2024-11-08, 2024-W45 or 2024-11."""
+        if self.kind == "day":
+            return self.start.isoformat()
+        if self.kind == "week":
+            y, w, _ = self.start.isocalendar()
+            return f"{y}-W{w:02d}"
+        return f"{self.start:%Y-%m}"
+
+    @property
+    def title(self) -> str:
+        if self.kind == "day":
+            return f"{self.start:%A, %B} {self.start.day}, {self.start.year}"
+        if self.kind == "week":
+            y, w, _ = self.start.isocalendar()
+            return f"Week {w}, {y} ({self.start:%b} {self.start.day} – {self.end:%b} {self.end.day})"
+        return f"{self.start:%B %Y}"
+
+    def containing(self, day: date) -> Period:
+        """The period of the same kind that contains ``day``."""
+        return period_of(self.kind, day)
+
+
+def period_of(kind: Kind, day: date) -> Period:
+    if kind == "day":
+        return Period("day", day, day)
+    if kind == "week":
+        start = day - timedelta(days=day.weekday())
+        return Period("week", start, start + timedelta(days=6))
+    start = day.replace(day=1)
+    nxt = (start + timedelta(days=32)).replace(day=1)
+    return Period("month", start, nxt - timedelta(days=1))
+
+
+_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def parse_period(date_: str | None, week: str | None, month: str | None) -> Period | None:
+    """The period a request names, or None when it names none. Raises PeriodError."""
+    given = [(k, v) for k, v in (("date", date_), ("week", week), ("month", month)) if v is not None]
+    if not given:
+        return None
+    if len(given) > 1:
+        raise PeriodError("give one of date, week or month, not several")
+    name, value = given[0]
+    value = value.strip()
+    if name == "date":
+        try:
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+                raise ValueError
+            return period_of("day", date.fromisoformat(value))
+        except ValueError:
+            raise PeriodError(f"date must look like 2024-11-08 (YYYY-MM-DD), not {value[:40]!r}") from None
+    if name == "week":
+        m = _WEEK.match(value)
+        try:
+            if not m:
+                raise ValueError
+            return period_of("week", date.fromisocalendar(int(m[1]), int(m[2]), 1))
+        except ValueError:
+            raise PeriodError(f"week must look like 2024-W45 (ISO year and week), not {value[:40]!r}") from None
+    m = _MONTH.match(value)
+    try:
+        if not m:
+            raise ValueError
+        return period_of("month", date(int(m[1]), int(m[2]), 1))
+    except ValueError:
+        raise PeriodError(f"month must look like 2024-11 (YYYY-MM), not {value[:40]!r}") from None
+
+
+def latest_day(conn: psycopg.Connection) -> date | None:
+    return conn.execute("SELECT max(day) AS day FROM listings").fetchone()["day"]
+
+
+def neighbours(conn: psycopg.Connection, period: Period) -> tuple[Period | None, Period | None]:
+    """The previous and next periods that have papers, skipping empty days."""
+    row = conn.execute(
+        "SELECT (SELECT max(day) FROM listings WHERE day < %(s)s) AS prev,"
+        " (SELECT min(day) FROM listings WHERE day > %(e)s) AS next",
+        {"s": period.start, "e": period.end},
+    ).fetchone()
+    prev = period.containing(row["prev"]) if row["prev"] else None
+    nxt = period.containing(row["next"]) if row["next"] else None
+    return prev, nxt
+
+
+_ORDER = {
+    "upvotes": "p.upvotes DESC NULLS LAST, day DESC, p.id",
+    "publishedAt": "day DESC, p.upvotes DESC NULLS LAST, p.id",
+}
+
+
+def papers_in(
+    conn: psycopg.Connection, period: Period, sort: str = "upvotes", offset: int = 0, limit: int = 30
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of the distinct papers listed in ``period`` and how many there are in all.
+
+    Each row is a paper with ``day``: the first day of the period it was listed.
+    """
+    if sort == "trending":
+        from paperboy.trending import score_sql
+
+        order = f"{score_sql('p', 'day', '%(ref)s')} DESC, p.upvotes DESC NULLS LAST, p.id"
+    else:
+        order = _ORDER[sort]
+    params = {"s": period.start, "e": period.end, "off": offset, "lim": limit, "ref": period.end}
+    rows = conn.execute(
+        "SELECT p.*, l.day FROM papers p JOIN ("  # noqa: S608 - order comes from a fixed table
+        "  SELECT paper_id, min(day) AS day FROM listings WHERE day BETWEEN %(s)s AND %(e)s"
+        "  GROUP BY paper_id) l ON l.paper_id = p.id"
+        f" ORDER BY {order} OFFSET %(off)s LIMIT %(lim)s",
+        params,
+    ).fetchall()
+    total = conn.execute(
+        "SELECT count(DISTINCT paper_id) AS n FROM listings WHERE day BETWEEN %(s)s AND %(e)s", params
+    ).fetchone()["n"]
+    return rows, total
+
+
+def listing_days(conn: psycopg.Connection, paper_id: str) -> list[dict[str, Any]]:
+    return conn.execute(
+        "SELECT day, array_agg(source ORDER BY source) AS sources FROM listings"
+        " WHERE paper_id = %s GROUP BY day ORDER BY day",
+        (paper_id,),
+    ).fetchall()

@@ -1,0 +1,57 @@
+"""The trending score.
+
+    score = (upvotes + 2 × growth + 1) / (age_in_days + 2) ^ 1.5
+
+``upvotes`` is the paper's count; ``growth`` the upvotes it gained between the last two
+imports that reported its count (0 when seen once), so a paper gaining votes now climbs
+past one that collected them long ago; ``age_in_days`` counts from the first day the paper
+was listed to the reference day (the hub's latest listed day, so an archive still shows
+what was trending at its end). The +1 lets new papers without votes rank by freshness;
+the +2 and the power 1.5 (Hacker News' gravity) make a day-old paper need about 1.8× the
+votes of a fresh one, a week-old one about 8×. Candidates are papers listed in the
+30 days up to the reference day.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import psycopg
+
+GROWTH_WEIGHT = 2
+GRAVITY = 1.5
+WINDOW_DAYS = 30
+ONE_LINE = "Trending = (upvotes + 2 × recent growth + 1) ÷ (days since listed + 2)^1.5, over the last 30 days."
+
+
+def score(upvotes: int | None, growth: int, age_days: int) -> float:
+    return (max(upvotes or 0, 0) + GROWTH_WEIGHT * growth + 1) / (max(age_days, 0) + 2) ** GRAVITY
+
+
+def score_sql(paper: str, day: str, ref: str) -> str:
+    """The same score as SQL over a paper alias, a listing-day expression and a reference day."""
+    return (
+        f"((coalesce({paper}.upvotes, 0) + {GROWTH_WEIGHT} * {paper}.upvote_growth + 1)::float8"
+        f" / power(greatest({ref}::date - {day}, 0) + 2, {GRAVITY}))"
+    )
+
+
+def trending(
+    conn: psycopg.Connection, ref: date | None = None, offset: int = 0, limit: int = 30
+) -> tuple[list[dict[str, Any]], int, date | None]:
+    """A page of trending papers, how many candidates there are, and the reference day."""
+    if ref is None:
+        ref = conn.execute("SELECT max(day) AS d FROM listings").fetchone()["d"]
+        if ref is None:
+            return [], 0, None
+    params = {"lo": ref - timedelta(days=WINDOW_DAYS - 1), "ref": ref, "off": offset, "lim": limit}
+    where = "p.listed_on BETWEEN %(lo)s AND %(ref)s"
+    rows = conn.execute(
+        f"SELECT p.*, p.listed_on AS day, {score_sql('p', 'p.listed_on', '%(ref)s')} AS score"  # noqa: S608
+        f" FROM papers p WHERE {where}"
+        " ORDER BY score DESC, p.upvotes DESC NULLS LAST, p.id OFFSET %(off)s LIMIT %(lim)s",
+        params,
+    ).fetchall()
+    total = conn.execute(f"SELECT count(*) AS n FROM papers p WHERE {where}", params).fetchone()["n"]  # noqa: S608
+    return rows, total, ref

@@ -1,0 +1,84 @@
+"""HTML pages: the daily/weekly/monthly feed, trending, a page per paper."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse
+
+from paperboy import trending as trend
+from paperboy.papers import listing, store
+from paperboy.web.app import html
+from paperboy.web.present import author_count, links
+
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 30
+Page = Annotated[int, Query(ge=1, le=100_000, description="page number, from 1")]
+
+
+def _db(request: Request):
+    return request.app.state.db
+
+
+def _pages(total: int, page: int) -> dict:
+    last = max(1, -(-total // PAGE_SIZE))
+    return {"page": page, "last": last, "total": total}
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, sort: str = "upvotes", page: Page = 1) -> HTMLResponse:
+    return feed(request, sort=sort, page=page)
+
+
+@router.get("/papers", response_class=HTMLResponse)
+def feed(
+    request: Request,
+    date: str | None = None,
+    week: str | None = None,
+    month: str | None = None,
+    sort: str = "upvotes",
+    page: Page = 1,
+) -> HTMLResponse:
+    if sort not in ("upvotes", "publishedAt"):
+        raise HTTPException(400, "sort must be upvotes or publishedAt")
+    try:
+        period = listing.parse_period(date, week, month)
+    except listing.PeriodError as e:
+        raise HTTPException(400, str(e)) from None
+    with _db(request).connection() as conn:
+        if period is None:
+            latest = listing.latest_day(conn)
+            if latest is None:
+                return html(request, "empty.html", {"total": store.count(conn)})
+            period = listing.period_of("day", latest)
+        rows, total = listing.papers_in(conn, period, sort, (page - 1) * PAGE_SIZE, PAGE_SIZE)
+        prev, nxt = listing.neighbours(conn, period)
+    # switching between day, week and month keeps the latest listed day in view
+    anchor = max((r["day"] for r in rows), default=period.start)
+    switch = {k: listing.period_of(k, anchor).key for k in ("day", "week", "month")}
+    return html(request, "papers.html", {
+        "period": period, "papers": rows, "prev": prev, "next": nxt, "sort": sort, "switch": switch,
+        **_pages(total, page), "offset": (page - 1) * PAGE_SIZE,
+    })
+
+
+@router.get("/trending", response_class=HTMLResponse)
+def trending(request: Request, page: Page = 1) -> HTMLResponse:
+    with _db(request).connection() as conn:
+        rows, total, ref = trend.trending(conn, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    return html(request, "trending.html", {
+        "papers": rows, "ref": ref, **_pages(total, page), "offset": (page - 1) * PAGE_SIZE,
+    })
+
+
+@router.get("/papers/{paper_id:path}", response_class=HTMLResponse)
+def paper(request: Request, paper_id: str) -> HTMLResponse:
+    with _db(request).connection() as conn:
+        row = store.get(conn, paper_id)
+        if row is None:
+            raise HTTPException(404, f"No paper with id {paper_id[:80]!r} in this hub.")
+        days = listing.listing_days(conn, row["id"])
+    return html(request, "paper.html", {
+        "p": row, "days": days, "links": links(row), "n_authors": author_count(row),
+    })
