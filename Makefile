@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test install lint bench clean
+.PHONY: demo test install browser lint clean
 
 # torch first, pinned: pip takes the CPU build of 2.13.0; a later "sentence-transformers"
 # would otherwise pull the newest torch with gigabytes of CUDA packages.
@@ -21,8 +21,15 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/paperboy demo
 
-## Install everything (with test tools) and run the whole test suite
-test: $(STAMP)
+# The browser tests drive Debian's Chromium (Playwright never downloads a browser here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+## Install everything (with test tools and chromium) and run the whole test suite
+test: $(STAMP) browser
 	$(BIN)/ruff check src tests bench
 	$(BIN)/python -m pytest
 

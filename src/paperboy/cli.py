@@ -183,7 +183,10 @@ HostOpt = Annotated[str | None, typer.Option(help="Address to listen on (default
 PortOpt = Annotated[int | None, typer.Option(help="Port to listen on (default PAPERBOY_PORT or 8000).")]
 
 
-def _serve(db: Database, host: str | None, port: int | None) -> None:
+WorkersOpt = Annotated[int, typer.Option(min=1, max=32, help="Worker processes (each with its own connection pool).")]
+
+
+def _serve(db: Database, host: str | None, port: int | None, workers: int = 1) -> None:
     import uvicorn
 
     from paperboy.web.app import create_app
@@ -191,14 +194,21 @@ def _serve(db: Database, host: str | None, port: int | None) -> None:
     cfg = config.load()
     host, port = host or cfg.host, port or cfg.port
     out.print(f"paperboy is serving on [bold]http://{host}:{port}[/] (Ctrl+C to stop)")
-    uvicorn.run(create_app(db), host=host, port=port, log_level="warning")
+    if workers == 1:
+        uvicorn.run(create_app(db), host=host, port=port, log_level="warning")
+    else:
+        # Workers are separate processes: each opens the database itself (joining the
+        # embedded server this process started).
+        uvicorn.run("paperboy.web.app:app_from_env", factory=True, host=host, port=port,
+                    workers=workers, log_level="warning")
 
 
 @app.command()
-def serve(host: HostOpt = None, port: PortOpt = None) -> None:
-    """Serve the web app (the daily feed of papers)."""
+def serve(host: HostOpt = None, port: PortOpt = None, workers: WorkersOpt = 1) -> None:
+    """Serve the web app: the daily feed, trending, paper pages, the JSON API (/docs) and
+    Atom feeds (/feeds/daily.atom, /feeds/trending.atom)."""
     with _open() as db:
-        _serve(db, host, port)
+        _serve(db, host, port, workers)
 
 
 @app.command()

@@ -7,6 +7,8 @@
 | PAPERBOY_HOME     | ~/.local/share/paperboy     | data directory (embedded database, outbox, …)    |
 | PAPERBOY_HOST     | 127.0.0.1                   | address `serve`/`demo` listen on                 |
 | PAPERBOY_PORT     | 8000                        | port `serve`/`demo` listen on                    |
+| PAPERBOY_CACHE_SECONDS | 1                      | how often a web worker checks for new data;      |
+|                   |                             | pages are cached in between (0: no cache)        |
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ SETTINGS = {
     "PAPERBOY_HOME": "data directory (default ~/.local/share/paperboy)",
     "PAPERBOY_HOST": "address serve/demo listen on (default 127.0.0.1)",
     "PAPERBOY_PORT": "port serve/demo listen on (default 8000)",
+    "PAPERBOY_CACHE_SECONDS": "how often a web worker checks whether stored data changed; public "
+    "pages are served from its cache in between (default 1; 0 turns the cache off)",
 }
 
 
@@ -30,6 +34,7 @@ class Config:
     home: Path
     host: str
     port: int
+    cache_seconds: float
 
 
 def load() -> Config:
@@ -39,4 +44,5 @@ def load() -> Config:
         home=Path(home).expanduser().resolve(),
         host=os.environ.get("PAPERBOY_HOST", "127.0.0.1"),
         port=int(os.environ.get("PAPERBOY_PORT", "8000")),
+        cache_seconds=float(os.environ.get("PAPERBOY_CACHE_SECONDS", "1")),
     )

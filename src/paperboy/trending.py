@@ -46,12 +46,18 @@ def trending(
         if ref is None:
             return [], 0, None
     params = {"lo": ref - timedelta(days=WINDOW_DAYS - 1), "ref": ref, "off": offset, "lim": limit}
-    where = "p.listed_on BETWEEN %(lo)s AND %(ref)s"
+    # Rank narrow rows first, then fetch the few whole papers: sorting thousands of wide
+    # rows (abstracts) would spill to disk.
     rows = conn.execute(
-        f"SELECT p.*, p.listed_on AS day, {score_sql('p', 'p.listed_on', '%(ref)s')} AS score"  # noqa: S608
-        f" FROM papers p WHERE {where}"
-        " ORDER BY score DESC, p.upvotes DESC NULLS LAST, p.id OFFSET %(off)s LIMIT %(lim)s",
+        "SELECT p.*, p.listed_on AS day, t.score FROM ("  # noqa: S608 - the score is a fixed formula
+        f"  SELECT id, {score_sql('q', 'q.listed_on', '%(ref)s')} AS score, upvotes"
+        "   FROM papers q WHERE q.listed_on BETWEEN %(lo)s AND %(ref)s"
+        "   ORDER BY score DESC, upvotes DESC NULLS LAST, id OFFSET %(off)s LIMIT %(lim)s"
+        ") t JOIN papers p ON p.id = t.id"
+        " ORDER BY t.score DESC, t.upvotes DESC NULLS LAST, t.id",
         params,
     ).fetchall()
-    total = conn.execute(f"SELECT count(*) AS n FROM papers p WHERE {where}", params).fetchone()["n"]  # noqa: S608
+    total = conn.execute(
+        "SELECT count(*) AS n FROM papers WHERE listed_on BETWEEN %(lo)s AND %(ref)s", params
+    ).fetchone()["n"]
     return rows, total, ref

@@ -112,8 +112,8 @@ def neighbours(conn: psycopg.Connection, period: Period) -> tuple[Period | None,
 
 
 _ORDER = {
-    "upvotes": "p.upvotes DESC NULLS LAST, day DESC, p.id",
-    "publishedAt": "day DESC, p.upvotes DESC NULLS LAST, p.id",
+    "upvotes": "q.upvotes DESC NULLS LAST, l.day DESC, q.id",
+    "publishedAt": "l.day DESC, q.upvotes DESC NULLS LAST, q.id",
 }
 
 
@@ -127,15 +127,18 @@ def papers_in(
     if sort == "trending":
         from paperboy.trending import score_sql
 
-        order = f"{score_sql('p', 'day', '%(ref)s')} DESC, p.upvotes DESC NULLS LAST, p.id"
+        order = f"{score_sql('q', 'l.day', '%(ref)s')} DESC, q.upvotes DESC NULLS LAST, q.id"
     else:
         order = _ORDER[sort]
     params = {"s": period.start, "e": period.end, "off": offset, "lim": limit, "ref": period.end}
+    # Rank narrow rows (id, sort keys) first, then fetch the page's whole papers.
     rows = conn.execute(
-        "SELECT p.*, l.day FROM papers p JOIN ("  # noqa: S608 - order comes from a fixed table
-        "  SELECT paper_id, min(day) AS day FROM listings WHERE day BETWEEN %(s)s AND %(e)s"
-        "  GROUP BY paper_id) l ON l.paper_id = p.id"
-        f" ORDER BY {order} OFFSET %(off)s LIMIT %(lim)s",
+        "SELECT p.*, t.day FROM ("  # noqa: S608 - score and order come from fixed strings
+        f"  SELECT q.id, l.day, row_number() OVER (ORDER BY {order}) AS rank FROM ("
+        "    SELECT paper_id, min(day) AS day FROM listings WHERE day BETWEEN %(s)s AND %(e)s"
+        f"    GROUP BY paper_id) l JOIN papers q ON q.id = l.paper_id"
+        "  ORDER BY rank OFFSET %(off)s LIMIT %(lim)s"
+        ") t JOIN papers p ON p.id = t.id ORDER BY t.rank",
         params,
     ).fetchall()
     total = conn.execute(

@@ -233,7 +233,18 @@ def store_groups(conn: psycopg.Connection, groups: Sequence[Group]) -> StoreStat
                 )
             if growth:
                 cur.executemany("UPDATE papers SET upvote_growth = %s WHERE id = %s", growth)
+            if inserts or updates or listings or observations:
+                bump_version(cur)
     return stats
+
+
+def bump_version(cur: psycopg.Cursor | psycopg.Connection) -> None:
+    """Tell readers (the web layer's response cache) that stored data changed."""
+    cur.execute("UPDATE data_version SET version = version + 1")
+
+
+def data_version(conn: psycopg.Connection) -> int:
+    return conn.execute("SELECT version FROM data_version").fetchone()["version"]
 
 
 def count(conn: psycopg.Connection) -> int:

@@ -54,8 +54,11 @@ def _validation_message(exc: RequestValidationError) -> str:
     return "; ".join(parts) or "invalid request"
 
 
-def create_app(db: Database) -> FastAPI:
+def create_app(db: Database, cache_seconds: float | None = None) -> FastAPI:
+    """The app over ``db``; ``cache_seconds`` defaults to PAPERBOY_CACHE_SECONDS (0: no cache)."""
+    from paperboy import config
     from paperboy.web import api, feeds, pages
+    from paperboy.web.cache import ResponseCache
 
     app = FastAPI(
         title="paperboy",
@@ -87,6 +90,10 @@ def create_app(db: Database) -> FastAPI:
     app.include_router(api.router)
     app.include_router(feeds.router)
     app.include_router(pages.router)
+    if cache_seconds is None:
+        cache_seconds = config.load().cache_seconds
+    if cache_seconds > 0:
+        app.add_middleware(ResponseCache, db=db, check_every=cache_seconds)
     return app
 
 

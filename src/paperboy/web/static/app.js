@@ -14,7 +14,9 @@
       b.textContent = open ? "Show less" : "Show more";
       b.setAttribute("aria-expanded", String(open));
     });
-    p.after(b);
+    // into the existing links row, so adding it shifts nothing
+    var row = p.parentNode.querySelector(".links");
+    if (row) row.insertBefore(b, row.firstChild); else p.after(b);
   });
   // j / k move between papers, like a feed reader.
   document.addEventListener("keydown", function (e) {

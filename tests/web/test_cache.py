@@ -1,0 +1,40 @@
+"""The response cache serves stored pages until the data changes, and never personal ones."""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+
+from fastapi.testclient import TestClient
+
+from paperboy.papers.record import Paper
+from paperboy.papers.store import store_batch
+from paperboy.web.app import create_app
+
+
+def test_cached_until_a_write_then_fresh(db, conn):
+    store_batch(conn, [Paper(title="First paper", source="hf-page", listed_on=date(2024, 5, 1), upvotes=3)])
+    conn.commit()
+    client = TestClient(create_app(db, cache_seconds=0.05))
+    first = client.get("/api/daily_papers")
+    assert first.headers["x-cache"] == "miss"
+    again = client.get("/api/daily_papers")
+    assert again.headers["x-cache"] == "hit" and again.json() == first.json()
+    assert client.get("/api/daily_papers", headers={"host": "other.example"}).headers["x-cache"] == "miss"
+
+    store_batch(conn, [Paper(title="Second paper", source="hf-page", listed_on=date(2024, 5, 1), upvotes=9)])
+    conn.commit()
+    time.sleep(0.06)
+    fresh = client.get("/api/daily_papers")
+    assert fresh.headers["x-cache"] == "miss"
+    assert [i["title"] for i in fresh.json()] == ["Second paper", "First paper"]
+
+
+def test_errors_cookies_and_static_are_not_cached(db, conn):
+    client = TestClient(create_app(db, cache_seconds=60), raise_server_exceptions=False)
+    for _ in range(2):
+        r = client.get("/api/papers/1234.56789")
+        assert r.status_code == 404 and r.headers["x-cache"] == "miss"
+    client.get("/", headers={"cookie": "a=b"})
+    assert "x-cache" not in client.get("/", headers={"cookie": "a=b"}).headers
+    assert "x-cache" not in client.get("/static/style.css").headers
