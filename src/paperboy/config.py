@@ -9,6 +9,8 @@
 | PAPERBOY_PORT     | 8000                        | port `serve`/`demo` listen on                    |
 | PAPERBOY_CACHE_SECONDS | 1                      | how often a web worker checks for new data;      |
 |                   |                             | pages are cached in between (0: no cache)        |
+| PAPERBOY_RATE_LIMIT | 20                        | requests/s per client after a burst (0: off)     |
+| PAPERBOY_RATE_BURST | 120                       | requests one client may make at once             |
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ SETTINGS = {
     "PAPERBOY_HOME": "data directory (default ~/.local/share/paperboy)",
     "PAPERBOY_HOST": "address serve/demo listen on (default 127.0.0.1)",
     "PAPERBOY_PORT": "port serve/demo listen on (default 8000)",
+    "PAPERBOY_RATE_LIMIT": "requests a second one client may make to the web app after a burst of "
+    "PAPERBOY_RATE_BURST (default 20; 0 turns the limit off)",
+    "PAPERBOY_RATE_BURST": "requests one client may make at once (default 120)",
     "PAPERBOY_CACHE_SECONDS": "how often a web worker checks whether stored data changed; public "
     "pages are served from its cache in between (default 1; 0 turns the cache off)",
 }
@@ -35,6 +40,8 @@ class Config:
     host: str
     port: int
     cache_seconds: float
+    rate_limit: float
+    rate_burst: int
 
 
 def load() -> Config:
@@ -45,4 +52,6 @@ def load() -> Config:
         host=os.environ.get("PAPERBOY_HOST", "127.0.0.1"),
         port=int(os.environ.get("PAPERBOY_PORT", "8000")),
         cache_seconds=float(os.environ.get("PAPERBOY_CACHE_SECONDS", "1")),
+        rate_limit=float(os.environ.get("PAPERBOY_RATE_LIMIT", "20")),
+        rate_burst=int(os.environ.get("PAPERBOY_RATE_BURST", "120")),
     )

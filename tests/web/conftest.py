@@ -15,7 +15,7 @@ WEEK = [f"2024-11-{d:02d}" for d in range(4, 11)]  # Mon 4 … Sun 10 November 2
 @pytest.fixture
 def client(db):
     """The app without its response cache (tests change data between requests)."""
-    return TestClient(create_app(db, cache_seconds=0), raise_server_exceptions=False)
+    return TestClient(create_app(db, cache_seconds=0, rate_limit=0), raise_server_exceptions=False)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from paperboy.web.app import create_app
 def test_cached_until_a_write_then_fresh(db, conn):
     store_batch(conn, [Paper(title="First paper", source="hf-page", listed_on=date(2024, 5, 1), upvotes=3)])
     conn.commit()
-    client = TestClient(create_app(db, cache_seconds=0.05))
+    client = TestClient(create_app(db, cache_seconds=0.05, rate_limit=0))
     first = client.get("/api/daily_papers")
     assert first.headers["x-cache"] == "miss"
     again = client.get("/api/daily_papers")
@@ -31,7 +31,7 @@ def test_cached_until_a_write_then_fresh(db, conn):
 
 
 def test_errors_cookies_and_static_are_not_cached(db, conn):
-    client = TestClient(create_app(db, cache_seconds=60), raise_server_exceptions=False)
+    client = TestClient(create_app(db, cache_seconds=60, rate_limit=0), raise_server_exceptions=False)
     for _ in range(2):
         r = client.get("/api/papers/1234.56789")
         assert r.status_code == 404 and r.headers["x-cache"] == "miss"

@@ -168,3 +168,10 @@ def test_atom_feeds_parse_and_match_the_database(client, hub):
 def test_static_assets_are_cached(client):
     r = client.get("/static/style.css")
     assert r.status_code == 200 and "max-age" in r.headers["cache-control"]
+
+
+def test_head_requests_get_headers_without_body(client, hub):
+    for url in ("/", "/feeds/daily.atom", "/api/daily_papers"):
+        r = client.head(url)
+        assert r.status_code == 200 and r.content == b""
+        assert r.headers["content-length"] == str(len(client.get(url).content))

@@ -252,6 +252,9 @@ def count(conn: psycopg.Connection) -> int:
 
 
 def get(conn: psycopg.Connection, paper_id: str) -> dict[str, Any] | None:
+    """The paper with this id, or None (also for strings no id can be: NUL bytes, too long)."""
+    if "\x00" in paper_id or len(paper_id) > 200:
+        return None
     return conn.execute("SELECT * FROM papers WHERE id = %s", (paper_id,)).fetchone()
 
 

@@ -34,6 +34,25 @@ class CachedStatic(StaticFiles):
         return response
 
 
+class HeadAsGet:
+    """Answer HEAD like GET without the body (feed readers and link checkers send HEAD)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def no_body(message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}  # headers (content-length) stay as for GET
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, no_body)
+
+
 def wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
@@ -54,11 +73,17 @@ def _validation_message(exc: RequestValidationError) -> str:
     return "; ".join(parts) or "invalid request"
 
 
-def create_app(db: Database, cache_seconds: float | None = None) -> FastAPI:
-    """The app over ``db``; ``cache_seconds`` defaults to PAPERBOY_CACHE_SECONDS (0: no cache)."""
+def create_app(
+    db: Database, cache_seconds: float | None = None, rate_limit: float | None = None
+) -> FastAPI:
+    """The app over ``db``. ``cache_seconds`` and ``rate_limit`` default to their settings
+    (PAPERBOY_CACHE_SECONDS, PAPERBOY_RATE_LIMIT; 0 turns either off)."""
     from paperboy import config
     from paperboy.web import api, feeds, pages
     from paperboy.web.cache import ResponseCache
+    from paperboy.web.ratelimit import RateLimit
+
+    cfg = config.load()
 
     app = FastAPI(
         title="paperboy",
@@ -90,10 +115,13 @@ def create_app(db: Database, cache_seconds: float | None = None) -> FastAPI:
     app.include_router(api.router)
     app.include_router(feeds.router)
     app.include_router(pages.router)
-    if cache_seconds is None:
-        cache_seconds = config.load().cache_seconds
+    cache_seconds = cfg.cache_seconds if cache_seconds is None else cache_seconds
     if cache_seconds > 0:
         app.add_middleware(ResponseCache, db=db, check_every=cache_seconds)
+    app.add_middleware(HeadAsGet)
+    rate_limit = cfg.rate_limit if rate_limit is None else rate_limit
+    if rate_limit > 0:  # outermost: a limited client costs nothing further
+        app.add_middleware(RateLimit, rate=rate_limit, burst=cfg.rate_burst)
     return app
 
 

@@ -1,0 +1,27 @@
+"""A client that floods the app gets 429 with Retry-After; others and static files are unaffected."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from paperboy.web.app import create_app
+from paperboy.web.ratelimit import RateLimit
+
+
+def test_bucket_refills_at_the_rate():
+    rl = RateLimit(app=None, rate=2, burst=3)
+    assert [rl.allow("a", 0.0) for _ in range(3)] == [0, 0, 0]
+    assert rl.allow("a", 0.0) == 0.5  # next token in half a second
+    assert rl.allow("b", 0.0) == 0  # another client has its own bucket
+    assert rl.allow("a", 0.6) == 0
+
+
+def test_flooding_client_gets_429(db, monkeypatch):
+    monkeypatch.setenv("PAPERBOY_RATE_BURST", "5")
+    client = TestClient(create_app(db, cache_seconds=0, rate_limit=1))
+    codes = [client.get("/api/daily_papers").status_code for _ in range(8)]
+    assert codes[:5] == [200] * 5 and codes[5:] == [429] * 3
+    r = client.get("/api/daily_papers")
+    assert r.status_code == 429 and r.json()["status"] == 429 and int(r.headers["retry-after"]) >= 1
+    assert client.get("/").status_code == 429 and "Too many requests" in client.get("/").text
+    assert client.get("/static/style.css").status_code == 200
