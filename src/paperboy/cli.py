@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -56,6 +57,44 @@ def _expand(paths: list[Path]) -> list[Path]:
     return files
 
 
+def progress_bar(**extra) -> Progress:
+    """The progress bar every long job shows on the terminal (on stderr)."""
+    from rich.progress import TaskProgressColumn, TimeElapsedColumn
+
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TaskProgressColumn(),
+        TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TimeRemainingColumn(),
+        console=err, transient=True, **extra,
+    )
+
+
+def sync_index(db: Database) -> None:
+    """Bring the keyword index up to date with the database, with a progress bar."""
+    from paperboy.search.keyword import KeywordIndex, index_dir
+
+    cfg = config.load()
+    with db.connection() as conn:
+        index = KeywordIndex(index_dir(cfg.home, conn))
+        behind = index.behind(conn)
+        if not behind:
+            return
+        with progress_bar() as bar:
+            task = bar.add_task("keyword index", total=behind, rate="")
+            index.sync(conn, lambda n: bar.advance(task, n))
+
+
+def embed_hint(db: Database) -> None:
+    from paperboy import embeddings
+
+    with db.connection() as conn:
+        pending = embeddings.pending_count(conn)
+    if pending:
+        minutes = max(1, round(pending / embeddings.EXPECTED_RATE / 60))
+        out.print(f"{pending} papers are not embedded yet (semantic search and similar papers need "
+                  f"it): run [bold]paperboy embed[/] (about {minutes} min here), or leave "
+                  "[bold]paperboy serve[/] running: it embeds in the background.")
+
+
 def run_import(db: Database, files: list[tuple[Path, date | None]], fmt: str = "auto") -> int:
     """Import files (each with its reference date), print a summary; return how many failed."""
     from paperboy.papers import store
@@ -98,6 +137,7 @@ def run_import(db: Database, files: list[tuple[Path, date | None]], fmt: str = "
         err.print(f"[yellow]… and {len(rejected) - 50} more rejected records[/]")
     for line in failures:
         err.print(f"[bold red]error:[/] {line}", highlight=False, soft_wrap=True)
+    sync_index(db)
     return len(failures)
 
 
@@ -110,6 +150,10 @@ def import_(
         typer.Option(help="Resolve dates written without a year (saved listing pages) against this "
                      "YYYY-MM-DD date. Default: each file's modification date."),
     ] = None,
+    embed: Annotated[bool, typer.Option(
+        "--embed/--no-embed",
+        help="Embed the new papers right away (slow: ~19 papers/s here) instead of leaving it to "
+             "`paperboy embed` or the background worker of `paperboy serve`.")] = False,
 ) -> None:
     """Import papers from files: saved HF listing pages, HF daily-papers JSON, arXiv API Atom
     responses, or arXiv metadata JSON Lines.
@@ -133,6 +177,10 @@ def import_(
         raise fail(", ".join(f"{p}: no such file or directory" for p in missing), 2)
     with _open() as db:
         failed = run_import(db, [(f, ref) for f in _expand(paths)], format)
+        if embed:
+            run_embed(db)
+        else:
+            embed_hint(db)
     if failed:
         raise typer.Exit(1)
 
@@ -179,6 +227,124 @@ def migrate() -> None:
     out.print("applied: " + ", ".join(applied) if applied else "schema is current")
 
 
+def run_embed(db: Database, limit: int | None = None, batch: int | None = None) -> int:
+    from paperboy import embeddings
+
+    with db.connection() as conn:
+        pending = embeddings.pending_count(conn)
+        if limit is not None:
+            pending = min(pending, limit)
+        if not pending:
+            out.print("every paper is embedded")
+            return 0
+        out.print(f"embedding {pending} papers with {embeddings.MODEL_NAME} (Ctrl+C stops safely; "
+                  "running again continues)")
+        start = time.monotonic()
+        with progress_bar() as bar:
+            task = bar.add_task("embedding", total=pending, rate="")
+
+            def advance(n: int) -> None:
+                done = bar.tasks[0].completed + n
+                bar.update(task, advance=n, rate=f"{done / (time.monotonic() - start):.1f} papers/s")
+
+            embeddings.model()  # load before the clock matters
+            stats = embeddings.embed_pending(conn, advance, batch=batch or embeddings.BATCH, limit=limit)
+    elapsed = time.monotonic() - start
+    out.print(f"embedded {stats.embedded} papers in {elapsed:.0f} s "
+              f"({stats.embedded / max(elapsed, 1e-9):.1f} papers/s)")
+    return stats.embedded
+
+
+@app.command()
+def embed(
+    limit: Annotated[int | None, typer.Option(min=1, help="Embed at most this many papers.")] = None,
+    batch: Annotated[int, typer.Option(min=1, max=4096, help="Papers per committed batch.")] = 256,
+) -> None:
+    """Embed every paper that lacks a vector (all-MiniLM-L6-v2 over title + abstract), in
+    batches committed as they finish: safe to stop at any moment, and the next run continues.
+    Vectors record their model, so a model change re-embeds."""
+    with _open() as db:
+        run_embed(db, limit, batch)
+
+
+@app.command()
+def reindex() -> None:
+    """Drop the keyword index and rebuild it from the database (nothing is lost: the index is
+    derived from PostgreSQL, which stays the source of truth)."""
+    from paperboy.search.keyword import index_dir, rebuild
+
+    cfg = config.load()
+    with _open() as db:
+        with db.connection() as conn:
+            path = index_dir(cfg.home, conn)
+        rebuild(path)
+        sync_index(db)
+        out.print(f"keyword index rebuilt in {path}")
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help='What to look for: words, "a phrase", -excluded, '
+                                              "a OR b, author:Name, title:word, or an arXiv id.")],
+    limit: Annotated[int, typer.Option(min=1, max=120, help="How many results.")] = 10,
+    mode: Annotated[str, typer.Option(help="hybrid (default), keyword or semantic.")] = "hybrid",
+    sort: Annotated[str, typer.Option(help="relevance (default), date or upvotes.")] = "relevance",
+    since: Annotated[str | None, typer.Option(help="Only papers from this day on (YYYY-MM-DD).")] = None,
+    until: Annotated[str | None, typer.Option(help="Only papers up to this day (YYYY-MM-DD).")] = None,
+    code: Annotated[bool, typer.Option("--code", help="Only papers with a code repository.")] = False,
+    category: Annotated[str | None, typer.Option(help="Only this arXiv category, e.g. cs.CL.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON (HF shape).")] = False,
+) -> None:
+    """Search the hub: keyword (BM25) and semantic (meaning) search fused into one ranking."""
+    import json
+
+    from paperboy.search import Filters, Searcher
+    from paperboy.search.hybrid import MODES, SORTS
+    from paperboy.web.present import hf_paper
+
+    if mode not in MODES:
+        raise fail(f"--mode must be one of {', '.join(MODES)}", 2)
+    if sort not in SORTS:
+        raise fail(f"--sort must be one of {', '.join(SORTS)}", 2)
+    days = {}
+    for name, value in (("since", since), ("until", until)):
+        if value:
+            try:
+                days[name] = date.fromisoformat(value)
+            except ValueError:
+                raise fail(f"--{name} {value!r} is not a date like 2024-11-08", 2) from None
+    filters = Filters(since=days.get("since"), until=days.get("until"), has_code=code, category=category)
+    cfg = config.load()
+    with _open() as db:
+        sync_index(db)
+        with db.connection() as conn:
+            result = Searcher(cfg.home, conn).search(conn, query, filters=filters, sort=sort,
+                                                     mode=mode, limit=limit)
+    if as_json:
+        print(json.dumps([{"paper": hf_paper(r), "title": r["title"]} for r in result.items], indent=2))
+        return
+    for notice in result.notices:
+        err.print(f"[yellow]note:[/] {notice}", highlight=False)
+    if not result.items:
+        out.print("no papers found")
+        return
+    from rich.text import Text
+
+    from paperboy.search import query as q
+    from paperboy.search.highlight import spans
+
+    words = q.parse(query).words
+    for i, r in enumerate(result.items, 1):
+        when = r.get("listed_on") or r.get("published_at")
+        title = Text(f"{i:2d}. ", style="bold") + Text(r["title"])
+        for start, end in spans(r["title"], words):
+            title.stylize("reverse", start + 4, end + 4)
+        out.print(title)
+        out.print(Text(f"    {r['id']} · {when or ''} · ▲ {r['upvotes'] or 0} · "
+                       f"{', '.join(r['authors'][:3])}", style="dim"))
+    out.print(f"[dim]{result.total} matches · {result.mode} search[/]")
+
+
 HostOpt = Annotated[str | None, typer.Option(help="Address to listen on (default PAPERBOY_HOST or 127.0.0.1).")]
 PortOpt = Annotated[int | None, typer.Option(help="Port to listen on (default PAPERBOY_PORT or 8000).")]
 
@@ -195,7 +361,7 @@ def _serve(db: Database, host: str | None, port: int | None, workers: int = 1) -
     host, port = host or cfg.host, port or cfg.port
     out.print(f"paperboy is serving on [bold]http://{host}:{port}[/] (Ctrl+C to stop)")
     if workers == 1:
-        uvicorn.run(create_app(db), host=host, port=port, log_level="warning")
+        uvicorn.run(create_app(db, background=True), host=host, port=port, log_level="warning")
     else:
         # Workers are separate processes: each opens the database itself (joining the
         # embedded server this process started).
@@ -224,6 +390,8 @@ def demo(
     with _open() as db:
         run_import(db, corpus_files())
         if not no_serve:
+            out.print("[dim]Semantic search and similar papers fill in as the background worker "
+                      "embeds the demo papers (about a minute).[/]")
             _serve(db, host, port)
 
 

@@ -173,6 +173,7 @@ def store_groups(conn: psycopg.Connection, groups: Sequence[Group]) -> StoreStat
         updates: list[dict[str, Any]] = []
         listings: list[tuple[str, Any, str]] = []
         observations: list[tuple[str, int, str]] = []
+        stale_vectors: list[tuple[str]] = []  # text changed: the embedding job redoes them
         growth: list[tuple[int, str]] = []
         for paper, sources, days in groups:
             row = by_arxiv.get(paper.arxiv_id) if paper.arxiv_id else None
@@ -202,6 +203,8 @@ def store_groups(conn: psycopg.Connection, groups: Sequence[Group]) -> StoreStat
                     params["id"] = final_id
                     params["old_id"] = row["id"]
                     updates.append(params)
+                    if (merged.title, merged.summary) != (old.title, old.summary):
+                        stale_vectors.append((row["id"],))
                 if changed or new_days:
                     stats.updated += 1
                 else:
@@ -233,6 +236,8 @@ def store_groups(conn: psycopg.Connection, groups: Sequence[Group]) -> StoreStat
                 )
             if growth:
                 cur.executemany("UPDATE papers SET upvote_growth = %s WHERE id = %s", growth)
+            if stale_vectors:
+                cur.executemany("DELETE FROM embeddings WHERE paper_id = %s", stale_vectors)
             if inserts or updates or listings or observations:
                 bump_version(cur)
     return stats

@@ -65,6 +65,61 @@ def trending(
     return [{**hf_daily_item(r), "trendingScore": round(r["score"], 6)} for r in rows]
 
 
+@router.get("/papers/search", summary="Search papers (keyword + semantic, fused)")
+def search(
+    request: Request,
+    response: Response,
+    q: Annotated[str, Query(description='words, "phrases", -excluded, a OR b, author:Name, '
+                                        "title:word, category:cs.CL, or an arXiv id; at most 250 characters")],
+    limit: Annotated[int, Query(ge=1, le=120, description="results, 1–120")] = 20,
+    p: Annotated[int, Query(ge=0, le=100, description="page, from 0")] = 0,
+    mode: Annotated[Literal["hybrid", "keyword", "semantic"], Query()] = "hybrid",
+    sort: Annotated[Literal["relevance", "date", "upvotes"], Query()] = "relevance",
+    since: Annotated[str | None, Query(description="from this day on, YYYY-MM-DD")] = None,
+    until: Annotated[str | None, Query(description="up to this day, YYYY-MM-DD")] = None,
+    code: Annotated[bool, Query(description="only papers with a code repository")] = False,
+    category: Annotated[str | None, Query(description="an arXiv category, e.g. cs.CL")] = None,
+) -> list[dict[str, Any]]:
+    """Items like HF's `/api/papers/search`: `{paper, title, summary, highlightedTitle,
+    highlightedSummary, ...}`. Headers: `X-Search-Mode` (what ran: hybrid, keyword, semantic
+    or id) and `X-Search-Notice` when search fell back (e.g. before embeddings exist)."""
+    from paperboy.web import searching
+
+    params = searching.read_params(q, mode, sort, since, until, "1" if code else "", category,
+                                   strict_length=True)
+    if not params.q.strip():
+        raise HTTPException(400, "q must not be empty")
+    result = searching.run(request, params, p * limit, limit)
+    response.headers["X-Search-Mode"] = result.mode
+    if result.notices:
+        response.headers["X-Search-Notice"] = " ".join(result.notices)[:500]
+    if (p + 1) * limit < result.total:
+        response.headers["Link"] = f'<{request.url.include_query_params(p=p + 1, limit=limit)}>; rel="next"'
+    return [
+        {**hf_daily_item(r), "highlightedTitle": str(r["highlighted_title"]),
+         "highlightedSummary": str(r["highlighted_summary"]), "score": round(r["score"], 6)}
+        for r in result.items
+    ]
+
+
+@router.get("/papers/{paper_id:path}/similar", summary="Papers similar to one paper")
+def similar_papers(
+    request: Request,
+    paper_id: str,
+    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+) -> list[dict[str, Any]]:
+    """Nearest papers by meaning (vectors), without the paper itself or exact duplicates.
+    Empty until the paper is embedded."""
+    from paperboy.search import similar
+
+    with request.app.state.db.connection() as conn:
+        row = store.get(conn, paper_id)
+        if row is None:
+            raise HTTPException(404, f"no paper with id {paper_id[:80]!r}")
+        near = similar(conn, row["id"], limit=limit)
+    return [{"paper": hf_paper(r), "similarity": round(r["similarity"], 6)} for r in near]
+
+
 @router.get("/papers/{paper_id:path}", summary="One paper")
 def paper(request: Request, paper_id: str) -> dict[str, Any]:
     with request.app.state.db.connection() as conn:

@@ -74,16 +74,36 @@ def _validation_message(exc: RequestValidationError) -> str:
 
 
 def create_app(
-    db: Database, cache_seconds: float | None = None, rate_limit: float | None = None
+    db: Database,
+    cache_seconds: float | None = None,
+    rate_limit: float | None = None,
+    home: Path | None = None,
+    background: bool = False,
 ) -> FastAPI:
     """The app over ``db``. ``cache_seconds`` and ``rate_limit`` default to their settings
-    (PAPERBOY_CACHE_SECONDS, PAPERBOY_RATE_LIMIT; 0 turns either off)."""
+    (PAPERBOY_CACHE_SECONDS, PAPERBOY_RATE_LIMIT; 0 turns either off); ``home`` (where the
+    keyword index lives) to PAPERBOY_HOME. ``background`` runs the index/embedding worker."""
+    from contextlib import asynccontextmanager
+
     from paperboy import config
+    from paperboy.search import Searcher
     from paperboy.web import api, feeds, pages
     from paperboy.web.cache import ResponseCache
     from paperboy.web.ratelimit import RateLimit
+    from paperboy.web.worker import BackgroundJobs
 
     cfg = config.load()
+    with db.connection() as conn:
+        searcher = Searcher(home or cfg.home, conn)
+    jobs = BackgroundJobs(db, searcher.index) if background else None
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        if jobs:
+            jobs.start()
+        yield
+        if jobs:
+            jobs.stop()
 
     app = FastAPI(
         title="paperboy",
@@ -92,8 +112,10 @@ def create_app(
         "papers API. Errors are JSON: `{\"error\": message, \"status\": code}`.",
         docs_url="/docs",
         redoc_url=None,
+        lifespan=lifespan,
     )
     app.state.db = db
+    app.state.searcher = searcher
     app.mount("/static", CachedStatic(directory=str(HERE / "static")), name="static")
 
     @app.exception_handler(StarletteHTTPException)
@@ -130,7 +152,7 @@ def app_from_env() -> FastAPI:
     from paperboy import config
     from paperboy.db import open_database
 
-    return create_app(open_database(config.load()))
+    return create_app(open_database(config.load()), background=True)
 
 
 def html(request: Request, name: str, context: dict, status: int = 200) -> HTMLResponse:

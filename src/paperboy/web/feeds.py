@@ -17,14 +17,15 @@ ATOM = "application/atom+xml; charset=utf-8"
 DAILY_DAYS = 3  # the daily feed carries the last few listed days, so a reader polling late misses none
 
 
-def _feed(request: Request, name: str, title: str, subtitle: str, rows: list[dict[str, Any]]) -> Response:
+def _feed(request: Request, name: str, title: str, subtitle: str, rows: list[dict[str, Any]],
+          alternate: str | None = None) -> Response:
     base = str(request.base_url).rstrip("/")
     fg = FeedGenerator()
     fg.id(f"{base}/feeds/{name}")
     fg.title(title)
     fg.subtitle(subtitle)
-    fg.link(href=f"{base}/feeds/{name}", rel="self")
-    fg.link(href=f"{base}/" if name == "daily.atom" else f"{base}/trending", rel="alternate")
+    fg.link(href=str(request.url), rel="self")
+    fg.link(href=alternate or (f"{base}/" if name == "daily.atom" else f"{base}/trending"), rel="alternate")
     fg.language("en")
     days = [r["day"] for r in rows if r.get("day")]
     fg.updated(as_datetime(max(days)) if days else as_datetime(date(2000, 1, 1)))
@@ -64,3 +65,24 @@ def trending(request: Request) -> Response:
     with request.app.state.db.connection() as conn:
         rows, _, _ = trend.trending(conn, limit=50)
     return _feed(request, "trending.atom", "paperboy · trending papers", trend.ONE_LINE, rows)
+
+
+@router.get("/search.atom", summary="Atom feed of a search: subscribe to a saved search")
+def search_feed(request: Request, q: str, mode: str | None = None, category: str | None = None,
+                code: str | None = None) -> Response:
+    """The newest 50 papers matching the search (a feed reader sees new matches as they arrive)."""
+    from urllib.parse import urlencode
+
+    from paperboy.web import searching
+
+    params = searching.read_params(q, mode, "date", None, None, code, category, strict_length=True)
+    if not params.q.strip():
+        from fastapi import HTTPException
+
+        raise HTTPException(400, "q must not be empty")
+    result = searching.run(request, params, 0, 50)
+    rows = [{**r, "day": r.get("listed_on") or r.get("published_at")} for r in result.items]
+    base = str(request.base_url).rstrip("/")
+    return _feed(request, "search.atom", f"paperboy · search: {params.q}",
+                 f"Newest papers matching {params.q!r}", rows,
+                 alternate=f"{base}/search?{urlencode({'q': params.q, 'sort': 'date'})}")

@@ -72,13 +72,40 @@ def trending(request: Request, page: Page = 1) -> HTMLResponse:
     })
 
 
+@router.get("/search", response_class=HTMLResponse)
+def search_page(
+    request: Request,
+    q: str | None = None,
+    mode: str | None = None,
+    sort: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    code: str | None = None,
+    category: str | None = None,
+    page: Page = 1,
+) -> HTMLResponse:
+    from paperboy.web import searching
+
+    params = searching.read_params(q, mode, sort, since, until, code, category, strict_length=False)
+    result = None
+    if params.q.strip():
+        result = searching.run(request, params, (page - 1) * PAGE_SIZE, PAGE_SIZE)
+    return html(request, "search.html", {
+        "params": params, "result": result, "q": params.q,
+        **_pages(result.total if result else 0, page), "offset": (page - 1) * PAGE_SIZE,
+    })
+
+
 @router.get("/papers/{paper_id:path}", response_class=HTMLResponse)
 def paper(request: Request, paper_id: str) -> HTMLResponse:
+    from paperboy.search import similar
+
     with _db(request).connection() as conn:
         row = store.get(conn, paper_id)
         if row is None:
             raise HTTPException(404, f"No paper with id {paper_id[:80]!r} in this hub.")
         days = listing.listing_days(conn, row["id"])
+        near = similar(conn, row["id"], limit=6)
     return html(request, "paper.html", {
-        "p": row, "days": days, "links": links(row), "n_authors": author_count(row),
+        "p": row, "days": days, "links": links(row), "n_authors": author_count(row), "similar": near,
     })

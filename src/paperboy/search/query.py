@@ -1,0 +1,98 @@
+"""Reading what a user typed into the search box (a pure function).
+
+Supported: plain words (any may match, ranked by BM25), "quoted phrases", -excluded words
+or -"phrases", OR / AND / +required, field prefixes (title:, abstract:, author:, category:),
+and a bare arXiv id or URL (exact lookup). Anything malformed (unbalanced quotes, stray
+operators) is read leniently rather than refused.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from paperboy.papers.record import parse_arxiv_id
+
+MAX_QUERY = 250
+
+_FIELDS = {"title": "title", "abstract": "summary", "summary": "summary", "author": "authors",
+           "authors": "authors", "category": "categories", "cat": "categories"}
+_TOKEN = re.compile(r'(-|\+)?(?:(\w+):)?("[^"]*"?|[^\s"]+)')
+_ID_ONLY = re.compile(r"^\s*(?:arxiv:\s*|https?://arxiv\.org/(?:abs|pdf)/|https?://huggingface\.co/papers/)?"
+                      r"([a-z\-]+(?:\.[A-Z]{2})?/\d{7}|\d{4}\.\d{4,5})(v\d+)?(?:\.pdf)?\s*$", re.I)
+_WORD = re.compile(r"\w+")
+
+
+@dataclass
+class Query:
+    raw: str
+    keyword: str  # for the keyword index (tantivy's query language)
+    semantic: str  # plain text for the embedding model
+    words: list[str] = field(default_factory=list)  # words to highlight
+    excluded: list[str] = field(default_factory=list)
+    arxiv_id: str | None = None
+    strict: bool = False  # phrases, fields or exclusions: results must match the keywords
+
+    @property
+    def empty(self) -> bool:
+        return not self.keyword.strip() and not self.arxiv_id
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace('"', "") + '"'
+
+
+def parse(text: str) -> Query:
+    raw = " ".join(text.split())[:MAX_QUERY]
+    m = _ID_ONLY.match(raw)
+    arxiv_id = parse_arxiv_id(m.group(1))[0] if m else None
+
+    parts: list[str] = []
+    semantic: list[str] = []
+    words: list[str] = []
+    excluded: list[str] = []
+    strict = False
+    for sign, fld, body in _TOKEN.findall(raw):
+        # an unterminated quote is read as plain words, not a phrase
+        is_phrase = body.startswith('"') and body.endswith('"') and len(body) > 1
+        inner = body.strip('"')
+        if not _WORD.search(inner):
+            continue  # lone punctuation, empty quotes
+        if body.upper() in ("OR", "AND") and not sign and not fld:
+            if parts:
+                parts.append(body.upper())
+            continue
+        target = _FIELDS.get(fld.lower()) if fld else None
+        if is_phrase:
+            term = _quote(inner)
+        else:
+            terms = [t for t in (_clean_term(x) for x in inner.split()) if t]
+            term = " ".join(terms) if len(terms) < 2 or not (sign or fld) else _quote(" ".join(terms))
+        if not term:
+            continue
+        if target:
+            term = f"{target}:{term}"
+            strict = True
+        if sign == "-":
+            excluded.extend(_WORD.findall(inner))
+            parts.append(f"-{term}")
+            strict = True
+            continue
+        if is_phrase:
+            strict = True
+        parts.append(f"+{term}" if sign == "+" else term)
+        semantic.append(inner)
+        words.extend(_WORD.findall(inner))
+    while parts and parts[-1] in ("OR", "AND"):
+        parts.pop()
+    return Query(raw=raw, keyword=" ".join(parts), semantic=" ".join(semantic), words=words,
+                 excluded=excluded, arxiv_id=arxiv_id, strict=strict)
+
+
+def _clean_term(word: str) -> str:
+    """A bare word, with characters tantivy's parser treats as syntax made harmless."""
+    w = re.sub(r"[\\:(){}\[\]^~*!<>=&|'`]", " ", word).strip()
+    w = re.sub(r"^\W+|\W+$", "", w)  # keep inner punctuation (GPT-4, cs.CV), drop the rest
+    if not w:
+        return ""
+    return _quote(w) if " " in w or "-" in w or "." in w or "/" in w else w
