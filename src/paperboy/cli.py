@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
 from datetime import date
@@ -352,7 +353,7 @@ PortOpt = Annotated[int | None, typer.Option(help="Port to listen on (default PA
 WorkersOpt = Annotated[int, typer.Option(min=1, max=32, help="Worker processes (each with its own connection pool).")]
 
 
-def _serve(db: Database, host: str | None, port: int | None, workers: int = 1) -> None:
+def _serve(db: Database, host: str | None, port: int | None, workers: int = 1, embed: bool = True) -> None:
     import uvicorn
 
     from paperboy.web.app import create_app
@@ -361,20 +362,27 @@ def _serve(db: Database, host: str | None, port: int | None, workers: int = 1) -
     host, port = host or cfg.host, port or cfg.port
     out.print(f"paperboy is serving on [bold]http://{host}:{port}[/] (Ctrl+C to stop)")
     if workers == 1:
-        uvicorn.run(create_app(db, background=True), host=host, port=port, log_level="warning")
+        app_ = create_app(db, background=True, background_embed=embed)
+        uvicorn.run(app_, host=host, port=port, log_level="warning")
     else:
         # Workers are separate processes: each opens the database itself (joining the
         # embedded server this process started).
+        os.environ["PAPERBOY_SERVE_EMBED"] = "1" if embed else "0"
         uvicorn.run("paperboy.web.app:app_from_env", factory=True, host=host, port=port,
                     workers=workers, log_level="warning")
 
 
+EmbedOpt = Annotated[bool, typer.Option(
+    "--embed/--no-embed", help="Embed new papers in the background (uses the CPU; with --no-embed, "
+    "run `paperboy embed` yourself, e.g. from cron).")]
+
+
 @app.command()
-def serve(host: HostOpt = None, port: PortOpt = None, workers: WorkersOpt = 1) -> None:
-    """Serve the web app: the daily feed, trending, paper pages, the JSON API (/docs) and
-    Atom feeds (/feeds/daily.atom, /feeds/trending.atom)."""
+def serve(host: HostOpt = None, port: PortOpt = None, workers: WorkersOpt = 1, embed: EmbedOpt = True) -> None:
+    """Serve the web app: the daily feed, trending, search, paper pages, the JSON API (/docs)
+    and Atom feeds. A background worker keeps the keyword index current and embeds new papers."""
     with _open() as db:
-        _serve(db, host, port, workers)
+        _serve(db, host, port, workers, embed)
 
 
 @app.command()

@@ -49,12 +49,13 @@ def page(browser):
 
 
 @pytest.fixture
-def server(db_url: str) -> Iterator[str]:
-    """`paperboy serve` on a free port over the test's database; yields its base URL."""
+def server(db_url: str, tmp_path: Path, hub) -> Iterator[str]:
+    """`paperboy serve` on a free port over the test's database (filled by the test module's
+    ``hub`` fixture first); yields its base URL."""
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": db_url}
+    env = {**os.environ, "DATABASE_URL": db_url, "PAPERBOY_HOME": str(tmp_path / "home")}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "paperboy", "serve", "--port", str(port)],
+        [sys.executable, "-m", "paperboy", "serve", "--port", str(port), "--no-embed"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     base = f"http://127.0.0.1:{port}"

@@ -82,3 +82,21 @@ def test_pages_work_without_javascript(browser, server, hub):
     page.locator('a[rel="prev"]').first.click()
     assert page.locator("h1").inner_text() == "Thursday, November 7, 2024"
     context.close()
+
+
+def test_search_box_finds_and_opens_a_paper(page, server, hub, db_url, tmp_path):
+    target = hub.execute("SELECT id, title FROM papers ORDER BY upvotes DESC NULLS LAST LIMIT 1").fetchone()
+    words = " ".join(target["title"].split(":")[0].split()[:3])
+    page.goto(server + "/trending")
+    box = page.locator("header input[name=q]")
+    box.fill(words)
+    box.press("Enter")
+    page.wait_for_url(re.compile(r"/search\?q="))
+    assert page.locator("h1").inner_text() == "Search results"
+    assert page.locator("mark").count() > 0  # matched words are highlighted
+    link = page.locator(f'a.title[href="/papers/{target["id"]}"]')
+    assert link.count() == 1
+    link.click()
+    page.wait_for_url(re.compile(rf"/papers/{re.escape(target['id'])}$"))
+    assert page.locator("h1").inner_text() == target["title"]
+    screenshot(page, "search-result-paper")

@@ -121,3 +121,24 @@ def test_reindex_command(db_url, tmp_path):
     n = json.loads(shared("hf-daily-papers-2024", "2024-11-08.json").read_text())["papers"]
     s = run_cli(["search", n[0]["title"], "--mode", "keyword", "--json"], env)
     assert json.loads(s.stdout)[0]["title"] == " ".join(n[0]["title"].split())
+
+
+def test_background_worker_indexes_and_embeds(db, conn, tmp_path):
+    from paperboy.web.worker import BackgroundJobs
+
+    papers = [Paper(title=f"Paper number {i} on sparse attention", source="arxiv-jsonl",
+                    arxiv_id=f"2403.0000{i}", summary="An abstract.") for i in range(5)]
+    store_batch(conn, papers)
+    conn.commit()
+    index = KeywordIndex(index_dir(tmp_path, conn))
+    jobs = BackgroundJobs(db, index)
+    version = conn.execute("SELECT version FROM data_version").fetchone()["version"]
+    conn.commit()
+    assert jobs.run_once() is True  # embedded a batch: there may be more
+    assert index.size == 5 and embeddings.pending_count(conn) == 0
+    assert conn.execute("SELECT version FROM data_version").fetchone()["version"] > version
+    assert jobs.run_once() is False  # nothing left to do
+    idle = BackgroundJobs(db, index, embed=False)
+    store_batch(conn, [Paper(title="One more", source="arxiv-jsonl", arxiv_id="2403.00009")])
+    conn.commit()
+    assert idle.run_once() is False and index.size == 6 and embeddings.pending_count(conn) == 1

@@ -79,6 +79,7 @@ def create_app(
     rate_limit: float | None = None,
     home: Path | None = None,
     background: bool = False,
+    background_embed: bool = True,
 ) -> FastAPI:
     """The app over ``db``. ``cache_seconds`` and ``rate_limit`` default to their settings
     (PAPERBOY_CACHE_SECONDS, PAPERBOY_RATE_LIMIT; 0 turns either off); ``home`` (where the
@@ -95,7 +96,7 @@ def create_app(
     cfg = config.load()
     with db.connection() as conn:
         searcher = Searcher(home or cfg.home, conn)
-    jobs = BackgroundJobs(db, searcher.index) if background else None
+    jobs = BackgroundJobs(db, searcher.index, embed=background_embed) if background else None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -149,10 +150,13 @@ def create_app(
 
 def app_from_env() -> FastAPI:
     """Factory for `uvicorn --factory` worker processes: each opens its own pool."""
+    import os
+
     from paperboy import config
     from paperboy.db import open_database
 
-    return create_app(open_database(config.load()), background=True)
+    embed = os.environ.get("PAPERBOY_SERVE_EMBED", "1") == "1"  # set by `paperboy serve`
+    return create_app(open_database(config.load()), background=True, background_embed=embed)
 
 
 def html(request: Request, name: str, context: dict, status: int = 200) -> HTMLResponse:
