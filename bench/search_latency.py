@@ -180,6 +180,7 @@ def main() -> None:
     ap.add_argument("--sizes", default="75000", help="comma-separated store sizes, e.g. 75000,1000000")
     ap.add_argument("--queries", type=int, default=300)
     ap.add_argument("--embed-sample", type=int, default=512, help="papers for the embed throughput test")
+    ap.add_argument("--home", type=Path, help="keep the database and indexes in this (new) folder")
     args = ap.parse_args()
     if not JSONL.exists() or not VECTORS.exists():
         raise SystemExit(f"needs {JSONL} and {VECTORS}")
@@ -188,7 +189,7 @@ def main() -> None:
     assert len(records) == len(vectors)
     queries = make_queries(records, args.queries, random.Random(7))
     with tempfile.TemporaryDirectory() as tmp:
-        home = Path(tmp)
+        home = args.home or Path(tmp)
         url = embedded.start(home)
         with psycopg.connect(url, autocommit=True) as c:
             c.execute("CREATE DATABASE bench")

@@ -67,8 +67,14 @@ def encode(texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
     ).astype(np.float32)
 
 
+@lru_cache(maxsize=2048)
+def _query_vector(text: str) -> bytes:
+    return encode([text])[0].tobytes()
+
+
 def encode_query(text: str) -> np.ndarray:
-    return encode([text])[0]
+    """The vector of a search query (recent queries are remembered: paging, feeds, retries)."""
+    return np.frombuffer(_query_vector(" ".join(text.split())), dtype=np.float32)
 
 
 @dataclass

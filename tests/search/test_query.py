@@ -23,6 +23,8 @@ def test_phrases_exclusions_or_and_fields():
     assert p.excluded == ["vision"]
     assert p.strict
     assert "vision" not in p.semantic and "attention sinks" in p.semantic
+    assert "Song Han" not in p.semantic and "LLM" not in p.semantic  # fielded terms are not ideas
+    assert parse('author:"Yann LeCun"').semantic == ""
     assert parse('-"large language"').excluded == ["large", "language"]
     assert parse("abstract:diffusion category:cs.CV").keyword == 'summary:diffusion categories:"cs.CV"'
 

@@ -11,6 +11,7 @@ and says so.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,9 +25,9 @@ from paperboy.search.highlight import highlight
 from paperboy.search.keyword import Filters, KeywordIndex, index_dir
 
 # Tuned on the CACM development queries only (bench/search_quality.py).
-K = 60
+K = 20
 W_KEYWORD = 1.0
-W_SEMANTIC = 1.0
+W_SEMANTIC = 0.8
 DEPTH = 100  # candidates taken from each leg
 SORTS = ("relevance", "date", "upvotes")
 MODES = ("hybrid", "keyword", "semantic")
@@ -53,8 +54,19 @@ def rrf(legs: list[tuple[list[str], float]], k: int = K) -> dict[str, float]:
 class Searcher:
     """Search over one database and its keyword index."""
 
+    STATUS_SECONDS = 30.0  # how long the embedding status (two counts over all papers) is reused
+
     def __init__(self, home: Path, conn: psycopg.Connection, index: KeywordIndex | None = None) -> None:
         self.index = index or KeywordIndex(index_dir(home, conn))
+        self._status: tuple[float, bool, int] | None = None
+
+    def embedding_status(self, conn: psycopg.Connection) -> tuple[bool, int]:
+        """(any vectors at all, papers still without one), refreshed every STATUS_SECONDS."""
+        now = time.monotonic()
+        if self._status is None or now - self._status[0] > self.STATUS_SECONDS or not self._status[1]:
+            has = embeddings.has_vectors(conn)
+            self._status = (now, has, embeddings.pending_count(conn) if has else 0)
+        return self._status[1], self._status[2]
 
     def search(
         self,
@@ -89,10 +101,10 @@ class Searcher:
             if self.index.size == 0 and _count(conn):
                 result.notices.append("The keyword index is still being built.")
         if mode in ("hybrid", "semantic") and parsed.semantic.strip():
-            if embeddings.has_vectors(conn):
+            has_vectors, pending = self.embedding_status(conn)
+            if has_vectors:
                 vector = embeddings.encode_query(parsed.semantic)
                 semantic_ids = [pid for pid, _ in semantic.nearest(conn, vector, filters, depth)]
-                pending = embeddings.pending_count(conn)
                 if pending:
                     result.notices.append(f"{pending} papers are not embedded yet; semantic results skip them.")
             else:

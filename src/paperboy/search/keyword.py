@@ -23,7 +23,7 @@ import tantivy
 
 BATCH = 5000
 # Field boosts, tuned on the CACM development queries (bench/search_quality.py).
-BOOSTS = {"title": 2.0, "summary": 1.0, "authors": 1.0}
+BOOSTS = {"title": 1.5, "summary": 1.0, "authors": 1.0}
 FIELDS = list(BOOSTS)
 SCHEMA_VERSION = 1
 

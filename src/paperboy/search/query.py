@@ -81,7 +81,8 @@ def parse(text: str) -> Query:
         if is_phrase:
             strict = True
         parts.append(f"+{term}" if sign == "+" else term)
-        semantic.append(inner)
+        if not target:  # an author's name or a category says nothing to the embedding model
+            semantic.append(inner)
         words.extend(_WORD.findall(inner))
     while parts and parts[-1] in ("OR", "AND"):
         parts.pop()
