@@ -65,3 +65,11 @@ def test_highlight_marks_stems_and_escapes():
                  "<mark>hallucination</mark>")
     assert spans("no match here", ["query"]) == []
     assert str(highlight("<b>x</b>", [])) == "&lt;b&gt;x&lt;/b&gt;"
+
+
+def test_operators_are_upper_case_and_unknown_prefixes_are_words():
+    assert parse("attention and memory").keyword == "attention and memory"
+    assert parse("attention AND memory").keyword == "attention AND memory"
+    assert parse("meeting at 10:30").keyword == "meeting at 10 30"
+    p = parse("ratio:foo bar")
+    assert p.keyword == "ratio foo bar" and not p.strict and p.semantic == "ratio foo bar"

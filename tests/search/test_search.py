@@ -170,3 +170,20 @@ def test_cli_search(search_db, search_home):
     assert [x["title"] for x in json.loads(js.stdout)] == [YOLOE]
     bad = run_cli(["search", "x", "--sort", "random"], env)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+def test_semantic_mode_answers_phrase_and_field_queries(searcher, sconn):
+    for text in ('"object detection"', "title:detection", "object detection -YOLO"):
+        r = searcher.search(sconn, text, mode="semantic")
+        assert r.items, text
+    assert not any("yolo" in (x["title"] + x["summary"]).lower()
+                   for x in searcher.search(sconn, "object detection -YOLO", mode="semantic", limit=50).items)
+
+
+def test_deep_pages_are_empty_not_errors(searcher, sconn, sclient):
+    r = searcher.search(sconn, "language models", offset=1000, limit=20)
+    assert r.items == []
+    api = sclient.get("/api/papers/search", params={"q": "language models", "p": 100, "limit": 120})
+    assert api.status_code == 200 and api.json() == []
+    page = sclient.get("/search", params={"q": "language models", "page": 40})
+    assert page.status_code == 200

@@ -29,6 +29,7 @@ K = 20
 W_KEYWORD = 1.0
 W_SEMANTIC = 0.8
 DEPTH = 100  # candidates taken from each leg
+MAX_DEPTH = 1000
 SORTS = ("relevance", "date", "upvotes")
 MODES = ("hybrid", "keyword", "semantic")
 
@@ -42,8 +43,9 @@ class SearchResult:
     notices: list[str] = field(default_factory=list)
 
 
-def rrf(legs: list[tuple[list[str], float]], k: int = K) -> dict[str, float]:
+def rrf(legs: list[tuple[list[str], float]], k: int | None = None) -> dict[str, float]:
     """Reciprocal rank fusion of ranked id lists, each with its weight."""
+    k = K if k is None else k
     fused: dict[str, float] = {}
     for ids, weight in legs:
         for rank, pid in enumerate(ids, start=1):
@@ -92,7 +94,8 @@ class Searcher:
             result.notices.append("Type a few words, a \"phrase\", an author or an arXiv id.")
             return result
 
-        depth = max(DEPTH, offset + limit)
+        # pgvector's HNSW search takes at most 1,000 candidates: deeper pages are empty
+        depth = min(max(DEPTH, offset + limit), MAX_DEPTH)
         keyword_ids: list[str] = []
         semantic_ids: list[str] = []
         if mode in ("hybrid", "keyword") and parsed.keyword:
@@ -100,10 +103,11 @@ class Searcher:
             keyword_ids = _ids_for_seqs(conn, [s for s, _ in hits])
             if self.index.size == 0 and _count(conn):
                 result.notices.append("The keyword index is still being built.")
-        if mode in ("hybrid", "semantic") and parsed.semantic.strip():
+        meaning = parsed.semantic or (parsed.fielded if mode == "semantic" else "")
+        if mode in ("hybrid", "semantic") and meaning.strip():
             has_vectors, pending = self.embedding_status(conn)
             if has_vectors:
-                vector = embeddings.encode_query(parsed.semantic)
+                vector = embeddings.encode_query(meaning)
                 semantic_ids = [pid for pid, _ in semantic.nearest(conn, vector, filters, depth)]
                 if pending:
                     result.notices.append(f"{pending} papers are not embedded yet; semantic results skip them.")
@@ -115,11 +119,10 @@ class Searcher:
                     hits = self.index.search(parsed.keyword, filters, depth)
                     keyword_ids = _ids_for_seqs(conn, [s for s, _ in hits])
 
-        if parsed.strict and keyword_ids:
+        if parsed.strict and mode == "hybrid":
+            # phrases and fields must match: the semantic rank only reorders keyword matches
             allowed = set(keyword_ids)
             semantic_ids = [pid for pid in semantic_ids if pid in allowed]
-        elif parsed.strict:
-            semantic_ids = []
         fused = rrf([(keyword_ids, W_KEYWORD), (semantic_ids, W_SEMANTIC)])
         if parsed.excluded and fused:
             fused = _drop_excluded(conn, fused, parsed.excluded)

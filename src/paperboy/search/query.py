@@ -1,7 +1,8 @@
 """Reading what a user typed into the search box (a pure function).
 
 Supported: plain words (any may match, ranked by BM25), "quoted phrases", -excluded words
-or -"phrases", OR / AND / +required, field prefixes (title:, abstract:, author:, category:),
+or -"phrases", OR / AND (upper case; "and" is a word) / +required, field prefixes (title:,
+abstract:, author:, category:; an unknown prefix such as "10:30" is read as words),
 and a bare arXiv id or URL (exact lookup). Anything malformed (unbalanced quotes, stray
 operators) is read leniently rather than refused.
 """
@@ -27,7 +28,8 @@ _WORD = re.compile(r"\w+")
 class Query:
     raw: str
     keyword: str  # for the keyword index (tantivy's query language)
-    semantic: str  # plain text for the embedding model
+    semantic: str  # plain text for the embedding model (free words, not fielded ones)
+    fielded: str = ""  # the text of fielded terms (author:…, title:…), for a semantic-only search
     words: list[str] = field(default_factory=list)  # words to highlight
     excluded: list[str] = field(default_factory=list)
     arxiv_id: str | None = None
@@ -49,6 +51,7 @@ def parse(text: str) -> Query:
 
     parts: list[str] = []
     semantic: list[str] = []
+    fielded: list[str] = []
     words: list[str] = []
     excluded: list[str] = []
     strict = False
@@ -58,11 +61,13 @@ def parse(text: str) -> Query:
         inner = body.strip('"')
         if not _WORD.search(inner):
             continue  # lone punctuation, empty quotes
-        if body.upper() in ("OR", "AND") and not sign and not fld:
+        if body in ("OR", "AND") and not sign and not fld:  # operators are upper case, as in Lucene
             if parts:
-                parts.append(body.upper())
+                parts.append(body)
             continue
         target = _FIELDS.get(fld.lower()) if fld else None
+        if fld and not target:  # not a field we know ("10:30", "ratio:foo"): plain words
+            inner, is_phrase, fld = f"{fld} {inner}", False, ""
         if is_phrase:
             term = _quote(inner)
         else:
@@ -81,12 +86,13 @@ def parse(text: str) -> Query:
         if is_phrase:
             strict = True
         parts.append(f"+{term}" if sign == "+" else term)
-        if not target:  # an author's name or a category says nothing to the embedding model
-            semantic.append(inner)
+        # an author's name or a category says little to the embedding model
+        (fielded if target else semantic).append(inner)
         words.extend(_WORD.findall(inner))
     while parts and parts[-1] in ("OR", "AND"):
         parts.pop()
-    return Query(raw=raw, keyword=" ".join(parts), semantic=" ".join(semantic), words=words,
+    return Query(raw=raw, keyword=" ".join(parts), semantic=" ".join(semantic),
+                 fielded=" ".join(fielded), words=words,
                  excluded=excluded, arxiv_id=arxiv_id, strict=strict)
 
 
