@@ -18,7 +18,6 @@ from pathlib import Path
 
 import numpy as np
 import psycopg
-from pgvector.psycopg import register_vector
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 DIM = 384
@@ -67,9 +66,33 @@ def encode(texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
     ).astype(np.float32)
 
 
+def _lean_encode(text: str) -> np.ndarray | None:
+    """One short text through the model without sentence-transformers' batching machinery
+    (a third faster for a query). Only for the layout this model has: transformer, mean
+    pooling, normalisation; anything else returns None and the full path is used."""
+    import torch
+
+    m = model()
+    names = [type(mod).__name__ for mod in m]
+    if names != ["Transformer", "Pooling", "Normalize"] or getattr(m[1], "pooling_mode", "mean") != "mean":
+        return None
+    tr = m[0]
+    with torch.inference_mode():
+        feats = tr.tokenizer([text], padding=True, truncation=True, max_length=tr.max_seq_length,
+                             return_tensors="pt")
+        hidden = tr.auto_model(**feats).last_hidden_state
+        mask = feats["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+        return torch.nn.functional.normalize(pooled, dim=1)[0].numpy().astype(np.float32)
+
+
 @lru_cache(maxsize=2048)
 def _query_vector(text: str) -> bytes:
-    return encode([text])[0].tobytes()
+    try:
+        vec = _lean_encode(text)
+    except (AttributeError, TypeError, KeyError):  # a library change: take the documented path
+        vec = None
+    return (vec if vec is not None else encode([text])[0]).tobytes()
 
 
 def encode_query(text: str) -> np.ndarray:
@@ -110,7 +133,9 @@ def embed_pending(
 
     (When an import changes a paper's title or abstract, the store drops its vector.)
     """
-    register_vector(conn)
+    from paperboy.search.semantic import ensure_vector
+
+    ensure_vector(conn)
     stats = EmbedStats()
     after = ""
     while limit is None or stats.embedded < limit:

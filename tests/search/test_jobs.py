@@ -142,3 +142,12 @@ def test_background_worker_indexes_and_embeds(db, conn, tmp_path):
     store_batch(conn, [Paper(title="One more", source="arxiv-jsonl", arxiv_id="2403.00009")])
     conn.commit()
     assert idle.run_once() is False and index.size == 6 and embeddings.pending_count(conn) == 1
+
+
+def test_query_vectors_equal_the_models():
+    texts = ["why do vision language models hallucinate objects", "StreamingLLM", "x " * 400]
+    embeddings._query_vector.cache_clear()
+    for t in texts:
+        lean = embeddings.encode_query(t)
+        full = embeddings.encode([" ".join(t.split())])[0]
+        assert float(np.dot(lean, full)) > 0.9999

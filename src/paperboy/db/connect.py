@@ -30,6 +30,17 @@ def _redact(url: str) -> str:
     return f"{info.get('user', '')}@{host}:{info.get('port', '5432')}/{info.get('dbname', '')}"
 
 
+def _configure(conn: psycopg.Connection) -> None:
+    """Every pooled connection knows pgvector's types (registering costs a round trip)."""
+    from pgvector.psycopg import register_vector
+
+    try:
+        register_vector(conn)
+    except psycopg.ProgrammingError:  # the extension is not created yet (before migrating)
+        pass
+    conn.rollback()
+
+
 class Database:
     """A connection pool with the schema brought up to date."""
 
@@ -40,6 +51,7 @@ class Database:
             min_size=min_size,
             max_size=max_size,
             kwargs={"row_factory": dict_row, "autocommit": False},
+            configure=_configure,
             open=False,
         )
 

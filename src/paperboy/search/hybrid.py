@@ -108,7 +108,8 @@ class Searcher:
             has_vectors, pending = self.embedding_status(conn)
             if has_vectors:
                 vector = embeddings.encode_query(meaning)
-                semantic_ids = [pid for pid, _ in semantic.nearest(conn, vector, filters, depth)]
+                semantic_ids = [pid for pid, _ in semantic.nearest(
+                    conn, vector, filters, depth, candidates=keyword_ids)]
                 if pending:
                     result.notices.append(f"{pending} papers are not embedded yet; semantic results skip them.")
             else:

@@ -11,6 +11,7 @@ from pgvector.psycopg import register_vector
 from paperboy.search.keyword import Filters
 
 EF_SEARCH = 100  # HNSW candidate list: recall against speed
+POOL_FACTOR = 4  # with filters: how many unfiltered neighbours to filter, per result wanted
 
 
 def _where(f: Filters | None) -> tuple[str, dict[str, Any]]:
@@ -29,30 +30,51 @@ def _where(f: Filters | None) -> tuple[str, dict[str, Any]]:
     return (" AND ".join(clauses) or "true"), params
 
 
+def ensure_vector(conn: psycopg.Connection) -> None:
+    """Teach the connection pgvector's types (once; pooled connections come taught)."""
+    if conn.adapters.types.get("vector") is None:
+        register_vector(conn)
+
+
 def nearest(
     conn: psycopg.Connection, vector: np.ndarray, filters: Filters | None = None, k: int = 100,
-    exclude: list[str] | None = None,
+    exclude: list[str] | None = None, candidates: list[str] | None = None,
 ) -> list[tuple[str, float]]:
-    """(paper id, cosine distance) of the ``k`` nearest papers that pass the filters."""
-    register_vector(conn)
-    where, params = _where(filters)
-    params |= {"v": vector, "k": k, "ex": exclude or []}
+    """(paper id, cosine distance) of the nearest papers that pass the filters, best first.
+
+    Without filters: the HNSW index's top ``k``. With filters, a filtered walk of the graph
+    can visit tens of thousands of nodes for a rare category, so the pool is bounded
+    instead: the unfiltered top ``POOL_FACTOR * k`` plus ``candidates`` (the keyword leg's
+    matches, which already pass the filters), filtered and ranked by exact distance.
+    """
+    ensure_vector(conn)
+    exclude = exclude or []
     with conn.transaction():
-        conn.execute(f"SET LOCAL hnsw.ef_search = {max(EF_SEARCH, k)}")
-        # With filters, keep scanning the graph until k rows pass them (pgvector >= 0.8).
-        conn.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+        if not (filters and filters.any):
+            conn.execute(f"SET LOCAL hnsw.ef_search = {min(max(EF_SEARCH, k + len(exclude)), 1000)}")
+            rows = conn.execute(
+                "SELECT paper_id, embedding <=> %s AS dist FROM embeddings ORDER BY embedding <=> %s LIMIT %s",
+                (vector, vector, k + len(exclude)),
+            ).fetchall()
+            return [(r["paper_id"], float(r["dist"])) for r in rows if r["paper_id"] not in exclude][:k]
+        pool_size = min(POOL_FACTOR * k, 1000)
+        conn.execute(f"SET LOCAL hnsw.ef_search = {pool_size}")
+        pool = [r["paper_id"] for r in conn.execute(
+            "SELECT paper_id FROM embeddings ORDER BY embedding <=> %s LIMIT %s", (vector, pool_size))]
+        where, params = _where(filters)
+        params |= {"v": vector, "k": k, "ex": exclude, "pool": pool + list(candidates or [])}
         rows = conn.execute(
             "SELECT e.paper_id, e.embedding <=> %(v)s AS dist FROM embeddings e"  # noqa: S608
             " JOIN papers p ON p.id = e.paper_id"
-            f" WHERE {where} AND NOT (e.paper_id = ANY(%(ex)s))"
-            " ORDER BY e.embedding <=> %(v)s LIMIT %(k)s",
+            f" WHERE e.paper_id = ANY(%(pool)s) AND {where} AND NOT (e.paper_id = ANY(%(ex)s))"
+            " ORDER BY dist LIMIT %(k)s",
             params,
         ).fetchall()
     return [(r["paper_id"], float(r["dist"])) for r in rows]
 
 
 def vector_of(conn: psycopg.Connection, paper_id: str) -> np.ndarray | None:
-    register_vector(conn)
+    ensure_vector(conn)
     row = conn.execute("SELECT embedding FROM embeddings WHERE paper_id = %s", (paper_id,)).fetchone()
     if row is None:
         return None
