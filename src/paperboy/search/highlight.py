@@ -22,7 +22,13 @@ def spans(text: str, words: list[str]) -> list[tuple[int, int]]:
     stems = {stem(w) for w in words if len(w) > 1}
     if not stems or not text:
         return []
-    return [m.span() for m in _WORD.finditer(text) if stem(m.group()) in stems]
+    # Stemming only trims endings, so a word can only share a stem that starts like it:
+    # checking the first letters first spares stemming nearly every word of an abstract.
+    starts = {s[:3] for s in stems}
+    return [
+        m.span() for m in _WORD.finditer(text)
+        if m.group()[:3].lower() in starts and stem(m.group()) in stems
+    ]
 
 
 def highlight(text: str, words: list[str]) -> Markup:
