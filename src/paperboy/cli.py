@@ -346,6 +346,120 @@ def search(
     out.print(f"[dim]{result.total} matches · {result.mode} search[/]")
 
 
+digest_app = typer.Typer(help="Email digests: compose what is due and send it, or preview one.",
+                         no_args_is_help=True)
+app.add_typer(digest_app, name="digest")
+
+
+def _digest_context(conn, db_home, now_text: str | None):
+    from datetime import UTC, datetime
+
+    from paperboy.digest import compose, subscriptions
+    from paperboy.search import Searcher
+
+    cfg = config.load()
+    now = compose.now_utc()
+    if now_text:
+        try:
+            now = datetime.fromisoformat(now_text)
+        except ValueError:
+            raise fail(f"--now {now_text!r} is not a time like 2024-11-08T09:00", 2) from None
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=UTC)
+    return compose.Context(
+        base_url=cfg.base_url, secret=subscriptions.secret_key(conn, cfg.secret_key), sender=cfg.mail_from,
+        now=now, searcher=Searcher(db_home, conn), latest=compose.latest_day(conn))
+
+
+NowOpt = Annotated[str | None, typer.Option(
+    "--now", help="Act as if it were this time (ISO, UTC unless it says otherwise), e.g. to test a schedule.")]
+
+
+@digest_app.command("send")
+def digest_send(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Say who is due; compose and send nothing.")] = False,
+    to: Annotated[str | None, typer.Option("--to", help="Only this subscriber, even if not due yet "
+                                                        "(still at most one digest per period).")] = None,
+    now: NowOpt = None,
+) -> None:
+    """Compose the digests due now (one per subscriber and period, never twice) and deliver the
+    outbox: over SMTP when PAPERBOY_SMTP_HOST is set, else as .eml files in PAPERBOY_HOME/outbox."""
+    from paperboy.digest import compose, subscriptions
+
+    cfg = config.load()
+    with _open() as db:
+        with db.connection() as conn:
+            only = None
+            if to:
+                try:
+                    only = subscriptions.normalise_email(to)
+                except subscriptions.InvalidInput as e:
+                    raise fail(str(e), 2) from None
+                if not conn.execute("SELECT 1 FROM subscribers WHERE email = %s AND status = 'active'",
+                                    (only,)).fetchone():
+                    raise fail(f"{only} is not an active subscriber", 2)
+            ctx = _digest_context(conn, cfg.home, now)
+            sync_index(db)
+            with progress_bar() as bar:
+                n = conn.execute("SELECT count(*) AS n FROM subscribers WHERE status = 'active'").fetchone()["n"]
+                task = bar.add_task("composing", total=1 if only else n, rate="")
+                stats = compose.compose_due(conn, ctx, only=only, force=bool(only), dry_run=dry_run,
+                                            progress=lambda k: bar.advance(task, k))
+        out.print(f"due: {stats.due} · composed: {stats.composed} · nothing new: {stats.empty} · "
+                  f"already done this period: {stats.already}")
+        if dry_run:
+            for email in stats.messages[:50]:
+                out.print(f"  would send to {email}")
+            return
+        with db.connection() as conn:
+            pending = conn.execute("SELECT count(*) AS n FROM outbox WHERE status = 'pending'"
+                                   " AND next_attempt <= now()").fetchone()["n"]
+        with progress_bar() as bar:
+            task = bar.add_task("sending", total=pending, rate="")
+            with db.connection() as conn:
+                from paperboy.digest import send
+
+                sent = send.deliver_pending(conn, send.delivery_for(cfg.smtp, cfg.home), cfg.mail_from,
+                                            progress=lambda k: bar.advance(task, k))
+        where = (f"SMTP {cfg.smtp.host}:{cfg.smtp.port}" if cfg.smtp
+                 else f".eml files in {cfg.home / 'outbox'} (no PAPERBOY_SMTP_HOST set)")
+        out.print(f"sent: {sent.sent} · to retry later: {sent.retry} · failed: {sent.failed} · via {where}")
+
+
+@digest_app.command("preview")
+def digest_preview(
+    email: Annotated[str, typer.Argument(help="A subscriber's address.")],
+    out_file: Annotated[Path, typer.Option("--out", help="Where to write the HTML.")] = Path("digest-preview.html"),
+    now: NowOpt = None,
+) -> None:
+    """Write the HTML of the digest this subscriber would get now to a file (nothing is sent or
+    recorded)."""
+    from paperboy.digest import compose, subscriptions
+
+    cfg = config.load()
+    with _open() as db, db.connection() as conn:
+        try:
+            address = subscriptions.normalise_email(email)
+        except subscriptions.InvalidInput as e:
+            raise fail(str(e), 2) from None
+        sub = conn.execute("SELECT * FROM subscribers WHERE email = %s", (address,)).fetchone()
+        if sub is None:
+            raise fail(f"{address} is not a subscriber", 2)
+        ctx = _digest_context(conn, cfg.home, now)
+        topics = [r["query"] for r in conn.execute(
+            "SELECT query FROM subscriber_topics WHERE subscriber_id = %s ORDER BY id", (sub["id"],))]
+        built = compose.build(conn, ctx, sub, compose.period_of(sub, ctx.now, force=True), topics)
+    if built is None:
+        raise fail("nothing new to send this subscriber for the current period", 1)
+    import email as email_lib
+    from email import policy
+
+    msg = email_lib.message_from_bytes(built[0], policy=policy.default)
+    html_part = msg.get_body(("html",))
+    out_file.write_text(html_part.get_content(), encoding="utf-8")
+    out.print(f"wrote {out_file} ({len(built[2])} papers, subject: {built[1]})")
+
+
 HostOpt = Annotated[str | None, typer.Option(help="Address to listen on (default PAPERBOY_HOST or 127.0.0.1).")]
 PortOpt = Annotated[int | None, typer.Option(help="Port to listen on (default PAPERBOY_PORT or 8000).")]
 

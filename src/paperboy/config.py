@@ -16,7 +16,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 SETTINGS = {
@@ -28,6 +28,16 @@ SETTINGS = {
     "PAPERBOY_RATE_LIMIT": "requests a second one client may make to the web app after a burst of "
     "PAPERBOY_RATE_BURST (default 20; 0 turns the limit off)",
     "PAPERBOY_RATE_BURST": "requests one client may make at once (default 120)",
+    "PAPERBOY_BASE_URL": "the address people reach this instance at, used in email links "
+    "(default http://127.0.0.1:8000)",
+    "PAPERBOY_SECRET_KEY": "signs the links in emails; default: generated once and kept in the database",
+    "PAPERBOY_SMTP_HOST": "SMTP server for email; when unset, emails are written as .eml files to "
+    "PAPERBOY_HOME/outbox",
+    "PAPERBOY_SMTP_PORT": "SMTP port (default 587, or 465 with ssl, 25 with none)",
+    "PAPERBOY_SMTP_SECURITY": "starttls (default), ssl or none",
+    "PAPERBOY_SMTP_USER": "SMTP user name, when the server wants one",
+    "PAPERBOY_SMTP_PASSWORD": "SMTP password (never logged)",
+    "PAPERBOY_MAIL_FROM": "sender of emails (default paperboy <paperboy@localhost>)",
     "PAPERBOY_CACHE_SECONDS": "how often a web worker checks whether stored data changed; public "
     "pages are served from its cache in between (default 1; 0 turns the cache off)",
 }
@@ -42,6 +52,38 @@ class Config:
     cache_seconds: float
     rate_limit: float
     rate_burst: int
+    base_url: str
+    secret_key: str | None
+    smtp: SMTPSettings | None
+    mail_from: str
+
+
+@dataclass(frozen=True)
+class SMTPSettings:
+    host: str
+    port: int
+    security: str  # starttls, ssl or none
+    user: str | None
+    password: str | None = field(repr=False, default=None)  # never printed
+
+    def __post_init__(self) -> None:
+        if self.security not in ("starttls", "ssl", "none"):
+            raise ValueError("PAPERBOY_SMTP_SECURITY must be starttls, ssl or none")
+
+
+def _smtp() -> SMTPSettings | None:
+    host = os.environ.get("PAPERBOY_SMTP_HOST")
+    if not host:
+        return None
+    security = os.environ.get("PAPERBOY_SMTP_SECURITY", "starttls").lower()
+    default_port = {"ssl": 465, "none": 25}.get(security, 587)
+    return SMTPSettings(
+        host=host,
+        port=int(os.environ.get("PAPERBOY_SMTP_PORT", default_port)),
+        security=security,
+        user=os.environ.get("PAPERBOY_SMTP_USER") or None,
+        password=os.environ.get("PAPERBOY_SMTP_PASSWORD") or None,
+    )
 
 
 def load() -> Config:
@@ -54,4 +96,8 @@ def load() -> Config:
         cache_seconds=float(os.environ.get("PAPERBOY_CACHE_SECONDS", "1")),
         rate_limit=float(os.environ.get("PAPERBOY_RATE_LIMIT", "20")),
         rate_burst=int(os.environ.get("PAPERBOY_RATE_BURST", "120")),
+        base_url=os.environ.get("PAPERBOY_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+        secret_key=os.environ.get("PAPERBOY_SECRET_KEY") or None,
+        smtp=_smtp(),
+        mail_from=os.environ.get("PAPERBOY_MAIL_FROM", "paperboy <paperboy@localhost>"),
     )

@@ -131,14 +131,14 @@ def test_background_worker_indexes_and_embeds(db, conn, tmp_path):
     store_batch(conn, papers)
     conn.commit()
     index = KeywordIndex(index_dir(tmp_path, conn))
-    jobs = BackgroundJobs(db, index)
+    jobs = BackgroundJobs(db, Searcher(tmp_path, conn, index), digests=False)
     version = conn.execute("SELECT version FROM data_version").fetchone()["version"]
     conn.commit()
     assert jobs.run_once() is True  # embedded a batch: there may be more
     assert index.size == 5 and embeddings.pending_count(conn) == 0
     assert conn.execute("SELECT version FROM data_version").fetchone()["version"] > version
     assert jobs.run_once() is False  # nothing left to do
-    idle = BackgroundJobs(db, index, embed=False)
+    idle = BackgroundJobs(db, Searcher(tmp_path, conn, index), embed=False, digests=False)
     store_batch(conn, [Paper(title="One more", source="arxiv-jsonl", arxiv_id="2403.00009")])
     conn.commit()
     assert idle.run_once() is False and index.size == 6 and embeddings.pending_count(conn) == 1

@@ -88,7 +88,7 @@ def create_app(
 
     from paperboy import config
     from paperboy.search import Searcher
-    from paperboy.web import api, feeds, pages
+    from paperboy.web import api, feeds, pages, subscribe
     from paperboy.web.cache import ResponseCache
     from paperboy.web.ratelimit import RateLimit
     from paperboy.web.worker import BackgroundJobs
@@ -96,7 +96,7 @@ def create_app(
     cfg = config.load()
     with db.connection() as conn:
         searcher = Searcher(home or cfg.home, conn)
-    jobs = BackgroundJobs(db, searcher.index, embed=background_embed) if background else None
+    jobs = BackgroundJobs(db, searcher, embed=background_embed) if background else None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -137,6 +137,7 @@ def create_app(
 
     app.include_router(api.router)
     app.include_router(feeds.router)
+    app.include_router(subscribe.router)
     app.include_router(pages.router)
     cache_seconds = cfg.cache_seconds if cache_seconds is None else cache_seconds
     if cache_seconds > 0:

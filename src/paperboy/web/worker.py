@@ -1,5 +1,6 @@
 """The background worker of `paperboy serve`: keeps the keyword index in step with the
-database and embeds papers that lack a vector, a small batch at a time.
+database, embeds papers that lack a vector (a small batch at a time), and once a minute
+composes and sends the email digests that are due (so one instance needs no cron).
 
 With several web workers (or several machines on one database) only one embeds at a time
 (an advisory lock); each keeps its own keyword index folder synced.
@@ -12,18 +13,24 @@ import threading
 
 from paperboy import embeddings
 from paperboy.db import Database
-from paperboy.search.keyword import KeywordIndex
+from paperboy.search import Searcher
 
 log = logging.getLogger(__name__)
 _EMBED_LOCK = 0x70617065 + 2
+_DIGEST_LOCK = 0x70617065 + 3
+DIGEST_EVERY = 60.0
 
 
 class BackgroundJobs:
-    def __init__(self, db: Database, index: KeywordIndex, every: float = 5.0, embed: bool = True) -> None:
+    def __init__(self, db: Database, searcher: Searcher, every: float = 5.0, embed: bool = True,
+                 digests: bool = True) -> None:
         self.db = db
-        self.index = index
+        self.searcher = searcher
+        self.index = searcher.index
         self.every = every
         self.embed = embed
+        self.digests = digests
+        self.last_digest = 0.0
         self.stop_event = threading.Event()
         self.thread = threading.Thread(target=self._run, name="paperboy-jobs", daemon=True)
 
@@ -45,7 +52,13 @@ class BackgroundJobs:
                 self.stop_event.wait(self.every)
 
     def run_once(self) -> bool:
-        """One round: sync the index, embed one batch. True when there is more to do."""
+        """One round: sync the index, send due digests (once a minute), embed one batch.
+        True when there is more to do."""
+        import time
+
+        if self.digests and time.monotonic() - self.last_digest >= DIGEST_EVERY:
+            self.last_digest = time.monotonic()
+            self.send_digests()
         with self.db.connection() as conn:
             self.index.sync(conn)
             if not self.embed:
@@ -65,3 +78,26 @@ class BackgroundJobs:
                 with conn.transaction():
                     bump_version(conn)  # similar papers and semantic results changed
             return stats.embedded > 0
+
+    def send_digests(self) -> None:
+        from paperboy import config
+        from paperboy.digest import compose, outbox, subscriptions
+
+        cfg = config.load()
+        with self.db.connection() as conn:
+            got = conn.execute("SELECT pg_try_advisory_lock(%s) AS ok", (_DIGEST_LOCK,)).fetchone()["ok"]
+            conn.commit()
+            if not got:
+                return  # another process of this instance is on it
+            try:
+                ctx = compose.Context(
+                    base_url=cfg.base_url, secret=subscriptions.secret_key(conn, cfg.secret_key),
+                    sender=cfg.mail_from, now=compose.now_utc(), searcher=self.searcher,
+                    latest=compose.latest_day(conn))
+                stats = compose.compose_due(conn, ctx)
+                if stats.composed:
+                    log.info("composed %d digests", stats.composed)
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (_DIGEST_LOCK,))
+                conn.commit()
+        outbox.send_now(self.db, cfg)
