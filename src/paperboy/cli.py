@@ -381,6 +381,7 @@ def digest_send(
     to: Annotated[str | None, typer.Option("--to", help="Only this subscriber, even if not due yet "
                                                         "(still at most one digest per period).")] = None,
     now: NowOpt = None,
+    senders: Annotated[int, typer.Option(min=1, max=16, help="SMTP connections used at once.")] = 4,
 ) -> None:
     """Compose the digests due now (one per subscriber and period, never twice) and deliver the
     outbox: over SMTP when PAPERBOY_SMTP_HOST is set, else as .eml files in PAPERBOY_HOME/outbox."""
@@ -400,27 +401,27 @@ def digest_send(
                     raise fail(f"{only} is not an active subscriber", 2)
             ctx = _digest_context(conn, cfg.home, now)
             sync_index(db)
+            n = 1 if only else conn.execute(
+                "SELECT count(*) AS n FROM subscribers WHERE status = 'active'").fetchone()["n"]
+            if dry_run:
+                stats = compose.compose_due(conn, ctx, only=only, force=bool(only), dry_run=True)
+                out.print(f"due: {stats.due} · would compose: {stats.composed} · nothing new: {stats.empty}"
+                          f" · already done this period: {stats.already}")
+                for email in stats.messages[:50]:
+                    out.print(f"  would send to {email}")
+                return
+            from paperboy.digest import outbox
+
+            # Messages go out while later ones are still being composed.
             with progress_bar() as bar:
-                n = conn.execute("SELECT count(*) AS n FROM subscribers WHERE status = 'active'").fetchone()["n"]
-                task = bar.add_task("composing", total=1 if only else n, rate="")
-                stats = compose.compose_due(conn, ctx, only=only, force=bool(only), dry_run=dry_run,
-                                            progress=lambda k: bar.advance(task, k))
+                composing = bar.add_task("composing", total=n, rate="")
+                sending = bar.add_task("sending", total=None, rate="")
+                with outbox.sending_alongside(db, cfg, senders if cfg.smtp else 1,
+                                              progress=lambda k: bar.advance(sending, k)) as sent:
+                    stats = compose.compose_due(conn, ctx, only=only, force=bool(only),
+                                                progress=lambda k: bar.advance(composing, k))
         out.print(f"due: {stats.due} · composed: {stats.composed} · nothing new: {stats.empty} · "
                   f"already done this period: {stats.already}")
-        if dry_run:
-            for email in stats.messages[:50]:
-                out.print(f"  would send to {email}")
-            return
-        with db.connection() as conn:
-            pending = conn.execute("SELECT count(*) AS n FROM outbox WHERE status = 'pending'"
-                                   " AND next_attempt <= now()").fetchone()["n"]
-        with progress_bar() as bar:
-            task = bar.add_task("sending", total=pending, rate="")
-            with db.connection() as conn:
-                from paperboy.digest import send
-
-                sent = send.deliver_pending(conn, send.delivery_for(cfg.smtp, cfg.home), cfg.mail_from,
-                                            progress=lambda k: bar.advance(task, k))
         where = (f"SMTP {cfg.smtp.host}:{cfg.smtp.port}" if cfg.smtp
                  else f".eml files in {cfg.home / 'outbox'} (no PAPERBOY_SMTP_HOST set)")
         out.print(f"sent: {sent.sent} · to retry later: {sent.retry} · failed: {sent.failed} · via {where}")

@@ -21,6 +21,8 @@ from paperboy.digest.subscriptions import sign
 from paperboy.search import Filters, Searcher
 
 TOPIC_PAPERS = 5
+CHUNK = 200  # subscribers written per transaction
+_UNSUB, _PREFS = "__PAPERBOY_UNSUBSCRIBE_URL__", "__PAPERBOY_PREFERENCES_URL__"
 
 
 @dataclass
@@ -59,6 +61,7 @@ class Context:
     latest: date | None
     _trending: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     _topics: dict[tuple[str, int], list[dict[str, Any]]] = field(default_factory=dict)
+    _rendered: dict[tuple, tuple[str, str]] = field(default_factory=dict)
 
     def window(self, frequency: str) -> tuple[date, date] | None:
         if self.latest is None:
@@ -79,7 +82,8 @@ class Context:
             if self.searcher is None:
                 self._topics[key] = []
             else:
-                found = self.searcher.search(conn, query, filters=Filters(since=start, until=end), limit=30)
+                found = self.searcher.search(conn, query, filters=Filters(since=start, until=end), limit=30,
+                                             highlights=False)
                 self._topics[key] = found.items
         return self._topics[key]
 
@@ -101,15 +105,25 @@ def _paper_view(p: dict[str, Any], base_url: str) -> dict[str, Any]:
     }
 
 
+def recently_sent(conn: psycopg.Connection, subscriber_ids: list[int]) -> dict[int, set[str]]:
+    """Papers sent to these subscribers lately (older ones are outside any digest's window)."""
+    sent: dict[int, set[str]] = {sid: set() for sid in subscriber_ids}
+    for r in conn.execute(
+        "SELECT subscriber_id, paper_id FROM sent_papers WHERE subscriber_id = ANY(%s)"
+        " AND sent > now() - interval '60 days'", (subscriber_ids,)):
+        sent[r["subscriber_id"]].add(r["paper_id"])
+    return sent
+
+
 def build(conn: psycopg.Connection, ctx: Context, sub: dict[str, Any], period: str,
-          topics: list[str]) -> tuple[bytes, str, list[str]] | None:
+          topics: list[str], sent: set[str] | None = None) -> tuple[bytes, str, list[str]] | None:
     """(message bytes, subject, paper ids) of one digest, or None when there is nothing new."""
     window = ctx.window(sub["frequency"])
     if window is None:
         return None
     start, end = window
-    sent = {r["paper_id"] for r in conn.execute(
-        "SELECT paper_id FROM sent_papers WHERE subscriber_id = %s", (sub["id"],))}
+    if sent is None:
+        sent = recently_sent(conn, [sub["id"]])[sub["id"]]
     chosen: set[str] = set()
     sections = []
     top = [p for p in ctx.trending(conn, (end - start).days + 1, end) if p["id"] not in sent]
@@ -132,15 +146,18 @@ def build(conn: psycopg.Connection, ctx: Context, sub: dict[str, Any], period: s
     title = f"Papers of {label}, {end.year}" if sub["frequency"] == "daily" else f"Your weekly papers: {label}, {end.year}"
     unsub = f"{ctx.base_url}/unsubscribe/{sign(ctx.secret, 'unsubscribe', sub['id'])}"
     prefs = f"{ctx.base_url}/preferences/{sign(ctx.secret, 'preferences', sub['id'])}"
-    context = {"title": title, "sections": sections, "base_url": ctx.base_url,
-               "unsubscribe_url": unsub, "preferences_url": prefs}
+    # Many readers get the same sections: render those once, with placeholders for the
+    # links that are each reader's own.
+    key = (title, tuple((s["title"], tuple(p["url"] for p in s["papers"])) for s in sections))
+    if key not in ctx._rendered:
+        context = {"title": title, "sections": sections, "base_url": ctx.base_url,
+                   "unsubscribe_url": _UNSUB, "preferences_url": _PREFS}
+        ctx._rendered[key] = (render.render("digest.txt", **context), render.render("digest.html", **context))
+    text, html = (part.replace(_UNSUB, unsub).replace(_PREFS, prefs) for part in ctx._rendered[key])
     subject = f"paperboy: {len(chosen)} papers · {label}"
-    msg = render.message(
-        sender=ctx.sender, to=sub["email"], subject=subject,
-        text=render.render("digest.txt", **context), html=render.render("digest.html", **context),
-        unsubscribe_url=unsub, now=ctx.now,
-    )
-    return bytes(msg), subject, sorted(chosen)
+    msg = render.message(sender=ctx.sender, to=sub["email"], subject=subject, text=text, html=html,
+                         unsubscribe_url=unsub, now=ctx.now)
+    return msg, subject, sorted(chosen)
 
 
 def compose_due(
@@ -172,43 +189,63 @@ def compose_due(
         "SELECT subscriber_id, period FROM outbox WHERE kind = 'digest' AND created > now() - interval '8 days'"
     )}
     conn.commit()
-    for sub in subs:
-        period = period_of(sub, ctx.now, force)
-        if progress:
-            progress(1)
-        if period is None:
-            continue
-        stats.due += 1
-        if done.get(sub["id"]) == period:
-            stats.already += 1
-            continue
-        built = build(conn, ctx, sub, period, topics.get(sub["id"], []))
+    for i in range(0, len(subs), CHUNK):
+        chunk = subs[i : i + CHUNK]
+        due = []
+        for sub in chunk:
+            period = period_of(sub, ctx.now, force)
+            if period is None:
+                continue
+            stats.due += 1
+            if done.get(sub["id"]) == period:
+                stats.already += 1
+            else:
+                due.append((sub, period))
+        sent = recently_sent(conn, [sub["id"] for sub, _ in due])
+        built = []
+        for sub, period in due:
+            b = build(conn, ctx, sub, period, topics.get(sub["id"], []), sent[sub["id"]])
+            if b is None:
+                stats.empty += 1
+            elif dry_run:
+                stats.composed += 1
+                stats.messages.append(sub["email"])
+            else:
+                built.append((sub, period, b))
         conn.commit()
-        if built is None:
-            stats.empty += 1
-            continue
-        if dry_run:
+        if built:
+            _write(conn, built, stats)
+        if progress:
+            progress(len(chunk))
+    return stats
+
+
+def _write(conn: psycopg.Connection, built: list, stats: ComposeStats) -> None:
+    """One transaction for a chunk: the outbox rows, and the papers of those that were new."""
+    with conn.transaction(), conn.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO outbox (subscriber_id, kind, period, recipient, subject, message)"
+            " VALUES (%s, 'digest', %s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING subscriber_id",
+            [(sub["id"], period, sub["email"], subject, message) for sub, period, (message, subject, _) in built],
+            returning=True,
+        )
+        written: set[int] = set()
+        while True:
+            row = cur.fetchone()
+            if row:
+                written.add(row["subscriber_id"])
+            if not cur.nextset():
+                break
+        cur.executemany(
+            "INSERT INTO sent_papers (subscriber_id, paper_id) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+            [(sub["id"], pid) for sub, _, (_, _, papers) in built if sub["id"] in written for pid in papers],
+        )
+    for sub, _, _ in built:
+        if sub["id"] in written:
             stats.composed += 1
             stats.messages.append(sub["email"])
-            continue
-        message, subject, papers = built
-        with conn.transaction():
-            row = conn.execute(
-                "INSERT INTO outbox (subscriber_id, kind, period, recipient, subject, message)"
-                " VALUES (%s, 'digest', %s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING id",
-                (sub["id"], period, sub["email"], subject, message),
-            ).fetchone()
-            if row is None:
-                stats.already += 1
-                continue
-            with conn.cursor() as cur:
-                cur.executemany(
-                    "INSERT INTO sent_papers (subscriber_id, paper_id) VALUES (%s, %s) ON CONFLICT DO NOTHING",
-                    [(sub["id"], pid) for pid in papers],
-                )
-        stats.composed += 1
-        stats.messages.append(sub["email"])
-    return stats
+        else:  # another composer got there first
+            stats.already += 1
 
 
 def latest_day(conn: psycopg.Connection) -> date | None:

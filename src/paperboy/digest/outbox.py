@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import psycopg
@@ -16,17 +19,70 @@ def queue_confirmation(conn: psycopg.Connection, cfg: Config, secret: str, sub: 
     email = conn.execute("SELECT email FROM subscribers WHERE id = %s", (sub.subscriber_id,)).fetchone()["email"]
     ctx: dict[str, Any] = {"email": email, "confirm_url": f"{cfg.base_url}/confirm/{sub.token}",
                            "hours": CONFIRM_HOURS, "base_url": cfg.base_url}
-    msg = render.message(sender=cfg.mail_from, to=email, subject="Confirm your paperboy subscription",
+    subject = "Confirm your paperboy subscription"
+    msg = render.message(sender=cfg.mail_from, to=email, subject=subject,
                          text=render.render("confirm.txt", **ctx), html=render.render("confirm.html", **ctx))
     with conn.transaction():
         row = conn.execute(
             "INSERT INTO outbox (subscriber_id, kind, period, recipient, subject, message)"
             " VALUES (%s, 'confirm', %s, %s, %s, %s) RETURNING id",
-            (sub.subscriber_id, (sub.token or "")[:16], email, msg["Subject"], bytes(msg)),
+            (sub.subscriber_id, (sub.token or "")[:16], email, subject, msg),
         ).fetchone()
     return row["id"]
 
 
-def send_now(db: Database, cfg: Config, ids: list[int] | None = None) -> send.SendStats:
-    with db.connection() as conn:
-        return send.deliver_pending(conn, send.delivery_for(cfg.smtp, cfg.home), cfg.mail_from, only_ids=ids)
+def send_now(db: Database, cfg: Config, ids: list[int] | None = None, senders: int = 1,
+             progress: Callable[[int], None] | None = None) -> send.SendStats:
+    """Deliver due outbox messages over ``senders`` connections at once (each with its own
+    database connection; SKIP LOCKED keeps them off each other's messages)."""
+    results: list[send.SendStats] = []
+
+    def one() -> None:
+        with db.connection() as conn:
+            results.append(send.deliver_pending(conn, send.delivery_for(cfg.smtp, cfg.home), cfg.mail_from,
+                                                only_ids=ids, progress=progress))
+
+    threads = [threading.Thread(target=one) for _ in range(max(1, senders))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    total = send.SendStats()
+    for r in results:
+        total.sent, total.retry, total.failed = total.sent + r.sent, total.retry + r.retry, total.failed + r.failed
+    return total
+
+
+@contextmanager
+def sending_alongside(db: Database, cfg: Config, senders: int = 4,
+                      progress: Callable[[int], None] | None = None) -> Iterator[send.SendStats]:
+    """Deliver the outbox while the caller composes (chunks are committed as they are
+    written); on leaving the block, drain what is left. Yields the running totals."""
+    done = threading.Event()
+    total = send.SendStats()
+    lock = threading.Lock()
+
+    def sender() -> None:
+        with db.connection() as conn:
+            while True:
+                finishing = done.is_set()
+                r = send.deliver_pending(conn, send.delivery_for(cfg.smtp, cfg.home), cfg.mail_from,
+                                         progress=progress)
+                with lock:
+                    total.sent += r.sent
+                    total.retry += r.retry
+                    total.failed += r.failed
+                if finishing and not (r.sent or r.retry or r.failed):
+                    return
+                if not (r.sent or r.retry or r.failed):
+                    done.wait(0.2)
+
+    threads = [threading.Thread(target=sender, daemon=True) for _ in range(max(1, senders))]
+    for t in threads:
+        t.start()
+    try:
+        yield total
+    finally:
+        done.set()
+        for t in threads:
+            t.join()

@@ -7,10 +7,11 @@ in a message is a tracking pixel: no images at all.
 
 from __future__ import annotations
 
+import base64
+import secrets
 from datetime import UTC, datetime
-from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import format_datetime, make_msgid, parseaddr
+from email.header import Header
+from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -34,22 +35,53 @@ def render(template: str, **context: Any) -> str:
     return _env.get_template(template).render(**context)
 
 
+def _header(value: str) -> str:
+    """A header value, RFC 2047-encoded when it is not plain ASCII."""
+    value = _clean_header(value)
+    return value if value.isascii() else Header(value, "utf-8").encode()
+
+
+def _address(value: str) -> str:
+    name, addr = parseaddr(_clean_header(value))
+    return formataddr((name, addr), charset="utf-8") if name else addr
+
+
+def _part(body: str, subtype: str) -> bytes:
+    return (f"Content-Type: text/{subtype}; charset=utf-8\r\n"
+            "Content-Transfer-Encoding: base64\r\n\r\n").encode() + \
+        base64.encodebytes(body.encode("utf-8")).replace(b"\n", b"\r\n")
+
+
 def message(
     *, sender: str, to: str, subject: str, text: str, html: str | None = None,
     unsubscribe_url: str | None = None, now: datetime | None = None,
-) -> EmailMessage:
-    msg = EmailMessage(policy=SMTP)
-    msg["From"] = _clean_header(sender)
-    msg["To"] = _clean_header(to)
-    msg["Subject"] = _clean_header(" ".join(subject.split()))
-    msg["Date"] = format_datetime(now or datetime.now(UTC))
+) -> bytes:
+    """The message as it goes on the wire: headers, then plain text and (when given) HTML as
+    multipart/alternative, both UTF-8 in base64, CRLF line ends.
+
+    Assembled directly rather than through the email package: at 10,000 digests a run, its
+    generator was most of the time spent composing. The parts are what it would produce.
+    """
     domain = parseaddr(sender)[1].rpartition("@")[2] or "paperboy.local"
-    msg["Message-ID"] = make_msgid(domain=domain)
-    msg["Auto-Submitted"] = "auto-generated"
+    headers = [
+        ("From", _address(sender)),
+        ("To", _address(to)),
+        ("Subject", _header(" ".join(subject.split()))),
+        ("Date", format_datetime(now or datetime.now(UTC))),
+        ("Message-ID", make_msgid(domain=domain)),
+        ("MIME-Version", "1.0"),
+        ("Auto-Submitted", "auto-generated"),
+    ]
     if unsubscribe_url:
-        msg["List-Unsubscribe"] = f"<{_clean_header(unsubscribe_url)}>"
-        msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    msg.set_content(text)
-    if html is not None:
-        msg.add_alternative(html, subtype="html")
-    return msg
+        headers += [("List-Unsubscribe", f"<{_clean_header(unsubscribe_url)}>"),
+                    ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")]
+    if html is None:
+        body = _part(text, "plain")
+        head = b"".join(f"{k}: {v}\r\n".encode() for k, v in headers)
+        return head + body
+    boundary = f"=_paperboy_{secrets.token_hex(12)}"
+    headers.append(("Content-Type", f'multipart/alternative; boundary="{boundary}"'))
+    head = b"".join(f"{k}: {v}\r\n".encode() for k, v in headers) + b"\r\n"
+    sep = f"--{boundary}\r\n".encode()
+    return (head + sep + _part(text, "plain") + b"\r\n" + sep + _part(html, "html")
+            + f"\r\n--{boundary}--\r\n".encode())

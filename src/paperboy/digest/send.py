@@ -132,10 +132,12 @@ def deliver_pending(
         while limit is None or stats.sent + stats.retry + stats.failed < limit:
             with conn.transaction():
                 row = conn.execute(
-                    "SELECT id, subscriber_id, recipient, message, attempts FROM outbox"
-                    " WHERE status = 'pending' AND next_attempt <= now()"
-                    " AND (%(ids)s::bigint[] IS NULL OR id = ANY(%(ids)s))"
-                    " ORDER BY id FOR UPDATE SKIP LOCKED LIMIT 1",
+                    "SELECT o.id, o.subscriber_id, o.recipient, o.message, o.attempts,"
+                    " coalesce(s.failures, 0) AS failures FROM outbox o"
+                    " LEFT JOIN subscribers s ON s.id = o.subscriber_id"
+                    " WHERE o.status = 'pending' AND o.next_attempt <= now()"
+                    " AND (%(ids)s::bigint[] IS NULL OR o.id = ANY(%(ids)s))"
+                    " ORDER BY o.id FOR UPDATE OF o SKIP LOCKED LIMIT 1",
                     {"ids": only_ids},
                 ).fetchone()
                 if row is None:
@@ -174,9 +176,8 @@ def deliver_pending(
                 conn.execute(
                     "UPDATE outbox SET status = 'sent', sent = now(), attempts = attempts + 1,"
                     " last_error = NULL WHERE id = %s", (row["id"],))
-                if row["subscriber_id"]:
-                    conn.execute("UPDATE subscribers SET failures = 0 WHERE id = %s AND failures > 0",
-                                 (row["subscriber_id"],))
+                if row["failures"]:
+                    conn.execute("UPDATE subscribers SET failures = 0 WHERE id = %s", (row["subscriber_id"],))
                 stats.sent += 1
             if progress:
                 progress(1)

@@ -80,6 +80,7 @@ class Searcher:
         mode: str = "hybrid",
         offset: int = 0,
         limit: int = 20,
+        highlights: bool = True,
     ) -> SearchResult:
         parsed = q.parse(text)
         result = SearchResult(query=parsed.raw, mode=mode)
@@ -133,17 +134,18 @@ class Searcher:
             ranked = _resort(conn, ranked, sort)
         page = ranked[offset : offset + limit]
         rows = {r["id"]: r for r in conn.execute("SELECT * FROM papers WHERE id = ANY(%s)", (page,))}
-        result.items = [self._decorate(rows[pid], parsed, fused[pid]) for pid in page if pid in rows]
+        result.items = [self._decorate(rows[pid], parsed, fused[pid], highlights) for pid in page if pid in rows]
         if not result.items and offset == 0:
             hint = " without quotes" if parsed.strict else " fewer or other words"
             result.notices.append(f"No papers match; try{hint}, or search by meaning.")
         return result
 
     @staticmethod
-    def _decorate(row: dict[str, Any], parsed: q.Query, score: float) -> dict[str, Any]:
+    def _decorate(row: dict[str, Any], parsed: q.Query, score: float, highlights: bool = True) -> dict[str, Any]:
+        words = parsed.words if highlights else []
         return {**row, "score": score,
-                "highlighted_title": highlight(row["title"], parsed.words),
-                "highlighted_summary": highlight(row["summary"], parsed.words)}
+                "highlighted_title": highlight(row["title"], words),
+                "highlighted_summary": highlight(row["summary"], words)}
 
 
 def _count(conn: psycopg.Connection) -> int:

@@ -12,6 +12,7 @@ from paperboy.search.keyword import Filters
 
 EF_SEARCH = 100  # HNSW candidate list: recall against speed
 POOL_FACTOR = 4  # with filters: how many unfiltered neighbours to filter, per result wanted
+EXACT_UP_TO = 5000  # with filters passed by at most this many papers, compare them all exactly
 
 
 def _where(f: Filters | None) -> tuple[str, dict[str, Any]]:
@@ -42,10 +43,11 @@ def nearest(
 ) -> list[tuple[str, float]]:
     """(paper id, cosine distance) of the nearest papers that pass the filters, best first.
 
-    Without filters: the HNSW index's top ``k``. With filters, a filtered walk of the graph
-    can visit tens of thousands of nodes for a rare category, so the pool is bounded
-    instead: the unfiltered top ``POOL_FACTOR * k`` plus ``candidates`` (the keyword leg's
-    matches, which already pass the filters), filtered and ranked by exact distance.
+    Without filters: the HNSW index's top ``k``. With filters passed by at most EXACT_UP_TO
+    papers: exact distances to all of them. Otherwise a filtered walk of the graph could
+    visit tens of thousands of nodes, so the pool is bounded: the unfiltered top
+    ``POOL_FACTOR * k`` plus ``candidates`` (the keyword leg's matches, which already pass
+    the filters), filtered and ranked by exact distance.
     """
     ensure_vector(conn)
     exclude = exclude or []
@@ -57,12 +59,27 @@ def nearest(
                 (vector, vector, k + len(exclude)),
             ).fetchall()
             return [(r["paper_id"], float(r["dist"])) for r in rows if r["paper_id"] not in exclude][:k]
+        where, params = _where(filters)
+        params |= {"v": vector, "k": k, "ex": exclude}
+        passing = conn.execute(
+            f"SELECT count(*) AS n FROM (SELECT 1 FROM papers p WHERE {where} LIMIT %(cap)s) s",  # noqa: S608
+            {**params, "cap": EXACT_UP_TO + 1},
+        ).fetchone()["n"]
+        if passing <= EXACT_UP_TO:
+            # few papers pass (a day's window, a rare category): exact distances, all of them
+            rows = conn.execute(
+                "SELECT e.paper_id, e.embedding <=> %(v)s AS dist FROM papers p"  # noqa: S608
+                " JOIN embeddings e ON e.paper_id = p.id"
+                f" WHERE {where} AND NOT (e.paper_id = ANY(%(ex)s))"
+                " ORDER BY (e.embedding <=> %(v)s) + 0 LIMIT %(k)s",  # + 0: not the HNSW index
+                params,
+            ).fetchall()
+            return [(r["paper_id"], float(r["dist"])) for r in rows]
         pool_size = min(POOL_FACTOR * k, 1000)
         conn.execute(f"SET LOCAL hnsw.ef_search = {pool_size}")
         pool = [r["paper_id"] for r in conn.execute(
             "SELECT paper_id FROM embeddings ORDER BY embedding <=> %s LIMIT %s", (vector, pool_size))]
-        where, params = _where(filters)
-        params |= {"v": vector, "k": k, "ex": exclude, "pool": pool + list(candidates or [])}
+        params["pool"] = pool + list(candidates or [])
         rows = conn.execute(
             "SELECT e.paper_id, e.embedding <=> %(v)s AS dist FROM embeddings e"  # noqa: S608
             " JOIN papers p ON p.id = e.paper_id"

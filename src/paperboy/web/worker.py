@@ -23,7 +23,10 @@ DIGEST_EVERY = 60.0
 
 class BackgroundJobs:
     def __init__(self, db: Database, searcher: Searcher, every: float = 5.0, embed: bool = True,
-                 digests: bool = True) -> None:
+                 digests: bool = True, clock=None) -> None:
+        from paperboy.digest.compose import now_utc
+
+        self.clock = clock or now_utc
         self.db = db
         self.searcher = searcher
         self.index = searcher.index
@@ -92,7 +95,7 @@ class BackgroundJobs:
             try:
                 ctx = compose.Context(
                     base_url=cfg.base_url, secret=subscriptions.secret_key(conn, cfg.secret_key),
-                    sender=cfg.mail_from, now=compose.now_utc(), searcher=self.searcher,
+                    sender=cfg.mail_from, now=self.clock(), searcher=self.searcher,
                     latest=compose.latest_day(conn))
                 stats = compose.compose_due(conn, ctx)
                 if stats.composed:

@@ -65,4 +65,9 @@ CREATE TABLE outbox (
     sent          timestamptz,
     UNIQUE (subscriber_id, kind, period)
 );
-CREATE INDEX outbox_pending ON outbox (next_attempt) WHERE status = 'pending';
+-- Senders claim the oldest pending row: without this, each claim walks past every sent one.
+CREATE INDEX outbox_pending ON outbox (id) WHERE status = 'pending';
+
+-- Filtering by day and category (search filters, digest topic windows) without scanning.
+CREATE INDEX papers_day_expr ON papers ((coalesce(listed_on, published_at)));
+CREATE INDEX papers_categories_gin ON papers USING gin (categories);
