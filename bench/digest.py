@@ -28,9 +28,10 @@ from pathlib import Path
 import numpy as np
 import psycopg
 
+from common import fresh_database  # bench/common.py (scripts run from bench/)
 from paperboy import config
 from paperboy.config import SMTPSettings
-from paperboy.db import Database, embedded, migrate
+from paperboy.db import Database
 from paperboy.digest import compose, outbox, subscriptions
 from paperboy.papers.importer import store_result
 from paperboy.search import Searcher
@@ -112,11 +113,7 @@ def main() -> None:
         sys.exit(f"needs {JSONL} and {VECTORS}")
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
-        url = embedded.start(home)
-        with psycopg.connect(url, autocommit=True) as c:
-            c.execute("CREATE DATABASE bench")
-        url = psycopg.conninfo.make_conninfo(url, dbname="bench")
-        migrate.migrate(url)
+        url = fresh_database(Path(home))
         t0 = time.perf_counter()
         records = load_hub(url, home)
         add_subscribers(url, args.subscribers, records, random.Random(5))

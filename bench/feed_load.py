@@ -29,7 +29,8 @@ from pathlib import Path
 
 import psycopg
 
-from paperboy.db import Database, embedded, migrate
+from common import fresh_database  # bench/common.py (scripts run from bench/)
+from paperboy.db import Database
 from paperboy.papers.importer import parse_file, store_result
 
 JSONL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "arxiv-cs-2025-2026.jsonl.gz"
@@ -123,11 +124,7 @@ def main() -> None:
     if not JSONL.exists():
         sys.exit(f"needs {JSONL}")
     with tempfile.TemporaryDirectory() as home:
-        url = embedded.start(Path(home))
-        with psycopg.connect(url, autocommit=True) as c:
-            c.execute("CREATE DATABASE bench")
-        url = psycopg.conninfo.make_conninfo(url, dbname="bench")
-        migrate.migrate(url)
+        url = fresh_database(Path(home))
         t0 = time.perf_counter()
         fill(url, args.papers)
         print(f"filled in {time.perf_counter() - t0:.1f} s")

@@ -13,9 +13,8 @@ import tempfile
 import time
 from pathlib import Path
 
-import psycopg
-
-from paperboy.db import Database, embedded, migrate
+from common import fresh_database  # bench/common.py (scripts run from bench/)
+from paperboy.db import Database
 from paperboy.papers.importer import parse_file, store_result
 
 DEFAULT = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "arxiv-cs-2025-2026.jsonl.gz"
@@ -26,11 +25,7 @@ def main() -> None:
     if not path.exists():
         sys.exit(f"no such file: {path} (pass the jsonl.gz path as the first argument)")
     with tempfile.TemporaryDirectory() as home:
-        url = embedded.start(Path(home))
-        with psycopg.connect(url, autocommit=True) as c:
-            c.execute("CREATE DATABASE bench")
-        url = psycopg.conninfo.make_conninfo(url, dbname="bench")
-        migrate.migrate(url)
+        url = fresh_database(Path(home))
         db = Database(url).open()
 
         t0 = time.perf_counter()

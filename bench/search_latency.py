@@ -28,8 +28,9 @@ import numpy as np
 import psycopg
 from pgvector.psycopg import register_vector
 
+from common import fresh_database  # bench/common.py (scripts run from bench/)
 from paperboy import embeddings
-from paperboy.db import Database, embedded, migrate
+from paperboy.db import Database
 from paperboy.papers.importer import parse_file, store_result
 from paperboy.search import Filters, Searcher
 
@@ -125,14 +126,13 @@ def grow(url: str, records: list[dict], vectors: np.ndarray, target: int, rng: n
     with psycopg.connect(url) as conn:
         have = conn.execute("SELECT count(*) FROM papers").fetchone()[0]
         register_vector(conn)
-        copy_no = have // len(records)
         while have < target:
             n = min(len(records), target - have)
             rows = []
             for i in range(n):
                 r = records[i]
-                pid = f"j{copy_no}-{r['id']}"
-                title = f"{r['title']} ({copy_no})"
+                pid = f"j{have + i}-{r['id']}"  # unique however the growth is split
+                title = f"{r['title']} (copy {have + i})"
                 rows.append((pid, title, r["abstract"]))
             with conn.cursor() as cur:
                 with cur.copy("COPY papers (id, title, title_key, summary, authors, categories, listed_on,"
@@ -150,7 +150,6 @@ def grow(url: str, records: list[dict], vectors: np.ndarray, target: int, rng: n
                         copy.write_row((pid, embeddings.MODEL_NAME, embeddings.text_hash(title, summary), v))
             conn.commit()
             have += n
-            copy_no += 1
             print(f"  … {have} papers", flush=True)
 
 
@@ -190,11 +189,7 @@ def main() -> None:
     queries = make_queries(records, args.queries, random.Random(7))
     with tempfile.TemporaryDirectory() as tmp:
         home = args.home or Path(tmp)
-        url = embedded.start(home)
-        with psycopg.connect(url, autocommit=True) as c:
-            c.execute("CREATE DATABASE bench")
-        url = psycopg.conninfo.make_conninfo(url, dbname="bench")
-        migrate.migrate(url)
+        url = fresh_database(Path(home))
         with psycopg.connect(url, autocommit=True) as c:
             c.execute("DROP INDEX embeddings_hnsw")  # built once after loading: much faster
         db = Database(url).open()

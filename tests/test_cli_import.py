@@ -176,6 +176,8 @@ def test_two_processes_share_one_embedded_server(tmp_path):
     status = run_cli(["status"], {"PAPERBOY_HOME": str(home)})
     assert status.returncode == 0, status.stderr
     assert f"papers: {len(ids)}" in status.stdout
+    assert f"embedded: 0 of {len(ids)}" in status.stdout
+    assert "up to date" in status.stdout  # each import waited its turn to index its papers
     # the last process to leave stops the server cleanly
     assert not (home / "pgdata" / "postmaster.pid").exists()
 

@@ -81,7 +81,7 @@ def sync_index(db: Database) -> None:
             return
         with progress_bar() as bar:
             task = bar.add_task("keyword index", total=behind, rate="")
-            index.sync(conn, lambda n: bar.advance(task, n))
+            index.sync(conn, lambda n: bar.advance(task, n), wait=True)
 
 
 def embed_hint(db: Database) -> None:
@@ -188,8 +188,11 @@ def import_(
 
 @app.command()
 def status() -> None:
-    """Show where the database is, how many papers it holds, and the latest imports."""
+    """Show where the data is, how many papers there are, how far embedding and the keyword
+    index have got, the digest subscribers, and the latest imports."""
+    from paperboy import embeddings
     from paperboy.papers import store
+    from paperboy.search.keyword import KeywordIndex, index_dir
 
     cfg = config.load()
     with _open() as db, db.connection() as conn:
@@ -199,10 +202,21 @@ def status() -> None:
             "SELECT path, format, started, finished, new, updated, unchanged, rejected"
             " FROM imports ORDER BY id DESC LIMIT 10"
         ).fetchall()
+        pending = embeddings.pending_count(conn)
+        index = KeywordIndex(index_dir(cfg.home, conn))
+        behind = index.behind(conn)
+        subs = conn.execute(
+            "SELECT count(*) FILTER (WHERE status = 'active') AS active,"
+            " count(*) FILTER (WHERE status = 'pending') AS pending FROM subscribers").fetchone()
+        queued = conn.execute("SELECT count(*) AS n FROM outbox WHERE status = 'pending'").fetchone()["n"]
     where = "DATABASE_URL" if cfg.database_url else f"embedded server in {cfg.home / 'pgdata'}"
     out.print(f"database: {where}")
     out.print(f"papers: {n}")
     out.print(f"latest listed day: {day or '—'}")
+    out.print(f"embedded: {n - pending} of {n}" + (" (run `paperboy embed`)" if pending else ""))
+    out.print(f"keyword index: {index.path} · " + ("up to date" if not behind else f"{behind} papers behind"))
+    out.print(f"digest subscribers: {subs['active']} active, {subs['pending']} awaiting confirmation;"
+              f" {queued} messages queued")
     if imports:
         t = Table(title="latest imports")
         for col in ("file", "format", "started", "state", "new", "updated", "unchanged", "rejected"):

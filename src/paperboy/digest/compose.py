@@ -185,7 +185,7 @@ def compose_due(
         ([s["id"] for s in subs],),
     ):
         topics.setdefault(r["subscriber_id"], []).append(r["query"])
-    done = {r["subscriber_id"]: r["period"] for r in conn.execute(
+    done = {(r["subscriber_id"], r["period"]) for r in conn.execute(
         "SELECT subscriber_id, period FROM outbox WHERE kind = 'digest' AND created > now() - interval '8 days'"
     )}
     conn.commit()
@@ -197,7 +197,7 @@ def compose_due(
             if period is None:
                 continue
             stats.due += 1
-            if done.get(sub["id"]) == period:
+            if (sub["id"], period) in done:
                 stats.already += 1
             else:
                 due.append((sub, period))

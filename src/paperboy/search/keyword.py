@@ -66,17 +66,32 @@ def index_dir(home: Path, conn: psycopg.Connection) -> Path:
 
 
 class KeywordIndex:
+    """The index folder. It is created, and written, only by :meth:`sync` under a database
+    lock: two processes opening an empty folder at once would each create an index."""
+
     def __init__(self, path: Path) -> None:
         self.path = path
         self.meta_path = path / "paperboy-sync.json"
-        path.mkdir(parents=True, exist_ok=True)
-        meta = self._meta()
-        if meta.get("schema") != SCHEMA_VERSION and any(path.iterdir()):
-            shutil.rmtree(path)  # an index of an older layout: rebuild from PostgreSQL
-            path.mkdir(parents=True)
         self.schema = _schema()
-        self.index = tantivy.Index(self.schema, path=str(path), reuse=True)
+        self._index: tantivy.Index | None = None
         self._seen_meta: float = 0.0
+
+    @property
+    def index(self) -> tantivy.Index | None:
+        """The tantivy index for reading, once a sync has created it."""
+        if self._index is None and (self.path / "meta.json").exists():
+            self._index = tantivy.Index(self.schema, path=str(self.path), reuse=True)
+        return self._index
+
+    def _open_for_writing(self) -> tantivy.Index:
+        """(Under the lock.) Drop an index of an older layout; create or reopen the index, so
+        the writer starts from the segments other processes committed."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        if self._meta().get("schema") != SCHEMA_VERSION and any(self.path.iterdir()):
+            shutil.rmtree(self.path)  # built by an older paperboy: rebuild from PostgreSQL
+            self.path.mkdir(parents=True)
+        self._index = tantivy.Index(self.schema, path=str(self.path), reuse=True)
+        return self._index
 
     # -- the watermark ------------------------------------------------------------
     def _meta(self) -> dict:
@@ -101,15 +116,18 @@ class KeywordIndex:
             "SELECT count(*) AS n FROM papers WHERE change_seq > %s", (self.watermark,)
         ).fetchone()["n"]
 
-    def sync(self, conn: psycopg.Connection, progress: Callable[[int], None] | None = None) -> int:
-        """Index every paper changed since the watermark; return how many. Another process
-        syncing the same index at the same time makes this one return 0 at once."""
+    def sync(self, conn: psycopg.Connection, progress: Callable[[int], None] | None = None,
+             wait: bool = False) -> int:
+        """Index every paper changed since the watermark; return how many. When another
+        process is syncing the same index, wait for it (``wait``) or return 0 at once."""
         lock = int(hashlib.sha1(str(self.path).encode()).hexdigest()[:15], 16)
-        if not conn.execute("SELECT pg_try_advisory_lock(%s) AS ok", (lock,)).fetchone()["ok"]:
+        if wait:
+            conn.execute("SELECT pg_advisory_lock(%s)", (lock,))
+        elif not conn.execute("SELECT pg_try_advisory_lock(%s) AS ok", (lock,)).fetchone()["ok"]:
             return 0
         done = 0
         try:
-            writer = self.index.writer(heap_size=64_000_000, num_threads=1)
+            writer = self._open_for_writing().writer(heap_size=64_000_000, num_threads=1)
             watermark = self.watermark
             while True:
                 rows = conn.execute(
@@ -145,22 +163,26 @@ class KeywordIndex:
         return done
 
     # -- searching ------------------------------------------------------------------
-    def _fresh(self) -> None:
+    def _fresh(self) -> tantivy.Index | None:
+        index = self.index
         try:
             mtime = self.meta_path.stat().st_mtime
         except FileNotFoundError:
-            return
-        if mtime != self._seen_meta:
-            self.index.reload()
+            return index
+        if index is not None and mtime != self._seen_meta:
+            index.reload()
             self._seen_meta = mtime
+        return index
 
     def search(self, text: str, filters: Filters | None = None, k: int = 100) -> list[tuple[int, float]]:
         """(seq, BM25 score) of the best ``k`` matches of a query in tantivy's language."""
-        self._fresh()
-        query, _errors = self.index.parse_query_lenient(text, FIELDS, field_boosts=BOOSTS)
+        index = self._fresh()
+        if index is None:
+            return []
+        query, _errors = index.parse_query_lenient(text, FIELDS, field_boosts=BOOSTS)
         if filters and filters.any:
             query = tantivy.Query.boolean_query([(tantivy.Occur.Must, query), *self._filters(filters)])
-        searcher = self.index.searcher()
+        searcher = index.searcher()
         hits = searcher.search(query, limit=k, count=False).hits
         return [(searcher.doc(addr)["seq"][0], score) for score, addr in hits]
 
@@ -179,11 +201,11 @@ class KeywordIndex:
 
     @property
     def size(self) -> int:
-        self._fresh()
-        return self.index.searcher().num_docs
+        index = self._fresh()
+        return index.searcher().num_docs if index is not None else 0
 
 
 def rebuild(path: Path) -> KeywordIndex:
-    """Drop the index folder and start empty (then :meth:`KeywordIndex.sync` refills it)."""
+    """Drop the index folder (then :meth:`KeywordIndex.sync` refills it)."""
     shutil.rmtree(path, ignore_errors=True)
     return KeywordIndex(path)
