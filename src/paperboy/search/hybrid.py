@@ -12,7 +12,6 @@ and says so.
 from __future__ import annotations
 
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,7 +30,6 @@ W_KEYWORD = 1.0
 W_SEMANTIC = 0.8
 DEPTH = 100  # candidates taken from each leg
 MAX_DEPTH = 1000
-_ENCODER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="query-encoder")
 SORTS = ("relevance", "date", "upvotes")
 MODES = ("hybrid", "keyword", "semantic")
 
@@ -104,8 +102,7 @@ class Searcher:
         meaning = parsed.semantic or (parsed.fielded if mode == "semantic" else "")
         wants_vectors = mode in ("hybrid", "semantic") and bool(meaning.strip())
         has_vectors, pending = self.embedding_status(conn) if wants_vectors else (False, 0)
-        # The model runs on another thread (torch releases the GIL) while the keyword leg runs.
-        query_vector = _ENCODER.submit(embeddings.encode_query, meaning) if has_vectors else None
+        query_vector = embeddings.encode_query(meaning) if has_vectors else None
         if mode in ("hybrid", "keyword") and parsed.keyword:
             hits = self.index.search(parsed.keyword, filters, depth)
             keyword_ids = _ids_for_seqs(conn, [s for s, _ in hits])
@@ -113,7 +110,7 @@ class Searcher:
                 result.notices.append("The keyword index is still being built.")
         if wants_vectors:
             if query_vector is not None:
-                vector = query_vector.result()
+                vector = query_vector
                 semantic_ids = [pid for pid, _ in semantic.nearest(
                     conn, vector, filters, depth, candidates=keyword_ids)]
                 if pending:
