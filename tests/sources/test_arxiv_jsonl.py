@@ -16,8 +16,6 @@ from paperboy.papers.record import ParseError
 from paperboy.sources import arxiv_jsonl
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-if not DATA.exists():
-    pytest.skip(f"shared data folder {DATA} is not present on this machine", allow_module_level=True)
 JSONL = DATA / "arxiv-cs-2025-2026.jsonl.gz"
 
 

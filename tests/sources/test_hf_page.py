@@ -14,8 +14,6 @@ from paperboy.papers.record import ParseError
 from paperboy.sources import hf_page
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-if not DATA.exists():
-    pytest.skip(f"shared data folder {DATA} is not present on this machine", allow_module_level=True)
 PAGES = DATA / "hf-papers-pages"
 P000 = PAGES / "000_caff6e1c431ca1eb.txt"
 P001 = PAGES / "001_5a43e5ec4ca234e4.txt"
