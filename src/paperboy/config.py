@@ -1,17 +1,5 @@
-"""Every setting in one place. Settings come from environment variables.
-
-| variable          | default                     | meaning                                          |
-|-------------------|-----------------------------|--------------------------------------------------|
-| DATABASE_URL      | (unset)                     | use this PostgreSQL (with pgvector); when unset, |
-|                   |                             | paperboy runs its own embedded server            |
-| PAPERBOY_HOME     | ~/.local/share/paperboy     | data directory (embedded database, outbox, …)    |
-| PAPERBOY_HOST     | 127.0.0.1                   | address `serve`/`demo` listen on                 |
-| PAPERBOY_PORT     | 8000                        | port `serve`/`demo` listen on                    |
-| PAPERBOY_CACHE_SECONDS | 1                      | how often a web worker checks for new data;      |
-|                   |                             | pages are cached in between (0: no cache)        |
-| PAPERBOY_RATE_LIMIT | 20                        | requests/s per client after a burst (0: off)     |
-| PAPERBOY_RATE_BURST | 120                       | requests one client may make at once             |
-"""
+"""Every setting in one place. Settings come from environment variables; ``SETTINGS``
+names each one with its meaning and default (the README lists them all, a test checks)."""
 
 from __future__ import annotations
 
@@ -40,7 +28,103 @@ SETTINGS = {
     "PAPERBOY_MAIL_FROM": "sender of emails (default paperboy <paperboy@localhost>)",
     "PAPERBOY_CACHE_SECONDS": "how often a web worker checks whether stored data changed; public "
     "pages are served from its cache in between (default 1; 0 turns the cache off)",
+    "PAPERBOY_ARXIV_CATEGORIES": "the arXiv categories this instance follows, e.g. "
+    "\"cs.CL cs.CV\" (commas or spaces; default none: no arXiv fetching)",
+    "PAPERBOY_FETCH_EVERY": "how often `serve` fetches new papers: 30m, 6h, 1d… (default 6h; "
+    "off turns the schedule off, e.g. when cron runs `paperboy fetch all`)",
+    "PAPERBOY_FETCH_SOURCES": "what the schedule and `fetch all` fetch: hf, arxiv or both "
+    "(default \"hf arxiv\"; arxiv only when categories are followed)",
+    "PAPERBOY_HF_DAYS": "how many recent days each Hugging Face fetch reads again, to refresh "
+    "upvotes (default 3)",
+    "PAPERBOY_ARXIV_URL": "the arXiv API's query address (default https://export.arxiv.org/api/query)",
+    "PAPERBOY_HF_URL": "the Hugging Face site whose /api/daily_papers is read "
+    "(default https://huggingface.co)",
+    "PAPERBOY_ARXIV_DELAY": "seconds between two requests to arXiv (default 3, as arXiv asks)",
+    "PAPERBOY_HF_DELAY": "seconds between two requests to Hugging Face (default 1)",
+    "PAPERBOY_FETCH_TIMEOUT": "seconds to wait for a response before retrying (default 30)",
+    "PAPERBOY_FETCH_RETRIES": "retries of a failed request (timeouts, resets, 429, 5xx, broken "
+    "pages) before a fetch stops (default 5)",
 }
+
+
+class ConfigError(ValueError):
+    """A setting with a value paperboy cannot use; the message names the variable."""
+
+
+def _number(name: str, default: str, kind=float):
+    value = os.environ.get(name, default).strip()
+    try:
+        number = kind(value)
+    except ValueError:
+        raise ConfigError(f"{name}={value!r} is not a {'whole ' if kind is int else ''}number") from None
+    if number < 0:
+        raise ConfigError(f"{name}={value!r} must not be negative")
+    return number
+
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_interval(text: str) -> float | None:
+    """Seconds in an interval like 90s, 30m, 6h, 1d (a bare number is seconds); None for off.
+
+    >>> parse_interval("6h"), parse_interval("off"), parse_interval("45")
+    (21600.0, None, 45.0)
+    """
+    t = text.strip().lower()
+    if t in ("off", "0", "no", "never", "false", ""):
+        return None
+    unit = _UNITS.get(t[-1])
+    number = t[:-1] if unit else t
+    try:
+        seconds = float(number) * (unit or 1)
+    except ValueError:
+        raise ValueError(f"{text!r} is not an interval like 30m, 6h or 1d (or off)") from None
+    if seconds <= 0:
+        return None
+    return seconds
+
+
+def _split(value: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(x for x in value.replace(",", " ").split() if x))
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    categories: tuple[str, ...] = ()
+    every: float | None = 6 * 3600  # seconds; None: no schedule
+    sources: tuple[str, ...] = ("hf", "arxiv")
+    hf_days: int = 3
+    arxiv_url: str = "https://export.arxiv.org/api/query"
+    hf_url: str = "https://huggingface.co"
+    arxiv_delay: float = 3.0
+    hf_delay: float = 1.0
+    timeout: float = 30.0
+    retries: int = 5
+
+
+def _fetch() -> FetchSettings:
+    every_text = os.environ.get("PAPERBOY_FETCH_EVERY", "6h")
+    try:
+        every = parse_interval(every_text)
+    except ValueError as e:
+        raise ConfigError(f"PAPERBOY_FETCH_EVERY: {e}") from None
+    sources = _split(os.environ.get("PAPERBOY_FETCH_SOURCES", "hf arxiv").lower())
+    unknown = [s for s in sources if s not in ("hf", "arxiv")]
+    if unknown:
+        raise ConfigError(f"PAPERBOY_FETCH_SOURCES: unknown source {unknown[0]!r} (use hf, arxiv)")
+    return FetchSettings(
+        categories=_split(os.environ.get("PAPERBOY_ARXIV_CATEGORIES", "")),
+        every=every,
+        sources=sources,
+        hf_days=max(1, _number("PAPERBOY_HF_DAYS", "3", int)),
+        arxiv_url=os.environ.get("PAPERBOY_ARXIV_URL") or FetchSettings.arxiv_url,
+        hf_url=(os.environ.get("PAPERBOY_HF_URL") or FetchSettings.hf_url).rstrip("/"),
+        arxiv_delay=_number("PAPERBOY_ARXIV_DELAY", "3"),
+        hf_delay=_number("PAPERBOY_HF_DELAY", "1"),
+        timeout=max(0.1, _number("PAPERBOY_FETCH_TIMEOUT", "30")),
+        retries=_number("PAPERBOY_FETCH_RETRIES", "5", int),
+    )
 
 
 @dataclass(frozen=True)
@@ -56,6 +140,7 @@ class Config:
     secret_key: str | None
     smtp: SMTPSettings | None
     mail_from: str
+    fetch: FetchSettings = field(default_factory=lambda: FetchSettings())
 
 
 @dataclass(frozen=True)
@@ -68,7 +153,7 @@ class SMTPSettings:
 
     def __post_init__(self) -> None:
         if self.security not in ("starttls", "ssl", "none"):
-            raise ValueError("PAPERBOY_SMTP_SECURITY must be starttls, ssl or none")
+            raise ConfigError("PAPERBOY_SMTP_SECURITY must be starttls, ssl or none")
 
 
 def _smtp() -> SMTPSettings | None:
@@ -79,7 +164,7 @@ def _smtp() -> SMTPSettings | None:
     default_port = {"ssl": 465, "none": 25}.get(security, 587)
     return SMTPSettings(
         host=host,
-        port=int(os.environ.get("PAPERBOY_SMTP_PORT", default_port)),
+        port=_number("PAPERBOY_SMTP_PORT", str(default_port), int),
         security=security,
         user=os.environ.get("PAPERBOY_SMTP_USER") or None,
         password=os.environ.get("PAPERBOY_SMTP_PASSWORD") or None,
@@ -92,12 +177,13 @@ def load() -> Config:
         database_url=os.environ.get("DATABASE_URL") or None,
         home=Path(home).expanduser().resolve(),
         host=os.environ.get("PAPERBOY_HOST", "127.0.0.1"),
-        port=int(os.environ.get("PAPERBOY_PORT", "8000")),
-        cache_seconds=float(os.environ.get("PAPERBOY_CACHE_SECONDS", "1")),
-        rate_limit=float(os.environ.get("PAPERBOY_RATE_LIMIT", "20")),
-        rate_burst=int(os.environ.get("PAPERBOY_RATE_BURST", "120")),
+        port=_number("PAPERBOY_PORT", "8000", int),
+        cache_seconds=_number("PAPERBOY_CACHE_SECONDS", "1"),
+        rate_limit=_number("PAPERBOY_RATE_LIMIT", "20"),
+        rate_burst=_number("PAPERBOY_RATE_BURST", "120", int),
         base_url=os.environ.get("PAPERBOY_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
         secret_key=os.environ.get("PAPERBOY_SECRET_KEY") or None,
         smtp=_smtp(),
         mail_from=os.environ.get("PAPERBOY_MAIL_FROM", "paperboy <paperboy@localhost>"),
+        fetch=_fetch(),
     )

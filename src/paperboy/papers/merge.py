@@ -39,6 +39,7 @@ def merge(old: Paper, new: Paper) -> Paper:
       in practice, so the higher count is the latest one; an older snapshot imported
       after a fresh one must not turn the count back.
     - Dates: the first publication and listing, the latest arXiv update.
+    - Withdrawn: what the newest version says.
     - Links and comment: kept, filled in when missing, replaced when a newer version says so.
     """
     newer_version = new.version is not None and (old.version is None or new.version > old.version)
@@ -73,5 +74,7 @@ def merge(old: Paper, new: Paper) -> Paper:
         pdf_url=(new.pdf_url if newer_version else None) or old.pdf_url or new.pdf_url,
         comment=(new.comment if newer_version else None) or old.comment or new.comment,
         authors_complete=complete,
+        # A newer version decides (a withdrawal can itself be revised); otherwise either says so.
+        withdrawn=new.withdrawn if newer_version else old.withdrawn or new.withdrawn,
         extra={**old.extra, **new.extra},
     )

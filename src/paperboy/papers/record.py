@@ -51,6 +51,25 @@ def clean_text(text: str | None) -> str:
     return " ".join(text.split())
 
 
+_WITHDRAWN = re.compile(
+    r"^\W*(?:this (?:paper|article|submission|manuscript|work) (?:has been|is|was) )?withdrawn\b"
+    r"|\b(?:paper|article|submission|manuscript) (?:has been|is|was) withdrawn\b"
+    r"|\bwithdrawn by the (?:authors?|submitter)\b",
+    re.IGNORECASE,
+)
+
+
+def is_withdrawn(comment: str | None, summary: str | None = None) -> bool:
+    """Whether arXiv's comment (or a replaced abstract) says the paper was withdrawn.
+
+    >>> is_withdrawn("This paper has been withdrawn by the author due to an error in Lemma 2")
+    True
+    >>> is_withdrawn("12 pages; v2 adds results on withdrawn drugs")
+    False
+    """
+    return any(_WITHDRAWN.search(text) for text in (comment or "", (summary or "")[:200]))
+
+
 def title_id(title: str) -> str:
     """A stable id for a paper whose arXiv id is unknown, derived from its normalised title."""
     return "t-" + hashlib.sha1(normalise_title(title).encode()).hexdigest()[:12]
@@ -89,6 +108,7 @@ class Paper:
     comment: str | None = None
     # Whether ``authors`` is the full, clean list; by default known from the source.
     authors_complete: bool | None = None
+    withdrawn: bool = False  # the authors withdrew it (arXiv says so in a new version)
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def __post_init__(self) -> None:
@@ -136,6 +156,7 @@ def to_hf(p: Paper) -> dict[str, Any]:
         "githubRepo": p.github_repo,
         "projectPage": p.project_page,
         "categories": list(p.categories),
+        "withdrawn": p.withdrawn,
     }
 
 

@@ -25,6 +25,7 @@ _COLUMNS = (
     "id", "arxiv_id", "title", "title_key", "summary", "authors", "num_authors", "categories",
     "version", "published_at", "updated_at", "listed_on", "upvotes", "github_repo",
     "project_page", "pdf_url", "comment", "sources", "extra", "authors_complete",
+    "withdrawn",
 )
 
 
@@ -73,6 +74,7 @@ def row_to_paper(row: dict[str, Any]) -> Paper:
         pdf_url=row["pdf_url"],
         comment=row["comment"],
         authors_complete=row["authors_complete"],
+        withdrawn=row["withdrawn"],
         extra=dict(row["extra"] or {}),
     )
 
@@ -99,6 +101,7 @@ def _params(p: Paper, sources: list[str]) -> dict[str, Any]:
         "sources": sources,
         "extra": Jsonb(p.extra),
         "authors_complete": bool(p.authors_complete),
+        "withdrawn": p.withdrawn,
     }
 
 

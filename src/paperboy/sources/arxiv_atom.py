@@ -29,11 +29,22 @@ import xml.etree.ElementTree as ET
 from datetime import date
 from typing import Any
 
-from paperboy.papers.record import Paper, ParseError, Rejection, clean_text, parse_arxiv_id
+from paperboy.papers.record import (
+    Paper,
+    ParseError,
+    Rejection,
+    clean_text,
+    is_withdrawn,
+    parse_arxiv_id,
+)
 from paperboy.sources import ParseResult
 
 SOURCE = "arxiv-atom"
-_NS = {"atom": "http://www.w3.org/2005/Atom", "arxiv": "http://arxiv.org/schemas/atom"}
+_NS = {
+    "atom": "http://www.w3.org/2005/Atom",
+    "arxiv": "http://arxiv.org/schemas/atom",
+    "opensearch": "http://a9.com/-/spec/opensearch/1.1/",
+}
 
 
 def unwrap(text: str) -> tuple[str, int | None]:
@@ -94,12 +105,14 @@ def _entry(entry: ET.Element) -> Paper:
         )
         if value
     }
+    comment = _text(entry, "arxiv:comment") or None
+    summary = _text(entry, "atom:summary")
     return Paper(
         title=title,
         source=SOURCE,
         arxiv_id=found[0],
         version=found[1],
-        summary=_text(entry, "atom:summary"),
+        summary=summary,
         authors=tuple(
             name for a in entry.findall("atom:author", _NS) if (name := _text(a, "atom:name"))
         ),
@@ -107,12 +120,15 @@ def _entry(entry: ET.Element) -> Paper:
         published_at=_date(entry, "atom:published"),
         updated_at=_date(entry, "atom:updated"),
         pdf_url=pdf,
-        comment=_text(entry, "arxiv:comment") or None,
+        comment=comment,
+        withdrawn=is_withdrawn(comment, summary),
         extra=extra,
     )
 
 
-def parse(text: str, name: str = "<input>", reference_date: date | None = None) -> ParseResult:
+def parse_page(text: str) -> tuple[ParseResult, int | None]:
+    """One page of an API search: its papers and the ``opensearch:totalResults`` it reports
+    (None when absent), so a pager knows whether an empty page is the end or a hiccup."""
     xml, status = unwrap(text)
     try:
         root = ET.fromstring(xml)
@@ -133,4 +149,13 @@ def parse(text: str, name: str = "<input>", reference_date: date | None = None) 
             result.papers.append(_entry(entry))
         except ValueError as e:
             result.rejected.append(Rejection(f"entry {n}", str(e)))
-    return result
+    total_text = root.findtext("opensearch:totalResults", namespaces=_NS)
+    try:
+        total = int(total_text) if total_text is not None else None
+    except ValueError:
+        total = None
+    return result, total
+
+
+def parse(text: str, name: str = "<input>", reference_date: date | None = None) -> ParseResult:
+    return parse_page(text)[0]

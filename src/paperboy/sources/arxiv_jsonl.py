@@ -14,7 +14,14 @@ import json
 from datetime import date
 from typing import Any
 
-from paperboy.papers.record import Paper, ParseError, Rejection, clean_text, parse_arxiv_id
+from paperboy.papers.record import (
+    Paper,
+    ParseError,
+    Rejection,
+    clean_text,
+    is_withdrawn,
+    parse_arxiv_id,
+)
 from paperboy.sources import ParseResult
 
 SOURCE = "arxiv-jsonl"
@@ -53,6 +60,7 @@ def _paper(rec: dict[str, Any]) -> Paper:
         categories=_strings(rec.get("categories")),
         listed_on=listed,
         comment=(clean_text(comment) or None) if isinstance(comment, str) else None,
+        withdrawn=isinstance(comment, str) and is_withdrawn(comment),
     )
 
 

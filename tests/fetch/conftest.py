@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+
+import pytest
+
+from paperboy import config
+from tests.conftest import shared
+from tests.fetch.replay import Replay
+
+DELAY = 0.2  # seconds between requests in tests (arXiv asks for 3)
+
+
+@pytest.fixture
+def replay() -> Iterator[Replay]:
+    shared("arxiv-api-recorded", "current")
+    shared("hf-daily-papers-2024")
+    server = Replay(shared("arxiv-api-recorded").parent).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def cfg(replay: Replay) -> config.Config:
+    """Settings pointing both sources at the replay server, with short pauses and timeouts."""
+    fetch = config.FetchSettings(
+        categories=("cs.CL",), every=3600.0, arxiv_url=f"{replay.url}/api/query", hf_url=replay.url,
+        arxiv_delay=DELAY, hf_delay=DELAY, timeout=1.0, retries=3)
+    return dataclasses.replace(config.load(), fetch=fetch)
+
+
+def fetch_env(replay: Replay, db_url: str, **extra: str) -> dict[str, str]:
+    """Environment for running `paperboy fetch …` as a process against the replay server."""
+    return {"DATABASE_URL": db_url, "PAPERBOY_ARXIV_URL": f"{replay.url}/api/query",
+            "PAPERBOY_HF_URL": replay.url, "PAPERBOY_ARXIV_DELAY": str(DELAY),
+            "PAPERBOY_HF_DELAY": str(DELAY), "PAPERBOY_FETCH_TIMEOUT": "1",
+            "PAPERBOY_FETCH_RETRIES": "3", **extra}
+
+
+def gaps(seen) -> list[float]:
+    """Seconds between the arrivals of consecutive requests."""
+    return [b.t - a.t for a, b in zip(seen, seen[1:], strict=False)]
