@@ -48,7 +48,10 @@ def plan_days(
     return start, end, start, 0
 
 
-def _next_page(response: httpx.Response, page: int, count: int, limit: int) -> int | None:
+def _next_page(response: httpx.Response, page: int, count: int, limit: int,
+               uses_links: bool) -> int | None:
+    """The next page to ask for, or None. Once the source has shown it pages with Link
+    headers, a page without one is the last; a source without them ends at a short page."""
     link = response.links.get("next")
     if link and link.get("url"):
         found = parse_qs(urlsplit(link["url"]).query).get("p")
@@ -56,13 +59,13 @@ def _next_page(response: httpx.Response, page: int, count: int, limit: int) -> i
             return int(found[0]) if found else page + 1
         except ValueError:
             return page + 1
-    if "link" in response.headers:
-        return None  # paged with Link headers, and this page has no next
+    if uses_links or "link" in response.headers:
+        return None
     return page + 1 if count >= limit else None
 
 
-def _check(page: int, limit: int) -> Callable[[httpx.Response], tuple[ParseResult, int | None]]:
-    def check(response: httpx.Response) -> tuple[ParseResult, int | None]:
+def _check(page: int, limit: int, uses_links: bool) -> Callable[[httpx.Response], tuple[ParseResult, int | None, bool]]:
+    def check(response: httpx.Response) -> tuple[ParseResult, int | None, bool]:
         try:
             doc = json.loads(response.text)
         except (json.JSONDecodeError, RecursionError) as e:
@@ -73,7 +76,8 @@ def _check(page: int, limit: int) -> Callable[[httpx.Response], tuple[ParseResul
             result = hf_json.parse(response.text, "daily_papers")
         except ParseError as e:
             raise Retry(f"broken page: {e}") from None
-        return result, _next_page(response, page, len(doc), limit)
+        links = uses_links or "link" in response.headers
+        return result, _next_page(response, page, len(doc), limit, uses_links), links
     return check
 
 
@@ -99,12 +103,14 @@ def fetch_days(
     empty: list[date] = []
     resumed = page > 0 or current > first
     url = f"{base_url}/api/daily_papers"
+    uses_links = False
     while current <= last:
         listed = 0
         while page is not None:
             params = {"date": current.isoformat(), "p": page, "limit": page_size}
-            result, next_page = client.get(url, params=params, check=_check(page, page_size),
-                                           what=f"{current}, page {page}")
+            result, next_page, uses_links = client.get(
+                url, params=params, check=_check(page, page_size, uses_links),
+                what=f"{current}, page {page}")
             listed += len(result.papers)
             papers = [p.with_(listed_on=current) for p in result.papers]
             if next_page is not None:
