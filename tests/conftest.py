@@ -19,6 +19,10 @@ from psycopg.conninfo import make_conninfo
 
 from paperboy.db import Database, embedded, migrate
 
+# No test may reach the internet: the fetch schedule of `serve` is off unless a test
+# points it at its local replay server.
+os.environ["PAPERBOY_FETCH_EVERY"] = "off"
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
 

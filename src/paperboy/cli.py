@@ -191,7 +191,7 @@ def status() -> None:
     """Show where the data is, how many papers there are, how far embedding and the keyword
     index have got, the digest subscribers, what is fetched and when, the latest fetch runs
     and the latest imports."""
-    from paperboy import embeddings
+    from paperboy import embeddings, fetch
     from paperboy.fetch import runs
     from paperboy.papers import store
     from paperboy.search.keyword import KeywordIndex, index_dir
@@ -220,7 +220,7 @@ def status() -> None:
     out.print(f"keyword index: {index.path} · " + ("up to date" if not behind else f"{behind} papers behind"))
     out.print(f"digest subscribers: {subs['active']} active, {subs['pending']} awaiting confirmation;"
               f" {queued} messages queued")
-    out.print(f"fetching: {schedule_line(cfg)}", highlight=False)
+    out.print(f"fetching: {fetch.describe_schedule(cfg)}", highlight=False)
     if fetched:
         t = Table(title="latest fetch runs")
         for col in ("source", "trigger", "started", "took", "state", "new", "updated", "requests",
@@ -244,24 +244,6 @@ def status() -> None:
             t.add_row(r["path"], r["format"], f"{r['started']:%Y-%m-%d %H:%M}", state,
                       str(r["new"]), str(r["updated"]), str(r["unchanged"]), str(r["rejected"]))
         out.print(t)
-
-
-def schedule_line(cfg: config.Config) -> str:
-    """What the schedule fetches and how often, in one line (status and the admin page)."""
-    from paperboy import fetch
-
-    f = cfg.fetch
-    sources = fetch.scheduled_sources(cfg)
-    what = []
-    if "hf" in sources:
-        what.append(f"Hugging Face Daily Papers (the last {f.hf_days} days)")
-    if "arxiv" in sources:
-        what.append("arXiv " + ", ".join(f.categories))
-    elif "arxiv" in f.sources:
-        what.append("no arXiv categories (set PAPERBOY_ARXIV_CATEGORIES)")
-    when = f"every {fetch.describe_interval(f.every)} while `paperboy serve` runs" if f.every else \
-        "not scheduled (PAPERBOY_FETCH_EVERY=off): run `paperboy fetch all` from cron"
-    return f"{'; '.join(what) or 'nothing'}; {when}"
 
 
 @app.command()
@@ -697,21 +679,27 @@ def fetch_all() -> None:
 WorkersOpt = Annotated[int, typer.Option(min=1, max=32, help="Worker processes (each with its own connection pool).")]
 
 
-def _serve(db: Database, host: str | None, port: int | None, workers: int = 1, embed: bool = True) -> None:
+def _serve(db: Database, host: str | None, port: int | None, workers: int = 1, embed: bool = True,
+           fetch: bool = True) -> None:
     import uvicorn
 
+    from paperboy import fetch as fetching
     from paperboy.web.app import create_app
 
     cfg = config.load()
     host, port = host or cfg.host, port or cfg.port
     out.print(f"paperboy is serving on [bold]http://{host}:{port}[/] (Ctrl+C to stop)")
+    if fetch:
+        out.print(f"[dim]fetching: {fetching.describe_schedule(cfg)} · runs: "
+                  f"http://{host}:{port}/admin/status[/]", highlight=False)
     if workers == 1:
-        app_ = create_app(db, background=True, background_embed=embed)
+        app_ = create_app(db, background=True, background_embed=embed, background_fetch=fetch)
         uvicorn.run(app_, host=host, port=port, log_level="warning")
     else:
         # Workers are separate processes: each opens the database itself (joining the
         # embedded server this process started).
         os.environ["PAPERBOY_SERVE_EMBED"] = "1" if embed else "0"
+        os.environ["PAPERBOY_SERVE_FETCH"] = "1" if fetch else "0"
         uvicorn.run("paperboy.web.app:app_from_env", factory=True, host=host, port=port,
                     workers=workers, log_level="warning")
 
@@ -721,12 +709,20 @@ EmbedOpt = Annotated[bool, typer.Option(
     "run `paperboy embed` yourself, e.g. from cron).")]
 
 
+FetchOpt = Annotated[bool, typer.Option(
+    "--fetch/--no-fetch", help="Fetch new papers on the schedule of PAPERBOY_FETCH_EVERY (default "
+    "every 6 h: Hugging Face, and arXiv for PAPERBOY_ARXIV_CATEGORIES).")]
+
+
 @app.command()
-def serve(host: HostOpt = None, port: PortOpt = None, workers: WorkersOpt = 1, embed: EmbedOpt = True) -> None:
-    """Serve the web app: the daily feed, trending, search, paper pages, the JSON API (/docs)
-    and Atom feeds. A background worker keeps the keyword index current and embeds new papers."""
+def serve(host: HostOpt = None, port: PortOpt = None, workers: WorkersOpt = 1, embed: EmbedOpt = True,
+          fetch: FetchOpt = True) -> None:
+    """Serve the web app: the daily feed, trending, search, paper pages, the JSON API (/docs),
+    Atom feeds and the status page (/admin/status). In the background it keeps the keyword
+    index current, embeds new papers, sends the email digests that are due and fetches new
+    papers on schedule."""
     with _open() as db:
-        _serve(db, host, port, workers, embed)
+        _serve(db, host, port, workers, embed, fetch)
 
 
 @app.command()
@@ -736,7 +732,8 @@ def demo(
     no_serve: Annotated[bool, typer.Option("--no-serve", help="Load the demo data and exit.")] = False,
 ) -> None:
     """Load the small real corpus shipped with paperboy (a few weeks of HF Daily Papers and
-    three saved listing pages), then serve it. Loading again changes nothing."""
+    three saved listing pages), then serve it. Loading again changes nothing. The demo does
+    not fetch live papers; `paperboy serve` does."""
     from paperboy.demo import corpus_files
 
     with _open() as db:
@@ -744,7 +741,7 @@ def demo(
         if not no_serve:
             out.print("[dim]Semantic search and similar papers fill in as the background worker "
                       "embeds the demo papers (about a minute).[/]")
-            _serve(db, host, port)
+            _serve(db, host, port, fetch=False)
 
 
 def main() -> None:

@@ -2,7 +2,8 @@
 
 * ``/api/query`` replays the real arXiv API responses recorded in
   ``shared/data/arxiv-api-recorded/current``: the six pages of ten results of one paged
-  search, served by their ``start`` whatever the query says. The recorded
+  search, served by their ``start`` whatever the query says (other page sizes regroup
+  the same recorded entries). The recorded
   ``totalResults`` (214,881) becomes 60, the results there are, so paging ends as it
   would for a category with 60 new papers.
 * ``/api/daily_papers?date=D&p=N&limit=L`` serves ``shared/data/hf-daily-papers-2024/D.json``
@@ -107,11 +108,22 @@ class Replay:
     # -- what the sources answer --------------------------------------------------------
 
     def arxiv_body(self, params: dict[str, str]) -> str:
+        """The recorded page for pages of ten; other page sizes get the same recorded entries
+        regrouped under the recorded feed header."""
         start = int(params.get("start", 0))
         size = int(params.get("max_results", 10))
         if start in self.arxiv_pages and size == 10:
             return self.arxiv_pages[start]
-        return EMPTY_FEED.format(total=self.arxiv_total, start=start, size=size)
+        entries = [e for s in sorted(self.arxiv_pages)
+                   for e in re.findall(r"<entry>.*?</entry>", self.arxiv_pages[s], re.S)]
+        chosen = entries[start:start + size]
+        if not chosen:
+            return EMPTY_FEED.format(total=self.arxiv_total, start=start, size=size)
+        first = self.arxiv_pages[0]
+        head = first[: first.index("<entry>")]
+        head = re.sub(r"<opensearch:startIndex>\d+<", f"<opensearch:startIndex>{start}<", head)
+        head = re.sub(r"<opensearch:itemsPerPage>\d+<", f"<opensearch:itemsPerPage>{size}<", head)
+        return head + "\n  ".join(chosen) + "\n</feed>\n"
 
     def hf_items(self, day: str) -> list[dict]:
         path = self.shared / "hf-daily-papers-2024" / f"{day}.json"

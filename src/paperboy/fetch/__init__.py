@@ -20,7 +20,7 @@ import psycopg
 from paperboy.config import Config
 from paperboy.db import Database
 from paperboy.fetch import arxiv, hf, runs
-from paperboy.fetch.client import FetchError, PoliteClient
+from paperboy.fetch.client import FetchError, PoliteClient, Stopped
 
 __all__ = ["FetchError", "Outcome", "run_arxiv", "run_hf", "run_due"]
 log = logging.getLogger(__name__)
@@ -48,6 +48,10 @@ def _run(db: Database, source: str, params: dict[str, Any], trigger: str,
         try:
             errors = work(run)
             status = "failed" if errors else "ok"
+        except Stopped as e:
+            run.finish("interrupted", client.requests, str(e))
+            runs.release(conn, source)
+            return Outcome(source, False, run.notes, str(e), run.counts)
         except FetchError as e:
             errors = [str(e)]
         except psycopg.Error:
@@ -95,9 +99,9 @@ def run_arxiv(
             try:
                 arxiv.fetch_category(run, client, cfg.fetch.arxiv_url, category, since, until,
                                      page_size, progress)
+            except Stopped:
+                raise
             except FetchError as e:
-                if str(e).endswith(": stopped"):
-                    raise
                 errors.append(f"{category}: {e}")
                 run.notes.append(f"{category}: stopped; the next run continues where it stopped")
         return errors
@@ -133,6 +137,24 @@ def describe_interval(seconds: float) -> str:
         if seconds >= size and seconds % size == 0:
             return f"{seconds // size:g} {unit}"
     return f"{seconds:g} s"
+
+
+def describe_schedule(cfg: Config) -> str:
+    """What the schedule fetches and how often, in one line (status and the admin page)."""
+    f = cfg.fetch
+    sources = scheduled_sources(cfg)
+    what = []
+    if "hf" in sources:
+        what.append(f"Hugging Face Daily Papers (the last {f.hf_days} days)")
+    if "arxiv" in sources:
+        what.append("arXiv " + ", ".join(f.categories))
+    elif "arxiv" in f.sources:
+        what.append("no arXiv categories followed (set PAPERBOY_ARXIV_CATEGORIES)")
+    if f.every:
+        when = f"every {describe_interval(f.every)} while paperboy serve runs"
+    else:
+        when = "not scheduled (PAPERBOY_FETCH_EVERY=off): run paperboy fetch all from cron"
+    return f"{'; '.join(what) or 'nothing'}; {when}"
 
 
 def scheduled_sources(cfg: Config) -> list[str]:

@@ -32,6 +32,10 @@ class FetchError(Exception):
     """A fetch that cannot go on; the message says why in one line, for people."""
 
 
+class Stopped(FetchError):
+    """The process is stopping (serve shutting down): the run ends where it is."""
+
+
 class Retry(Exception):
     """Raised by a response check: this answer is broken, ask again."""
 
@@ -111,7 +115,7 @@ class PoliteClient:
 
     def _pause(self, seconds: float) -> None:
         if seconds > 0 and self.sleep(seconds) is True:  # Event.wait: told to stop
-            raise FetchError(f"{self.name}: stopped")
+            raise Stopped(f"{self.name}: stopped because paperboy is shutting down")
 
     def _wait_turn(self) -> None:
         if self._last_start is not None:

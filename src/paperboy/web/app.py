@@ -80,6 +80,7 @@ def create_app(
     home: Path | None = None,
     background: bool = False,
     background_embed: bool = True,
+    background_fetch: bool = True,
 ) -> FastAPI:
     """The app over ``db``. ``cache_seconds`` and ``rate_limit`` default to their settings
     (PAPERBOY_CACHE_SECONDS, PAPERBOY_RATE_LIMIT; 0 turns either off); ``home`` (where the
@@ -88,7 +89,7 @@ def create_app(
 
     from paperboy import config
     from paperboy.search import Searcher
-    from paperboy.web import api, feeds, pages, subscribe
+    from paperboy.web import admin, api, feeds, pages, subscribe
     from paperboy.web.cache import ResponseCache
     from paperboy.web.ratelimit import RateLimit
     from paperboy.web.worker import BackgroundJobs
@@ -96,7 +97,7 @@ def create_app(
     cfg = config.load()
     with db.connection() as conn:
         searcher = Searcher(home or cfg.home, conn)
-    jobs = BackgroundJobs(db, searcher, embed=background_embed) if background else None
+    jobs = BackgroundJobs(db, searcher, embed=background_embed, fetch=background_fetch) if background else None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -138,6 +139,7 @@ def create_app(
     app.include_router(api.router)
     app.include_router(feeds.router)
     app.include_router(subscribe.router)
+    app.include_router(admin.router)
     app.include_router(pages.router)
     cache_seconds = cfg.cache_seconds if cache_seconds is None else cache_seconds
     if cache_seconds > 0:
@@ -157,7 +159,9 @@ def app_from_env() -> FastAPI:
     from paperboy.db import open_database
 
     embed = os.environ.get("PAPERBOY_SERVE_EMBED", "1") == "1"  # set by `paperboy serve`
-    return create_app(open_database(config.load()), background=True, background_embed=embed)
+    fetch = os.environ.get("PAPERBOY_SERVE_FETCH", "1") == "1"
+    return create_app(open_database(config.load()), background=True, background_embed=embed,
+                      background_fetch=fetch)
 
 
 def html(request: Request, name: str, context: dict, status: int = 200) -> HTMLResponse:

@@ -41,13 +41,14 @@ def hf_paper(row: dict[str, Any]) -> dict[str, Any]:
         "publishedAt": _iso_day(row.get("published_at")),
         "upvotes": row.get("upvotes") or 0,
         "githubRepo": row.get("github_repo"),
-        "githubStars": extra.get("githubStars"),
+        "githubStars": extra.get("github_stars"),
         "projectPage": row.get("project_page"),
         "ai_keywords": extra.get("ai_keywords"),
         "arxivId": row.get("arxiv_id"),
         "categories": row.get("categories") or [],
         "pdfUrl": links(row)["pdf"],
         "comment": row.get("comment"),
+        "withdrawn": bool(row.get("withdrawn")),
     }
 
 
@@ -60,6 +61,6 @@ def hf_daily_item(row: dict[str, Any]) -> dict[str, Any]:
         "publishedAt": _iso_day(listed),
         "title": row["title"],
         "summary": row["summary"],
-        "numComments": extra.get("numComments", 0),
-        "submittedBy": extra.get("submittedBy"),
+        "numComments": extra.get("num_comments", 0),
+        "submittedBy": {"name": extra["submitted_by"]} if extra.get("submitted_by") else None,
     }

@@ -1,6 +1,8 @@
 """The background worker of `paperboy serve`: keeps the keyword index in step with the
-database, embeds papers that lack a vector (a small batch at a time), and once a minute
-composes and sends the email digests that are due (so one instance needs no cron).
+database, embeds papers that lack a vector (a small batch at a time), once a minute
+composes and sends the email digests that are due, and on its own thread fetches new
+papers from Hugging Face and arXiv when PAPERBOY_FETCH_EVERY says (so one instance needs
+no cron).
 
 With several web workers (or several machines on one database) only one embeds at a time
 (an advisory lock); each keeps its own keyword index folder synced.
@@ -19,11 +21,12 @@ log = logging.getLogger(__name__)
 _EMBED_LOCK = 0x70617065 + 2
 _DIGEST_LOCK = 0x70617065 + 3
 DIGEST_EVERY = 60.0
+FETCH_CHECK = 30.0  # seconds between looks at whether a fetch is due
 
 
 class BackgroundJobs:
     def __init__(self, db: Database, searcher: Searcher, every: float = 5.0, embed: bool = True,
-                 digests: bool = True, clock=None) -> None:
+                 digests: bool = True, clock=None, fetch: bool = True) -> None:
         from paperboy.digest.compose import now_utc
 
         self.clock = clock or now_utc
@@ -36,13 +39,35 @@ class BackgroundJobs:
         self.last_digest = 0.0
         self.stop_event = threading.Event()
         self.thread = threading.Thread(target=self._run, name="paperboy-jobs", daemon=True)
+        self.fetch = fetch
+        self.fetch_thread = threading.Thread(target=self._fetch_loop, name="paperboy-fetch", daemon=True)
 
     def start(self) -> None:
         self.thread.start()
+        if self.fetch:
+            self.fetch_thread.start()
 
     def stop(self) -> None:
         self.stop_event.set()
         self.thread.join(timeout=30)
+        if self.fetch_thread.is_alive():
+            self.fetch_thread.join(timeout=30)
+
+    def _fetch_loop(self) -> None:
+        """Fetch each source when its time comes. Runs are long (arXiv wants 3 s between
+        requests), so they get their own thread: the index, embeddings and digests go on."""
+        from paperboy import config, fetch
+
+        while not self.stop_event.is_set():
+            check = FETCH_CHECK
+            try:
+                cfg = config.load()
+                if cfg.fetch.every:
+                    check = min(FETCH_CHECK, max(0.5, cfg.fetch.every / 2))
+                    fetch.run_due(self.db, cfg, stop=self.stop_event)
+            except Exception:  # keep serving; the next check retries
+                log.exception("scheduled fetch failed")
+            self.stop_event.wait(check)
 
     def _run(self) -> None:
         while not self.stop_event.is_set():
