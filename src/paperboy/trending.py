@@ -40,7 +40,8 @@ def score_sql(paper: str, day: str, ref: str) -> str:
 def trending(
     conn: psycopg.Connection, ref: date | None = None, offset: int = 0, limit: int = 30
 ) -> tuple[list[dict[str, Any]], int, date | None]:
-    """A page of trending papers, how many candidates there are, and the reference day."""
+    """A page of trending papers, how many candidates there are, and the reference day.
+    Withdrawn papers never trend (and so never reach a digest's trending section)."""
     if ref is None:
         ref = conn.execute("SELECT max(day) AS d FROM listings").fetchone()["d"]
         if ref is None:
@@ -51,13 +52,14 @@ def trending(
     rows = conn.execute(
         "SELECT p.*, p.listed_on AS day, t.score FROM ("  # noqa: S608 - the score is a fixed formula
         f"  SELECT id, {score_sql('q', 'q.listed_on', '%(ref)s')} AS score, upvotes"
-        "   FROM papers q WHERE q.listed_on BETWEEN %(lo)s AND %(ref)s"
+        "   FROM papers q WHERE q.listed_on BETWEEN %(lo)s AND %(ref)s AND NOT q.withdrawn"
         "   ORDER BY score DESC, upvotes DESC NULLS LAST, id OFFSET %(off)s LIMIT %(lim)s"
         ") t JOIN papers p ON p.id = t.id"
         " ORDER BY t.score DESC, t.upvotes DESC NULLS LAST, t.id",
         params,
     ).fetchall()
     total = conn.execute(
-        "SELECT count(*) AS n FROM papers WHERE listed_on BETWEEN %(lo)s AND %(ref)s", params
+        "SELECT count(*) AS n FROM papers WHERE listed_on BETWEEN %(lo)s AND %(ref)s AND NOT withdrawn",
+        params
     ).fetchone()["n"]
     return rows, total, ref

@@ -85,6 +85,9 @@ def test_a_range_of_days(db, conn, cfg, replay):
     for d in range(4, 11):
         assert _listed(conn, date(2024, 11, d)) == set(_expected(replay, date(2024, 11, d)))
     assert runs.get_state(conn, "hf")["done_until"].date() == date(2024, 11, 10)
+    # Backfilling an older day does not send the next scheduled run back there.
+    assert _fetch(db, cfg, day=date(2024, 1, 2)).ok
+    assert runs.get_state(conn, "hf")["done_until"].date() == date(2024, 11, 10)
 
 
 FAULTS = {

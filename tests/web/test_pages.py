@@ -175,3 +175,20 @@ def test_head_requests_get_headers_without_body(client, hub):
         r = client.head(url)
         assert r.status_code == 200 and r.content == b""
         assert r.headers["content-length"] == str(len(client.get(url).content))
+
+
+def test_a_withdrawn_paper_is_marked_and_never_trends(client, hub):
+    top = titles_in(client.get("/trending").text)[0]
+    import html as h
+
+    row = hub.execute("SELECT id FROM papers WHERE title = %s", (h.unescape(top),)).fetchone()
+    hub.execute("UPDATE papers SET withdrawn = true, comment = 'This paper has been withdrawn by the authors'"
+                " WHERE id = %s", (row["id"],))
+    hub.commit()
+    assert top not in titles_in(client.get("/trending").text)
+    page = client.get(f"/papers/{row['id']}").text
+    assert "Withdrawn." in page and "This paper has been withdrawn by the authors" in page
+    assert client.get(f"/api/papers/{row['id']}").json()["withdrawn"] is True
+    day = hub.execute("SELECT min(day) AS d FROM listings WHERE paper_id = %s", (row["id"],)).fetchone()["d"]
+    listed = client.get("/papers", params={"date": day.isoformat()}).text
+    assert 'class="tag withdrawn"' in listed

@@ -134,5 +134,5 @@ def fetch_category(
             break
     span = f"{window.start:%Y-%m-%d %H:%M} to {window.end:%Y-%m-%d %H:%M} UTC"
     how = f"resumed at result {window.offset}, " if resumed else ""
-    run.notes.append(f"{category}: {counts.describe()} ({how}updated {span})")
+    run.notes.append(f"{category}: {counts.describe()} ({how}papers updated {span})")
     return counts

@@ -171,9 +171,10 @@ class PoliteClient:
                 raise FetchError(f"{self.name}: {reason} ({what}; gave up after {tries})")
             backoff = min(MAX_WAIT, max(self.delay, 0.05) * 2 ** (attempt + 1))
             pause = max(backoff, wait or 0.0)
-            log.warning("%s: %s (%s); retrying in %.1f s", self.name, reason, what, pause)
             if self.on_retry:
-                self.on_retry(reason, pause)
+                self.on_retry(f"{reason} ({what})", pause)
+            else:
+                log.warning("%s: %s (%s); retrying in %.1f s", self.name, reason, what, pause)
             self._pause(pause)
             # The pause already spaced us out: the next request may start right away.
             self._last_start = None

@@ -139,7 +139,10 @@ def fetch_days(
     note = f"{span}: {counts.describe()}"
     if resumed:
         note += " (resumed an unfinished run)"
-    if empty:
+    if len(empty) > 4:
+        note += f"; nothing listed on {len(empty)} of the days ({empty[0]} … {empty[-1]}):"
+        note += " weekends, holidays or not yet published"
+    elif empty:
         note += "; nothing listed on " + ", ".join(d.isoformat() for d in empty)
         note += " (weekend, holiday or not yet published)"
     run.notes.append(note)

@@ -122,11 +122,14 @@ def get_state(conn: psycopg.Connection, key: str) -> dict[str, Any] | None:
 
 def save_cursor(conn: psycopg.Connection, key: str, cursor: dict[str, Any] | None,
                 done_until: datetime | None = None) -> None:
-    """Store where a stream stands (inside the transaction of the page it follows)."""
+    """Store where a stream stands (inside the transaction of the page it follows).
+
+    ``done_until`` only moves forward: backfilling an old range must not send the next
+    scheduled run back to it."""
     conn.execute(
         "INSERT INTO fetch_state (key, cursor, done_until) VALUES (%s, %s, %s)"
         " ON CONFLICT (key) DO UPDATE SET cursor = excluded.cursor,"
-        " done_until = coalesce(excluded.done_until, fetch_state.done_until), updated = now()",
+        " done_until = greatest(excluded.done_until, fetch_state.done_until), updated = now()",
         (key, Jsonb(cursor) if cursor is not None else None, done_until),
     )
 
