@@ -239,3 +239,26 @@ def test_resumes_after_sigkill_mid_run(db_url, conn, replay, tmp_path):
     _assert_complete(conn)
     statuses = [r["status"] for r in conn.execute("SELECT status FROM fetch_runs ORDER BY id")]
     assert statuses == ["interrupted", "ok"]
+
+
+def test_plan_windows():
+    from datetime import UTC, datetime, timedelta
+
+    from paperboy.fetch.arxiv import FIRST_RUN, LOOKBACK, plan
+
+    now = datetime(2026, 11, 21, 15, 30, 12, tzinfo=UTC)
+    first, resumed = plan(None, None, None, now)
+    assert (first.start, first.end, first.offset, resumed) == (
+        now.replace(second=0) - FIRST_RUN, now.replace(second=0), 0, False)
+    done = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    nxt, _ = plan({"done_until": done, "cursor": None}, None, None, now)
+    assert nxt.start == done - LOOKBACK  # overlaps: papers reach the API days after their time
+    cursor = {"from": "2026-11-01T00:00:00+00:00", "to": "2026-11-02T00:00:00+00:00", "start": 400}
+    again, resumed = plan({"done_until": done, "cursor": cursor}, None, None, now)
+    assert (again.start.day, again.end.day, again.offset, resumed) == (1, 2, 400, True)
+    fresh, resumed = plan({"done_until": done, "cursor": cursor}, date(2026, 10, 1), date(2026, 10, 3), now)
+    assert (fresh.start, fresh.end, fresh.offset, resumed) == (
+        datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 10, 4, tzinfo=UTC), 0, False)
+    future, _ = plan(None, date(2026, 12, 1), None, now)
+    assert future.start >= future.end  # fetch_category says "nothing to fetch"
+    assert timedelta(0) < LOOKBACK

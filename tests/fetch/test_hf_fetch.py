@@ -165,3 +165,33 @@ def test_cli_fetch_hf(db_url, replay, tmp_path):
     r = run_cli(["status"], env)
     assert "Hugging Face" in r.stdout and "18 new" in r.stdout
 
+
+
+def test_resumes_after_sigkill_mid_run(db_url, conn, replay, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import time
+
+    from tests.conftest import paperboy_cmd
+
+    env = {**os.environ, **fetch_env(replay, db_url, PAPERBOY_HOME=str(tmp_path))}
+    replay.faults.append(Fault("slow", at("/api/daily_papers", date="2024-11-06"), seconds=3.0))
+    args = ["fetch", "hf", "--since", "2024-11-04", "--until", "2024-11-07"]
+    proc = subprocess.Popen([*paperboy_cmd(), *args], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while not any(s.params.get("date") == "2024-11-06" for s in replay.log):
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    assert runs.get_state(conn, "hf")["cursor"]["day"] == "2024-11-06"
+    conn.commit()
+    before = len(replay.log)
+    r = run_cli(["fetch", "hf"], fetch_env(replay, db_url, PAPERBOY_HOME=str(tmp_path)))
+    assert r.returncode == 0, r.stderr
+    assert sorted({s.params["date"] for s in replay.log[before:]}) == ["2024-11-06", "2024-11-07"]
+    for d in (4, 5, 6, 7):
+        assert _listed(conn, date(2024, 11, d)) == set(_expected(replay, date(2024, 11, d)))
+    assert [r["status"] for r in conn.execute("SELECT status FROM fetch_runs ORDER BY id")] == ["interrupted", "ok"]

@@ -71,3 +71,28 @@ def test_the_background_worker_fetches_on_its_own(db, conn, cfg, replay, monkeyp
     assert conn.execute("SELECT count(*) AS n FROM papers").fetchone()["n"] == 60
     assert not jobs.fetch_thread.is_alive()
     assert runs.latest(conn)[0]["status"] == "ok"
+
+
+def test_stopping_serve_ends_a_running_fetch_as_interrupted(db, conn, cfg, replay, monkeypatch, tmp_path):
+    from paperboy.search import Searcher
+    from tests.fetch.replay import Fault, at
+
+    for key, value in {"PAPERBOY_FETCH_EVERY": "1h", "PAPERBOY_FETCH_SOURCES": "hf",
+                       "PAPERBOY_HF_URL": cfg.fetch.hf_url, "PAPERBOY_HF_DELAY": "2"}.items():
+        monkeypatch.setenv(key, value)
+    replay.faults.append(Fault("slow", at("/api/daily_papers"), seconds=0.5))
+    with db.connection() as c:
+        searcher = Searcher(tmp_path, c)
+    jobs = BackgroundJobs(db, searcher, embed=False, digests=False)
+    jobs.start()
+    deadline = time.monotonic() + 30
+    while not replay.log:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    started = time.monotonic()
+    jobs.stop()  # mid-run: the run waits 2 s before its next request
+    assert time.monotonic() - started < 5
+    assert not jobs.fetch_thread.is_alive()
+    run = conn.execute("SELECT status, error FROM fetch_runs").fetchone()
+    assert run == {"status": "interrupted", "error": "Hugging Face: stopped because paperboy is shutting down"}
+    assert len(replay.log) == 1

@@ -104,6 +104,9 @@ def fetch_category(
     key = f"arxiv:{category}"
     window, resumed = plan(runs.get_state(conn, key), since, until, now or datetime.now(UTC))
     counts = runs.Counts()
+    if window.start >= window.end:
+        run.notes.append(f"{category}: nothing to fetch ({window.start:%Y-%m-%d %H:%M} UTC is not in the past)")
+        return counts
     offset = window.offset
     q = query(category, window.start, window.end)
     while True:
