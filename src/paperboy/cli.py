@@ -553,6 +553,22 @@ def _after_fetch(db: Database, outcomes) -> None:
         embed_hint(db)
 
 
+def _fetch_now(run) -> None:
+    """Run one fetch with a progress bar, report how it went; exit 1 if it failed."""
+    from paperboy.fetch import FetchError
+
+    with _open() as db:
+        with progress_bar() as bar:
+            try:
+                outcome = run(db, bar)
+            except FetchError as e:
+                raise fail(str(e)) from None
+        ok = _report(outcome)
+        _after_fetch(db, [outcome])
+    if not ok:
+        raise typer.Exit(1)
+
+
 CategoryOpt = Annotated[list[str] | None, typer.Option(
     "--category", "-c", help="An arXiv category to fetch, e.g. cs.CL (repeat for more). "
     "Default: the followed ones, PAPERBOY_ARXIV_CATEGORIES.")]
@@ -592,17 +608,9 @@ def fetch_arxiv(
     start, end = _day(since, "--since"), _day(until, "--until")
     if start and end and end < start:
         raise fail("--until is before --since", 2)
-    with _open() as db, progress_bar() as bar:
-        try:
-            outcome = fetch.run_arxiv(db, cfg, categories, start, end, page_size,
-                                      progress=_fetch_progress(bar, "results"), on_retry=_retry_note)
-        except fetch.FetchError as e:
-            raise fail(str(e)) from None
-    ok = _report(outcome)
-    with _open() as db:
-        _after_fetch(db, [outcome])
-    if not ok:
-        raise typer.Exit(1)
+    _fetch_now(lambda db, bar: fetch.run_arxiv(
+        db, cfg, categories, start, end, page_size, progress=_fetch_progress(bar, "results"),
+        on_retry=_retry_note))
 
 
 @fetch_app.command("hf")
@@ -628,17 +636,9 @@ def fetch_hf(
     day, start, end = _day(date_, "--date"), _day(since, "--since"), _day(until, "--until")
     if start and end and end < start:
         raise fail("--until is before --since", 2)
-    with _open() as db, progress_bar() as bar:
-        try:
-            outcome = fetch.run_hf(db, cfg, day, start, end, page_size,
-                                   progress=_fetch_progress(bar, "days"), on_retry=_retry_note)
-        except fetch.FetchError as e:
-            raise fail(str(e)) from None
-    ok = _report(outcome)
-    with _open() as db:
-        _after_fetch(db, [outcome])
-    if not ok:
-        raise typer.Exit(1)
+    _fetch_now(lambda db, bar: fetch.run_hf(
+        db, cfg, day, start, end, page_size, progress=_fetch_progress(bar, "days"),
+        on_retry=_retry_note))
 
 
 @fetch_app.command("all")
