@@ -195,3 +195,22 @@ def test_resumes_after_sigkill_mid_run(db_url, conn, replay, tmp_path):
     for d in (4, 5, 6, 7):
         assert _listed(conn, date(2024, 11, d)) == set(_expected(replay, date(2024, 11, d)))
     assert [r["status"] for r in conn.execute("SELECT status FROM fetch_runs ORDER BY id")] == ["interrupted", "ok"]
+
+
+def test_hf_extras_show_on_the_paper_page_and_in_the_api(db, conn, cfg, replay):
+    from fastapi.testclient import TestClient
+
+    from paperboy.web.app import create_app
+
+    _fetch(db, cfg)
+    pid = next(iter(_expected(replay, DAY)))
+    client = TestClient(create_app(db, cache_seconds=0, rate_limit=0))
+    page = client.get(f"/papers/{pid}").text
+    assert f"Submitted to Daily Papers by {SYNTHETIC['submitter']}" in page
+    assert f"★ {SYNTHETIC['githubStars']} GitHub stars" in page
+    assert all(f'<span class="tag">{k}</span>' in page for k in SYNTHETIC["ai_keywords"])
+    item = next(i for i in client.get("/api/daily_papers", params={"date": DAY.isoformat()}).json()
+                if i["paper"]["id"] == pid)
+    assert item["submittedBy"] == {"name": SYNTHETIC["submitter"]}
+    assert (item["paper"]["githubStars"], item["paper"]["ai_keywords"]) == (
+        SYNTHETIC["githubStars"], SYNTHETIC["ai_keywords"])
