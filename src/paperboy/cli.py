@@ -544,7 +544,8 @@ def _fetch_progress(bar: Progress, unit: str):
 
 
 def _retry_note(reason: str, pause: float) -> None:
-    err.print(f"[yellow]retrying in {pause:.0f} s:[/] {reason}", highlight=False, soft_wrap=True)
+    err.print(f"[yellow]retrying in {pause:.1f} s:[/] {reason}" if pause < 10 else
+              f"[yellow]retrying in {pause:.0f} s:[/] {reason}", highlight=False, soft_wrap=True)
 
 
 def _after_fetch(db: Database, outcomes) -> None:

@@ -168,7 +168,7 @@ class PoliteClient:
                         reason = str(e)
             if attempt == self.retries:
                 tries = f"{attempt + 1} attempt{'s' if attempt else ''}"
-                raise FetchError(f"{self.name}: {reason} ({what}; gave up after {tries})")
+                raise FetchError(f"{reason} ({what}; gave up after {tries})")
             backoff = min(MAX_WAIT, max(self.delay, 0.05) * 2 ** (attempt + 1))
             pause = max(backoff, wait or 0.0)
             if self.on_retry:
