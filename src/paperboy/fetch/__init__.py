@@ -54,8 +54,11 @@ def _run(db: Database, source: str, params: dict[str, Any], trigger: str,
             return Outcome(source, False, run.notes, str(e), run.counts)
         except FetchError as e:
             errors = [str(e)]
-        except psycopg.Error:
-            raise
+        except psycopg.Error as e:  # a lost server cannot record anything; otherwise log the run
+            if conn.broken:
+                raise
+            log.exception("%s fetch failed", source)
+            errors = [f"database error: {e}"[:300]]
         except Exception as e:  # a bug: log it whole, record it in one line
             log.exception("%s fetch failed", source)
             errors = [f"unexpected error: {e!r}"[:300]]
