@@ -44,14 +44,12 @@ def _run(db: Database, source: str, params: dict[str, Any], trigger: str,
             client.close()
             return None
         errors: list[str] = []
-        status = "failed"
+        status, stopped_by = "failed", None
         try:
             errors = work(run)
             status = "failed" if errors else "ok"
         except Stopped as e:
-            run.finish("interrupted", client.requests, str(e))
-            runs.release(conn, source)
-            return Outcome(source, False, run.notes, str(e), run.counts)
+            status, errors = "interrupted", [str(e)]
         except FetchError as e:
             errors = [str(e)]
         except psycopg.Error as e:  # a lost server cannot record anything; otherwise log the run
@@ -62,15 +60,16 @@ def _run(db: Database, source: str, params: dict[str, Any], trigger: str,
         except Exception as e:  # a bug: log it whole, record it in one line
             log.exception("%s fetch failed", source)
             errors = [f"unexpected error: {e!r}"[:300]]
-        except BaseException:  # Ctrl+C, or the server stopping
-            run.finish("interrupted", client.requests, "stopped before it finished")
-            runs.release(conn, source)
-            raise
+        except BaseException as e:  # Ctrl+C: record it, then let it through
+            status, errors, stopped_by = "interrupted", ["stopped before it finished"], e
         finally:
             client.close()
-        run.finish(status, client.requests, "; ".join(errors) or None)
+        error = "; ".join(errors) or None
+        run.finish(status, client.requests, error)
         runs.release(conn, source)
-        return Outcome(source, not errors, run.notes, "; ".join(errors) or None, run.counts)
+        if stopped_by is not None:
+            raise stopped_by
+        return Outcome(source, status == "ok", run.notes, error, run.counts)
 
 
 def arxiv_client(cfg: Config, **kw: Any) -> PoliteClient:

@@ -8,7 +8,6 @@ term feeds on. Each page is stored with the position of the next one, in one tra
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import parse_qs, urlsplit
@@ -66,18 +65,16 @@ def _next_page(response: httpx.Response, page: int, count: int, limit: int,
 
 def _check(page: int, limit: int, uses_links: bool) -> Callable[[httpx.Response], tuple[ParseResult, int | None, bool]]:
     def check(response: httpx.Response) -> tuple[ParseResult, int | None, bool]:
+        text = response.text
         try:
-            doc = json.loads(response.text)
-        except (json.JSONDecodeError, RecursionError) as e:
-            raise Retry(f"broken page: not valid JSON ({e})") from None
-        if not isinstance(doc, list):
-            raise Retry("broken page: expected a list of daily papers")
-        try:
-            result = hf_json.parse(response.text, "daily_papers")
+            result = hf_json.parse(text, "daily_papers")
         except ParseError as e:
             raise Retry(f"broken page: {e}") from None
+        if not text.lstrip("\ufeff \t\r\n").startswith("["):
+            raise Retry("broken page: expected a list of daily papers")
+        items = len(result.papers) + len(result.rejected)
         links = uses_links or "link" in response.headers
-        return result, _next_page(response, page, len(doc), limit, uses_links), links
+        return result, _next_page(response, page, items, limit, uses_links), links
     return check
 
 
