@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import gzip
+import logging
+import stat
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import BinaryIO
 
 import psycopg
 
@@ -16,6 +19,8 @@ from paperboy.papers.record import ParseError, Rejection
 from paperboy.sources import ParseResult, detect_format, parse
 
 BATCH = 1000
+MAX_BYTES = 1024 * 1024 * 1024  # PAPERBOY_IMPORT_MAX_MB's default
+log = logging.getLogger(__name__)
 
 
 class ImportFileError(Exception):
@@ -31,19 +36,41 @@ class FileReport:
     parsed: int = 0
 
 
-def read_text(path: Path) -> str:
-    """The file's text, gunzipped when it is gzip (by its magic bytes, not its name)."""
+def read_text(path: Path, max_bytes: int = MAX_BYTES) -> str:
+    """The file's text, gunzipped when it is gzip (by its magic bytes, not its name).
+
+    Only regular files are read (a FIFO or a device would block or never end), and at most
+    ``max_bytes`` of text, counted after decompressing: a gzip bomb stops at the cap instead
+    of filling memory.
+    """
     try:
-        data = path.read_bytes()
-    except IsADirectoryError:
-        raise ImportFileError(f"{path}: is a directory") from None
+        mode = path.stat().st_mode
     except OSError as e:
         raise ImportFileError(f"{path}: cannot read: {e.strerror or e}") from None
-    if data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError, zlib.error) as e:
+    if stat.S_ISDIR(mode):
+        raise ImportFileError(f"{path}: is a directory")
+    if not stat.S_ISREG(mode):
+        raise ImportFileError(f"{path}: not a regular file (a pipe, device or socket); "
+                              "save what it holds to a file and import that")
+    gz = False
+    try:
+        with path.open("rb") as f:
+            gz = f.read(2) == b"\x1f\x8b"
+            f.seek(0)
+            stream: BinaryIO = gzip.GzipFile(fileobj=f, mode="rb") if gz else f  # type: ignore[assignment]
+            data = stream.read(max_bytes + 1)
+    except (EOFError, zlib.error, gzip.BadGzipFile) as e:
+        raise ImportFileError(f"{path}: broken gzip file ({e})") from None
+    except OSError as e:
+        if gz:
             raise ImportFileError(f"{path}: broken gzip file ({e})") from None
+        raise ImportFileError(f"{path}: cannot read: {e.strerror or e}") from None
+    if len(data) > max_bytes:
+        what = "decompresses to" if gz else "holds"
+        raise ImportFileError(
+            f"{path}: {what} more than {max_bytes // 2**20:,} MB of text; split it, or raise "
+            "PAPERBOY_IMPORT_MAX_MB if it really is that large"
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
@@ -52,9 +79,10 @@ def read_text(path: Path) -> str:
         ) from None
 
 
-def parse_file(path: Path, fmt: str = "auto", reference_date: date | None = None) -> tuple[str, ParseResult]:
+def parse_file(path: Path, fmt: str = "auto", reference_date: date | None = None,
+               max_bytes: int = MAX_BYTES) -> tuple[str, ParseResult]:
     """Read and parse one file; raise ImportFileError (one line, naming the file) on failure."""
-    text = read_text(path)
+    text = read_text(path, max_bytes)
     if reference_date is None:
         # A listing page says "Oct 13" without a year: the day the file was saved tells it.
         reference_date = datetime.fromtimestamp(path.stat().st_mtime).date()
@@ -65,6 +93,30 @@ def parse_file(path: Path, fmt: str = "auto", reference_date: date | None = None
         raise ImportFileError(f"{path}: {e}") from None
 
 
+# What the database may still refuse in one paper although the record passed its checks
+# (a rule we have not met yet): that paper is rejected, never the batch around it.
+_ROW_ERRORS = (psycopg.DataError, psycopg.IntegrityError, psycopg.errors.ProgramLimitExceeded)
+
+
+def _store_batch(conn: psycopg.Connection, batch: list[store.Group],
+                 report: FileReport) -> store.StoreStats:
+    """Store one batch; if the database refuses it, store its papers one by one and reject
+    only those it refuses, each named."""
+    try:
+        return store.store_groups(conn, batch)
+    except _ROW_ERRORS:
+        pass
+    stats = store.StoreStats()
+    for group in batch:
+        try:
+            stats.add(store.store_groups(conn, [group]))
+        except _ROW_ERRORS as e:
+            reason = str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__
+            report.rejected.append(Rejection(f"paper {group[0].id}", f"database refused it: {reason}"))
+            log.warning("import: paper %s refused by the database: %s", group[0].id, reason)
+    return stats
+
+
 def store_result(
     conn: psycopg.Connection,
     path: str,
@@ -72,27 +124,35 @@ def store_result(
     result: ParseResult,
     progress: Callable[[int], None] | None = None,
 ) -> FileReport:
-    """Store parsed papers in batches, each committed on its own, and log the import."""
+    """Store parsed papers in batches, each committed on its own together with the import
+    log's counts so far (a killed import reads as far as it got), and log the import."""
     report = FileReport(path=path, format=fmt, rejected=list(result.rejected), parsed=len(result.papers))
     with conn.transaction():
         import_id = conn.execute(
-            "INSERT INTO imports (path, format) VALUES (%s, %s) RETURNING id", (path, fmt)
+            "INSERT INTO imports (path, format, rejected) VALUES (%s, %s, %s) RETURNING id",
+            (path, fmt, len(report.rejected)),
         ).fetchone()["id"]
     # Merge a file's repeats first (the same paper listed on several days of one file).
     groups = store.dedupe(result.papers)
     reported = 0  # progress counts input records; spread them over the batches
     for i in range(0, len(groups), BATCH):
         batch = groups[i : i + BATCH]
-        report.stats.add(store.store_groups(conn, batch))
+        with conn.transaction():  # the batch (a savepoint inside) and its counts, at once
+            report.stats.add(_store_batch(conn, batch, report))
+            _log_counts(conn, import_id, report, finished=False)
         if progress:
             done = len(result.papers) * (i + len(batch)) // len(groups)
             progress(done - reported)
             reported = done
     with conn.transaction():
-        conn.execute(
-            "UPDATE imports SET finished = now(), new = %s, updated = %s, unchanged = %s,"
-            " rejected = %s WHERE id = %s",
-            (report.stats.new, report.stats.updated, report.stats.unchanged,
-             len(report.rejected), import_id),
-        )
+        _log_counts(conn, import_id, report, finished=True)
     return report
+
+
+def _log_counts(conn: psycopg.Connection, import_id: int, report: FileReport, finished: bool) -> None:
+    conn.execute(
+        "UPDATE imports SET new = %s, updated = %s, unchanged = %s, rejected = %s,"
+        " finished = CASE WHEN %s THEN now() END WHERE id = %s",
+        (report.stats.new, report.stats.updated, report.stats.unchanged,
+         len(report.rejected), finished, import_id),
+    )

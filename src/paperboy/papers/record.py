@@ -14,6 +14,9 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
+from paperboy.papers import limits
+from paperboy.papers.checks import check
+
 # New-style ids (0704.0001 … 2501.12345) and old-style ids (astro-ph/0601001, math.GT/0309136).
 _NEW_ID = re.compile(r"(?<![\w.])(\d{4}\.\d{4,5})(v\d+)?(?![\w])")
 _OLD_ID = re.compile(r"(?<![\w.])([a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(v\d+)?(?![\w])")
@@ -45,10 +48,15 @@ def normalise_title(title: str) -> str:
 
 
 def clean_text(text: str | None) -> str:
-    """Collapse the hard line breaks arXiv keeps in titles and abstracts into single spaces."""
+    """Collapse the hard line breaks arXiv keeps in titles and abstracts into single spaces,
+    and drop the control characters no feed can carry.
+
+    >>> clean_text("Deep\\n  learning\\x01 for all")
+    'Deep learning for all'
+    """
     if not text:
         return ""
-    return " ".join(text.split())
+    return " ".join(limits.strip_control(text).split())
 
 
 _WITHDRAWN = re.compile(
@@ -115,6 +123,9 @@ class Paper:
         if self.authors_complete is None:
             complete = self.source in COMPLETE_AUTHOR_SOURCES and bool(self.authors)
             object.__setattr__(self, "authors_complete", complete)
+        # Every record checks itself: what a parser accepts can be stored, indexed and put
+        # in a feed. A ValueError here becomes the parser's named rejection of this record.
+        check(self)
 
     @property
     def id(self) -> str:

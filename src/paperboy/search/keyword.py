@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 from collections.abc import Callable
@@ -22,6 +23,9 @@ import psycopg
 import tantivy
 
 BATCH = 5000
+# tantivy dates are nanoseconds since 1970 in 64 bits: 1677-09-22 … 2262-04-11.
+DAY_MIN, DAY_MAX = date(1678, 1, 1), date(2262, 1, 1)
+log = logging.getLogger(__name__)
 # Field boosts, tuned on the CACM development queries (bench/search_quality.py).
 BOOSTS = {"title": 1.5, "summary": 1.0, "authors": 1.0}
 FIELDS = list(BOOSTS)
@@ -54,6 +58,25 @@ class Filters:
 
 def _utc(d: date) -> datetime:
     return datetime.combine(d, time(0), tzinfo=UTC)
+
+
+def _document(r: dict) -> tantivy.Document:
+    """The index's document of one paper row. A field tantivy cannot hold (a date outside
+    its range, which stored data written before the date checks may have) is left out and
+    logged, so the paper is still found by its words."""
+    doc = tantivy.Document(
+        seq=r["seq"], title=r["title"], summary=r["summary"],
+        authors=" ; ".join(r["authors"]), has_code=int(r["has_code"]),
+    )
+    for c in r["categories"]:
+        doc.add_text("categories", c)
+    day = r["day"]
+    if day and DAY_MIN <= day <= DAY_MAX:
+        doc.add_date("day", _utc(day))
+    elif day:
+        log.warning("keyword index: paper seq %s has day %s outside %s..%s; indexed without it",
+                    r["seq"], day, DAY_MIN, DAY_MAX)
+    return doc
 
 
 def index_dir(home: Path, conn: psycopg.Connection) -> Path:
@@ -141,15 +164,11 @@ class KeywordIndex:
                     break
                 for r in rows:
                     writer.delete_documents_by_term("seq", r["seq"])
-                    doc = tantivy.Document(
-                        seq=r["seq"], title=r["title"], summary=r["summary"],
-                        authors=" ; ".join(r["authors"]), has_code=int(r["has_code"]),
-                    )
-                    for c in r["categories"]:
-                        doc.add_text("categories", c)
-                    if r["day"]:
-                        doc.add_date("day", _utc(r["day"]))
-                    writer.add_document(doc)
+                    try:
+                        writer.add_document(_document(r))
+                    except Exception:  # one paper must never stop the sync
+                        log.warning("keyword index: paper seq %s could not be indexed; skipped",
+                                    r["seq"], exc_info=True)
                 writer.commit()
                 watermark = rows[-1]["change_seq"]
                 self._set_watermark(watermark)  # after the commit: a crash re-indexes, never skips
@@ -189,8 +208,9 @@ class KeywordIndex:
     def _filters(self, f: Filters) -> list[tuple[tantivy.Occur, tantivy.Query]]:
         out = []
         if f.since or f.until:
-            lo = _utc(f.since or date(1900, 1, 1))
-            hi = _utc(f.until or date(2262, 1, 1))
+            # clamped to what tantivy can hold, whatever a caller asks
+            lo = _utc(min(max(f.since or DAY_MIN, DAY_MIN), DAY_MAX))
+            hi = _utc(max(min(f.until or DAY_MAX, DAY_MAX), DAY_MIN))
             out.append((tantivy.Occur.Must, tantivy.Query.range_query(
                 self.schema, "day", tantivy.FieldType.Date, lo, hi)))
         if f.has_code:

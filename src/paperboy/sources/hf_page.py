@@ -202,8 +202,8 @@ def parse(text: str, name: str = "<input>", reference_date: date | None = None) 
             continue
         parts = d.date_parts
         published = resolve_date(*parts[:3], reference) if parts else None
-        result.papers.append(
-            Paper(
+        try:
+            paper = Paper(
                 title=clean_text(d.title),
                 source=SOURCE,
                 summary=clean_text(d.summary),
@@ -211,5 +211,8 @@ def parse(text: str, name: str = "<input>", reference_date: date | None = None) 
                 published_at=published,
                 upvotes=parts[3] if parts else None,
             )
-        )
+        except ValueError as e:  # the record's own checks (dates, sizes, characters)
+            result.rejected.append(Rejection(f"line {d.line}", str(e)))
+            continue
+        result.papers.append(paper)
     return result
