@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test install browser lint clean
+.PHONY: demo test install browser lint clean fuzz
 
 # torch first, pinned: pip takes the CPU build of 2.13.0; a later "sentence-transformers"
 # would otherwise pull the newest torch with gigabytes of CUDA packages.
@@ -32,6 +32,11 @@ browser:
 test: $(STAMP) browser
 	$(BIN)/ruff check src tests bench
 	$(BIN)/python -m pytest
+
+## Fuzz every parser with 10,000 mutated real inputs each (make test runs a few hundred)
+fuzz: $(STAMP)
+	PAPERBOY_FUZZ_EXAMPLES=$${PAPERBOY_FUZZ_EXAMPLES:-10000} $(BIN)/python -m pytest tests/fuzz \
+	  -q -p no:cacheprovider --hypothesis-show-statistics
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -136,6 +136,8 @@ def parse_page(text: str) -> tuple[ParseResult, int | None]:
         if status is not None and status != 200:
             raise ParseError(f"arXiv API returned HTTP {status} and no Atom feed") from None
         raise ParseError(f"malformed or truncated XML: {e}") from None
+    except UnicodeEncodeError:  # a recording's JSON can escape a lone surrogate into the body
+        raise ParseError("malformed XML: it holds a lone surrogate (not a Unicode character)") from None
     if root.tag != f"{{{_NS['atom']}}}feed":
         raise ParseError(f"not an Atom feed (root element is <{root.tag.split('}')[-1]}>)")
     entries = root.findall("atom:entry", _NS)
