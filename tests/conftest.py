@@ -22,6 +22,10 @@ from paperboy.db import Database, embedded, migrate
 # No test may reach the internet: the fetch schedule of `serve` is off unless a test
 # points it at its local replay server.
 os.environ["PAPERBOY_FETCH_EVERY"] = "off"
+# Test clients (Starlette's TestClient) send Host "testserver": make it this instance's address,
+# so the default trusted hosts admit it and absolute links start there, whatever the shell says.
+os.environ["PAPERBOY_BASE_URL"] = "http://testserver"
+os.environ.pop("PAPERBOY_TRUSTED_HOSTS", None)
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"

@@ -7,7 +7,9 @@ import importlib
 
 import pytest
 
-MODULES = ["paperboy.config", "paperboy.fetch", "paperboy.fetch.client", "paperboy.papers.record"]
+MODULES = ["paperboy.config", "paperboy.fetch", "paperboy.fetch.client", "paperboy.papers.record",
+           "paperboy.papers.limits", "paperboy.papers.listing", "paperboy.web.cache",
+           "paperboy.digest.addresses", "paperboy.digest.throttle"]
 
 
 @pytest.mark.parametrize("name", MODULES)

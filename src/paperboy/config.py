@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 SETTINGS = {
     "DATABASE_URL": "use this PostgreSQL server (it needs the pgvector extension); "
@@ -18,7 +19,8 @@ SETTINGS = {
     "PAPERBOY_RATE_BURST": "requests one client may make at once (default 120)",
     "PAPERBOY_BASE_URL": "the address people reach this instance at, used in email links "
     "(default http://127.0.0.1:8000)",
-    "PAPERBOY_SECRET_KEY": "signs the links in emails; default: generated once and kept in the database",
+    "PAPERBOY_SECRET_KEY": "signs the links in emails; several keys (spaces or commas) rotate them: the "
+    "last signs, all verify; default: generated once and kept in the database",
     "PAPERBOY_SMTP_HOST": "SMTP server for email; when unset, emails are written as .eml files to "
     "PAPERBOY_HOME/outbox",
     "PAPERBOY_SMTP_PORT": "SMTP port (default 587, or 465 with ssl, 25 with none)",
@@ -26,8 +28,22 @@ SETTINGS = {
     "PAPERBOY_SMTP_USER": "SMTP user name, when the server wants one",
     "PAPERBOY_SMTP_PASSWORD": "SMTP password (never logged)",
     "PAPERBOY_MAIL_FROM": "sender of emails (default paperboy <paperboy@localhost>)",
+    "PAPERBOY_SUBSCRIBE_PER_CLIENT": "subscribe requests one client (IP address, or IPv6 /64) may "
+    "make in an hour (default 5; 0: no limit)",
+    "PAPERBOY_SUBSCRIBE_PER_MAILBOX": "subscribe requests for one mailbox (ignoring +tags and "
+    "case) in an hour (default 3; 0: no limit)",
+    "PAPERBOY_SUBSCRIBE_PER_DOMAIN": "subscribe requests for addresses of one domain in an hour "
+    "(default 50; 0: no limit)",
+    "PAPERBOY_SUBSCRIBE_PER_HOUR": "subscribe requests in an hour in all (default 200; 0: no limit)",
+    "PAPERBOY_PREFERENCES_LINK_DAYS": "days the preferences link of an email works (default 90)",
+    "PAPERBOY_UNSUBSCRIBE_LINK_DAYS": "days the unsubscribe link of an email works (default 365)",
     "PAPERBOY_CACHE_SECONDS": "how often a web worker checks whether stored data changed; public "
     "pages are served from its cache in between (default 1; 0 turns the cache off)",
+    "PAPERBOY_CACHE_MB": "the most memory, in MB, one web worker's page cache may hold; the least "
+    "recently used pages go first (default 64)",
+    "PAPERBOY_TRUSTED_HOSTS": "host names the web app answers to (spaces or commas); other Host "
+    "headers get 400 (default: the host of PAPERBOY_BASE_URL, localhost, 127.0.0.1 and ::1; "
+    "* allows any)",
     "PAPERBOY_ARXIV_CATEGORIES": "the arXiv categories this instance follows, e.g. "
     "\"cs.CL cs.CV\" (commas or spaces; default none: no arXiv fetching)",
     "PAPERBOY_FETCH_EVERY": "how often `serve` fetches new papers: 30m, 6h, 1d… (default 6h; "
@@ -42,6 +58,8 @@ SETTINGS = {
     "PAPERBOY_ARXIV_DELAY": "seconds between two requests to arXiv (default 3, as arXiv asks)",
     "PAPERBOY_HF_DELAY": "seconds between two requests to Hugging Face (default 1)",
     "PAPERBOY_FETCH_TIMEOUT": "seconds to wait for a response before retrying (default 30)",
+    "PAPERBOY_IMPORT_MAX_MB": "the largest text `paperboy import` reads from one file, in MB, "
+    "after decompressing a .gz (default 1024; a bigger file, or a gzip bomb, is refused)",
     "PAPERBOY_FETCH_RETRIES": "retries of a failed request (timeouts, resets, 429, 5xx, broken "
     "pages) before a fetch stops (default 5)",
 }
@@ -141,6 +159,10 @@ class Config:
     smtp: SMTPSettings | None
     mail_from: str
     fetch: FetchSettings = field(default_factory=lambda: FetchSettings())
+    digest: DigestSettings = field(default_factory=lambda: DigestSettings())
+    cache_bytes: int = 64 * 1024 * 1024
+    trusted_hosts: tuple[str, ...] = ("localhost", "127.0.0.1", "::1")  # "*": any
+    import_max_bytes: int = 1024 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -154,6 +176,36 @@ class SMTPSettings:
     def __post_init__(self) -> None:
         if self.security not in ("starttls", "ssl", "none"):
             raise ConfigError("PAPERBOY_SMTP_SECURITY must be starttls, ssl or none")
+
+
+@dataclass(frozen=True)
+class DigestSettings:
+    """Limits on /subscribe (requests an hour; 0: none) and how long signed links work."""
+
+    subscribe_per_client: int = 5
+    subscribe_per_mailbox: int = 3
+    subscribe_per_domain: int = 50
+    subscribe_per_hour: int = 200
+    preferences_link_days: float = 90
+    unsubscribe_link_days: float = 365
+
+
+def _days(name: str, default: str) -> float:
+    days = _number(name, default)
+    if days <= 0:
+        raise ConfigError(f"{name} must be more than 0 days")
+    return days
+
+
+def _digest() -> DigestSettings:
+    return DigestSettings(
+        subscribe_per_client=_number("PAPERBOY_SUBSCRIBE_PER_CLIENT", "5", int),
+        subscribe_per_mailbox=_number("PAPERBOY_SUBSCRIBE_PER_MAILBOX", "3", int),
+        subscribe_per_domain=_number("PAPERBOY_SUBSCRIBE_PER_DOMAIN", "50", int),
+        subscribe_per_hour=_number("PAPERBOY_SUBSCRIBE_PER_HOUR", "200", int),
+        preferences_link_days=_days("PAPERBOY_PREFERENCES_LINK_DAYS", "90"),
+        unsubscribe_link_days=_days("PAPERBOY_UNSUBSCRIBE_LINK_DAYS", "365"),
+    )
 
 
 def _smtp() -> SMTPSettings | None:
@@ -171,8 +223,18 @@ def _smtp() -> SMTPSettings | None:
     )
 
 
+def trusted_hosts(base_url: str) -> tuple[str, ...]:
+    """PAPERBOY_TRUSTED_HOSTS, or the base URL's host and this machine's own names."""
+    given = _split(os.environ.get("PAPERBOY_TRUSTED_HOSTS", "").lower())
+    if given:
+        return given
+    own = urlsplit(base_url).hostname
+    return tuple(dict.fromkeys([*([own] if own else []), "localhost", "127.0.0.1", "::1"]))
+
+
 def load() -> Config:
     home = os.environ.get("PAPERBOY_HOME") or "~/.local/share/paperboy"
+    base_url = os.environ.get("PAPERBOY_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
     return Config(
         database_url=os.environ.get("DATABASE_URL") or None,
         home=Path(home).expanduser().resolve(),
@@ -181,9 +243,13 @@ def load() -> Config:
         cache_seconds=_number("PAPERBOY_CACHE_SECONDS", "1"),
         rate_limit=_number("PAPERBOY_RATE_LIMIT", "20"),
         rate_burst=_number("PAPERBOY_RATE_BURST", "120", int),
-        base_url=os.environ.get("PAPERBOY_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+        base_url=base_url,
         secret_key=os.environ.get("PAPERBOY_SECRET_KEY") or None,
         smtp=_smtp(),
         mail_from=os.environ.get("PAPERBOY_MAIL_FROM", "paperboy <paperboy@localhost>"),
         fetch=_fetch(),
+        digest=_digest(),
+        cache_bytes=int(_number("PAPERBOY_CACHE_MB", "64") * 1024 * 1024),
+        trusted_hosts=trusted_hosts(base_url),
+        import_max_bytes=max(1, _number("PAPERBOY_IMPORT_MAX_MB", "1024", int)) * 1024 * 1024,
     )

@@ -9,6 +9,8 @@ from typing import Any, Literal
 
 import psycopg
 
+from paperboy.papers.limits import DATE_RANGE, EARLIEST, LATEST
+
 Kind = Literal["day", "week", "month"]
 SORTS = ("upvotes", "publishedAt", "trending")
 
@@ -62,8 +64,22 @@ _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
+def _in_range(name: str, value: str, first: date) -> date:
+    """``first``, the period's first day, when the period lies within the dates papers can
+    have; near year 1 or 9999 the period's own arithmetic would overflow (a 500)."""
+    if not EARLIEST <= first <= LATEST:
+        raise PeriodError(f"{name} must be within {DATE_RANGE}, not {value[:40]!r}")
+    return first
+
+
 def parse_period(date_: str | None, week: str | None, month: str | None) -> Period | None:
-    """The period a request names, or None when it names none. Raises PeriodError."""
+    """The period a request names, or None when it names none. Raises PeriodError.
+
+    >>> parse_period(None, None, "9999-12")
+    Traceback (most recent call last):
+    ...
+    paperboy.papers.listing.PeriodError: month must be within 1900-01-01 to 2099-12-31, not '9999-12'
+    """
     given = [(k, v) for k, v in (("date", date_), ("week", week), ("month", month)) if v is not None]
     if not given:
         return None
@@ -75,24 +91,27 @@ def parse_period(date_: str | None, week: str | None, month: str | None) -> Peri
         try:
             if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
                 raise ValueError
-            return period_of("day", date.fromisoformat(value))
+            day = date.fromisoformat(value)
         except ValueError:
             raise PeriodError(f"date must look like 2024-11-08 (YYYY-MM-DD), not {value[:40]!r}") from None
+        return period_of("day", _in_range(name, value, day))
     if name == "week":
         m = _WEEK.match(value)
         try:
             if not m:
                 raise ValueError
-            return period_of("week", date.fromisocalendar(int(m[1]), int(m[2]), 1))
+            monday = date.fromisocalendar(int(m[1]), int(m[2]), 1)
         except ValueError:
             raise PeriodError(f"week must look like 2024-W45 (ISO year and week), not {value[:40]!r}") from None
+        return period_of("week", _in_range(name, value, monday))
     m = _MONTH.match(value)
     try:
         if not m:
             raise ValueError
-        return period_of("month", date(int(m[1]), int(m[2]), 1))
+        first = date(int(m[1]), int(m[2]), 1)
     except ValueError:
         raise PeriodError(f"month must look like 2024-11 (YYYY-MM), not {value[:40]!r}") from None
+    return period_of("month", _in_range(name, value, first))
 
 
 def latest_day(conn: psycopg.Connection) -> date | None:

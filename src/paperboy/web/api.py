@@ -13,6 +13,13 @@ from paperboy.web.present import hf_daily_item, hf_paper
 router = APIRouter(prefix="/api", tags=["papers"])
 
 
+def _next_link(request: Request, response: Response, p: int, limit: int) -> None:
+    """``Link: <…>; rel="next"``, absolute from PAPERBOY_BASE_URL (a client may follow it;
+    the request's Host header must not decide where to)."""
+    url = request.url.include_query_params(p=p + 1, limit=limit)  # re-encodes every value
+    response.headers["Link"] = f'<{request.app.state.base_url}{url.path}?{url.query}>; rel="next"'
+
+
 @router.get(
     "/daily_papers",
     summary="Papers listed on a day, week or month",
@@ -45,8 +52,7 @@ def daily_papers(
             period = listing.period_of("day", latest)
         rows, total = listing.papers_in(conn, period, sort, p * limit, limit)
     if (p + 1) * limit < total:
-        nxt = request.url.include_query_params(p=p + 1, limit=limit)
-        response.headers["Link"] = f'<{nxt}>; rel="next"'
+        _next_link(request, response, p, limit)
     response.headers["X-Total-Count"] = str(total)
     return [hf_daily_item(r) for r in rows]
 
@@ -61,7 +67,7 @@ def trending(
     with request.app.state.db.connection() as conn:
         rows, total, _ = trend.trending(conn, offset=p * limit, limit=limit)
     if (p + 1) * limit < total:
-        response.headers["Link"] = f'<{request.url.include_query_params(p=p + 1, limit=limit)}>; rel="next"'
+        _next_link(request, response, p, limit)
     return [{**hf_daily_item(r), "trendingScore": round(r["score"], 6)} for r in rows]
 
 
@@ -94,7 +100,7 @@ def search(
     if result.notices:
         response.headers["X-Search-Notice"] = " ".join(result.notices)[:500]
     if (p + 1) * limit < result.total:
-        response.headers["Link"] = f'<{request.url.include_query_params(p=p + 1, limit=limit)}>; rel="next"'
+        _next_link(request, response, p, limit)
     return [
         {**hf_daily_item(r), "highlightedTitle": str(r["highlighted_title"]),
          "highlightedSummary": str(r["highlighted_summary"]), "score": round(r["score"], 6)}

@@ -17,12 +17,27 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from paperboy import __version__, trending
 from paperboy.db import Database
+from paperboy.papers.limits import safe_url
+from paperboy.web import headers
+from paperboy.web.present import excerpt
 
 HERE = Path(__file__).parent
 log = logging.getLogger(__name__)
 
+
+def here(request: Request, **params: object) -> str:
+    """This page's address with ``params`` changed, relative to the site: an absolute URL
+    would carry whatever Host header the request named."""
+    url = request.url.include_query_params(**params)
+    return f"{url.path}?{url.query}"
+
+
 templates = Jinja2Templates(directory=str(HERE / "templates"))  # autoescapes .html
-templates.env.globals.update(version=__version__, trending_line=trending.ONE_LINE)
+templates.env.globals.update(version=__version__, trending_line=trending.ONE_LINE, here=here)
+# Every href made from stored data goes through safe_url: a javascript: link stored by an
+# older version (or a parser's bug) is left out rather than written into the page.
+templates.env.filters["safe_url"] = safe_url
+templates.env.filters["excerpt"] = excerpt
 
 
 class CachedStatic(StaticFiles):
@@ -59,10 +74,17 @@ def wants_json(request: Request) -> bool:
 
 def error_response(request: Request, status: int, message: str) -> Response:
     if wants_json(request):
-        return JSONResponse({"error": message, "status": status}, status_code=status)
-    return templates.TemplateResponse(
-        request, "error.html", {"status": status, "message": message}, status_code=status
-    )
+        response: Response = JSONResponse({"error": message, "status": status}, status_code=status)
+    else:
+        response = templates.TemplateResponse(
+            request, "error.html", {"status": status, "message": message}, status_code=status
+        )
+    if status >= 500:
+        # A crash is answered outside every middleware (by Starlette's outermost error
+        # handler), so this answer gets its security headers here.
+        for name, value in headers.HEADERS:
+            response.headers[name.decode()] = value.decode()
+    return response
 
 
 def _validation_message(exc: RequestValidationError) -> str:
@@ -81,22 +103,32 @@ def create_app(
     background: bool = False,
     background_embed: bool = True,
     background_fetch: bool = True,
+    base_url: str | None = None,
+    trusted_hosts: tuple[str, ...] | None = None,
 ) -> FastAPI:
     """The app over ``db``. ``cache_seconds`` and ``rate_limit`` default to their settings
     (PAPERBOY_CACHE_SECONDS, PAPERBOY_RATE_LIMIT; 0 turns either off); ``home`` (where the
-    keyword index lives) to PAPERBOY_HOME. ``background`` runs the index/embedding worker."""
+    keyword index lives) to PAPERBOY_HOME; ``base_url`` (the start of every absolute link)
+    to PAPERBOY_BASE_URL; ``trusted_hosts`` to PAPERBOY_TRUSTED_HOSTS. ``background`` runs
+    the index/embedding worker."""
     from contextlib import asynccontextmanager
 
     from paperboy import config
     from paperboy.search import Searcher
-    from paperboy.web import admin, api, feeds, pages, subscribe
-    from paperboy.web.cache import ResponseCache
+    from paperboy.web import admin, api, apidocs, feeds, pages, subscribe
+    from paperboy.web.cache import ResponseCache, known_params
+    from paperboy.web.headers import SecurityHeaders, TrustedHosts
     from paperboy.web.ratelimit import RateLimit
     from paperboy.web.worker import BackgroundJobs
 
     cfg = config.load()
     with db.connection() as conn:
         searcher = Searcher(home or cfg.home, conn)
+        # Loaded once here: fetched inside a request, it would need a second pool connection
+        # while the request holds one, and a burst of first requests would exhaust the pool.
+        from paperboy.digest.subscriptions import secret_key
+
+        secret = secret_key(conn, cfg.secret_key)
     jobs = BackgroundJobs(db, searcher, embed=background_embed, fetch=background_fetch) if background else None
 
     @asynccontextmanager
@@ -112,12 +144,18 @@ def create_app(
         version=__version__,
         description="Daily papers, trending and paper details, in the shape of the Hugging Face "
         "papers API. Errors are JSON: `{\"error\": message, \"status\": code}`.",
-        docs_url="/docs",
+        docs_url=None,  # apidocs serves /docs from local files, under the CSP
         redoc_url=None,
         lifespan=lifespan,
     )
     app.state.db = db
     app.state.searcher = searcher
+    app.state.secret = secret  # signs email links and form tokens (web/subscribe.py)
+    # Read once: absolute links in feeds and Link headers start here, never at the Host header.
+    app.state.base_url = (base_url or cfg.base_url).rstrip("/")
+    if trusted_hosts is None:
+        trusted_hosts = config.trusted_hosts(app.state.base_url) if base_url else cfg.trusted_hosts
+    app.mount("/static/swagger-ui", CachedStatic(directory=apidocs.SWAGGER_UI), name="swagger-ui")
     app.mount("/static", CachedStatic(directory=str(HERE / "static")), name="static")
 
     @app.exception_handler(StarletteHTTPException)
@@ -136,18 +174,20 @@ def create_app(
         log.exception("unhandled error on %s", request.url.path)
         return error_response(request, 500, "Something went wrong on our side.")
 
-    app.include_router(api.router)
-    app.include_router(feeds.router)
-    app.include_router(subscribe.router)
-    app.include_router(admin.router)
-    app.include_router(pages.router)
+    routers = [api.router, feeds.router, subscribe.router, admin.router, pages.router, apidocs.router]
+    for router in routers:
+        app.include_router(router)
     cache_seconds = cfg.cache_seconds if cache_seconds is None else cache_seconds
     if cache_seconds > 0:
-        app.add_middleware(ResponseCache, db=db, check_every=cache_seconds)
+        known = known_params(r for router in routers for r in router.routes)
+        app.add_middleware(ResponseCache, db=db, known=known, check_every=cache_seconds,
+                           max_bytes=cfg.cache_bytes)
     app.add_middleware(HeadAsGet)
+    app.add_middleware(TrustedHosts, allowed=trusted_hosts)
     rate_limit = cfg.rate_limit if rate_limit is None else rate_limit
-    if rate_limit > 0:  # outermost: a limited client costs nothing further
+    if rate_limit > 0:  # a limited client costs nothing further
         app.add_middleware(RateLimit, rate=rate_limit, burst=cfg.rate_burst)
+    app.add_middleware(SecurityHeaders)  # outermost: 429s and refused hosts get them too
     return app
 
 

@@ -4,14 +4,22 @@ Every write bumps ``data_version`` (see :func:`paperboy.papers.store.bump_versio
 worker checks that counter at most once every ``check_every`` seconds and serves stored
 responses while it is unchanged, so after a write a page is stale for at most that long.
 Requests carrying cookies are never cached (they may be personal).
+
+The key is the path and the query parameters its route reads, sorted: a parameter the route
+ignores (``&junk=1``, ``&utm_source=…``) cannot change the answer, so it neither makes a new
+entry (thousands of junk variants once grew a worker by a gigabyte) nor reaches the route,
+which therefore never echoes it into a cached link. The whole cache is bounded in bytes and
+drops the least recently used answers first.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 import anyio
 
@@ -23,19 +31,64 @@ Message = dict[str, Any]
 ASGIApp = Callable[[Scope, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]], Awaitable[None]]
 
 CACHEABLE = ("/papers", "/trending", "/api/daily_papers", "/api/trending", "/api/papers/", "/feeds/")
+ENTRY_OVERHEAD = 512  # bytes of Python objects around each entry, roughly
+Known = list[tuple[re.Pattern[str], frozenset[str]]]
 
 
 def cacheable(path: str) -> bool:
     return path == "/" or path.startswith(CACHEABLE)
 
 
+def _query_names(dependant) -> set[str]:
+    names = {p.alias for p in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+def known_params(routes: Iterable[Any]) -> Known:
+    """Each GET route's path pattern and the query parameters it declares, in routing order
+    (the first match answers, as in the router). Read from the routes themselves so a
+    parameter added to a route is never dropped by the cache."""
+    from fastapi.routing import APIRoute
+
+    known: Known = []
+    for r in routes:
+        if isinstance(r, APIRoute) and "GET" in r.methods:
+            known.append((r.path_regex, frozenset(_query_names(r.dependant))))
+    return known
+
+
+def canonical_query(query_string: bytes, names: frozenset[str]) -> bytes:
+    """Only the parameters in ``names``, sorted by name (a repeated name keeps its order,
+    so the value a route reads, the last one, stays the same).
+
+    >>> canonical_query(b"sort=date&junk=1&date=2024-11-08", frozenset({"date", "sort"}))
+    b'date=2024-11-08&sort=date'
+    """
+    pairs = [(k, v) for k, v in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+             if k in names]
+    pairs.sort(key=lambda kv: kv[0])  # stable: repeated names keep their order
+    return urlencode(pairs).encode()
+
+
+def _size(key: tuple, messages: list[Message]) -> int:
+    size = ENTRY_OVERHEAD + sum(len(k) for k in key)
+    for m in messages:
+        size += len(m.get("body", b"")) + sum(len(k) + len(v) for k, v in m.get("headers", []))
+    return size
+
+
 class ResponseCache:
-    def __init__(self, app: ASGIApp, db: Database, check_every: float = 1.0, max_entries: int = 2048) -> None:
+    def __init__(self, app: ASGIApp, db: Database, known: Known, check_every: float = 1.0,
+                 max_bytes: int = 64 * 1024 * 1024) -> None:
         self.app = app
         self.db = db
+        self.known = known
         self.check_every = check_every
-        self.max_entries = max_entries
-        self.entries: OrderedDict[tuple, tuple[int, list[Message]]] = OrderedDict()
+        self.max_bytes = max_bytes
+        self.entries: OrderedDict[tuple, tuple[int, list[Message], int]] = OrderedDict()
+        self.bytes = 0  # the sizes of all entries
         self.version: int | None = None
         self.checked = 0.0
         self.lock = anyio.Lock()
@@ -44,28 +97,52 @@ class ResponseCache:
         with self.db.connection() as conn:
             return data_version(conn)
 
+    def clear(self) -> None:
+        self.entries.clear()
+        self.bytes = 0
+
     async def current_version(self) -> int:
         if self.version is None or time.monotonic() - self.checked >= self.check_every:
             async with self.lock:  # one check at a time; the others reuse its answer
                 if self.version is None or time.monotonic() - self.checked >= self.check_every:
                     version = await anyio.to_thread.run_sync(self._read_version)
                     if version != self.version:
-                        self.entries.clear()
+                        self.clear()
                     self.version, self.checked = version, time.monotonic()
         assert self.version is not None
         return self.version
 
+    def _names(self, path: str) -> frozenset[str] | None:
+        for pattern, names in self.known:
+            if pattern.match(path):
+                return names
+        return None
+
+    def store(self, key: tuple, version: int, messages: list[Message]) -> None:
+        size = _size(key, messages)
+        if size > self.max_bytes // 4:  # one huge answer must not push out everything else
+            return
+        old = self.entries.pop(key, None)
+        if old:
+            self.bytes -= old[2]
+        self.entries[key] = (version, messages, size)
+        self.bytes += size
+        while self.bytes > self.max_bytes and self.entries:
+            _, (_, _, dropped) = self.entries.popitem(last=False)
+            self.bytes -= dropped
+
     async def __call__(self, scope: Scope, receive, send) -> None:
-        if (
-            scope["type"] != "http"
-            or scope["method"] != "GET"
-            or not cacheable(scope["path"])
-            or any(k == b"cookie" for k, _ in scope["headers"])
-        ):
+        names = None
+        if scope["type"] == "http" and scope["method"] == "GET" and cacheable(scope["path"]):
+            names = self._names(scope["path"])
+        if names is None or any(k == b"cookie" for k, _ in scope["headers"]):
             await self.app(scope, receive, send)
             return
-        host = next((v for k, v in scope["headers"] if k == b"host"), b"")
-        key = (scope["scheme"], host, scope["path"], scope["query_string"])
+        query = canonical_query(scope["query_string"], names)
+        scope = {**scope, "query_string": query}
+        # Answers depend on neither Host nor scheme: links are built from PAPERBOY_BASE_URL
+        # or are relative, so neither is part of the key.
+        key = (scope["path"].encode(), query)
         version = await self.current_version()
         hit = self.entries.get(key)
         if hit and hit[0] == version:
@@ -79,7 +156,8 @@ class ResponseCache:
         recorded: list[Message] = []
 
         async def record(message: Message) -> None:
-            recorded.append(message)
+            if message["type"] in ("http.response.start", "http.response.body"):
+                recorded.append(message)  # not extensions (a test client's template debug info)
             if message["type"] == "http.response.start":
                 message = {**message, "headers": [*message["headers"], (b"x-cache", b"miss")]}
             await send(message)
@@ -87,6 +165,4 @@ class ResponseCache:
         await self.app(scope, receive, record)
         start = recorded[0] if recorded else {}
         if start.get("status") == 200 and not any(k == b"set-cookie" for k, _ in start.get("headers", [])):
-            self.entries[key] = (version, recorded)
-            if len(self.entries) > self.max_entries:
-                self.entries.popitem(last=False)
+            self.store(key, version, recorded)

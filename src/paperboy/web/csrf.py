@@ -1,7 +1,9 @@
 """CSRF protection for forms.
 
 Every state-changing form POST must come from this site: the browser's Sec-Fetch-Site
-header (or, failing that, Origin or Referer) is checked against the request's own host.
+header (or, failing that, Origin or Referer) is checked. An Origin or Referer must name this
+site's scheme, host and port exactly: those of PAPERBOY_BASE_URL, or of the request itself
+(``https://evil`` posing as ``http://evil``, or another scheme, is refused).
 Pages carrying the subscribe form are cached and shared between visitors, so a per-visitor
 token cannot live in them; forms on personal pages (preferences) also carry a signed token
 bound to their address. The one-click unsubscribe POST (RFC 8058) comes from mail clients
@@ -18,6 +20,25 @@ from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 TOKEN_MAX_AGE = 24 * 3600
 
 
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin(url: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) of an http(s) URL, the port filled in; None for anything else.
+
+    >>> origin("HTTPS://Example.org/x"), origin("http://[::1]:8000"), origin("ftp://a")
+    (('https', 'example.org', 443), ('http', '::1', 8000), None)
+    """
+    try:
+        parts = urlsplit(url)
+        scheme, host, port = parts.scheme.lower(), parts.hostname, parts.port
+    except ValueError:  # a port out of range, a broken IPv6 address
+        return None
+    if scheme not in DEFAULT_PORTS or not host:
+        return None
+    return scheme, host, port or DEFAULT_PORTS[scheme]
+
+
 def same_origin(request: Request) -> bool:
     site = request.headers.get("sec-fetch-site")
     if site is not None:
@@ -25,7 +46,13 @@ def same_origin(request: Request) -> bool:
     source = request.headers.get("origin") or request.headers.get("referer")
     if not source or source == "null":
         return False
-    return urlsplit(source).netloc == request.headers.get("host", "")
+    claimed = origin(source)
+    if claimed is None:
+        return False
+    # Behind a TLS proxy the request itself looks like http: the base URL says https.
+    base = getattr(request.app.state, "base_url", None)
+    own = origin(f"{request.url.scheme}://{request.headers.get('host', '')}")
+    return claimed in {origin(base) if base else None, own} - {None}
 
 
 def check(request: Request) -> None:

@@ -1,15 +1,22 @@
-"""Atom feeds of the daily papers and of trending papers (feedgen writes valid Atom)."""
+"""Atom feeds of the daily papers and of trending papers (feedgen writes valid Atom).
+
+Every string written into a feed passes through ``xml_safe``: one control character in a
+stored title (or in a search query) would otherwise make the whole feed fail to render.
+Absolute links start at PAPERBOY_BASE_URL, never at the request's Host header.
+"""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, HTTPException, Request, Response
 from feedgen.feed import FeedGenerator
 
 from paperboy import trending as trend
 from paperboy.papers import listing
+from paperboy.papers.limits import xml_safe
 from paperboy.web.present import as_datetime
 
 router = APIRouter(prefix="/feeds", tags=["feeds"])
@@ -18,33 +25,34 @@ DAILY_DAYS = 3  # the daily feed carries the last few listed days, so a reader p
 
 
 def _feed(request: Request, name: str, title: str, subtitle: str, rows: list[dict[str, Any]],
-          alternate: str | None = None) -> Response:
-    base = str(request.base_url).rstrip("/")
+          alternate: str | None = None, query: str = "") -> Response:
+    base = request.app.state.base_url
     fg = FeedGenerator()
-    fg.id(f"{base}/feeds/{name}")
-    fg.title(title)
-    fg.subtitle(subtitle)
-    fg.link(href=str(request.url), rel="self")
-    fg.link(href=alternate or (f"{base}/" if name == "daily.atom" else f"{base}/trending"), rel="alternate")
+    fg.id(xml_safe(f"{base}/feeds/{name}"))
+    fg.title(xml_safe(title))
+    fg.subtitle(xml_safe(subtitle))
+    fg.link(href=xml_safe(f"{base}/feeds/{name}" + (f"?{query}" if query else "")), rel="self")
+    fg.link(href=xml_safe(alternate or (f"{base}/" if name == "daily.atom" else f"{base}/trending")),
+            rel="alternate")
     fg.language("en")
     days = [r["day"] for r in rows if r.get("day")]
     fg.updated(as_datetime(max(days)) if days else as_datetime(date(2000, 1, 1)))
     for r in reversed(rows):  # feedgen prepends: add in reverse to keep our order
         e = fg.add_entry()
-        url = f"{base}/papers/{r['id']}"
+        url = xml_safe(f"{base}/papers/{r['id']}")
         e.id(url)
-        e.title(r["title"])
+        e.title(xml_safe(r["title"]) or xml_safe(r["id"]))
         e.link(href=url)  # one link: the paper page (it links arXiv, PDF and code)
-        for a in r["authors"][:20]:
+        names = [n for n in (xml_safe(a) for a in r["authors"][:20]) if n.strip()]
+        for a in names or ["unknown"]:
             e.author({"name": a})
-        if not r["authors"]:
-            e.author({"name": "unknown"})
-        e.summary(r["summary"] or r["title"])
+        e.summary(xml_safe(r["summary"] or r["title"]) or xml_safe(r["id"]))
         when = as_datetime(r.get("day") or r.get("published_at") or date(2000, 1, 1))
         e.published(when)
         e.updated(when)
         for c in r.get("categories") or []:
-            e.category(term=c)
+            if xml_safe(c).strip():
+                e.category(term=xml_safe(c))
     return Response(fg.atom_str(pretty=True), media_type=ATOM)
 
 
@@ -71,18 +79,16 @@ def trending(request: Request) -> Response:
 def search_feed(request: Request, q: str, mode: str | None = None, category: str | None = None,
                 code: str | None = None) -> Response:
     """The newest 50 papers matching the search (a feed reader sees new matches as they arrive)."""
-    from urllib.parse import urlencode
-
     from paperboy.web import searching
 
     params = searching.read_params(q, mode, "date", None, None, code, category, strict_length=True)
     if not params.q.strip():
-        from fastapi import HTTPException
-
         raise HTTPException(400, "q must not be empty")
     result = searching.run(request, params, 0, 50)
     rows = [{**r, "day": r.get("listed_on") or r.get("published_at")} for r in result.items]
-    base = str(request.base_url).rstrip("/")
+    base = request.app.state.base_url
+    asked = {"q": q, "mode": mode, "category": category, "code": code}
+    query = urlencode({k: v for k, v in asked.items() if v is not None})
     return _feed(request, "search.atom", f"paperboy · search: {params.q}",
-                 f"Newest papers matching {params.q!r}", rows,
+                 f"Newest papers matching {params.q!r}", rows, query=query,
                  alternate=f"{base}/search?{urlencode({'q': params.q, 'sort': 'date'})}")

@@ -7,6 +7,7 @@ from datetime import date
 
 from fastapi import HTTPException, Request
 
+from paperboy.papers.limits import DATE_RANGE, EARLIEST, LATEST
 from paperboy.search import Filters, SearchResult
 from paperboy.search import query as q
 from paperboy.search.hybrid import MODES, SORTS
@@ -31,9 +32,13 @@ def _day(name: str, value: str | None) -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(value.strip())
+        day = date.fromisoformat(value.strip())
     except ValueError:
         raise HTTPException(400, f"{name} must look like 2024-11-08 (YYYY-MM-DD)") from None
+    # the keyword index holds dates of this range only; beyond it a filter made it fail (500)
+    if not EARLIEST <= day <= LATEST:
+        raise HTTPException(400, f"{name} must be a day from {DATE_RANGE}")
+    return day
 
 
 def read_params(
