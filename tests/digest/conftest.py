@@ -28,6 +28,7 @@ class Sink:
 
     def __init__(self) -> None:
         self.messages: list[email.message.EmailMessage] = []
+        self.envelopes: list[tuple[str, list[str]]] = []  # (MAIL FROM, RCPT TOs) of each message
         self.lock = threading.Lock()
         self.refuse: dict[str, list[str]] = {}  # recipient -> replies to give, in order
         self.kill_at: int | None = None  # kill kill_pid while receiving message number kill_at
@@ -55,10 +56,16 @@ class Sink:
         msg = email.message_from_bytes(envelope.content, policy=policy.default)
         with self.lock:
             self.messages.append(msg)
+            self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         return "250 Message accepted"
 
     def to(self, address: str) -> list[email.message.EmailMessage]:
         return [m for m in self.messages if m["To"] == address]
+
+    def recipients(self) -> list[str]:
+        """Every envelope recipient (RCPT TO) the server accepted a message for."""
+        with self.lock:
+            return [r for _, rcpts in self.envelopes for r in rcpts]
 
 
 def free_port() -> int:

@@ -18,6 +18,7 @@ import psycopg
 from paperboy import trending
 from paperboy.digest import render
 from paperboy.digest.subscriptions import sign
+from paperboy.papers.limits import safe_url
 from paperboy.search import Filters, Searcher
 
 TOPIC_PAPERS = 5
@@ -100,8 +101,9 @@ def _paper_view(p: dict[str, Any], base_url: str) -> dict[str, Any]:
         "day": (p.get("listed_on") or p.get("published_at") or "") and
                (p.get("listed_on") or p.get("published_at")).isoformat(),
         "short": short, "url": f"{base_url}/papers/{p['id']}",
-        "pdf": p.get("pdf_url") or (f"https://arxiv.org/pdf/{aid}" if aid else None),
-        "code": p.get("github_repo"),
+        # Stored links came from other sites: only http(s) ones reach an href in an email.
+        "pdf": safe_url(p.get("pdf_url")) or (f"https://arxiv.org/pdf/{aid}" if aid else None),
+        "code": safe_url(p.get("github_repo")),
     }
 
 

@@ -34,22 +34,26 @@ def queue_confirmation(conn: psycopg.Connection, cfg: Config, secret: str, sub: 
 def send_now(db: Database, cfg: Config, ids: list[int] | None = None, senders: int = 1,
              progress: Callable[[int], None] | None = None) -> send.SendStats:
     """Deliver due outbox messages over ``senders`` connections at once (each with its own
-    database connection; SKIP LOCKED keeps them off each other's messages)."""
-    results: list[send.SendStats] = []
+    database connection; SKIP LOCKED keeps them off each other's messages). A sender that
+    stops on an error is re-raised here once all are done, after every delivery is counted."""
+    total = send.SendStats()
+    errors: list[Exception] = []
 
     def one() -> None:
-        with db.connection() as conn:
-            results.append(send.deliver_pending(conn, send.delivery_for(cfg.smtp, cfg.home), cfg.mail_from,
-                                                only_ids=ids, progress=progress))
+        try:
+            with db.connection() as conn:
+                send.deliver_pending(conn, send.delivery_for(cfg.smtp, cfg.home), cfg.mail_from,
+                                     only_ids=ids, progress=progress, into=total)
+        except Exception as e:  # the thread would swallow it: hand it to the caller
+            errors.append(e)
 
     threads = [threading.Thread(target=one) for _ in range(max(1, senders))]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    total = send.SendStats()
-    for r in results:
-        total.sent, total.retry, total.failed = total.sent + r.sent, total.retry + r.retry, total.failed + r.failed
+    if errors:
+        raise errors[0]
     return total
 
 
@@ -57,25 +61,25 @@ def send_now(db: Database, cfg: Config, ids: list[int] | None = None, senders: i
 def sending_alongside(db: Database, cfg: Config, senders: int = 4,
                       progress: Callable[[int], None] | None = None) -> Iterator[send.SendStats]:
     """Deliver the outbox while the caller composes (chunks are committed as they are
-    written); on leaving the block, drain what is left. Yields the running totals."""
+    written); on leaving the block, drain what is left. Yields the running totals, true even
+    when a sender stops on an error (which is raised on leaving, once the others are done)."""
     done = threading.Event()
     total = send.SendStats()
-    lock = threading.Lock()
+    errors: list[Exception] = []
 
     def sender() -> None:
-        with db.connection() as conn:
-            while True:
-                finishing = done.is_set()
-                r = send.deliver_pending(conn, send.delivery_for(cfg.smtp, cfg.home), cfg.mail_from,
-                                         progress=progress)
-                with lock:
-                    total.sent += r.sent
-                    total.retry += r.retry
-                    total.failed += r.failed
-                if finishing and not (r.sent or r.retry or r.failed):
-                    return
-                if not (r.sent or r.retry or r.failed):
-                    done.wait(0.2)
+        try:
+            with db.connection() as conn:
+                while True:
+                    finishing = done.is_set()
+                    r = send.deliver_pending(conn, send.delivery_for(cfg.smtp, cfg.home), cfg.mail_from,
+                                             progress=progress, into=total)
+                    if finishing and not (r.sent or r.retry or r.failed):
+                        return
+                    if not (r.sent or r.retry or r.failed):
+                        done.wait(0.2)
+        except Exception as e:
+            errors.append(e)
 
     threads = [threading.Thread(target=sender, daemon=True) for _ in range(max(1, senders))]
     for t in threads:
@@ -86,3 +90,5 @@ def sending_alongside(db: Database, cfg: Config, senders: int = 4,
         done.set()
         for t in threads:
             t.join()
+    if errors:
+        raise errors[0]

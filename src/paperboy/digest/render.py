@@ -17,6 +17,8 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from paperboy.digest.addresses import wire_address
+
 _env = Environment(
     loader=FileSystemLoader(str(Path(__file__).parent / "templates")),
     autoescape=select_autoescape(["html"]),
@@ -42,7 +44,13 @@ def _header(value: str) -> str:
 
 
 def _address(value: str) -> str:
+    """A From/To header value; an internationalised domain is written as punycode, as the
+    envelope has it (a header needs no SMTPUTF8 for it then)."""
     name, addr = parseaddr(_clean_header(value))
+    try:
+        addr = wire_address(addr)
+    except ValueError:
+        pass  # sending to it fails later, saying why
     return formataddr((name, addr), charset="utf-8") if name else addr
 
 

@@ -4,21 +4,28 @@ Each sender claims one pending message at a time with FOR UPDATE SKIP LOCKED, se
 marks it sent in the same transaction: a second sender running at once skips it, a crash
 before the commit releases the lock and leaves it pending for the next run. Transient
 failures (4xx, lost connections) are retried with exponential backoff; permanent ones (5xx)
-are recorded, and after PAUSE_AFTER in a row the subscription is paused.
+are recorded, and after PAUSE_AFTER in a row the subscription is paused. Any other error while
+sending one message (a bug, an address smtplib cannot write) fails that message alone, with
+the error in last_error: one bad row must never hold up the queue behind it.
 """
 
 from __future__ import annotations
 
+import logging
 import smtplib
 import ssl
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
 import psycopg
 
 from paperboy.config import SMTPSettings
+from paperboy.digest.addresses import wire_address
+
+log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 PAUSE_AFTER = 3
@@ -31,6 +38,12 @@ class SendStats:
     sent: int = 0
     retry: int = 0
     failed: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def add(self, outcome: str) -> None:
+        """Count one message ('sent', 'retry' or 'failed'); senders on several threads share one."""
+        with self._lock:
+            setattr(self, outcome, getattr(self, outcome) + 1)
 
 
 class Transient(Exception):
@@ -63,9 +76,14 @@ class SMTPDelivery:
 
     def deliver(self, sender: str, recipient: str, message: bytes) -> None:
         try:
+            rcpt = wire_address(recipient)
+        except ValueError as e:
+            raise Permanent(str(e)) from None
+        try:
             if self.conn is None:
                 self.conn = self._open()
-            self.conn.sendmail(sender, [recipient], message)
+            options = self._utf8_options(self.conn, sender, rcpt)
+            self.conn.sendmail(sender, [rcpt], message, mail_options=options)
         except smtplib.SMTPRecipientsRefused as e:
             code, text = next(iter(e.recipients.values()))
             self._classify(code, text)
@@ -75,6 +93,26 @@ class SMTPDelivery:
         except (TimeoutError, smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError) as e:
             self.close()
             raise Transient(f"connection: {e}") from None
+        except (Transient, Permanent):
+            raise
+        except Exception:
+            # The session may be left mid-transaction (MAIL sent, no DATA): the next message
+            # would be refused on it, so it starts on a fresh connection.
+            self.close()
+            raise
+
+    @staticmethod
+    def _utf8_options(conn: smtplib.SMTP, sender: str, rcpt: str) -> list[str]:
+        """["SMTPUTF8"] when an address still holds non-ASCII (a local part: domains are
+        punycode by now) and the server offers it; without it such a message cannot go."""
+        if sender.isascii() and rcpt.isascii():
+            return []
+        conn.ehlo_or_helo_if_needed()
+        if not conn.has_extn("smtputf8"):
+            which = rcpt if not rcpt.isascii() else sender
+            raise Permanent(f"{which!r} has non-ASCII characters before the @; sending to it needs "
+                            "SMTPUTF8, which the SMTP server does not offer")
+        return ["SMTPUTF8"]
 
     @staticmethod
     def _classify(code: int, text: bytes | str) -> None:
@@ -100,7 +138,10 @@ class FileDelivery:
         folder.mkdir(parents=True, exist_ok=True)
 
     def deliver(self, sender: str, recipient: str, message: bytes, name: str = "") -> None:
-        (self.folder / f"{name}.eml").write_bytes(message)
+        try:
+            (self.folder / f"{name}.eml").write_bytes(message)
+        except OSError as e:  # a full disk passes
+            raise Transient(f"writing {name}.eml: {e}") from None
 
     def close(self) -> None:
         pass
@@ -113,7 +154,11 @@ def _backoff(attempts: int) -> timedelta:
 def _envelope_sender(header_from: str) -> str:
     from email.utils import parseaddr
 
-    return parseaddr(header_from)[1] or "paperboy@localhost"
+    address = parseaddr(header_from)[1] or "paperboy@localhost"
+    try:
+        return wire_address(address)
+    except ValueError:
+        return address  # each message then fails with a clear reason
 
 
 def deliver_pending(
@@ -124,10 +169,15 @@ def deliver_pending(
     only_ids: list[int] | None = None,
     limit: int | None = None,
     progress: Callable[[int], None] | None = None,
+    into: SendStats | None = None,
 ) -> SendStats:
-    """Send due outbox messages until none is left (or ``limit``); return what happened."""
+    """Send due outbox messages until none is left (or ``limit``); return what happened.
+
+    Each outcome is also counted into ``into`` as it happens, so totals shared by several
+    senders stay true even when one of them stops on a database error."""
     stats = SendStats()
     envelope = _envelope_sender(sender)
+
     try:
         while limit is None or stats.sent + stats.retry + stats.failed < limit:
             with conn.transaction():
@@ -142,48 +192,62 @@ def deliver_pending(
                 ).fetchone()
                 if row is None:
                     break
-                try:
-                    if isinstance(delivery, FileDelivery):
-                        delivery.deliver(envelope, row["recipient"], bytes(row["message"]), name=str(row["id"]))
-                    else:
-                        delivery.deliver(envelope, row["recipient"], bytes(row["message"]))
-                except Transient as e:
-                    attempts = row["attempts"] + 1
-                    give_up = attempts >= MAX_ATTEMPTS
-                    conn.execute(
-                        "UPDATE outbox SET attempts = %s, last_error = %s, next_attempt = now() + %s,"
-                        " status = %s WHERE id = %s",
-                        (attempts, str(e)[:500], _backoff(attempts), "failed" if give_up else "pending", row["id"]),
-                    )
-                    stats.retry += 1
-                    if progress:
-                        progress(1)
-                    continue
-                except Permanent as e:
-                    conn.execute(
-                        "UPDATE outbox SET attempts = attempts + 1, status = 'failed', last_error = %s"
-                        " WHERE id = %s", (str(e)[:500], row["id"]))
-                    if row["subscriber_id"]:
-                        conn.execute(
-                            "UPDATE subscribers SET failures = failures + 1,"
-                            " status = CASE WHEN failures + 1 >= %s AND status = 'active' THEN 'paused'"
-                            " ELSE status END WHERE id = %s",
-                            (PAUSE_AFTER, row["subscriber_id"]))
-                    stats.failed += 1
-                    if progress:
-                        progress(1)
-                    continue
-                conn.execute(
-                    "UPDATE outbox SET status = 'sent', sent = now(), attempts = attempts + 1,"
-                    " last_error = NULL WHERE id = %s", (row["id"],))
-                if row["failures"]:
-                    conn.execute("UPDATE subscribers SET failures = 0 WHERE id = %s", (row["subscriber_id"],))
-                stats.sent += 1
+                outcome = _deliver_one(conn, delivery, envelope, row)
+            # counted once committed: the totals say what the database says
+            stats.add(outcome)
+            if into is not None:
+                into.add(outcome)
             if progress:
                 progress(1)
     finally:
         delivery.close()
     return stats
+
+
+def _deliver_one(conn: psycopg.Connection, delivery: SMTPDelivery | FileDelivery, envelope: str,
+                 row: dict) -> str:
+    """Send one claimed outbox row and record the outcome in its transaction: 'sent', 'retry'
+    or 'failed'."""
+    try:
+        if isinstance(delivery, FileDelivery):
+            delivery.deliver(envelope, row["recipient"], bytes(row["message"]), name=str(row["id"]))
+        else:
+            delivery.deliver(envelope, row["recipient"], bytes(row["message"]))
+    except Transient as e:
+        attempts = row["attempts"] + 1
+        give_up = attempts >= MAX_ATTEMPTS
+        conn.execute(
+            "UPDATE outbox SET attempts = %s, last_error = %s, next_attempt = now() + %s,"
+            " status = %s WHERE id = %s",
+            (attempts, str(e)[:500], _backoff(attempts), "failed" if give_up else "pending", row["id"]),
+        )
+        return "retry"
+    except Permanent as e:
+        _fail(conn, row["id"], str(e))
+        if row["subscriber_id"]:
+            conn.execute(
+                "UPDATE subscribers SET failures = failures + 1,"
+                " status = CASE WHEN failures + 1 >= %s AND status = 'active' THEN 'paused'"
+                " ELSE status END WHERE id = %s",
+                (PAUSE_AFTER, row["subscriber_id"]))
+        return "failed"
+    except Exception as e:
+        # Not the address's fault as far as we know (so the subscription is not counted
+        # against), but retrying would only fail again and keep the row first in line.
+        log.exception("sending outbox message %s failed unexpectedly", row["id"])
+        _fail(conn, row["id"], f"unexpected error: {type(e).__name__}: {e}")
+        return "failed"
+    conn.execute(
+        "UPDATE outbox SET status = 'sent', sent = now(), attempts = attempts + 1,"
+        " last_error = NULL WHERE id = %s", (row["id"],))
+    if row["failures"]:
+        conn.execute("UPDATE subscribers SET failures = 0 WHERE id = %s", (row["subscriber_id"],))
+    return "sent"
+
+
+def _fail(conn: psycopg.Connection, outbox_id: int, reason: str) -> None:
+    conn.execute("UPDATE outbox SET attempts = attempts + 1, status = 'failed', last_error = %s"
+                 " WHERE id = %s", (reason[:500], outbox_id))
 
 
 def delivery_for(smtp: SMTPSettings | None, home: Path) -> SMTPDelivery | FileDelivery:

@@ -6,12 +6,13 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
 import psycopg
 from email_validator import EmailNotValidError, validate_email
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 
 CONFIRM_HOURS = 72
 RESEND_MINUTES = 5  # at most one confirmation email per address in this time
@@ -50,15 +51,53 @@ def secret_key(conn: psycopg.Connection, configured: str | None) -> str:
     return value
 
 
+# Links signed before they carried a time (no expiry) that are still honoured: unsubscribing
+# must keep working from any email a reader still has; preferences wait for the next digest.
+UNTIMED_OK = frozenset({"unsubscribe"})
+
+
+class LinkExpired(Exception):
+    """A link we signed, but too long ago (or an old untimed one no longer honoured)."""
+
+
+def keys(secret: str) -> list[str]:
+    """The keys in PAPERBOY_SECRET_KEY (spaces or commas between them): the last signs, all
+    verify, so a new key can be added and the old one dropped once its links have aged out."""
+    return [k for k in secret.replace(",", " ").split() if k] or [secret]
+
+
+@lru_cache(maxsize=16)
+def _timed(secret: str, purpose: str) -> URLSafeTimedSerializer:
+    # its own salt, so an untimed link can never be read as a timed one, nor the reverse
+    return URLSafeTimedSerializer(keys(secret), salt=f"paperboy-{purpose}-timed")
+
+
+@lru_cache(maxsize=16)
+def _untimed(secret: str, purpose: str) -> URLSafeSerializer:
+    """How links were signed before they carried a time (read, never written, now)."""
+    return URLSafeSerializer(keys(secret), salt=f"paperboy-{purpose}")
+
+
 def sign(secret: str, purpose: str, subscriber_id: int) -> str:
-    return URLSafeSerializer(secret, salt=f"paperboy-{purpose}").dumps(subscriber_id)
+    """A link token for ``purpose`` ('unsubscribe', 'preferences'), stamped with the time now."""
+    return _timed(secret, purpose).dumps(subscriber_id)
 
 
-def unsign(secret: str, purpose: str, token: str) -> int | None:
+def unsign(secret: str, purpose: str, token: str, max_age: float | None = None) -> int | None:
+    """The subscriber a link token is for, or None when we did not sign it (for this purpose);
+    raises LinkExpired when it is older than ``max_age`` seconds, or is an old untimed link
+    whose purpose is not in UNTIMED_OK."""
     try:
-        value = URLSafeSerializer(secret, salt=f"paperboy-{purpose}").loads(token)
+        value = _timed(secret, purpose).loads(token, max_age=None if max_age is None else int(max_age))
+    except SignatureExpired:
+        raise LinkExpired(purpose) from None
     except BadSignature:
-        return None
+        try:
+            value = _untimed(secret, purpose).loads(token)
+        except BadSignature:
+            return None
+        if purpose not in UNTIMED_OK:
+            raise LinkExpired(purpose) from None
     return value if isinstance(value, int) else None
 
 

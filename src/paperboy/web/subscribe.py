@@ -1,27 +1,34 @@
 """Subscribing, confirming, preferences and unsubscribing: the pages behind the emails.
 
-GET never changes anything (mail scanners open links); each change is a POST.
+GET never changes anything (mail scanners open links); each change is a POST. A request
+holds at most one pool connection at a time (the signing key is loaded at startup, into
+app.state.secret): with two, a burst of requests could each hold one and wait for a second.
 """
 
 from __future__ import annotations
+
+import logging
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
 from paperboy import config
-from paperboy.digest import outbox, subscriptions
-from paperboy.digest.subscriptions import InvalidInput
+from paperboy.digest import outbox, subscriptions, throttle
+from paperboy.digest.subscriptions import InvalidInput, LinkExpired
 from paperboy.web import csrf
 from paperboy.web.app import html
 
 router = APIRouter(include_in_schema=False)
+log = logging.getLogger(__name__)
+DAY = 86400
 
 
 def _secret(request: Request) -> str:
-    if getattr(request.app.state, "secret", None) is None:
+    secret = getattr(request.app.state, "secret", None)
+    if secret is None:  # an app built without create_app; never called with a connection held
         with request.app.state.db.connection() as conn:
-            request.app.state.secret = subscriptions.secret_key(conn, config.load().secret_key)
-    return request.app.state.secret
+            secret = request.app.state.secret = subscriptions.secret_key(conn, config.load().secret_key)
+    return secret
 
 
 def _message(request: Request, title: str, text: str, status: int = 200, **extra) -> HTMLResponse:
@@ -38,15 +45,29 @@ def subscribe(request: Request, email: str = Form("")) -> HTMLResponse:
     csrf.check(request)
     cfg = config.load()
     db = request.app.state.db
+    secret = _secret(request)
     try:
-        with db.connection() as conn:
-            result = subscriptions.subscribe(conn, email)
-            if result.token:
-                message_id = outbox.queue_confirmation(conn, cfg, _secret(request), result)
-        if result.token:
-            outbox.send_now(db, cfg, [message_id])  # a failure stays queued; the worker retries
+        address = subscriptions.normalise_email(email)
     except InvalidInput as e:
         return html(request, "subscribe.html", {"error": str(e), "email": email[:254]}, 400)
+    wanted = throttle.describe(request.client.host if request.client else None, address)
+    with db.connection() as conn:
+        # Checked before the address is looked at, and counted whatever its state: a refusal
+        # says nothing about who is subscribed.
+        if not throttle.admit(conn, cfg.digest, wanted):
+            response = _message(request, "Too many subscription requests",
+                                "Too many confirmation emails were asked for lately (from here or for "
+                                "this address). Nothing was sent: please try again later.", 429)
+            response.headers["Retry-After"] = str(int(throttle.WINDOW.total_seconds()))
+            return response
+        result = subscriptions.subscribe(conn, address)
+        if result.token:
+            message_id = outbox.queue_confirmation(conn, cfg, secret, result)
+    if result.token:
+        try:
+            outbox.send_now(db, cfg, [message_id])
+        except Exception:  # it stays queued; the worker (or the next `digest send`) retries
+            log.exception("sending a confirmation email failed")
     # The same answer whatever the address's state: it reveals nothing about who subscribed.
     return _message(request, "Check your inbox",
                     "If this address can receive email, a confirmation link is on its way. "
@@ -83,7 +104,15 @@ def confirm(request: Request, token: str) -> HTMLResponse:
 
 
 def _subscriber(request: Request, purpose: str, token: str) -> int:
-    sid = subscriptions.unsign(_secret(request), purpose, token)
+    """The subscriber a signed link is for; 404 when we did not sign it, 410 when it is too old.
+    Lifetimes are settings (PAPERBOY_PREFERENCES_LINK_DAYS, PAPERBOY_UNSUBSCRIBE_LINK_DAYS)."""
+    limits = config.load().digest
+    days = limits.unsubscribe_link_days if purpose == "unsubscribe" else limits.preferences_link_days
+    try:
+        sid = subscriptions.unsign(_secret(request), purpose, token, max_age=days * DAY)
+    except LinkExpired:
+        raise HTTPException(410, "This link has expired. Every digest brings fresh links: use the "
+                            "one in your latest digest.") from None
     if sid is None:
         raise HTTPException(404, "This link is not one we sent (or it was cut short).")
     return sid

@@ -1,0 +1,91 @@
+"""Limits on subscribe requests, so /subscribe cannot be used to flood someone's inbox.
+
+Every subscribe request that passes the limits is recorded (subscribe_requests) and counts
+for an hour: per client (IP address), per mailbox (``victim+1@x`` and ``Victim+2@X`` are one
+mailbox), per domain, and in total. A request counts whether or not it sent a mail (the
+address may be subscribed already, or had a link minutes ago): were only sent mails counted,
+whether a later request is refused would tell whether an address is subscribed.
+
+The counts live in PostgreSQL, so every worker and machine of an instance agrees; one
+transaction-scoped advisory lock makes check-and-record atomic across all of them
+(subscribing is rare, so serialising it costs nothing).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from datetime import timedelta
+
+import psycopg
+
+from paperboy.config import DigestSettings
+
+WINDOW = timedelta(hours=1)
+_LOCK = 0x70617065 + 10  # "pape" + 10: one key for every subscribe request of the instance
+
+
+@dataclass(frozen=True)
+class Request:
+    client: str
+    mailbox: str
+    domain: str
+
+
+def client_key(host: str | None) -> str:
+    """The client an address stands for: itself, or for IPv6 its /64 network (one machine or
+    home usually holds a whole /64 and can pick any address in it).
+
+    >>> client_key("203.0.113.7"), client_key("2001:db8:0:1::5")
+    ('203.0.113.7', '2001:db8:0:1::/64')
+    """
+    try:
+        ip = ipaddress.ip_address(host or "")
+    except ValueError:
+        return host or "?"
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped:  # ::ffff:203.0.113.7 is that IPv4 client
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
+def mailbox_key(address: str) -> tuple[str, str]:
+    """(mailbox, domain) of a normalised address: the local part without its +tag, lower-cased.
+
+    >>> mailbox_key("Victim+42@Example.com")
+    ('victim@example.com', 'example.com')
+    """
+    local, _, domain = address.lower().rpartition("@")
+    local = local.split("+", 1)[0] or local
+    return f"{local}@{domain}", domain
+
+
+def describe(client_host: str | None, address: str) -> Request:
+    mailbox, domain = mailbox_key(address)
+    return Request(client_key(client_host), mailbox, domain)
+
+
+def admit(conn: psycopg.Connection, limits: DigestSettings, req: Request) -> bool:
+    """Record ``req`` and return True, or return False (recording nothing) when any limit
+    of the past hour is reached."""
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK,))
+        conn.execute("DELETE FROM subscribe_requests WHERE at < now() - %s", (WINDOW,))
+        n = conn.execute(
+            "SELECT count(*) AS total,"
+            " count(*) FILTER (WHERE client = %(client)s) AS client,"
+            " count(*) FILTER (WHERE mailbox = %(mailbox)s) AS mailbox,"
+            " count(*) FILTER (WHERE domain = %(domain)s) AS domain"
+            " FROM subscribe_requests",
+            {"client": req.client, "mailbox": req.mailbox, "domain": req.domain},
+        ).fetchone()
+        for used, limit in ((n["total"], limits.subscribe_per_hour),
+                            (n["client"], limits.subscribe_per_client),
+                            (n["mailbox"], limits.subscribe_per_mailbox),
+                            (n["domain"], limits.subscribe_per_domain)):
+            if limit and used >= limit:
+                return False
+        conn.execute("INSERT INTO subscribe_requests (client, mailbox, domain) VALUES (%s, %s, %s)",
+                     (req.client, req.mailbox, req.domain))
+    return True
