@@ -53,3 +53,39 @@ def test_a_failing_migration_is_rolled_back_and_reported(pg_server, monkeypatch)
     with psycopg.connect(url) as c:
         assert not c.execute("SELECT to_regclass('half_done') IS NOT NULL").fetchone()[0]
         assert c.execute("SELECT count(*) FROM schema_migrations").fetchone()[0] == 0
+
+
+def test_upgrading_cleans_what_older_versions_stored_unchecked(pg_server, monkeypatch):
+    """Migration 0007 (issue 10): hostile links, impossible dates, control characters and
+    oversized values stored by an older paperboy are brought within today's rules."""
+    url = make_conninfo(pg_server, dbname="mig_clean")
+    with psycopg.connect(pg_server, autocommit=True) as c:
+        c.execute("DROP DATABASE IF EXISTS mig_clean")
+        c.execute("CREATE DATABASE mig_clean")
+    real = migrate.available()
+    monkeypatch.setattr(migrate, "available", lambda: [m for m in real if m[0] < 7])
+    migrate.migrate(url)
+    with psycopg.connect(url) as c:
+        c.execute(
+            "INSERT INTO papers (id, title, title_key, summary, comment, authors, github_repo,"
+            " project_page, pdf_url, published_at, listed_on, extra) VALUES"
+            " ('a', 'Bad\x01 title', 'bad title', %s, %s, %s, 'javascript:alert(1)',"
+            "  ' JaVaScRiPt:x', 'https://arxiv.org/pdf/a', '0001-01-01', '9999-12-31',"
+            "  '{\"github_stars\": -3, \"num_comments\": 2}'),"
+            " ('b', 'Good', 'good', 'fine', NULL, '{}', 'https://github.com/a/b', NULL, NULL,"
+            "  '2024-01-02', '2024-01-03', '{}')",
+            ("x" * 12_000, "c" * 3_000, ["ok", "n" * 1_500]))
+        c.execute("INSERT INTO listings VALUES ('a', '9999-12-31', 'hf-api'), ('b', '2024-01-03', 'hf-api')")
+    monkeypatch.setattr(migrate, "available", lambda: real)
+    assert "0007_clean_stored_input.sql" in migrate.migrate(url)
+    with psycopg.connect(url) as c:
+        a = c.execute("SELECT title, length(summary), length(comment), authors[2], github_repo,"
+                      " project_page, pdf_url, published_at, listed_on, extra FROM papers"
+                      " WHERE id = 'a'").fetchone()
+        b = c.execute("SELECT github_repo, published_at FROM papers WHERE id = 'b'").fetchone()
+        days = [r[0] for r in c.execute("SELECT paper_id FROM listings ORDER BY 1")]
+    assert a[:4] == ("Bad title", 10_000, 2_000, "n" * 1_000)
+    assert a[4:9] == (None, None, "https://arxiv.org/pdf/a", None, None)
+    assert a[9] == {"num_comments": 2}
+    assert b[0] == "https://github.com/a/b" and str(b[1]) == "2024-01-02"
+    assert days == ["b"]

@@ -209,3 +209,19 @@ def test_a_killed_import_says_how_far_it_got(db_url, tmp_path):
     (papers,), = _rows(db_url, "SELECT count(*) FROM papers")
     assert papers < 40_000, "the import finished before it could be killed"
     assert _rows(db_url, "SELECT new, finished FROM imports") == [(papers, None)]
+
+
+def test_a_stored_copy_breaking_todays_rules_rejects_only_that_paper(db_url, tmp_path):
+    """A paper stored before the checks (here: a 3,000-character comment written straight
+    into the table) cannot be merged; importing it again rejects it by name, not the batch."""
+    with psycopg.connect(db_url) as c:
+        c.execute("INSERT INTO papers (id, arxiv_id, title, title_key, comment) VALUES"
+                  " ('2401.00002', '2401.00002', 'Paper number 2', 'paper number 2', %s)",
+                  ("c" * 3000,))
+    f = tmp_path / "three.json"
+    f.write_text(json.dumps([_api_item(n) for n in (1, 2, 3)]))
+    r = run_cli(["import", str(f)], _env(db_url, tmp_path))
+    assert r.returncode == 0, r.stderr
+    assert "paper 2401.00002: could not be stored" in r.stderr
+    assert _rows(db_url, "SELECT new, rejected FROM imports") == [(2, 1)]
+    assert len(_rows(db_url, "SELECT 1 FROM papers")) == 3

@@ -94,8 +94,10 @@ def parse_file(path: Path, fmt: str = "auto", reference_date: date | None = None
 
 
 # What the database may still refuse in one paper although the record passed its checks
-# (a rule we have not met yet): that paper is rejected, never the batch around it.
-_ROW_ERRORS = (psycopg.DataError, psycopg.IntegrityError, psycopg.errors.ProgramLimitExceeded)
+# (a rule we have not met yet), or a stored copy that no longer passes them (ValueError when
+# it is read back to merge): that paper is rejected, never the batch around it.
+_ROW_ERRORS = (psycopg.DataError, psycopg.IntegrityError, psycopg.errors.ProgramLimitExceeded,
+               ValueError)
 
 
 def _store_batch(conn: psycopg.Connection, batch: list[store.Group],
@@ -112,8 +114,8 @@ def _store_batch(conn: psycopg.Connection, batch: list[store.Group],
             stats.add(store.store_groups(conn, [group]))
         except _ROW_ERRORS as e:
             reason = str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__
-            report.rejected.append(Rejection(f"paper {group[0].id}", f"database refused it: {reason}"))
-            log.warning("import: paper %s refused by the database: %s", group[0].id, reason)
+            report.rejected.append(Rejection(f"paper {group[0].id}", f"could not be stored: {reason}"))
+            log.warning("import: paper %s could not be stored: %s", group[0].id, reason)
     return stats
 
 

@@ -38,9 +38,19 @@ UPDATE papers
                          FROM unnest(authors) WITH ORDINALITY AS t(a, n) ORDER BY n)
  WHERE array_to_string(authors, ' ') ~ '[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]';
 
--- Oversized text (caps: title 600, abstract 10,000 characters).
+-- Oversized text (caps: title 600, abstract 10,000, comment 2,000 characters; 10,000 authors
+-- of at most 1,000 characters; 50 categories of at most 200).
 UPDATE papers SET title = left(title, 600) WHERE length(title) > 600;
 UPDATE papers SET summary = left(summary, 10000) WHERE length(summary) > 10000;
+UPDATE papers SET comment = left(comment, 2000) WHERE length(comment) > 2000;
+UPDATE papers
+   SET authors = ARRAY(SELECT left(a, 1000) FROM unnest(authors) WITH ORDINALITY AS t(a, n)
+                        WHERE n <= 10000 ORDER BY n)
+ WHERE cardinality(authors) > 10000 OR EXISTS (SELECT 1 FROM unnest(authors) a WHERE length(a) > 1000);
+UPDATE papers
+   SET categories = ARRAY(SELECT left(c, 200) FROM unnest(categories) WITH ORDINALITY AS t(c, n)
+                           WHERE n <= 50 ORDER BY n)
+ WHERE cardinality(categories) > 50 OR EXISTS (SELECT 1 FROM unnest(categories) c WHERE length(c) > 200);
 
 -- Counts kept in extra must be counts (negative GitHub stars were stored as given).
 UPDATE papers SET extra = extra - 'github_stars'
