@@ -7,8 +7,6 @@ other's papers and need no cleanup beyond dropping it.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,16 +25,7 @@ os.environ["PAPERBOY_FETCH_EVERY"] = "off"
 os.environ["PAPERBOY_BASE_URL"] = "http://testserver"
 os.environ.pop("PAPERBOY_TRUSTED_HOSTS", None)
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "data"
-
-
-def shared(*parts: str) -> Path:
-    """A file of the shared data folder; skip the test (saying which) when it is absent."""
-    path = SHARED.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"shared data file {path} is not present on this machine")
-    return path
+from tests.helpers import ROOT, SHARED, paperboy_cmd, run_cli, shared  # noqa: F401 - older imports
 
 
 @pytest.fixture(scope="session")
@@ -77,16 +66,3 @@ def db(db_url: str) -> Iterator[Database]:
 def conn(db: Database) -> Iterator[psycopg.Connection]:
     with db.connection() as c:
         yield c
-
-
-def paperboy_cmd() -> list[str]:
-    return [sys.executable, "-m", "paperboy"]
-
-
-def run_cli(args: list[str], env: dict[str, str], timeout: float = 300, **kw) -> subprocess.CompletedProcess:
-    """Run the real ``paperboy`` command in a subprocess with ``env`` added."""
-    full_env = {**os.environ, "COLUMNS": "200", **env}
-    full_env.pop("DATABASE_URL", None) if "DATABASE_URL" not in env else None
-    return subprocess.run(
-        [*paperboy_cmd(), *args], env=full_env, capture_output=True, text=True, timeout=timeout, **kw
-    )

@@ -14,7 +14,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.conftest import paperboy_cmd, run_cli, shared
+from tests.helpers import paperboy_cmd, run_cli, shared
 
 
 def n_papers(url: str) -> int:

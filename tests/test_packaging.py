@@ -16,8 +16,7 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 
-from tests.conftest import ROOT
-from tests.e2e.conftest import free_port
+from tests.helpers import ROOT, free_port
 
 PACKAGE = ROOT / "src" / "paperboy"
 

@@ -12,8 +12,7 @@ from pathlib import Path
 import httpx
 import psutil
 
-from tests.conftest import paperboy_cmd
-from tests.e2e.conftest import free_port
+from tests.helpers import free_port, paperboy_cmd
 
 
 def _postgres_of(pgdata: Path) -> list[psutil.Process]:

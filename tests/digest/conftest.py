@@ -5,7 +5,6 @@ from __future__ import annotations
 import email
 import os
 import signal
-import socket
 import threading
 import time
 from datetime import UTC, datetime
@@ -17,8 +16,7 @@ from aiosmtpd.controller import Controller
 
 from paperboy.digest import compose, subscriptions
 from paperboy.search import Searcher
-from tests.conftest import shared
-from tests.papers.test_store import import_files
+from tests.helpers import free_port, import_files, shared
 
 NOW = datetime(2024, 11, 8, 9, 30, tzinfo=UTC)  # a Friday morning
 
@@ -68,10 +66,6 @@ class Sink:
             return [r for _, rcpts in self.envelopes for r in rcpts]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

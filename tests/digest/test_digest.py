@@ -18,8 +18,8 @@ from fastapi.testclient import TestClient
 from paperboy import config, trending
 from paperboy.digest import compose, render, send
 from paperboy.web.app import create_app
-from tests.conftest import paperboy_cmd, run_cli
 from tests.digest.conftest import NOW, active, context
+from tests.helpers import paperboy_cmd, run_cli
 
 
 def deliver(conn) -> send.SendStats:

@@ -14,8 +14,8 @@ from paperboy import config
 from paperboy.config import SMTPSettings
 from paperboy.digest import compose, send
 from paperboy.web.app import create_app
-from tests.conftest import run_cli
-from tests.digest.conftest import NOW, Sink, active, context, free_port
+from tests.digest.conftest import NOW, Sink, active, context
+from tests.helpers import free_port, run_cli
 
 SAME_SITE = {"origin": "http://testserver"}
 IDN = "x@пример.рф"  # stored as typed (Unicode); on the wire its domain is punycode

@@ -6,9 +6,7 @@ import re
 
 import pytest
 
-from tests.conftest import shared
-from tests.e2e.conftest import screenshot
-from tests.papers.test_store import import_files
+from tests.helpers import import_files, screenshot, shared
 
 pytestmark = pytest.mark.e2e
 

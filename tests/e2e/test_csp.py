@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import shared
-from tests.papers.test_store import import_files
+from tests.helpers import import_files, shared
 
 pytestmark = pytest.mark.e2e
 

@@ -10,7 +10,7 @@ import pytest
 from paperboy.digest import compose
 from tests.digest.conftest import NOW, active, context
 from tests.digest.conftest import week as week  # noqa: F401 - the fixture
-from tests.e2e.conftest import screenshot
+from tests.helpers import screenshot
 
 pytestmark = pytest.mark.e2e
 

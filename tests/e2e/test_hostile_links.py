@@ -9,8 +9,7 @@ import json
 
 import pytest
 
-from tests.conftest import run_cli
-from tests.e2e.conftest import screenshot
+from tests.helpers import run_cli, screenshot
 
 HOSTILE = ["javascript:alert(1)", "JaVaScRiPt:alert(2)", " javascript:alert(3)",
            "java\tscript:alert(4)", "\njavascript:alert(5)", "data:text/html,<script>alert(6)</script>"]

@@ -10,9 +10,8 @@ import time
 import httpx
 import pytest
 
-from tests.conftest import shared
-from tests.e2e.conftest import free_port, screenshot
 from tests.fetch.replay import Replay
+from tests.helpers import free_port, screenshot, shared
 
 pytestmark = pytest.mark.e2e
 

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 import pytest
 
 from paperboy import config
-from tests.conftest import shared
 from tests.fetch.replay import Replay
+from tests.helpers import shared
 
 DELAY = 0.2  # seconds between requests in tests (arXiv asks for 3)
 

@@ -14,9 +14,9 @@ import pytest
 
 from paperboy import fetch
 from paperboy.fetch import runs
-from tests.conftest import paperboy_cmd, run_cli
 from tests.fetch.conftest import DELAY, fetch_env, gaps
 from tests.fetch.replay import Fault, at
+from tests.helpers import paperboy_cmd, run_cli
 
 SINCE = date(2000, 1, 1)
 ALL = 60  # results the replay serves, in six pages of ten

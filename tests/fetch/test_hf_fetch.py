@@ -8,9 +8,9 @@ import pytest
 
 from paperboy import fetch
 from paperboy.fetch import runs
-from tests.conftest import run_cli
 from tests.fetch.conftest import DELAY, fetch_env, gaps
 from tests.fetch.replay import SYNTHETIC, Fault, at
+from tests.helpers import run_cli
 
 DAY = date(2024, 11, 8)  # a Friday with 18 papers: two pages of 10
 
@@ -173,7 +173,7 @@ def test_resumes_after_sigkill_mid_run(db_url, conn, replay, tmp_path):
     import subprocess
     import time
 
-    from tests.conftest import paperboy_cmd
+    from tests.helpers import paperboy_cmd
 
     env = {**os.environ, **fetch_env(replay, db_url, PAPERBOY_HOME=str(tmp_path))}
     replay.faults.append(Fault("slow", at("/api/daily_papers", date="2024-11-06"), seconds=3.0))

@@ -11,7 +11,7 @@ import json
 from functools import cache
 from importlib import resources
 
-from tests.conftest import SHARED
+from tests.helpers import SHARED
 
 DEMO = resources.files("paperboy.demo") / "data"
 

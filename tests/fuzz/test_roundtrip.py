@@ -21,8 +21,8 @@ from paperboy.papers.record import ParseError
 from paperboy.search.keyword import KeywordIndex
 from paperboy.sources import parse
 from paperboy.web.app import create_app
+from tests.fuzz.mutations import mutated, mutated_atom, mutated_json
 from tests.fuzz.seeds import seeds, structured
-from tests.fuzz.test_parsers import mutated, mutated_atom, mutated_json
 
 EXAMPLES = max(30, int(os.environ.get("PAPERBOY_FUZZ_EXAMPLES", "300")) // 5)
 INPUTS = st.one_of(

@@ -16,7 +16,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.conftest import paperboy_cmd, run_cli
+from tests.helpers import paperboy_cmd, run_cli
 
 HOSTILE_URLS = ["javascript:alert(1)", "JaVaScRiPt:alert(1)", " javascript:alert(1)",
                 "java\tscript:alert(1)", "data:text/html,<script>alert(1)</script>", "//evil.example/x"]

@@ -6,20 +6,8 @@ import json
 from datetime import date
 from pathlib import Path
 
-import psycopg
-
-from paperboy.papers.importer import parse_file, store_result
 from paperboy.papers.record import normalise_title
-from tests.conftest import shared
-
-
-def import_files(conn: psycopg.Connection, paths: list[Path], ref: date | None = None):
-    """Import like the CLI does; return the summed stats."""
-    reports = []
-    for p in paths:
-        fmt, result = parse_file(p, "auto", ref)
-        reports.append(store_result(conn, str(p), fmt, result))
-    return reports
+from tests.helpers import import_files, shared
 
 
 def page_blocks(path: Path) -> list[tuple[str, str]]:

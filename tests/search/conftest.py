@@ -18,7 +18,7 @@ from paperboy.db import Database
 from paperboy.papers.importer import parse_file, store_result
 from paperboy.search import Searcher
 from paperboy.web.app import create_app
-from tests.conftest import shared
+from tests.helpers import shared
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,7 @@ from paperboy.papers.record import Paper
 from paperboy.papers.store import store_batch
 from paperboy.search import Searcher
 from paperboy.search.keyword import KeywordIndex, index_dir, rebuild
-from tests.conftest import paperboy_cmd, run_cli, shared
+from tests.helpers import paperboy_cmd, run_cli, shared
 
 
 def _jsonl(tmp_path, n: int):
@@ -79,7 +79,7 @@ def test_changed_text_or_model_is_embedded_again(conn, monkeypatch):
 
 def test_keyword_index_syncs_incrementally_and_rebuilds(conn, tmp_path):
     daily = shared("hf-daily-papers-2024", "2024-11-08.json")
-    from tests.papers.test_store import import_files
+    from tests.helpers import import_files
 
     import_files(conn, [daily])
     index = KeywordIndex(index_dir(tmp_path, conn))
@@ -103,7 +103,7 @@ def test_keyword_index_syncs_incrementally_and_rebuilds(conn, tmp_path):
 
 
 def test_search_before_embeddings_falls_back_and_says_so(conn, tmp_path):
-    from tests.papers.test_store import import_files
+    from tests.helpers import import_files
 
     import_files(conn, [shared("hf-daily-papers-2024", "2024-11-08.json")])
     searcher = Searcher(tmp_path, conn)

@@ -9,7 +9,7 @@ import feedparser
 import pytest
 
 from paperboy.search import Filters
-from tests.conftest import run_cli, shared
+from tests.helpers import run_cli, shared
 
 COSMIC = "CosmicMan: A Text-to-Image Foundation Model for Humans"
 YOLOE = "YOLOE: Real-Time Seeing Anything"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import SHARED
+from tests.helpers import SHARED
 
 
 def _skip_missing_shared(outcome) -> None:

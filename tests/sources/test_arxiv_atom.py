@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from paperboy.papers.record import ParseError
 from paperboy.sources import arxiv_atom
-from tests.conftest import shared
+from tests.helpers import shared
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "arxiv-api-recorded"
 CURRENT = sorted((DATA / "current").glob("*.json"))

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from paperboy.papers.record import ParseError
 from paperboy.sources import hf_json
-from tests.conftest import shared
+from tests.helpers import shared
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 DAILY = DATA / "hf-daily-papers-2024"

@@ -6,8 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from paperboy.web.app import create_app
-from tests.conftest import shared
-from tests.papers.test_store import import_files
+from tests.helpers import import_files, shared
 
 WEEK = [f"2024-11-{d:02d}" for d in range(4, 11)]  # Mon 4 … Sun 10 November 2024
 

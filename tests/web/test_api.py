@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from urllib.parse import parse_qs, urlparse
 
-from tests.conftest import shared
+from tests.helpers import shared
 
 
 def test_daily_papers_for_a_day_has_the_hf_shape(client, hub):

@@ -11,7 +11,7 @@ import feedparser
 from paperboy import trending
 from paperboy.papers.record import Paper
 from paperboy.papers.store import store_batch
-from tests.conftest import shared
+from tests.helpers import shared
 
 
 def titles_in(html: str) -> list[str]:
