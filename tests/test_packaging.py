@@ -73,18 +73,17 @@ SUBSCRIBE = textwrap.dedent("""
     from fastapi.testclient import TestClient
     from paperboy import config
     from paperboy.db import open_database
-    from paperboy.digest import outbox
     from paperboy.web.app import create_app
 
     print(paperboy.__file__)
     cfg = config.load()
     with open_database(cfg) as db:
-        client = TestClient(create_app(db, cache_seconds=0, rate_limit=0),
-                            base_url="http://127.0.0.1:8000")
+        app = create_app(db, cache_seconds=0, rate_limit=0)
+        client = TestClient(app, base_url="http://127.0.0.1:8000")
         r = client.post("/subscribe", data={"email": "reader@example.org"},
                         headers={"Sec-Fetch-Site": "same-origin"})
         assert r.status_code == 200, r.text
-        outbox.send_now(db, cfg)  # whatever the request left queued
+        assert app.state.mailer.wait_idle(60)  # the mailer sends it off the request
 """)
 
 

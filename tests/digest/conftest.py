@@ -32,6 +32,7 @@ class Sink:
         self.kill_at: int | None = None  # kill kill_pid while receiving message number kill_at
         self.kill_pid: int | None = None
         self.delay = 0.0
+        self.gate: threading.Event | None = None  # when set up, DATA waits until it opens
         self.seen = 0
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -51,6 +52,8 @@ class Sink:
                 return "421 going away"
         if self.delay:
             time.sleep(self.delay)
+        if self.gate is not None:
+            self.gate.wait(30)
         msg = email.message_from_bytes(envelope.content, policy=policy.default)
         with self.lock:
             self.messages.append(msg)

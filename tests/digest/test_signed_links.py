@@ -60,13 +60,16 @@ def test_links_expire_with_a_clear_page(keyed, conn, monkeypatch):
     assert status(conn, sid) == "unsubscribed"
 
 
-def test_lifetimes_are_settings(keyed, conn, monkeypatch):
+def test_lifetimes_are_settings(keyed, db, conn, monkeypatch):
     sid = active(conn, "bo@example.org")
-    monkeypatch.setenv("PAPERBOY_PREFERENCES_LINK_DAYS", "2")
     token = signed_days_ago(monkeypatch, "current-key-5678", "preferences", sid, 3)
-    assert keyed.get(f"/preferences/{token}").status_code == 410
-    monkeypatch.setenv("PAPERBOY_PREFERENCES_LINK_DAYS", "5")
-    assert keyed.get(f"/preferences/{token}").status_code == 200
+
+    def app_with(days: str) -> TestClient:  # settings are read once, when the app is made
+        monkeypatch.setenv("PAPERBOY_PREFERENCES_LINK_DAYS", days)
+        return TestClient(create_app(db, cache_seconds=0, rate_limit=0), raise_server_exceptions=False)
+
+    assert app_with("2").get(f"/preferences/{token}").status_code == 410
+    assert app_with("5").get(f"/preferences/{token}").status_code == 200
 
 
 def test_a_retired_key_still_verifies_an_unknown_one_does_not(keyed, conn):

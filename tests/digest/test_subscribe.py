@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 
 import pytest
 from fastapi.testclient import TestClient
@@ -19,6 +20,11 @@ def client(db, smtp):
     return TestClient(create_app(db, cache_seconds=0, rate_limit=0), raise_server_exceptions=False)
 
 
+def delivered(client) -> None:
+    """Wait until the app's mailer has sent what the requests queued (it sends off the request)."""
+    assert client.app.state.mailer.wait_idle(30)
+
+
 def link(msg, path: str) -> str:
     text = msg.get_body(("plain",)).get_content()
     return re.search(rf"http://testserver(/{path}/[^\s]+)", text).group(1)
@@ -29,6 +35,7 @@ def test_double_opt_in(client, smtp, conn, tmp_path, week):
     assert 'action="/subscribe"' in page.text and "Get trending papers in your email inbox!" in page.text
     r = client.post("/subscribe", data={"email": " Ada@Example.ORG "}, headers=SAME_SITE)
     assert r.status_code == 200 and "Check your inbox" in r.text
+    delivered(client)
     (msg,) = smtp.to("ada@example.org")
     assert msg["Subject"] == "Confirm your paperboy subscription"
     assert msg.get_body(("html",)) is not None
@@ -50,12 +57,14 @@ def test_double_opt_in(client, smtp, conn, tmp_path, week):
     assert unknown.status_code == 404 and "not one we sent" in unknown.text
     # subscribing again while active sends nothing and says the same thing
     client.post("/subscribe", data={"email": "ada@example.org"}, headers=SAME_SITE)
+    delivered(client)
     assert len(smtp.to("ada@example.org")) == 1
 
 
 def test_one_confirmation_per_few_minutes(client, smtp):
     for _ in range(3):
         client.post("/subscribe", data={"email": "bob@example.org"}, headers=SAME_SITE)
+    delivered(client)
     assert len(smtp.to("bob@example.org")) == 1
 
 
@@ -118,3 +127,18 @@ def test_unsubscribe_page_and_one_click(client, conn, smtp):
     assert r.status_code == 200 and "Unsubscribed" in r.text
     assert conn.execute("SELECT status FROM subscribers WHERE id = %s", (sid,)).fetchone()["status"] == "unsubscribed"
     assert client.post("/unsubscribe/forged-token").status_code == 404
+
+
+def test_subscribing_waits_on_no_smtp_server(client, smtp):
+    """The confirmation is queued and sent from the mailer's thread: the page answers while the
+    SMTP server is still holding its reply (it used to wait, up to a 30 s timeout)."""
+    gate = threading.Event()
+    smtp.gate = gate  # the server answers no DATA until the gate opens
+    try:
+        r = client.post("/subscribe", data={"email": "slow@example.org"}, headers=SAME_SITE)
+        assert r.status_code == 200 and "Check your inbox" in r.text
+        assert smtp.to("slow@example.org") == []  # answered before the mail could be delivered
+    finally:
+        gate.set()
+    delivered(client)
+    assert len(smtp.to("slow@example.org")) == 1

@@ -24,7 +24,10 @@ def client_at(db, ip: str) -> TestClient:
 
 
 def post(client: TestClient, address: str):
-    return client.post("/subscribe", data={"email": address}, headers=SAME_SITE)
+    """Ask to subscribe, and wait until the app's mailer (which sends off the request) is done."""
+    answer = client.post("/subscribe", data={"email": address}, headers=SAME_SITE)
+    assert client.app.state.mailer.wait_idle(30)
+    return answer
 
 
 def queued(conn) -> int:

@@ -7,9 +7,9 @@ from __future__ import annotations
 import gzip
 import json
 import os
-import resource
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -160,21 +160,39 @@ def test_raw_nul_after_the_first_8k_of_a_page(db_url, tmp_path):
     assert len(_rows(db_url, "SELECT 1 FROM papers")) == 59
 
 
+# Runs one command and prints the peak memory (KB) of that command alone: a fresh parent whose
+# only child it is (the test process's own children figure includes every earlier one).
+_PEAK = ("import resource, subprocess, sys; r = subprocess.run(sys.argv[1:], capture_output=True); "
+         "sys.stderr.buffer.write(r.stderr); "
+         "print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+
+
+def _peak_kb(args: list[str], env: dict[str, str]) -> tuple[int, int, str]:
+    r = subprocess.run([sys.executable, "-c", _PEAK, *paperboy_cmd(), *args],
+                       env={**os.environ, **env}, capture_output=True, text=True, timeout=300)
+    code, kb = r.stdout.split()
+    return int(code), int(kb), r.stderr
+
+
 def test_gzip_bomb_is_refused_without_filling_memory(db_url, tmp_path):
     """Low finding: a small .gz that decompresses to 512 MB stops at PAPERBOY_IMPORT_MAX_MB
-    with a clear error; the importer's memory stays far below the bomb's size."""
+    with a clear error; the import's memory stays far below the bomb's size."""
     bomb = tmp_path / "bomb.jsonl.gz"
     chunk = b"\n" * (16 * 2**20)
     with gzip.open(bomb, "wb", compresslevel=9) as g:
         for _ in range(32):
             g.write(chunk)
     assert bomb.stat().st_size < 2 * 2**20
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    r = run_cli(["import", str(bomb)], _env(db_url, tmp_path, PAPERBOY_IMPORT_MAX_MB="32"))
-    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    assert r.returncode == 1
-    assert "decompresses to more than 32 MB" in r.stderr and "Traceback" not in r.stderr
-    assert max(peak_kb, before) < 400 * 1024, f"import peaked at {peak_kb // 1024} MB"
+    small = tmp_path / "small.jsonl"
+    small.write_text(json.dumps({"id": "2501.00001", "title": "A paper", "abstract": "Text."}))
+    env = _env(db_url, tmp_path, PAPERBOY_IMPORT_MAX_MB="32")
+    code, baseline_kb, _ = _peak_kb(["import", str(small)], env)
+    assert code == 0
+    code, peak_kb, stderr = _peak_kb(["import", str(bomb)], env)
+    assert code == 1
+    assert "decompresses to more than 32 MB" in stderr and "Traceback" not in stderr
+    grew = (peak_kb - baseline_kb) // 1024
+    assert grew < 200, f"importing the bomb took {grew} MB more than importing one paper"
 
 
 def test_a_fifo_is_refused_not_waited_on(db_url, tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -13,6 +14,8 @@ from paperboy.config import Config
 from paperboy.db import Database
 from paperboy.digest import render, send
 from paperboy.digest.subscriptions import CONFIRM_HOURS, Subscribed
+
+log = logging.getLogger(__name__)
 
 
 def queue_confirmation(conn: psycopg.Connection, cfg: Config, secret: str, sub: Subscribed) -> int:
@@ -92,3 +95,66 @@ def sending_alongside(db: Database, cfg: Config, senders: int = 4,
             t.join()
     if errors:
         raise errors[0]
+
+
+class Mailer:
+    """Delivers the outbox on a thread of its own, woken when a request queues a message: no
+    request waits on an SMTP server (a slow one would hold a page for its whole timeout).
+
+    The thread starts on the first wake and ends after ``idle`` seconds with nothing to do;
+    what a failure leaves queued is retried by the next wake, `serve`'s worker (once a
+    minute) or `paperboy digest send`."""
+
+    def __init__(self, db: Database, cfg: Config, idle: float = 30.0) -> None:
+        self.db, self.cfg, self.idle_after = db, cfg, idle
+        self.woken = threading.Event()
+        self.idle = threading.Event()
+        self.idle.set()
+        self.stopping = False
+        self.lock = threading.Lock()
+        self.thread: threading.Thread | None = None
+
+    def wake(self) -> None:
+        with self.lock:
+            if self.stopping:
+                return
+            self.idle.clear()
+            self.woken.set()
+            if self.thread is None:
+                self.thread = threading.Thread(target=self._run, name="paperboy-mailer", daemon=True)
+                self.thread.start()
+
+    def _run(self) -> None:
+        while True:
+            self.woken.clear()
+            try:
+                send_now(self.db, self.cfg)
+            except Exception:  # keep the thread; the message stays queued for the next try
+                log.exception("delivering the outbox failed")
+            with self.lock:
+                if self.woken.is_set():
+                    continue  # queued meanwhile (or stop asked for a last round): go again
+                self.idle.set()
+                if self.stopping:
+                    self.thread = None
+                    return
+            if self.woken.wait(self.idle_after):
+                continue
+            with self.lock:
+                if self.woken.is_set():
+                    continue  # woken just as it was about to end
+                self.thread = None
+                return
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Until everything woken for has been tried (for tests and shutdown)."""
+        return self.idle.wait(timeout)
+
+    def stop(self, timeout: float = 30) -> None:
+        """Deliver what is queued in one last round, then end the thread."""
+        with self.lock:
+            self.stopping = True
+            thread = self.thread
+            self.woken.set()
+        if thread is not None:
+            thread.join(timeout)

@@ -114,6 +114,7 @@ def create_app(
     from contextlib import asynccontextmanager
 
     from paperboy import config
+    from paperboy.digest.outbox import Mailer
     from paperboy.search import Searcher
     from paperboy.web import admin, api, apidocs, feeds, pages, subscribe
     from paperboy.web.cache import ResponseCache, known_params
@@ -136,6 +137,7 @@ def create_app(
         if jobs:
             jobs.start()
         yield
+        app.state.mailer.stop()
         if jobs:
             jobs.stop()
 
@@ -151,6 +153,8 @@ def create_app(
     app.state.db = db
     app.state.searcher = searcher
     app.state.secret = secret  # signs email links and form tokens (web/subscribe.py)
+    app.state.config = cfg  # read once per process; routes use this, never config.load()
+    app.state.mailer = Mailer(db, cfg)  # sends what requests queue, off the request
     # Read once: absolute links in feeds and Link headers start here, never at the Host header.
     app.state.base_url = (base_url or cfg.base_url).rstrip("/")
     if trusted_hosts is None:

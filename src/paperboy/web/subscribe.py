@@ -7,28 +7,20 @@ app.state.secret): with two, a burst of requests could each hold one and wait fo
 
 from __future__ import annotations
 
-import logging
-
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
-from paperboy import config
-from paperboy.digest import outbox, subscriptions, throttle
+from paperboy.digest import signup, subscriptions, throttle
 from paperboy.digest.subscriptions import InvalidInput, LinkExpired
 from paperboy.web import csrf
 from paperboy.web.app import html
 
 router = APIRouter(include_in_schema=False)
-log = logging.getLogger(__name__)
 DAY = 86400
 
 
 def _secret(request: Request) -> str:
-    secret = getattr(request.app.state, "secret", None)
-    if secret is None:  # an app built without create_app; never called with a connection held
-        with request.app.state.db.connection() as conn:
-            secret = request.app.state.secret = subscriptions.secret_key(conn, config.load().secret_key)
-    return secret
+    return request.app.state.secret  # loaded by create_app, once
 
 
 def _message(request: Request, title: str, text: str, status: int = 200, **extra) -> HTMLResponse:
@@ -43,31 +35,21 @@ def subscribe_page(request: Request) -> HTMLResponse:
 @router.post("/subscribe", response_class=HTMLResponse)
 def subscribe(request: Request, email: str = Form("")) -> HTMLResponse:
     csrf.check(request)
-    cfg = config.load()
-    db = request.app.state.db
-    secret = _secret(request)
+    state = request.app.state
+    client = request.client.host if request.client else None
     try:
-        address = subscriptions.normalise_email(email)
+        with state.db.connection() as conn:
+            outcome = signup.request(conn, state.config, _secret(request), client, email)
     except InvalidInput as e:
         return html(request, "subscribe.html", {"error": str(e), "email": email[:254]}, 400)
-    wanted = throttle.describe(request.client.host if request.client else None, address)
-    with db.connection() as conn:
-        # Checked before the address is looked at, and counted whatever its state: a refusal
-        # says nothing about who is subscribed.
-        if not throttle.admit(conn, cfg.digest, wanted):
-            response = _message(request, "Too many subscription requests",
-                                "Too many confirmation emails were asked for lately (from here or for "
-                                "this address). Nothing was sent: please try again later.", 429)
-            response.headers["Retry-After"] = str(int(throttle.WINDOW.total_seconds()))
-            return response
-        result = subscriptions.subscribe(conn, address)
-        if result.token:
-            message_id = outbox.queue_confirmation(conn, cfg, secret, result)
-    if result.token:
-        try:
-            outbox.send_now(db, cfg, [message_id])
-        except Exception:  # it stays queued; the worker (or the next `digest send`) retries
-            log.exception("sending a confirmation email failed")
+    if outcome == signup.LIMITED:
+        response = _message(request, "Too many subscription requests",
+                            "Too many confirmation emails were asked for lately (from here or for "
+                            "this address). Nothing was sent: please try again later.", 429)
+        response.headers["Retry-After"] = str(int(throttle.WINDOW.total_seconds()))
+        return response
+    if outcome == signup.QUEUED:
+        state.mailer.wake()  # sent from the mailer's thread: this answer waits on no SMTP server
     # The same answer whatever the address's state: it reveals nothing about who subscribed.
     return _message(request, "Check your inbox",
                     "If this address can receive email, a confirmation link is on its way. "
@@ -106,7 +88,7 @@ def confirm(request: Request, token: str) -> HTMLResponse:
 def _subscriber(request: Request, purpose: str, token: str) -> int:
     """The subscriber a signed link is for; 404 when we did not sign it, 410 when it is too old.
     Lifetimes are settings (PAPERBOY_PREFERENCES_LINK_DAYS, PAPERBOY_UNSUBSCRIBE_LINK_DAYS)."""
-    limits = config.load().digest
+    limits = request.app.state.config.digest
     days = limits.unsubscribe_link_days if purpose == "unsubscribe" else limits.preferences_link_days
     try:
         sid = subscriptions.unsign(_secret(request), purpose, token, max_age=days * DAY)
@@ -149,10 +131,17 @@ def preferences_page(request: Request, token: str, saved: bool = False) -> HTMLR
 
 
 @router.post("/preferences/{token}", response_class=HTMLResponse)
-async def save_preferences(request: Request, token: str) -> HTMLResponse:
+def save_preferences(
+    request: Request, token: str, frequency: str = Form("daily"), weekday: str = Form("0"),
+    send_hour: str = Form("8"), timezone: str = Form("UTC"), max_papers: str = Form("10"),
+    topics: str = Form(""), csrf_token: str = Form("", alias="csrf"),
+) -> HTMLResponse:
+    # A plain def: FastAPI runs it on a worker thread, so its database calls never block the
+    # event loop (it was an async def that did).
     csrf.check(request)
-    form = {k: str(v) for k, v in (await request.form()).items()}
-    csrf.check_token(_secret(request), request.url.path, form.get("csrf"))
+    csrf.check_token(_secret(request), request.url.path, csrf_token)
+    form = {"frequency": frequency, "weekday": weekday, "send_hour": send_hour,
+            "timezone": timezone, "max_papers": max_papers, "topics": topics}
     sid = _subscriber(request, "preferences", token)
     db = request.app.state.db
     try:
@@ -163,7 +152,7 @@ async def save_preferences(request: Request, token: str) -> HTMLResponse:
         with db.connection() as conn:
             sub = subscriptions.get(conn, sid)
         return html(request, "preferences.html", {
-            "sub": {**sub, **form, "topics": form.get("topics", "").splitlines()}, "token": token,
+            "sub": {**sub, **form, "topics": topics.splitlines()}, "token": token,
             "error": str(e), "timezones": subscriptions.TIMEZONES,
             "csrf": csrf.token(_secret(request), request.url.path)}, 400)
     return html(request, "preferences.html", {
