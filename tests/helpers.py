@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 from datetime import date
+from html.parser import HTMLParser
 from pathlib import Path
 
 import psycopg
@@ -63,3 +64,55 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=False)
     return path
+
+
+class Element:
+    def __init__(self, tag: str, attrs: dict[str, str | None]) -> None:
+        self.tag, self.attrs, self.parts = tag, attrs, []
+
+    @property
+    def text(self) -> str:
+        return " ".join("".join(self.parts).split())
+
+
+class Page(HTMLParser):
+    """A page as an HTML parser reads it (tests check HTML through this, never with regexes).
+
+    >>> Page('<h1 class="x y">Hi <b>there</b></h1>').find("h1", class_="y").text
+    'Hi there'
+    """
+
+    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+            "track", "wbr"}
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.elements: list[Element] = []
+        self._open: list[Element] = []
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        element = Element(tag, dict(attrs))
+        self.elements.append(element)
+        if tag not in self.VOID:
+            self._open.append(element)
+
+    def handle_endtag(self, tag: str) -> None:
+        for i in range(len(self._open) - 1, -1, -1):
+            if self._open[i].tag == tag:
+                del self._open[i:]
+                break
+
+    def handle_data(self, data: str) -> None:
+        for element in self._open:
+            element.parts.append(data)
+
+    def find_all(self, tag: str, class_: str | None = None, **attrs: str) -> list[Element]:
+        return [e for e in self.elements if e.tag == tag
+                and (class_ is None or class_ in (e.attrs.get("class") or "").split())
+                and all(e.attrs.get(k) == v for k, v in attrs.items())]
+
+    def find(self, tag: str, class_: str | None = None, **attrs: str) -> Element | None:
+        found = self.find_all(tag, class_, **attrs)
+        return found[0] if found else None

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from paperboy.digest import compose
 from paperboy.web.app import create_app
 from tests.digest.conftest import active, context
+from tests.helpers import Page
 
 SAME_SITE = {"origin": "http://testserver"}
 
@@ -91,7 +92,7 @@ def test_preferences_from_a_signed_link(client, smtp, conn, week, tmp_path):
     token = sign(secret_key(conn, None), "preferences", sid)
     page = client.get(f"/preferences/{token}")
     assert page.status_code == 200 and "cy@example.org" in page.text
-    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    csrf = Page(page.text).find("input", name="csrf").attrs["value"]
     form = {"csrf": csrf, "frequency": "weekly", "weekday": "4", "send_hour": "7", "timezone": "Europe/Paris",
             "max_papers": "5", "topics": "attention sinks\n\nauthor:\"Song Han\"\nattention sinks"}
     r = client.post(f"/preferences/{token}", data=form, headers=SAME_SITE)

@@ -4,7 +4,6 @@ concurrent subscribes after start never exhaust the connection pool."""
 
 from __future__ import annotations
 
-import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -14,6 +13,7 @@ from fastapi.testclient import TestClient
 from paperboy.db import Database
 from paperboy.web.app import create_app
 from tests.digest.conftest import active
+from tests.helpers import Page
 
 SAME_SITE = {"origin": "http://testserver"}
 
@@ -37,9 +37,9 @@ def queued(conn) -> int:
 
 def visible(page: str) -> tuple[str, str]:
     """What a person reads on the page: its heading and message."""
-    heading = re.search(r"<h1>(.*?)</h1>", page, re.S)
-    message = re.search(r'<p class="message">(.*?)</p>', page, re.S)
-    return (heading.group(1) if heading else "", message.group(1) if message else "")
+    parsed = Page(page)
+    heading, message = parsed.find("h1"), parsed.find("p", class_="message")
+    return (heading.text if heading else "", message.text if message else "")
 
 
 def test_one_mailbox_gets_at_most_three_mails_whatever_its_plus_tags(db, smtp, conn):
