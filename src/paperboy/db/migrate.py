@@ -11,9 +11,9 @@ from importlib import resources
 
 import psycopg
 
-from paperboy.db.connect import DatabaseError
+from paperboy.db import locks
+from paperboy.db.errors import DatabaseError
 
-_LOCK_KEY = 0x70617065  # "pape": any constant shared by all paperboy processes
 _NAME = re.compile(r"^(\d{4})_[\w-]+\.sql$")
 
 
@@ -46,7 +46,7 @@ def migrate(url: str) -> list[str]:
     """Apply pending migrations; return the names applied."""
     names: list[str] = []
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("SELECT pg_advisory_lock(%s)", (_LOCK_KEY,))
+        locks.lock(conn, locks.MIGRATE)
         try:
             conn.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -71,5 +71,5 @@ def migrate(url: str) -> list[str]:
                     raise DatabaseError(f"migration {name} failed: {str(e).strip()}{hint}") from e
                 names.append(name)
         finally:
-            conn.execute("SELECT pg_advisory_unlock(%s)", (_LOCK_KEY,))
+            locks.unlock(conn, locks.MIGRATE)
     return names

@@ -20,9 +20,9 @@ from datetime import timedelta
 import psycopg
 
 from paperboy.config import DigestSettings
+from paperboy.db import locks
 
 WINDOW = timedelta(hours=1)
-_LOCK = 0x70617065 + 10  # "pape" + 10: one key for every subscribe request of the instance
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ def admit(conn: psycopg.Connection, limits: DigestSettings, req: Request) -> boo
     """Record ``req`` and return True, or return False (recording nothing) when any limit
     of the past hour is reached."""
     with conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK,))
+        locks.xact_lock(conn, locks.SUBSCRIBE)  # one key for every subscribe request of the instance
         conn.execute("DELETE FROM subscribe_requests WHERE at < now() - %s", (WINDOW,))
         n = conn.execute(
             "SELECT count(*) AS total,"

@@ -16,9 +16,9 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
+from paperboy.db import locks
 from paperboy.fetch.client import FetchError
 
-LOCKS = {"arxiv": 0x70617065 + 4, "hf": 0x70617065 + 5}
 NAMES = {"arxiv": "arXiv", "hf": "Hugging Face"}
 
 
@@ -85,8 +85,7 @@ def begin(conn: psycopg.Connection, source: str, params: dict[str, Any], trigger
     explicit transaction, and nothing is left open between them."""
     conn.commit()
     conn.autocommit = True
-    got = conn.execute("SELECT pg_try_advisory_lock(%s) AS ok", (LOCKS[source],)).fetchone()["ok"]
-    if not got:
+    if not locks.try_lock(conn, locks.FETCH[source]):
         conn.autocommit = False
         row = conn.execute(
             "SELECT started FROM fetch_runs WHERE source = %s AND status = 'running'"
@@ -112,7 +111,7 @@ def begin(conn: psycopg.Connection, source: str, params: dict[str, Any], trigger
 def release(conn: psycopg.Connection, source: str) -> None:
     if conn.closed:
         return
-    conn.execute("SELECT pg_advisory_unlock(%s)", (LOCKS[source],))
+    locks.unlock(conn, locks.FETCH[source])
     conn.autocommit = False
 
 
@@ -136,12 +135,8 @@ def save_cursor(conn: psycopg.Connection, key: str, cursor: dict[str, Any] | Non
 
 def running_sources(conn: psycopg.Connection) -> set[str]:
     """The sources whose lock some session holds right now (a run is really going on)."""
-    rows = conn.execute(
-        "SELECT objid FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = 0"
-        " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
-    ).fetchall()
-    held = {int(r["objid"]) for r in rows}
-    return {source for source, key in LOCKS.items() if key in held}
+    held = locks.held(conn)
+    return {source for source, key in locks.FETCH.items() if key in held}
 
 
 def latest(conn: psycopg.Connection, limit: int = 20) -> list[dict[str, Any]]:

@@ -14,12 +14,9 @@ import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
+from paperboy.db import locks
 from paperboy.papers.merge import merge
 from paperboy.papers.record import Paper
-
-# Serialises writers: two imports merging the same paper at once would each start from
-# the same stored row and one merge would be lost.
-_WRITE_LOCK = 0x70617065 + 1
 
 _COLUMNS = (
     "id", "arxiv_id", "title", "title_key", "summary", "authors", "num_authors", "categories",
@@ -142,7 +139,9 @@ def store_groups(conn: psycopg.Connection, groups: Sequence[Group]) -> StoreStat
     if not groups:
         return stats
     with conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_WRITE_LOCK,))
+        # Serialises writers: two imports merging the same paper at once would each start
+        # from the same stored row and one merge would be lost.
+        locks.xact_lock(conn, locks.STORE_WRITE)
         ids = [p.arxiv_id for p, _, _ in groups if p.arxiv_id]
         keys = [p.title_key for p, _, _ in groups]
         rows = conn.execute(

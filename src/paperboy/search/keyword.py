@@ -22,6 +22,8 @@ from pathlib import Path
 import psycopg
 import tantivy
 
+from paperboy.db import locks
+
 BATCH = 5000
 # tantivy dates are nanoseconds since 1970 in 64 bits: 1677-09-22 … 2262-04-11.
 DAY_MIN, DAY_MAX = date(1678, 1, 1), date(2262, 1, 1)
@@ -143,10 +145,10 @@ class KeywordIndex:
              wait: bool = False) -> int:
         """Index every paper changed since the watermark; return how many. When another
         process is syncing the same index, wait for it (``wait``) or return 0 at once."""
-        lock = int(hashlib.sha1(str(self.path).encode()).hexdigest()[:15], 16)
+        lock = locks.keyword_index(self.path)
         if wait:
-            conn.execute("SELECT pg_advisory_lock(%s)", (lock,))
-        elif not conn.execute("SELECT pg_try_advisory_lock(%s) AS ok", (lock,)).fetchone()["ok"]:
+            locks.lock(conn, lock)
+        elif not locks.try_lock(conn, lock):
             return 0
         done = 0
         try:
@@ -177,7 +179,7 @@ class KeywordIndex:
                     progress(len(rows))
             writer.wait_merging_threads()
         finally:
-            conn.execute("SELECT pg_advisory_unlock(%s)", (lock,))
+            locks.unlock(conn, lock)
             conn.commit()
         return done
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 import psycopg
-from pgvector.psycopg import register_vector
 
+from paperboy.db.vectors import ensure_vector
 from paperboy.search.keyword import Filters
 
 EF_SEARCH = 100  # HNSW candidate list: recall against speed
@@ -29,12 +29,6 @@ def _where(f: Filters | None) -> tuple[str, dict[str, Any]]:
         clauses.append("%(cat)s = ANY(p.categories)")
         params["cat"] = f.category
     return (" AND ".join(clauses) or "true"), params
-
-
-def ensure_vector(conn: psycopg.Connection) -> None:
-    """Teach the connection pgvector's types (once; pooled connections come taught)."""
-    if conn.adapters.types.get("vector") is None:
-        register_vector(conn)
 
 
 def nearest(
