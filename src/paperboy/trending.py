@@ -9,7 +9,11 @@ was listed to the reference day (the hub's latest listed day, so an archive stil
 what was trending at its end). The +1 lets new papers without votes rank by freshness;
 the +2 and the power 1.5 (Hacker News' gravity) make a day-old paper need about 1.8× the
 votes of a fresh one, a week-old one about 8×. Candidates are papers listed in the
-30 days up to the reference day.
+30 days up to the reference day; withdrawn papers never trend.
+
+This module is the only place a trending order is made: /trending, its feed and API, the
+digests (:func:`trending`) and ``/api/daily_papers?sort=trending`` (:func:`order_sql` and
+:func:`candidate_sql`, used by papers/listing.py) all rank with the SQL below.
 """
 
 from __future__ import annotations
@@ -37,6 +41,17 @@ def score_sql(paper: str, day: str, ref: str) -> str:
     )
 
 
+def order_sql(paper: str, day: str, ref: str) -> str:
+    """The trending order as an SQL ``ORDER BY`` list: score, then upvotes, then id (so a
+    page boundary never splits ties differently from one request to the next)."""
+    return f"{score_sql(paper, day, ref)} DESC, {paper}.upvotes DESC NULLS LAST, {paper}.id"
+
+
+def candidate_sql(paper: str) -> str:
+    """An SQL condition on a paper alias: whether the paper may trend at all."""
+    return f"NOT {paper}.withdrawn"
+
+
 def trending(
     conn: psycopg.Connection, ref: date | None = None, offset: int = 0, limit: int = 30
 ) -> tuple[list[dict[str, Any]], int, date | None]:
@@ -52,14 +67,15 @@ def trending(
     rows = conn.execute(
         "SELECT p.*, p.listed_on AS day, t.score FROM ("  # noqa: S608 - the score is a fixed formula
         f"  SELECT id, {score_sql('q', 'q.listed_on', '%(ref)s')} AS score, upvotes"
-        "   FROM papers q WHERE q.listed_on BETWEEN %(lo)s AND %(ref)s AND NOT q.withdrawn"
-        "   ORDER BY score DESC, upvotes DESC NULLS LAST, id OFFSET %(off)s LIMIT %(lim)s"
+        f"   FROM papers q WHERE q.listed_on BETWEEN %(lo)s AND %(ref)s AND {candidate_sql('q')}"
+        f"   ORDER BY {order_sql('q', 'q.listed_on', '%(ref)s')} OFFSET %(off)s LIMIT %(lim)s"
         ") t JOIN papers p ON p.id = t.id"
         " ORDER BY t.score DESC, t.upvotes DESC NULLS LAST, t.id",
         params,
     ).fetchall()
     total = conn.execute(
-        "SELECT count(*) AS n FROM papers WHERE listed_on BETWEEN %(lo)s AND %(ref)s AND NOT withdrawn",
+        "SELECT count(*) AS n FROM papers q"  # noqa: S608 - a fixed condition
+        f" WHERE q.listed_on BETWEEN %(lo)s AND %(ref)s AND {candidate_sql('q')}",
         params
     ).fetchone()["n"]
     return rows, total, ref

@@ -18,7 +18,7 @@ import psycopg
 from paperboy import trending
 from paperboy.digest import render
 from paperboy.digest.subscriptions import sign
-from paperboy.papers.limits import safe_url
+from paperboy.papers import view
 from paperboy.search import Filters, Searcher
 
 TOPIC_PAPERS = 5
@@ -89,24 +89,6 @@ class Context:
         return self._topics[key]
 
 
-def _paper_view(p: dict[str, Any], base_url: str) -> dict[str, Any]:
-    authors = p["authors"][:3]
-    n = max(p.get("num_authors") or 0, len(p["authors"]))
-    line = ", ".join(authors) + (" et al." if n > len(authors) else "") if authors else f"{n} authors"
-    summary = p["summary"] or ""
-    short = summary if len(summary) <= 320 else summary[:320].rsplit(" ", 1)[0] + " …"
-    aid = p.get("arxiv_id")
-    return {
-        "title": p["title"], "authors_line": line, "upvotes": p.get("upvotes") or 0,
-        "day": (p.get("listed_on") or p.get("published_at") or "") and
-               (p.get("listed_on") or p.get("published_at")).isoformat(),
-        "short": short, "url": f"{base_url}/papers/{p['id']}",
-        # Stored links came from other sites: only http(s) ones reach an href in an email.
-        "pdf": safe_url(p.get("pdf_url")) or (f"https://arxiv.org/pdf/{aid}" if aid else None),
-        "code": safe_url(p.get("github_repo")),
-    }
-
-
 def recently_sent(conn: psycopg.Connection, subscriber_ids: list[int]) -> dict[int, set[str]]:
     """Papers sent to these subscribers lately (older ones are outside any digest's window)."""
     sent: dict[int, set[str]] = {sid: set() for sid in subscriber_ids}
@@ -133,14 +115,14 @@ def build(conn: psycopg.Connection, ctx: Context, sub: dict[str, Any], period: s
     chosen |= {p["id"] for p in top}
     if top:
         sections.append({"title": "Trending papers", "note": trending.ONE_LINE,
-                         "papers": [_paper_view(p, ctx.base_url) for p in top]})
+                         "papers": [view.of(p) for p in top]})
     for q in topics:
         found = [p for p in ctx.topic(conn, q, start, end) if p["id"] not in sent and p["id"] not in chosen]
         found = found[:TOPIC_PAPERS]
         chosen |= {p["id"] for p in found}
         if found:
             sections.append({"title": f"New on “{q}”", "note": None,
-                             "papers": [_paper_view(p, ctx.base_url) for p in found]})
+                             "papers": [view.of(p) for p in found]})
     # A member's personal section (recommendations) will join here.
     if not chosen:
         return None
@@ -150,7 +132,7 @@ def build(conn: psycopg.Connection, ctx: Context, sub: dict[str, Any], period: s
     prefs = f"{ctx.base_url}/preferences/{sign(ctx.secret, 'preferences', sub['id'])}"
     # Many readers get the same sections: render those once, with placeholders for the
     # links that are each reader's own.
-    key = (title, tuple((s["title"], tuple(p["url"] for p in s["papers"])) for s in sections))
+    key = (title, tuple((s["title"], tuple(p.id for p in s["papers"])) for s in sections))
     if key not in ctx._rendered:
         context = {"title": title, "sections": sections, "base_url": ctx.base_url,
                    "unsubscribe_url": _UNSUB, "preferences_url": _PREFS}

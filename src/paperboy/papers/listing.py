@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 import psycopg
 
+from paperboy import trending
 from paperboy.papers.limits import DATE_RANGE, EARLIEST, LATEST
 
 Kind = Literal["day", "week", "month"]
@@ -141,28 +142,37 @@ def papers_in(
 ) -> tuple[list[dict[str, Any]], int]:
     """One page of the distinct papers listed in ``period`` and how many there are in all.
 
-    Each row is a paper with ``day``: the first day of the period it was listed.
+    Each row is a paper with ``day``: the first day of the period it was listed. Sorted by
+    ``trending``, the order (and which papers may appear) is trending.py's, scored as of the
+    period's last day: a withdrawn paper is listed by upvotes or date, but never trends.
     """
+    where = "true"
     if sort == "trending":
-        from paperboy.trending import score_sql
-
-        order = f"{score_sql('q', 'l.day', '%(ref)s')} DESC, q.upvotes DESC NULLS LAST, q.id"
+        order = trending.order_sql("q", "l.day", "%(ref)s")
+        where = trending.candidate_sql("q")
     else:
         order = _ORDER[sort]
     params = {"s": period.start, "e": period.end, "off": offset, "lim": limit, "ref": period.end}
+    listed = ("SELECT paper_id, min(day) AS day FROM listings WHERE day BETWEEN %(s)s AND %(e)s"
+              " GROUP BY paper_id")
     # Rank narrow rows (id, sort keys) first, then fetch the page's whole papers.
     rows = conn.execute(
-        "SELECT p.*, t.day FROM ("  # noqa: S608 - score and order come from fixed strings
-        f"  SELECT q.id, l.day, row_number() OVER (ORDER BY {order}) AS rank FROM ("
-        "    SELECT paper_id, min(day) AS day FROM listings WHERE day BETWEEN %(s)s AND %(e)s"
-        f"    GROUP BY paper_id) l JOIN papers q ON q.id = l.paper_id"
+        "SELECT p.*, t.day FROM ("  # noqa: S608 - order and condition come from fixed strings
+        f"  SELECT q.id, l.day, row_number() OVER (ORDER BY {order}) AS rank"
+        f"  FROM ({listed}) l JOIN papers q ON q.id = l.paper_id WHERE {where}"
         "  ORDER BY rank OFFSET %(off)s LIMIT %(lim)s"
         ") t JOIN papers p ON p.id = t.id ORDER BY t.rank",
         params,
     ).fetchall()
-    total = conn.execute(
-        "SELECT count(DISTINCT paper_id) AS n FROM listings WHERE day BETWEEN %(s)s AND %(e)s", params
-    ).fetchone()["n"]
+    if sort == "trending":  # fewer papers than listed: count those that may trend
+        total = conn.execute(
+            f"SELECT count(*) AS n FROM ({listed}) l JOIN papers q ON q.id = l.paper_id WHERE {where}",  # noqa: S608
+            params,
+        ).fetchone()["n"]
+    else:  # every listed paper: the listings alone say how many
+        total = conn.execute(
+            "SELECT count(DISTINCT paper_id) AS n FROM listings WHERE day BETWEEN %(s)s AND %(e)s", params
+        ).fetchone()["n"]
     return rows, total
 
 

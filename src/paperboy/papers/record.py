@@ -2,7 +2,8 @@
 
 Field names follow the Hugging Face papers API where it has one (``summary``,
 ``published_at`` <-> ``publishedAt``, ``upvotes``, ``github_repo`` <-> ``githubRepo``);
-:func:`to_hf` gives the HF shape.
+how a stored paper is shown (links, author count, the HF JSON shape) is
+:mod:`paperboy.papers.view`.
 """
 
 from __future__ import annotations
@@ -136,39 +137,8 @@ class Paper:
     def title_key(self) -> str:
         return normalise_title(self.title)
 
-    @property
-    def author_count(self) -> int:
-        return max(self.num_authors or 0, len(self.authors))
-
-    @property
-    def abs_url(self) -> str | None:
-        return f"https://arxiv.org/abs/{self.arxiv_id}" if self.arxiv_id else None
-
-    @property
-    def pdf_link(self) -> str | None:
-        if self.pdf_url:
-            return self.pdf_url
-        return f"https://arxiv.org/pdf/{self.arxiv_id}" if self.arxiv_id else None
-
     def with_(self, **changes: Any) -> Paper:
         return replace(self, **changes)
-
-
-def to_hf(p: Paper) -> dict[str, Any]:
-    """The record in the shape of the HF papers API's ``paper`` object."""
-    return {
-        "id": p.id,
-        "title": p.title,
-        "summary": p.summary,
-        "authors": [{"name": a} for a in p.authors],
-        "numAuthors": p.author_count,
-        "publishedAt": p.published_at.isoformat() if p.published_at else None,
-        "upvotes": p.upvotes or 0,
-        "githubRepo": p.github_repo,
-        "projectPage": p.project_page,
-        "categories": list(p.categories),
-        "withdrawn": p.withdrawn,
-    }
 
 
 class Rejection(Exception):

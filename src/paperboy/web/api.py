@@ -7,8 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 
 from paperboy import trending as trend
-from paperboy.papers import listing, store
-from paperboy.web.present import hf_daily_item, hf_paper
+from paperboy.papers import listing, store, view
 
 router = APIRouter(prefix="/api", tags=["papers"])
 
@@ -54,7 +53,7 @@ def daily_papers(
     if (p + 1) * limit < total:
         _next_link(request, response, p, limit)
     response.headers["X-Total-Count"] = str(total)
-    return [hf_daily_item(r) for r in rows]
+    return [view.of(r).hf_daily_item() for r in rows]
 
 
 @router.get("/trending", summary="Trending papers (see the formula in the README)")
@@ -68,7 +67,7 @@ def trending(
         rows, total, _ = trend.trending(conn, offset=p * limit, limit=limit)
     if (p + 1) * limit < total:
         _next_link(request, response, p, limit)
-    return [{**hf_daily_item(r), "trendingScore": round(r["score"], 6)} for r in rows]
+    return [{**view.of(r).hf_daily_item(), "trendingScore": round(r["score"], 6)} for r in rows]
 
 
 @router.get("/papers/search", summary="Search papers (keyword + semantic, fused)")
@@ -102,7 +101,7 @@ def search(
     if (p + 1) * limit < result.total:
         _next_link(request, response, p, limit)
     return [
-        {**hf_daily_item(r), "highlightedTitle": str(r["highlighted_title"]),
+        {**view.of(r).hf_daily_item(), "highlightedTitle": str(r["highlighted_title"]),
          "highlightedSummary": str(r["highlighted_summary"]), "score": round(r["score"], 6)}
         for r in result.items
     ]
@@ -123,7 +122,7 @@ def similar_papers(
         if row is None:
             raise HTTPException(404, f"no paper with id {paper_id[:80]!r}")
         near = similar(conn, row["id"], limit=limit)
-    return [{"paper": hf_paper(r), "similarity": round(r["similarity"], 6)} for r in near]
+    return [{"paper": view.of(r).hf_paper(), "similarity": round(r["similarity"], 6)} for r in near]
 
 
 @router.get("/papers/{paper_id:path}", summary="One paper")
@@ -133,4 +132,4 @@ def paper(request: Request, paper_id: str) -> dict[str, Any]:
         if row is None:
             raise HTTPException(404, f"no paper with id {paper_id[:80]!r}")
         days = listing.listing_days(conn, row["id"])
-    return {**hf_paper(row), "listedOn": [d["day"].isoformat() for d in days]}
+    return {**view.of(row).hf_paper(), "listedOn": [d["day"].isoformat() for d in days]}

@@ -15,9 +15,8 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from feedgen.feed import FeedGenerator
 
 from paperboy import trending as trend
-from paperboy.papers import listing
+from paperboy.papers import listing, view
 from paperboy.papers.limits import xml_safe
-from paperboy.web.present import as_datetime
 
 router = APIRouter(prefix="/feeds", tags=["feeds"])
 ATOM = "application/atom+xml; charset=utf-8"
@@ -35,22 +34,23 @@ def _feed(request: Request, name: str, title: str, subtitle: str, rows: list[dic
     fg.link(href=xml_safe(alternate or (f"{base}/" if name == "daily.atom" else f"{base}/trending")),
             rel="alternate")
     fg.language("en")
-    days = [r["day"] for r in rows if r.get("day")]
-    fg.updated(as_datetime(max(days)) if days else as_datetime(date(2000, 1, 1)))
-    for r in reversed(rows):  # feedgen prepends: add in reverse to keep our order
+    papers = [view.of(r) for r in rows]
+    days = [p.shown_on for p in papers if p.shown_on]
+    fg.updated(view.as_datetime(max(days)) if days else view.as_datetime(date(2000, 1, 1)))
+    for p in reversed(papers):  # feedgen prepends: add in reverse to keep our order
         e = fg.add_entry()
-        url = xml_safe(f"{base}/papers/{r['id']}")
+        url = xml_safe(f"{base}{p.path}")
         e.id(url)
-        e.title(xml_safe(r["title"]) or xml_safe(r["id"]))
+        e.title(xml_safe(p.title) or xml_safe(p.id))
         e.link(href=url)  # one link: the paper page (it links arXiv, PDF and code)
-        names = [n for n in (xml_safe(a) for a in r["authors"][:20]) if n.strip()]
+        names = [n for n in (xml_safe(a) for a in p.authors[:20]) if n.strip()]
         for a in names or ["unknown"]:
             e.author({"name": a})
-        e.summary(xml_safe(r["summary"] or r["title"]) or xml_safe(r["id"]))
-        when = as_datetime(r.get("day") or r.get("published_at") or date(2000, 1, 1))
+        e.summary(xml_safe(p.summary or p.title) or xml_safe(p.id))
+        when = view.as_datetime(p.shown_on or date(2000, 1, 1))
         e.published(when)
         e.updated(when)
-        for c in r.get("categories") or []:
+        for c in p.categories:
             if xml_safe(c).strip():
                 e.category(term=xml_safe(c))
     return Response(fg.atom_str(pretty=True), media_type=ATOM)
@@ -85,10 +85,9 @@ def search_feed(request: Request, q: str, mode: str | None = None, category: str
     if not params.q.strip():
         raise HTTPException(400, "q must not be empty")
     result = searching.run(request, params, 0, 50)
-    rows = [{**r, "day": r.get("listed_on") or r.get("published_at")} for r in result.items]
     base = request.app.state.base_url
     asked = {"q": q, "mode": mode, "category": category, "code": code}
     query = urlencode({k: v for k, v in asked.items() if v is not None})
     return _feed(request, "search.atom", f"paperboy · search: {params.q}",
-                 f"Newest papers matching {params.q!r}", rows, query=query,
+                 f"Newest papers matching {params.q!r}", result.items, query=query,
                  alternate=f"{base}/search?{urlencode({'q': params.q, 'sort': 'date'})}")

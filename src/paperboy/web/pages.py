@@ -8,9 +8,8 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 
 from paperboy import trending as trend
-from paperboy.papers import listing, store
-from paperboy.web.app import html
-from paperboy.web.present import author_count, links
+from paperboy.papers import listing, store, view
+from paperboy.web.templating import html
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 30
@@ -58,7 +57,7 @@ def feed(
     anchor = max((r["day"] for r in rows), default=period.start)
     switch = {k: listing.period_of(k, anchor).key for k in ("day", "week", "month")}
     return html(request, "papers.html", {
-        "period": period, "papers": rows, "prev": prev, "next": nxt, "sort": sort, "switch": switch,
+        "period": period, "papers": [view.of(r) for r in rows], "prev": prev, "next": nxt, "sort": sort, "switch": switch,
         **_pages(total, page), "offset": (page - 1) * PAGE_SIZE,
     })
 
@@ -68,7 +67,7 @@ def trending(request: Request, page: Page = 1) -> HTMLResponse:
     with _db(request).connection() as conn:
         rows, total, ref = trend.trending(conn, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
     return html(request, "trending.html", {
-        "papers": rows, "ref": ref, **_pages(total, page), "offset": (page - 1) * PAGE_SIZE,
+        "papers": [view.of(r) for r in rows], "ref": ref, **_pages(total, page), "offset": (page - 1) * PAGE_SIZE,
     })
 
 
@@ -92,6 +91,7 @@ def search_page(
         result = searching.run(request, params, (page - 1) * PAGE_SIZE, PAGE_SIZE)
     return html(request, "search.html", {
         "params": params, "result": result, "q": params.q,
+        "papers": [view.of(r) for r in result.items] if result else [],
         **_pages(result.total if result else 0, page), "offset": (page - 1) * PAGE_SIZE,
     })
 
@@ -107,5 +107,5 @@ def paper(request: Request, paper_id: str) -> HTMLResponse:
         days = listing.listing_days(conn, row["id"])
         near = similar(conn, row["id"], limit=6)
     return html(request, "paper.html", {
-        "p": row, "days": days, "links": links(row), "n_authors": author_count(row), "similar": near,
+        "p": view.of(row), "days": days, "similar": [view.of(r) for r in near],
     })

@@ -1,0 +1,208 @@
+"""The one read model of a stored paper: what pages, the JSON API, the Atom feeds and the
+digest emails show of a row of ``papers``.
+
+Build it with :func:`of` from a row (``SELECT * FROM papers``, plus whatever a list adds:
+``day``, search highlights). Everything a reader sees that is computed rather than stored
+lives here once: the outside links, the author count and line, the abstract excerpts, the
+day a list shows, and the Hugging Face JSON shapes.
+
+A stored row may predate today's checks (or come from a parser's bug), so every outside
+link is checked again here with :func:`~paperboy.papers.limits.safe_url`: no page, feed,
+email or API answer hands out a javascript: (or other non-http) URL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from paperboy.papers.limits import safe_url
+
+EXCERPT = 1_000  # characters of an abstract on a list: cards clamp to a few lines anyway
+EMAIL_EXCERPT = 320  # an email shows a few lines of each abstract; the page has it whole
+
+
+def excerpt(text: str | None, limit: int = EXCERPT) -> str:
+    """``text`` cut to at most ``limit`` characters at a word, with an ellipsis when cut
+    (a list of 30 papers must not carry 30 whole abstracts, whatever their size).
+
+    >>> excerpt("one two three", 9)
+    'one two…'
+    """
+    text = text or ""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    space = cut.rfind(" ")
+    if space > limit // 2:  # a word boundary not too far back; else cut inside the word
+        cut = cut[:space]
+    return cut.rstrip(" ,;:.-–—") + "…"
+
+
+def email_excerpt(text: str | None, limit: int = EMAIL_EXCERPT) -> str:
+    """The shorter cut a digest email carries: at the last word within ``limit``, then " …".
+
+    >>> email_excerpt("one two three", 9)
+    'one two …'
+    """
+    text = text or ""
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
+
+
+def as_datetime(d: date) -> datetime:
+    """Midnight UTC of ``d`` (feeds need a datetime where a paper only has a day)."""
+    return datetime.combine(d, time(0, 0), tzinfo=UTC)
+
+
+def _iso_day(d: date | None) -> str | None:
+    """HF writes dates as ISO datetimes in UTC: 2024-04-01T00:00:00.000Z."""
+    return f"{d.isoformat()}T00:00:00.000Z" if d else None
+
+
+@dataclass(frozen=True)
+class Links:
+    """The outside links of a paper, each an http(s) URL or None."""
+
+    arxiv: str | None = None
+    pdf: str | None = None
+    code: str | None = None
+    project: str | None = None
+
+
+def links(row: Mapping[str, Any]) -> Links:
+    aid = row.get("arxiv_id")
+    return Links(
+        arxiv=safe_url(f"https://arxiv.org/abs/{aid}") if aid else None,
+        # a stored PDF link wins; without one (or with an unsafe one) arXiv's own
+        pdf=safe_url(row.get("pdf_url")) or (safe_url(f"https://arxiv.org/pdf/{aid}") if aid else None),
+        code=safe_url(row.get("github_repo")),
+        project=safe_url(row.get("project_page")),
+    )
+
+
+@dataclass(frozen=True)
+class PaperView:
+    """A stored paper as readers see it. Templates get this object, never the raw row."""
+
+    id: str
+    title: str
+    summary: str
+    authors: tuple[str, ...]
+    n_authors: int  # names may be fewer: a listing page often says only "6 authors"
+    upvotes: int  # imported from HF; 0 when unknown
+    links: Links
+    arxiv_id: str | None = None
+    version: int | None = None
+    categories: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    published_at: date | None = None
+    updated_at: date | None = None
+    listed_on: date | None = None  # the first day any daily feed listed it
+    day: date | None = None  # the day of the list it is shown in (set by listings and trending)
+    comment: str | None = None
+    withdrawn: bool = False
+    # From ``extra``: what Hugging Face knows and arXiv does not (None or 0 when unknown).
+    github_stars: int | None = None
+    ai_keywords: list[str] | None = None
+    submitted_by: str | None = None
+    num_comments: int | None = 0
+    # Search results only: title and abstract with the matched words marked (safe Markup).
+    highlighted_title: Any = None
+    highlighted_summary: Any = None
+
+    @property
+    def path(self) -> str:
+        """The paper's page, relative to the site (prefix PAPERBOY_BASE_URL for a feed or email)."""
+        return f"/papers/{self.id}"
+
+    @property
+    def shown_on(self) -> date | None:
+        """The day a feed or email shows: listed, else published."""
+        return self.day or self.listed_on or self.published_at
+
+    @property
+    def excerpt(self) -> str:
+        return excerpt(self.summary)
+
+    @property
+    def email_excerpt(self) -> str:
+        return email_excerpt(self.summary)
+
+    @property
+    def authors_line(self) -> str:
+        """The first three names, "et al." when there are more, or just the count.
+
+        >>> of({"id": "x", "title": "T", "summary": "", "authors": ["A", "B", "C", "D"]}).authors_line
+        'A, B, C et al.'
+        >>> of({"id": "x", "title": "T", "summary": "", "num_authors": 6}).authors_line
+        '6 authors'
+        """
+        first = self.authors[:3]
+        if not first:
+            return f"{self.n_authors} authors"
+        return ", ".join(first) + (" et al." if self.n_authors > len(first) else "")
+
+    def hf_paper(self) -> dict[str, Any]:
+        """The HF papers API ``paper`` object, plus a few fields HF lacks (camelCase like HF)."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "summary": self.summary,
+            "authors": [{"name": a} for a in self.authors],
+            "numAuthors": self.n_authors,
+            "publishedAt": _iso_day(self.published_at),
+            "upvotes": self.upvotes,
+            "githubRepo": self.links.code,
+            "githubStars": self.github_stars,
+            "projectPage": self.links.project,
+            "ai_keywords": self.ai_keywords,
+            "arxivId": self.arxiv_id,
+            "categories": list(self.categories),
+            "pdfUrl": self.links.pdf,
+            "comment": self.comment,
+            "withdrawn": self.withdrawn,
+        }
+
+    def hf_daily_item(self) -> dict[str, Any]:
+        """One item of ``/api/daily_papers``: the paper and the day it was listed."""
+        return {
+            "paper": self.hf_paper(),
+            "publishedAt": _iso_day(self.day or self.listed_on),
+            "title": self.title,
+            "summary": self.summary,
+            "numComments": self.num_comments,
+            "submittedBy": {"name": self.submitted_by} if self.submitted_by else None,
+        }
+
+
+def of(row: Mapping[str, Any]) -> PaperView:
+    """The view of one stored row (a dict from ``SELECT * FROM papers``, maybe with ``day``)."""
+    extra = row.get("extra") or {}
+    authors = tuple(row.get("authors") or ())
+    return PaperView(
+        id=row["id"],
+        title=row["title"],
+        summary=row["summary"],
+        authors=authors,
+        n_authors=max(row.get("num_authors") or 0, len(authors)),
+        upvotes=row.get("upvotes") or 0,
+        links=links(row),
+        arxiv_id=row.get("arxiv_id"),
+        version=row.get("version"),
+        categories=tuple(row.get("categories") or ()),
+        sources=tuple(row.get("sources") or ()),
+        published_at=row.get("published_at"),
+        updated_at=row.get("updated_at"),
+        listed_on=row.get("listed_on"),
+        day=row.get("day"),
+        comment=row.get("comment"),
+        withdrawn=bool(row.get("withdrawn")),
+        github_stars=extra.get("github_stars"),
+        ai_keywords=extra.get("ai_keywords"),
+        submitted_by=extra.get("submitted_by"),
+        num_comments=extra.get("num_comments", 0),
+        highlighted_title=row.get("highlighted_title"),
+        highlighted_summary=row.get("highlighted_summary"),
+    )
