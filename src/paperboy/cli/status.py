@@ -1,0 +1,66 @@
+"""`paperboy status` and `paperboy migrate`: operations on the hub as a whole."""
+
+from __future__ import annotations
+
+from rich.table import Table
+
+from paperboy import config
+from paperboy.cli.console import fail, open_db, out
+from paperboy.db import DatabaseError, connect
+from paperboy.db import migrate as migrations
+
+# paperboy.status (and through it search, fetch and embeddings: tantivy, httpx, numpy) is
+# imported inside status(), so that `paperboy --help` stays fast.
+
+
+def status() -> None:
+    """Show where the data is, how many papers there are, how far embedding and the keyword
+    index have got, the digest subscribers, what is fetched and when, the latest fetch runs
+    and the latest imports."""
+    from paperboy.fetch.runs import NAMES
+    from paperboy.status import report
+
+    with open_db() as db, db.connection() as conn:
+        s = report(conn, config.load())
+    out.print(f"database: {s.database}")
+    out.print(f"papers: {s.papers}")
+    out.print(f"latest listed day: {s.latest_day or '—'}")
+    out.print(f"embedded: {s.embedded} of {s.papers}"
+              + (" (run `paperboy embed`)" if s.pending_embedding else ""))
+    out.print(f"keyword index: {s.index_path} · "
+              + ("up to date" if not s.index_behind else f"{s.index_behind} papers behind"))
+    out.print(f"digest subscribers: {s.subscribers_active} active, {s.subscribers_pending} awaiting "
+              f"confirmation; {s.outbox_queued} messages queued")
+    out.print(f"fetching: {s.schedule}", highlight=False)
+    if s.fetch_runs:
+        t = Table(title="latest fetch runs")
+        for col in ("source", "trigger", "started", "took", "state", "new", "updated", "requests",
+                    "what happened"):
+            t.add_column(col)
+        for r in s.fetch_runs:
+            what = r["message"] or ""
+            if r["error"]:
+                what = f"{what} — {r['error']}" if what else r["error"]
+            style = {"failed": "red", "interrupted": "yellow"}.get(r["status"], "")
+            t.add_row(NAMES[r["source"]], r["trigger"], f"{r['started']:%Y-%m-%d %H:%M}",
+                      f"{r['seconds']:.0f} s", f"[{style}]{r['status']}[/]" if style else r["status"],
+                      str(r["new"]), str(r["updated"]), str(r["requests"]), what)
+        out.print(t)
+    if s.imports:
+        t = Table(title="latest imports")
+        for col in ("file", "format", "started", "state", "new", "updated", "unchanged", "rejected"):
+            t.add_column(col)
+        for r in s.imports:
+            state = "done" if r["finished"] else "interrupted or running"
+            t.add_row(r["path"], r["format"], f"{r['started']:%Y-%m-%d %H:%M}", state,
+                      str(r["new"]), str(r["updated"]), str(r["unchanged"]), str(r["rejected"]))
+        out.print(t)
+
+
+def migrate() -> None:
+    """Bring the database schema up to date (done automatically by every command)."""
+    try:
+        applied = migrations.migrate(connect.database_url(config.load()))
+    except DatabaseError as e:
+        raise fail(str(e), 2) from None
+    out.print("applied: " + ", ".join(applied) if applied else "schema is current")
