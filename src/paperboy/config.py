@@ -65,6 +65,16 @@ SETTINGS = {
 }
 
 
+# How `paperboy serve --workers N` tells its worker processes (which uvicorn starts, each
+# loading settings anew) what its --embed/--fetch options said. Not settings for people.
+_HANDOFF_EMBED, _HANDOFF_FETCH = "PAPERBOY_SERVE_EMBED", "PAPERBOY_SERVE_FETCH"
+
+
+def hand_off_to_workers(embed: bool, fetch: bool) -> None:
+    os.environ[_HANDOFF_EMBED] = "1" if embed else "0"
+    os.environ[_HANDOFF_FETCH] = "1" if fetch else "0"
+
+
 class ConfigError(ValueError):
     """A setting with a value paperboy cannot use; the message names the variable."""
 
@@ -163,6 +173,8 @@ class Config:
     cache_bytes: int = 64 * 1024 * 1024
     trusted_hosts: tuple[str, ...] = ("localhost", "127.0.0.1", "::1")  # "*": any
     import_max_bytes: int = 1024 * 1024 * 1024
+    serve_embed: bool = True  # what `serve` handed its worker processes (hand_off_to_workers)
+    serve_fetch: bool = True
 
 
 @dataclass(frozen=True)
@@ -252,4 +264,6 @@ def load() -> Config:
         cache_bytes=int(_number("PAPERBOY_CACHE_MB", "64") * 1024 * 1024),
         trusted_hosts=trusted_hosts(base_url),
         import_max_bytes=max(1, _number("PAPERBOY_IMPORT_MAX_MB", "1024", int)) * 1024 * 1024,
+        serve_embed=os.environ.get(_HANDOFF_EMBED, "1") == "1",
+        serve_fetch=os.environ.get(_HANDOFF_FETCH, "1") == "1",
     )

@@ -1,4 +1,4 @@
-"""The background worker of `paperboy serve`: keeps the keyword index in step with the
+"""The background jobs of `paperboy serve`: keeps the keyword index in step with the
 database, embeds papers that lack a vector (a small batch at a time), once a minute
 composes and sends the email digests that are due, and on its own thread fetches new
 papers from Hugging Face and arXiv when PAPERBOY_FETCH_EVERY says (so one instance needs
@@ -13,21 +13,22 @@ from __future__ import annotations
 import logging
 import threading
 
-from paperboy import embeddings
-from paperboy.db import Database
+from paperboy import config, embeddings
+from paperboy.db import Database, locks
 from paperboy.search import Searcher
 
 log = logging.getLogger(__name__)
-_EMBED_LOCK = 0x70617065 + 2
-_DIGEST_LOCK = 0x70617065 + 3
 DIGEST_EVERY = 60.0
 FETCH_CHECK = 30.0  # seconds between looks at whether a fetch is due
 
 
 class BackgroundJobs:
     def __init__(self, db: Database, searcher: Searcher, every: float = 5.0, embed: bool = True,
-                 digests: bool = True, clock=None, fetch: bool = True) -> None:
+                 digests: bool = True, clock=None, fetch: bool = True,
+                 cfg: config.Config | None = None) -> None:
         from paperboy.digest.compose import now_utc
+
+        self.cfg = cfg or config.load()  # settings are read once per process
 
         self.clock = clock or now_utc
         self.db = db
@@ -56,12 +57,12 @@ class BackgroundJobs:
     def _fetch_loop(self) -> None:
         """Fetch each source when its time comes. Runs are long (arXiv wants 3 s between
         requests), so they get their own thread: the index, embeddings and digests go on."""
-        from paperboy import config, fetch
+        from paperboy import fetch  # (the fetch package pulls in httpx: only when serving)
 
         while not self.stop_event.is_set():
             check = FETCH_CHECK
             try:
-                cfg = config.load()
+                cfg = self.cfg
                 if cfg.fetch.every:
                     check = min(FETCH_CHECK, max(0.5, cfg.fetch.every / 2))
                     fetch.run_due(self.db, cfg, stop=self.stop_event)
@@ -91,14 +92,14 @@ class BackgroundJobs:
             self.index.sync(conn)
             if not self.embed:
                 return False
-            got = conn.execute("SELECT pg_try_advisory_lock(%s) AS ok", (_EMBED_LOCK,)).fetchone()["ok"]
+            got = locks.try_lock(conn, locks.EMBED)
             conn.commit()
             if not got:
                 return False
             try:
                 stats = embeddings.embed_pending(conn, batch=32, limit=32)
             finally:
-                conn.execute("SELECT pg_advisory_unlock(%s)", (_EMBED_LOCK,))
+                locks.unlock(conn, locks.EMBED)
                 conn.commit()
             if stats.embedded:
                 from paperboy.papers.store import bump_version
@@ -108,12 +109,11 @@ class BackgroundJobs:
             return stats.embedded > 0
 
     def send_digests(self) -> None:
-        from paperboy import config
         from paperboy.digest import compose, outbox, subscriptions
 
-        cfg = config.load()
+        cfg = self.cfg
         with self.db.connection() as conn:
-            got = conn.execute("SELECT pg_try_advisory_lock(%s) AS ok", (_DIGEST_LOCK,)).fetchone()["ok"]
+            got = locks.try_lock(conn, locks.DIGEST)
             conn.commit()
             if not got:
                 return  # another process of this instance is on it
@@ -126,6 +126,6 @@ class BackgroundJobs:
                 if stats.composed:
                     log.info("composed %d digests", stats.composed)
             finally:
-                conn.execute("SELECT pg_advisory_unlock(%s)", (_DIGEST_LOCK,))
+                locks.unlock(conn, locks.DIGEST)
                 conn.commit()
         outbox.send_now(self.db, cfg)

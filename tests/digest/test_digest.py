@@ -214,8 +214,8 @@ def test_header_injection_is_impossible():
 
 
 def test_serve_worker_composes_and_sends_on_schedule(smtp, week, db, tmp_path):
+    from paperboy.jobs import BackgroundJobs
     from paperboy.search import Searcher
-    from paperboy.web.worker import BackgroundJobs
 
     active(week, "sched@example.org", send_hour=0)
     with db.connection() as c:

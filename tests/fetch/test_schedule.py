@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from paperboy import fetch
 from paperboy.fetch import runs
-from paperboy.web.worker import BackgroundJobs
+from paperboy.jobs import BackgroundJobs
 
 
 def _runs(conn) -> list[tuple[str, str, str]]:

@@ -124,7 +124,7 @@ def test_reindex_command(db_url, tmp_path):
 
 
 def test_background_worker_indexes_and_embeds(db, conn, tmp_path):
-    from paperboy.web.worker import BackgroundJobs
+    from paperboy.jobs import BackgroundJobs
 
     papers = [Paper(title=f"Paper number {i} on sparse attention", source="arxiv-jsonl",
                     arxiv_id=f"2403.0000{i}", summary="An abstract.") for i in range(5)]

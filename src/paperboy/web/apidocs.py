@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from swagger_ui_bundle import swagger_ui_path
 
-from paperboy.web.app import html
+from paperboy.web.templating import html
 
 SWAGGER_UI = str(swagger_ui_path)
 router = APIRouter(include_in_schema=False)

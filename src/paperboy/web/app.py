@@ -6,38 +6,28 @@ Routes parse the request, call one feature function, and render a template or JS
 from __future__ import annotations
 
 import logging
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from paperboy import __version__, trending
+from paperboy import __version__, config
 from paperboy.db import Database
-from paperboy.papers.limits import safe_url
-from paperboy.web import headers
-from paperboy.web.present import excerpt
+from paperboy.digest.outbox import Mailer
+from paperboy.digest.subscriptions import secret_key
+from paperboy.jobs import BackgroundJobs
+from paperboy.search import Searcher
+from paperboy.web import admin, api, apidocs, feeds, headers, pages, subscribe
+from paperboy.web.cache import ResponseCache, known_params
+from paperboy.web.headers import SecurityHeaders, TrustedHosts
+from paperboy.web.ratelimit import RateLimit
+from paperboy.web.templating import HERE, templates
 
-HERE = Path(__file__).parent
 log = logging.getLogger(__name__)
-
-
-def here(request: Request, **params: object) -> str:
-    """This page's address with ``params`` changed, relative to the site: an absolute URL
-    would carry whatever Host header the request named."""
-    url = request.url.include_query_params(**params)
-    return f"{url.path}?{url.query}"
-
-
-templates = Jinja2Templates(directory=str(HERE / "templates"))  # autoescapes .html
-templates.env.globals.update(version=__version__, trending_line=trending.ONE_LINE, here=here)
-# Every href made from stored data goes through safe_url: a javascript: link stored by an
-# older version (or a parser's bug) is left out rather than written into the page.
-templates.env.filters["safe_url"] = safe_url
-templates.env.filters["excerpt"] = excerpt
 
 
 class CachedStatic(StaticFiles):
@@ -105,32 +95,21 @@ def create_app(
     background_fetch: bool = True,
     base_url: str | None = None,
     trusted_hosts: tuple[str, ...] | None = None,
+    cfg: config.Config | None = None,
 ) -> FastAPI:
     """The app over ``db``. ``cache_seconds`` and ``rate_limit`` default to their settings
     (PAPERBOY_CACHE_SECONDS, PAPERBOY_RATE_LIMIT; 0 turns either off); ``home`` (where the
     keyword index lives) to PAPERBOY_HOME; ``base_url`` (the start of every absolute link)
     to PAPERBOY_BASE_URL; ``trusted_hosts`` to PAPERBOY_TRUSTED_HOSTS. ``background`` runs
-    the index/embedding worker."""
-    from contextlib import asynccontextmanager
-
-    from paperboy import config
-    from paperboy.digest.outbox import Mailer
-    from paperboy.search import Searcher
-    from paperboy.web import admin, api, apidocs, feeds, pages, subscribe
-    from paperboy.web.cache import ResponseCache, known_params
-    from paperboy.web.headers import SecurityHeaders, TrustedHosts
-    from paperboy.web.ratelimit import RateLimit
-    from paperboy.web.worker import BackgroundJobs
-
-    cfg = config.load()
+    the index/embedding worker. Settings are ``cfg``, or read once here."""
+    cfg = cfg or config.load()
     with db.connection() as conn:
         searcher = Searcher(home or cfg.home, conn)
         # Loaded once here: fetched inside a request, it would need a second pool connection
         # while the request holds one, and a burst of first requests would exhaust the pool.
-        from paperboy.digest.subscriptions import secret_key
-
         secret = secret_key(conn, cfg.secret_key)
-    jobs = BackgroundJobs(db, searcher, embed=background_embed, fetch=background_fetch) if background else None
+    jobs = (BackgroundJobs(db, searcher, embed=background_embed, fetch=background_fetch, cfg=cfg)
+            if background else None)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -196,17 +175,10 @@ def create_app(
 
 
 def app_from_env() -> FastAPI:
-    """Factory for `uvicorn --factory` worker processes: each opens its own pool."""
-    import os
-
-    from paperboy import config
+    """Factory for `uvicorn --factory` worker processes: each opens its own pool, and reads
+    from the settings what `paperboy serve` handed down (config.hand_off_to_workers)."""
     from paperboy.db import open_database
 
-    embed = os.environ.get("PAPERBOY_SERVE_EMBED", "1") == "1"  # set by `paperboy serve`
-    fetch = os.environ.get("PAPERBOY_SERVE_FETCH", "1") == "1"
-    return create_app(open_database(config.load()), background=True, background_embed=embed,
-                      background_fetch=fetch)
-
-
-def html(request: Request, name: str, context: dict, status: int = 200) -> HTMLResponse:
-    return templates.TemplateResponse(request, name, context, status_code=status)
+    cfg = config.load()
+    return create_app(open_database(cfg), background=True, background_embed=cfg.serve_embed,
+                      background_fetch=cfg.serve_fetch, cfg=cfg)

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse
 from paperboy.digest import signup, subscriptions, throttle
 from paperboy.digest.subscriptions import InvalidInput, LinkExpired
 from paperboy.web import csrf
-from paperboy.web.app import html
+from paperboy.web.templating import html
 
 router = APIRouter(include_in_schema=False)
 DAY = 86400

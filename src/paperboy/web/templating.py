@@ -1,0 +1,37 @@
+"""The page templates and the one helper routes render them with.
+
+Its own module so routers and the app factory both import it, and neither imports the
+other (the helper used to live in app.py, which imports the routers).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from paperboy import __version__, trending
+from paperboy.papers.limits import safe_url
+
+HERE = Path(__file__).parent
+
+
+def here(request: Request, **params: object) -> str:
+    """This page's address with ``params`` changed, relative to the site: an absolute URL
+    would carry whatever Host header the request named."""
+    url = request.url.include_query_params(**params)
+    return f"{url.path}?{url.query}"
+
+
+templates = Jinja2Templates(directory=str(HERE / "templates"))  # autoescapes .html
+templates.env.globals.update(version=__version__, trending_line=trending.ONE_LINE, here=here)
+# Every href made from stored data goes through safe_url: a javascript: link stored by an
+# older version (or a parser's bug) is left out rather than written into the page.
+templates.env.filters["safe_url"] = safe_url
+
+
+def html(request: Request, name: str, context: dict, status: int = 200) -> HTMLResponse:
+    """Render the page template ``name`` as the answer to ``request``."""
+    return templates.TemplateResponse(request, name, context, status_code=status)

@@ -1,0 +1,123 @@
+"""The shape of the code stays as ARCHITECTURE.md draws it: short modules, no import cycles,
+and no SQL in the layers that only parse, call and render (the CLI and the web)."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+from tests.helpers import ROOT
+
+SRC = ROOT / "src"
+PACKAGE = SRC / "paperboy"
+MAX_LINES = 400
+# Words that start a SQL statement inside a string: SELECT … FROM, INSERT INTO, UPDATE … SET…
+SQL = re.compile(r"\b(SELECT\s.+\sFROM|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|"
+                 r"CREATE\s+(TABLE|INDEX)|pg_advisory\w*)\b", re.IGNORECASE | re.DOTALL)
+
+
+def _modules() -> dict[str, Path]:
+    out = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(SRC).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        out[name] = path
+    return out
+
+
+MODULES = _modules()
+
+
+def test_no_module_is_over_400_lines():
+    long = {name: n for name, path in MODULES.items()
+            if (n := len(path.read_text().splitlines())) > MAX_LINES}
+    assert not long, f"modules over {MAX_LINES} lines (split them by concern): {long}"
+
+
+def _imports(name: str, path: Path) -> set[str]:
+    """The paperboy modules ``name`` imports, at any level (a function-level import that dodges
+    a cycle is still a cycle)."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: set[str] = set()
+    tree = ast.parse(path.read_text())
+    typing_only = {id(n) for block in ast.walk(tree)
+                   if isinstance(block, ast.If) and getattr(block.test, "id", "") == "TYPE_CHECKING"
+                   for n in ast.walk(block)}  # imports for type hints never run
+    for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name.startswith("paperboy")}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1]
+                                + ([base] if base else []))
+            if not base.startswith("paperboy"):
+                continue
+            for a in node.names:  # `from paperboy.db import embedded` imports the submodule
+                sub = f"{base}.{a.name}"
+                found.add(sub if sub in MODULES else base)
+    return {m for m in found if m in MODULES and m != name}
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components with more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on: set[str] = set()
+    out: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on.add(v)
+        for w in graph[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                out.append(sorted(comp))
+
+    for v in graph:
+        if v not in index:
+            visit(v)
+    return out
+
+
+def _package_of(module: str) -> str:
+    return module if (PACKAGE / Path(*module.split(".")[1:]) / "__init__.py").exists() else \
+        module.rpartition(".")[0]
+
+
+def test_no_import_cycles():
+    graph = {name: _imports(name, path) for name, path in MODULES.items()}
+    # A package's __init__ re-exporting its own modules is not a cycle of design.
+    for name in graph:
+        graph[name] = {m for m in graph[name]
+                       if not (name == _package_of(m) and m.startswith(name + "."))}
+    cycles = _cycles(graph)
+    assert not cycles, f"import cycles: {cycles}"
+
+
+def test_no_sql_in_the_cli_or_the_web_layer():
+    offenders = []
+    for name, path in MODULES.items():
+        if not name.startswith(("paperboy.cli", "paperboy.web")):
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and SQL.search(node.value):
+                offenders.append(f"{name}:{node.lineno}")
+    assert not offenders, f"SQL in the CLI or web layer (move it into the feature's module): {offenders}"
