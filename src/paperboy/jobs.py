@@ -12,9 +12,13 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
-from paperboy import config, embeddings
+from paperboy import config, embeddings, fetch
 from paperboy.db import Database, locks
+from paperboy.digest import compose, outbox, subscriptions
+from paperboy.digest.compose import now_utc
+from paperboy.papers.store import bump_version
 from paperboy.search import Searcher
 
 log = logging.getLogger(__name__)
@@ -26,8 +30,6 @@ class BackgroundJobs:
     def __init__(self, db: Database, searcher: Searcher, every: float = 5.0, embed: bool = True,
                  digests: bool = True, clock=None, fetch: bool = True,
                  cfg: config.Config | None = None) -> None:
-        from paperboy.digest.compose import now_utc
-
         self.cfg = cfg or config.load()  # settings are read once per process
 
         self.clock = clock or now_utc
@@ -57,8 +59,6 @@ class BackgroundJobs:
     def _fetch_loop(self) -> None:
         """Fetch each source when its time comes. Runs are long (arXiv wants 3 s between
         requests), so they get their own thread: the index, embeddings and digests go on."""
-        from paperboy import fetch  # (the fetch package pulls in httpx: only when serving)
-
         while not self.stop_event.is_set():
             check = FETCH_CHECK
             try:
@@ -83,8 +83,6 @@ class BackgroundJobs:
     def run_once(self) -> bool:
         """One round: sync the index, send due digests (once a minute), embed one batch.
         True when there is more to do."""
-        import time
-
         if self.digests and time.monotonic() - self.last_digest >= DIGEST_EVERY:
             self.last_digest = time.monotonic()
             self.send_digests()
@@ -102,15 +100,11 @@ class BackgroundJobs:
                 locks.unlock(conn, locks.EMBED)
                 conn.commit()
             if stats.embedded:
-                from paperboy.papers.store import bump_version
-
                 with conn.transaction():
                     bump_version(conn)  # similar papers and semantic results changed
             return stats.embedded > 0
 
     def send_digests(self) -> None:
-        from paperboy.digest import compose, outbox, subscriptions
-
         cfg = self.cfg
         with self.db.connection() as conn:
             got = locks.try_lock(conn, locks.DIGEST)

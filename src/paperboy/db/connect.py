@@ -78,7 +78,7 @@ def database_url(cfg: Config) -> str:
     """The configured server, or the embedded one (started on demand)."""
     if cfg.database_url:
         return cfg.database_url
-    from paperboy.db import embedded
+    from paperboy.db import embedded  # the server's wheel is needed only without DATABASE_URL
 
     return embedded.start(cfg.home)
 

@@ -18,6 +18,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from email.utils import parseaddr
 from pathlib import Path
 
 import psycopg
@@ -152,8 +153,6 @@ def _backoff(attempts: int) -> timedelta:
 
 
 def _envelope_sender(header_from: str) -> str:
-    from email.utils import parseaddr
-
     address = parseaddr(header_from)[1] or "paperboy@localhost"
     try:
         return wire_address(address)

@@ -7,39 +7,20 @@ it could not), or raises :class:`ParseError` when the input as a whole is unusab
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date
 
-from paperboy.papers.record import Paper, ParseError, Rejection
+from paperboy.papers.record import ParseError, Rejection
+from paperboy.sources import arxiv_atom, arxiv_jsonl, detect, hf_json, hf_page
+from paperboy.sources.result import FORMATS, Parser, ParseResult
 
 __all__ = ["ParseResult", "ParseError", "Rejection", "FORMATS", "detect_format", "parse"]
 
-
-@dataclass
-class ParseResult:
-    papers: list[Paper] = field(default_factory=list)
-    rejected: list[Rejection] = field(default_factory=list)
-
-
-# A parser: (text, name, reference_date) -> ParseResult. ``name`` is the file name, used
-# for formats that carry information in it (a date); ``reference_date`` resolves dates
-# written without a year.
-Parser = Callable[[str, str, "date | None"], ParseResult]
-
-
-def _registry() -> dict[str, Parser]:
-    from paperboy.sources import arxiv_atom, arxiv_jsonl, hf_json, hf_page
-
-    return {
-        "hf-page": hf_page.parse,
-        "hf-json": hf_json.parse,
-        "arxiv-atom": arxiv_atom.parse,
-        "arxiv-jsonl": arxiv_jsonl.parse,
-    }
-
-
-FORMATS = ("hf-page", "hf-json", "arxiv-atom", "arxiv-jsonl")
+PARSERS: dict[str, Parser] = {
+    "hf-page": hf_page.parse,
+    "hf-json": hf_json.parse,
+    "arxiv-atom": arxiv_atom.parse,
+    "arxiv-jsonl": arxiv_jsonl.parse,
+}
 
 
 def detect_format(name: str, text: str) -> str:
@@ -47,8 +28,6 @@ def detect_format(name: str, text: str) -> str:
 
     Raises :class:`ParseError` with a one-line reason when nothing fits.
     """
-    from paperboy.sources import detect
-
     return detect.detect_format(name, text)
 
 
@@ -56,7 +35,7 @@ def parse(fmt: str, text: str, name: str = "<input>", reference_date: date | Non
     if fmt == "auto":
         fmt = detect_format(name, text)
     try:
-        parser = _registry()[fmt]
+        parser = PARSERS[fmt]
     except KeyError:
         raise ParseError(f"unknown format {fmt!r}; known: auto, {', '.join(FORMATS)}") from None
     return parser(text, name, reference_date)

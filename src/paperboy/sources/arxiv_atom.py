@@ -37,7 +37,7 @@ from paperboy.papers.record import (
     is_withdrawn,
     parse_arxiv_id,
 )
-from paperboy.sources import ParseResult
+from paperboy.sources.result import ParseResult
 
 SOURCE = "arxiv-atom"
 _NS = {

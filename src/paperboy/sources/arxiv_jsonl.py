@@ -22,7 +22,7 @@ from paperboy.papers.record import (
     is_withdrawn,
     parse_arxiv_id,
 )
-from paperboy.sources import ParseResult
+from paperboy.sources.result import ParseResult
 
 SOURCE = "arxiv-jsonl"
 

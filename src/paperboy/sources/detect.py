@@ -18,7 +18,8 @@ import unicodedata
 from typing import Any
 
 from paperboy.papers.record import ParseError
-from paperboy.sources import FORMATS, hf_page
+from paperboy.sources import hf_page
+from paperboy.sources.result import FORMATS
 
 __all__ = ["FORMATS", "detect_format"]
 _SAMPLE = 8192

@@ -34,7 +34,7 @@ from itertools import islice
 from typing import Any
 
 from paperboy.papers.record import Paper, ParseError, Rejection, clean_text, parse_arxiv_id
-from paperboy.sources import ParseResult
+from paperboy.sources.result import ParseResult
 
 _DAY_IN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})")
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from paperboy.papers.record import Paper, ParseError, Rejection, clean_text
-from paperboy.sources import ParseResult
+from paperboy.sources.result import ParseResult
 
 SOURCE = "hf-page"
 

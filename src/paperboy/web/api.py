@@ -8,6 +8,8 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 
 from paperboy import trending as trend
 from paperboy.papers import listing, store, view
+from paperboy.search import similar
+from paperboy.web import searching
 
 router = APIRouter(prefix="/api", tags=["papers"])
 
@@ -88,8 +90,6 @@ def search(
     """Items like HF's `/api/papers/search`: `{paper, title, summary, highlightedTitle,
     highlightedSummary, ...}`. Headers: `X-Search-Mode` (what ran: hybrid, keyword, semantic
     or id) and `X-Search-Notice` when search fell back (e.g. before embeddings exist)."""
-    from paperboy.web import searching
-
     params = searching.read_params(q, mode, sort, since, until, "1" if code else "", category,
                                    strict_length=True)
     if not params.q.strip():
@@ -115,8 +115,6 @@ def similar_papers(
 ) -> list[dict[str, Any]]:
     """Nearest papers by meaning (vectors), without the paper itself or exact duplicates.
     Empty until the paper is embedded."""
-    from paperboy.search import similar
-
     with request.app.state.db.connection() as conn:
         row = store.get(conn, paper_id)
         if row is None:

@@ -16,7 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from paperboy import __version__, config
-from paperboy.db import Database
+from paperboy.db import Database, open_database
 from paperboy.digest.outbox import Mailer
 from paperboy.digest.subscriptions import secret_key
 from paperboy.jobs import BackgroundJobs
@@ -177,8 +177,6 @@ def create_app(
 def app_from_env() -> FastAPI:
     """Factory for `uvicorn --factory` worker processes: each opens its own pool, and reads
     from the settings what `paperboy serve` handed down (config.hand_off_to_workers)."""
-    from paperboy.db import open_database
-
     cfg = config.load()
     return create_app(open_database(cfg), background=True, background_embed=cfg.serve_embed,
                       background_fetch=cfg.serve_fetch, cfg=cfg)

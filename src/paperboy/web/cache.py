@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import anyio
+from fastapi.routing import APIRoute
 
 from paperboy.db import Database
 from paperboy.papers.store import data_version
@@ -50,8 +51,6 @@ def known_params(routes: Iterable[Any]) -> Known:
     """Each GET route's path pattern and the query parameters it declares, in routing order
     (the first match answers, as in the router). Read from the routes themselves so a
     parameter added to a route is never dropped by the cache."""
-    from fastapi.routing import APIRoute
-
     known: Known = []
     for r in routes:
         if isinstance(r, APIRoute) and "GET" in r.methods:

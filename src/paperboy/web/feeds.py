@@ -17,6 +17,7 @@ from feedgen.feed import FeedGenerator
 from paperboy import trending as trend
 from paperboy.papers import listing, view
 from paperboy.papers.limits import xml_safe
+from paperboy.web import searching
 
 router = APIRouter(prefix="/feeds", tags=["feeds"])
 ATOM = "application/atom+xml; charset=utf-8"
@@ -79,8 +80,6 @@ def trending(request: Request) -> Response:
 def search_feed(request: Request, q: str, mode: str | None = None, category: str | None = None,
                 code: str | None = None) -> Response:
     """The newest 50 papers matching the search (a feed reader sees new matches as they arrive)."""
-    from paperboy.web import searching
-
     params = searching.read_params(q, mode, "date", None, None, code, category, strict_length=True)
     if not params.q.strip():
         raise HTTPException(400, "q must not be empty")

@@ -9,6 +9,8 @@ from fastapi.responses import HTMLResponse
 
 from paperboy import trending as trend
 from paperboy.papers import listing, store, view
+from paperboy.search import similar
+from paperboy.web import searching
 from paperboy.web.templating import html
 
 router = APIRouter(include_in_schema=False)
@@ -83,8 +85,6 @@ def search_page(
     category: str | None = None,
     page: Page = 1,
 ) -> HTMLResponse:
-    from paperboy.web import searching
-
     params = searching.read_params(q, mode, sort, since, until, code, category, strict_length=False)
     result = None
     if params.q.strip():
@@ -98,8 +98,6 @@ def search_page(
 
 @router.get("/papers/{paper_id:path}", response_class=HTMLResponse)
 def paper(request: Request, paper_id: str) -> HTMLResponse:
-    from paperboy.search import similar
-
     with _db(request).connection() as conn:
         row = store.get(conn, paper_id)
         if row is None:
