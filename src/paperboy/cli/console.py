@@ -70,3 +70,11 @@ def when(value: str | None, option: str, like: str = "2026-11-20", *, time: bool
     if paper_dates and not limits.plausible_date(parsed):
         raise fail(f"{option} {value} is outside the dates papers have ({limits.DATE_RANGE})", 2)
     return parsed
+
+
+def date_range(since: str | None, until: str | None) -> tuple[date | None, date | None]:
+    """The --since/--until days of a fetch; exit 2 when --until comes before --since."""
+    start, end = when(since, "--since"), when(until, "--until")
+    if start and end and end < start:
+        raise fail("--until is before --since", 2)
+    return start, end

@@ -9,7 +9,7 @@ import typer
 from rich.progress import Progress
 
 from paperboy import config
-from paperboy.cli.console import err, fail, open_db, out, progress_bar, when
+from paperboy.cli.console import date_range, err, fail, open_db, out, progress_bar, when
 from paperboy.cli.importing import embed_hint
 from paperboy.cli.searching import sync_index
 from paperboy.db import Database
@@ -117,9 +117,7 @@ def arxiv(
             arxiv_api.check_category(c)
         except ValueError as e:
             raise fail(str(e), 2) from None
-    start, end = when(since, "--since"), when(until, "--until")
-    if start and end and end < start:
-        raise fail("--until is before --since", 2)
+    start, end = date_range(since, until)
     _fetch_now(lambda db, bar: fetch.run_arxiv(
         db, cfg, categories, start, end, page_size, progress=_fetch_progress(bar, "results"),
         on_retry=_retry_note))
@@ -145,9 +143,8 @@ def hf(
     if date_ and since:
         raise fail("give --date or --since, not both", 2)
     cfg = config.load()
-    day, start, end = when(date_, "--date"), when(since, "--since"), when(until, "--until")
-    if start and end and end < start:
-        raise fail("--until is before --since", 2)
+    day = when(date_, "--date")
+    start, end = date_range(since, until)
     _fetch_now(lambda db, bar: fetch.run_hf(
         db, cfg, day, start, end, page_size, progress=_fetch_progress(bar, "days"),
         on_retry=_retry_note))
