@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from datetime import date
 
 import feedparser
@@ -11,11 +10,13 @@ import feedparser
 from paperboy import trending
 from paperboy.papers.record import Paper
 from paperboy.papers.store import store_batch
-from tests.helpers import shared
+from tests.helpers import Page, shared
 
 
 def titles_in(html: str) -> list[str]:
-    return re.findall(r'<a class="title" href="/papers/[^"]+">([^<]*)</a>', html)
+    """The titles of the paper cards on a page, in order, as a browser shows them."""
+    return [a.text for a in Page(html).find_all("a", class_="title")
+            if (a.attrs.get("href") or "").startswith("/papers/")]
 
 
 def test_empty_hub_says_how_to_fill_it(client):
