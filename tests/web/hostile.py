@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from html.parser import HTMLParser
 
 import psycopg
 from fastapi.testclient import TestClient
 
 from paperboy.web.cache import ResponseCache
+from tests.helpers import Page
 
 DAY = date(2024, 11, 8)
 
@@ -31,29 +31,21 @@ def add_paper(conn: psycopg.Connection, pid: str, *, title: str = "A paper", sum
     conn.commit()
 
 
-class PageParts(HTMLParser):
-    """Every URL attribute of a page, and whatever inline code or style it holds."""
+class PageParts:
+    """Every URL attribute of a page, and whatever inline code or style it holds, as the
+    HTML parser of tests/helpers.py reads the page."""
 
     URL_ATTRS = {"href", "src", "action", "formaction", "data", "poster", "srcset"}
 
     def __init__(self, html: str) -> None:
-        super().__init__(convert_charrefs=True)
-        self.urls: list[str] = []
-        self.inline: list[str] = []
-        self.feed(html)
-        self.close()
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = dict(attrs)
-        for name, value in attrs:
-            if name in self.URL_ATTRS and value is not None:
-                self.urls.append(value)
-            if name == "style" or name.startswith("on"):
-                self.inline.append(f"<{tag} {name}=…>")
-        if tag == "script" and not values.get("src"):
-            self.inline.append("<script> without src")
-        if tag == "style":
-            self.inline.append("<style> element")
+        elements = Page(html).elements
+        self.urls: list[str] = [v for e in elements for k, v in e.attrs.items()
+                                if k in self.URL_ATTRS and v is not None]
+        self.inline: list[str] = [f"<{e.tag} {k}=…>" for e in elements for k in e.attrs
+                                  if k == "style" or k.startswith("on")]
+        self.inline += ["<script> without src" for e in elements
+                        if e.tag == "script" and not e.attrs.get("src")]
+        self.inline += ["<style> element" for e in elements if e.tag == "style"]
 
 
 _DROPPED = re.compile(r"[\x00-\x20\x7f-\x9f]")
