@@ -32,6 +32,7 @@ def _serve(db: Database, host: str | None, port: int | None, workers: int = 1, e
 
     from paperboy import fetch as fetching
     from paperboy.web.app import create_app
+    from paperboy.web.server import NoDelayH11
 
     cfg = config.load()
     host, port = host or cfg.host, port or cfg.port
@@ -41,13 +42,13 @@ def _serve(db: Database, host: str | None, port: int | None, workers: int = 1, e
                   f"http://{host}:{port}/admin/status[/]", highlight=False)
     if workers == 1:
         app_ = create_app(db, background=True, background_embed=embed, background_fetch=fetch, cfg=cfg)
-        uvicorn.run(app_, host=host, port=port, log_level="warning")
+        uvicorn.run(app_, host=host, port=port, log_level="warning", http=NoDelayH11)
     else:
         # Workers are separate processes: each opens the database itself (joining the
         # embedded server this process started).
         config.hand_off_to_workers(embed, fetch)
         uvicorn.run("paperboy.web.app:app_from_env", factory=True, host=host, port=port,
-                    workers=workers, log_level="warning")
+                    workers=workers, log_level="warning", http=NoDelayH11)
 
 
 def serve(host: HostOpt = None, port: PortOpt = None, workers: WorkersOpt = 1, embed: EmbedOpt = True,
