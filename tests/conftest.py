@@ -25,8 +25,6 @@ os.environ["PAPERBOY_FETCH_EVERY"] = "off"
 os.environ["PAPERBOY_BASE_URL"] = "http://testserver"
 os.environ.pop("PAPERBOY_TRUSTED_HOSTS", None)
 
-from tests.helpers import ROOT, SHARED, paperboy_cmd, run_cli, shared  # noqa: F401 - older imports
-
 
 @pytest.fixture(scope="session")
 def pg_home(tmp_path_factory: pytest.TempPathFactory) -> Path:

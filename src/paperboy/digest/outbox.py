@@ -34,7 +34,7 @@ def queue_confirmation(conn: psycopg.Connection, cfg: Config, secret: str, sub: 
     return row["id"]
 
 
-def send_now(db: Database, cfg: Config, ids: list[int] | None = None, senders: int = 1,
+def send_now(db: Database, cfg: Config, senders: int = 1,
              progress: Callable[[int], None] | None = None) -> send.SendStats:
     """Deliver due outbox messages over ``senders`` connections at once (each with its own
     database connection; SKIP LOCKED keeps them off each other's messages). A sender that
@@ -46,7 +46,7 @@ def send_now(db: Database, cfg: Config, ids: list[int] | None = None, senders: i
         try:
             with db.connection() as conn:
                 send.deliver_pending(conn, send.delivery_for(cfg.smtp, cfg.home), cfg.mail_from,
-                                     only_ids=ids, progress=progress, into=total)
+                                     progress=progress, into=total)
         except Exception as e:  # the thread would swallow it: hand it to the caller
             errors.append(e)
 

@@ -165,7 +165,6 @@ def deliver_pending(
     delivery: SMTPDelivery | FileDelivery,
     sender: str,
     *,
-    only_ids: list[int] | None = None,
     limit: int | None = None,
     progress: Callable[[int], None] | None = None,
     into: SendStats | None = None,
@@ -185,9 +184,7 @@ def deliver_pending(
                     " coalesce(s.failures, 0) AS failures FROM outbox o"
                     " LEFT JOIN subscribers s ON s.id = o.subscriber_id"
                     " WHERE o.status = 'pending' AND o.next_attempt <= now()"
-                    " AND (%(ids)s::bigint[] IS NULL OR o.id = ANY(%(ids)s))"
-                    " ORDER BY o.id FOR UPDATE OF o SKIP LOCKED LIMIT 1",
-                    {"ids": only_ids},
+                    " ORDER BY o.id FOR UPDATE OF o SKIP LOCKED LIMIT 1"
                 ).fetchone()
                 if row is None:
                     break
