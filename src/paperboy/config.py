@@ -60,6 +60,14 @@ SETTINGS = {
     "PAPERBOY_FETCH_TIMEOUT": "seconds to wait for a response before retrying (default 30)",
     "PAPERBOY_IMPORT_MAX_MB": "the largest text `paperboy import` reads from one file, in MB, "
     "after decompressing a .gz (default 1024; a bigger file, or a gzip bomb, is refused)",
+    "PAPERBOY_SIGNUP": "who may become a member: invite (default: only addresses an admin added), "
+    "open (anyone who can receive the sign-in email) or domain:example.org (addresses of these "
+    "domains; several separated by commas)",
+    "PAPERBOY_SESSION_DAYS": "days a sign-in lasts on one browser (default 30)",
+    "PAPERBOY_SUBMIT_PER_DAY": "papers one member may submit to the Daily list a day (default 10; "
+    "curators and admins have no limit)",
+    "PAPERBOY_VOTES_PER_MINUTE": "upvotes and un-votes one member may make a minute (default 60)",
+    "PAPERBOY_COMMENTS_PER_HOUR": "comments and edits one member may post an hour (default 30)",
     "PAPERBOY_FETCH_RETRIES": "retries of a failed request (timeouts, resets, 429, 5xx, broken "
     "pages) before a fetch stops (default 5)",
 }
@@ -173,6 +181,7 @@ class Config:
     cache_bytes: int = 64 * 1024 * 1024
     trusted_hosts: tuple[str, ...] = ("localhost", "127.0.0.1", "::1")  # "*": any
     import_max_bytes: int = 1024 * 1024 * 1024
+    community: CommunitySettings = field(default_factory=lambda: CommunitySettings())
     serve_embed: bool = True  # what `serve` handed its worker processes (hand_off_to_workers)
     serve_fetch: bool = True
 
@@ -200,6 +209,39 @@ class DigestSettings:
     subscribe_per_hour: int = 200
     preferences_link_days: float = 90
     unsubscribe_link_days: float = 365
+
+
+@dataclass(frozen=True)
+class CommunitySettings:
+    """Who may join, how long a sign-in lasts, and the per-member limits."""
+
+    signup: str = "invite"  # open, invite or domain
+    signup_domains: tuple[str, ...] = ()  # for signup == "domain"
+    session_days: float = 30
+    submit_per_day: int = 10
+    votes_per_minute: int = 60
+    comments_per_hour: int = 30
+
+
+def _community() -> CommunitySettings:
+    raw = os.environ.get("PAPERBOY_SIGNUP", "invite").strip()
+    kind, _, rest = raw.partition(":")
+    kind = kind.strip().lower()
+    domains: tuple[str, ...] = ()
+    if kind == "domain":
+        domains = tuple(d.lstrip("@").lower() for d in _split(rest))
+        if not domains:
+            raise ConfigError("PAPERBOY_SIGNUP=domain needs domains, e.g. domain:example.org")
+    elif kind not in ("open", "invite") or rest:
+        raise ConfigError(f"PAPERBOY_SIGNUP={raw!r}: use open, invite or domain:example.org")
+    return CommunitySettings(
+        signup=kind,
+        signup_domains=domains,
+        session_days=_days("PAPERBOY_SESSION_DAYS", "30"),
+        submit_per_day=_number("PAPERBOY_SUBMIT_PER_DAY", "10", int),
+        votes_per_minute=_number("PAPERBOY_VOTES_PER_MINUTE", "60", int),
+        comments_per_hour=_number("PAPERBOY_COMMENTS_PER_HOUR", "30", int),
+    )
 
 
 def _days(name: str, default: str) -> float:
@@ -261,6 +303,7 @@ def load() -> Config:
         mail_from=os.environ.get("PAPERBOY_MAIL_FROM", "paperboy <paperboy@localhost>"),
         fetch=_fetch(),
         digest=_digest(),
+        community=_community(),
         cache_bytes=int(_number("PAPERBOY_CACHE_MB", "64") * 1024 * 1024),
         trusted_hosts=trusted_hosts(base_url),
         import_max_bytes=max(1, _number("PAPERBOY_IMPORT_MAX_MB", "1024", int)) * 1024 * 1024,

@@ -18,6 +18,10 @@ from paperboy.db import locks
 from paperboy.papers.merge import merge
 from paperboy.papers.record import Paper
 
+# Where a listing goes: arXiv's announcements (fetched or imported) are the firehose, New;
+# every other source is a Daily list someone chose (Hugging Face's, a submission, a curator).
+NEW_SOURCES = frozenset({"arxiv-atom", "arxiv-jsonl"})
+
 _COLUMNS = (
     "id", "arxiv_id", "title", "title_key", "summary", "authors", "num_authors", "categories",
     "version", "published_at", "updated_at", "listed_on", "upvotes", "github_repo",
@@ -157,8 +161,9 @@ def store_groups(conn: psycopg.Connection, groups: Sequence[Group]) -> StoreStat
         listed = {
             (r["paper_id"], r["day"], r["source"])
             for r in conn.execute(
-                "SELECT paper_id, day, source FROM listings WHERE paper_id = ANY(%s)",
-                (stored_ids,),
+                "SELECT paper_id, day, source FROM listings WHERE paper_id = ANY(%(ids)s)"
+                " UNION ALL SELECT paper_id, day, source FROM new_listings WHERE paper_id = ANY(%(ids)s)",
+                {"ids": stored_ids},
             )
         }
 
@@ -225,11 +230,18 @@ def store_groups(conn: psycopg.Connection, groups: Sequence[Group]) -> StoreStat
                 cur.executemany(_INSERT, inserts)
             if updates:
                 cur.executemany(_UPDATE, updates)
-            if listings:
+            daily = [x for x in listings if x[2] not in NEW_SOURCES]
+            if daily:
                 cur.executemany(
                     "INSERT INTO listings (paper_id, day, source) VALUES (%s, %s, %s)"
                     " ON CONFLICT DO NOTHING",
-                    listings,
+                    daily,
+                )
+            if len(daily) < len(listings):
+                cur.executemany(
+                    "INSERT INTO new_listings (paper_id, day, source) VALUES (%s, %s, %s)"
+                    " ON CONFLICT DO NOTHING",
+                    [x for x in listings if x[2] in NEW_SOURCES],
                 )
             if observations:
                 cur.executemany(

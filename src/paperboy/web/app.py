@@ -22,6 +22,7 @@ from paperboy.digest.subscriptions import secret_key
 from paperboy.jobs import BackgroundJobs
 from paperboy.search import Searcher
 from paperboy.web import admin, api, apidocs, feeds, headers, pages, subscribe
+from paperboy.web.auth import Members
 from paperboy.web.cache import ResponseCache, known_params
 from paperboy.web.headers import SecurityHeaders, TrustedHosts
 from paperboy.web.ratelimit import RateLimit
@@ -165,6 +166,8 @@ def create_app(
         known = known_params(r for router in routers for r in router.routes)
         app.add_middleware(ResponseCache, db=db, known=known, check_every=cache_seconds,
                            max_bytes=cfg.cache_bytes)
+    # Outside the cache: it needs to know who asks, to make shared pages personal.
+    app.add_middleware(Members, db=db, secret=secret, settings=cfg.community)
     app.add_middleware(HeadAsGet)
     app.add_middleware(TrustedHosts, allowed=trusted_hosts)
     rate_limit = cfg.rate_limit if rate_limit is None else rate_limit

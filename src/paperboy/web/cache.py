@@ -3,7 +3,9 @@
 Every write bumps ``data_version`` (see :func:`paperboy.papers.store.bump_version`). Each
 worker checks that counter at most once every ``check_every`` seconds and serves stored
 responses while it is unchanged, so after a write a page is stale for at most that long.
-Requests carrying cookies are never cached (they may be personal).
+A signed-in member gets the same stored answer as everyone, made personal on the way out
+(web/personal.py): the route itself always renders the shared page as for no one, so what
+is stored never holds one member's state. Other cookies change nothing.
 
 The key is the path and the query parameters its route reads, sorted: a parameter the route
 ignores (``&junk=1``, ``&utm_source=…``) cannot change the answer, so it neither makes a new
@@ -26,6 +28,7 @@ from fastapi.routing import APIRoute
 
 from paperboy.db import Database
 from paperboy.papers.store import data_version
+from paperboy.web.personal import personalise
 
 Scope = dict[str, Any]
 Message = dict[str, Any]
@@ -69,6 +72,21 @@ def canonical_query(query_string: bytes, names: frozenset[str]) -> bytes:
              if k in names]
     pairs.sort(key=lambda kv: kv[0])  # stable: repeated names keep their order
     return urlencode(pairs).encode()
+
+
+def _personal(scope: Scope, send):
+    """A ``send`` that holds back a whole answer and passes it on made personal."""
+    held: list[Message] = []
+
+    async def hold(message: Message) -> None:
+        if message["type"] not in ("http.response.start", "http.response.body"):
+            await send(message)
+            return
+        held.append(message)
+        if message["type"] == "http.response.body" and not message.get("more_body"):
+            for m in await personalise(scope, held):
+                await send(m)
+    return hold
 
 
 def _size(key: tuple, messages: list[Message]) -> int:
@@ -134,11 +152,17 @@ class ResponseCache:
         names = None
         if scope["type"] == "http" and scope["method"] == "GET" and cacheable(scope["path"]):
             names = self._names(scope["path"])
-        if names is None or any(k == b"cookie" for k, _ in scope["headers"]):
+        if names is None:
             await self.app(scope, receive, send)
             return
         query = canonical_query(scope["query_string"], names)
-        scope = {**scope, "query_string": query}
+        person = scope
+        state = scope.get("state") or {}
+        # The route renders the shared page: as for no one, whoever asks.
+        scope = {**scope, "query_string": query,
+                 "state": {**state, "member": None, "auth": None, "session_key": None, "csrf": ""}}
+        if state.get("member") is not None:
+            send = _personal(person, send)
         # Answers depend on neither Host nor scheme: links are built from PAPERBOY_BASE_URL
         # or are relative, so neither is part of the key.
         key = (scope["path"].encode(), query)

@@ -25,8 +25,19 @@ def here(request: Request, **params: object) -> str:
     return f"{url.path}?{url.query}"
 
 
+def me(request: Request):
+    """The signed-in member (web/auth.py), or None; always None while a shared, cacheable
+    page is rendered (web/cache.py), which web/personal.py then makes personal."""
+    return getattr(request.state, "member", None)
+
+
+def csrf(request: Request) -> str:
+    """The session's form token for the forms of a page ("" for no one)."""
+    return getattr(request.state, "csrf", "") or ""
+
+
 templates = Jinja2Templates(directory=str(HERE / "templates"))  # autoescapes .html
-templates.env.globals.update(version=__version__, trending_line=trending.ONE_LINE, here=here)
+templates.env.globals.update(version=__version__, trending_line=trending.ONE_LINE, here=here, me=me, csrf=csrf)
 # Every href made from stored data goes through safe_url: a javascript: link stored by an
 # older version (or a parser's bug) is left out rather than written into the page.
 templates.env.filters["safe_url"] = safe_url
