@@ -1,0 +1,34 @@
+"""Members for tests: make one, sign a TestClient in as them, or give them a token."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from paperboy.community import members, sessions, tokens
+from paperboy.community.members import Member
+
+
+def add(conn, email: str, role: str = "member") -> Member:
+    member, _ = members.add(conn, email, role)
+    conn.commit()
+    return member
+
+
+def sign_in(client: TestClient, conn, email: str, role: str = "member") -> str:
+    """Sign ``client`` in as a (new or existing) member by session cookie, as the sign-in
+    link would; returns the session's CSRF token (send it as X-CSRF-Token or form csrf)."""
+    member = add(conn, email, role)
+    secret = client.app.state.secret
+    cookie = sessions.start(conn, secret, member.id, days=30)
+    conn.commit()
+    client.cookies.set(sessions.COOKIE, cookie)
+    key = sessions.key_of(secret, cookie, 30)
+    return sessions.csrf_token(secret, key)
+
+
+def token_for(conn, email: str, role: str = "member") -> dict[str, str]:
+    """Authorization headers with a new API token of a (new or existing) member."""
+    member = add(conn, email, role)
+    token = tokens.create(conn, member.id, "test")
+    conn.commit()
+    return {"Authorization": f"Bearer {token}"}
