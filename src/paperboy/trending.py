@@ -2,14 +2,16 @@
 
     score = (upvotes + 2 × growth + 1) / (age_in_days + 2) ^ 1.5
 
-``upvotes`` is the paper's count; ``growth`` the upvotes it gained between the last two
-imports that reported its count (0 when seen once), so a paper gaining votes now climbs
-past one that collected them long ago; ``age_in_days`` counts from the first day the paper
+``upvotes`` is the paper's count: the upvotes imported from Hugging Face plus the votes of
+this instance's members. ``growth`` is how many it gained lately: the imported upvotes it
+gained between the last two imports that reported its count (0 when seen once), plus the
+community votes cast since the day before the reference day (their real times), so a paper
+gaining votes now climbs past one that collected them long ago; ``age_in_days`` counts from the first day the paper
 was listed to the reference day (the hub's latest listed day, so an archive still shows
 what was trending at its end). The +1 lets new papers without votes rank by freshness;
 the +2 and the power 1.5 (Hacker News' gravity) make a day-old paper need about 1.8× the
 votes of a fresh one, a week-old one about 8×. Candidates are papers listed in the
-30 days up to the reference day; withdrawn papers never trend.
+30 days up to the reference day (on Daily or New); withdrawn and hidden papers never trend.
 
 This module is the only place a trending order is made: /trending, its feed and API, the
 digests (:func:`trending`) and ``/api/daily_papers?sort=trending`` (:func:`order_sql` and
@@ -33,10 +35,23 @@ def score(upvotes: int | None, growth: int, age_days: int) -> float:
     return (max(upvotes or 0, 0) + GROWTH_WEIGHT * growth + 1) / (max(age_days, 0) + 2) ** GRAVITY
 
 
+def total_sql(paper: str) -> str:
+    """A paper's upvotes as shown: imported plus community."""
+    return f"(coalesce({paper}.upvotes, 0) + {paper}.community_upvotes)"
+
+
+def recent_votes_join(paper: str, ref: str) -> str:
+    """A LEFT JOIN giving ``rv.n``: the community votes on each paper cast since the day
+    before the reference day (use with :func:`score_sql`)."""
+    return (f" LEFT JOIN (SELECT paper_id, count(*) AS n FROM votes"  # noqa: S608 - aliases only
+            f" WHERE created >= ({ref}::date - 1)::timestamptz GROUP BY paper_id) rv ON rv.paper_id = {paper}.id")
+
+
 def score_sql(paper: str, day: str, ref: str) -> str:
-    """The same score as SQL over a paper alias, a listing-day expression and a reference day."""
+    """The same score as SQL over a paper alias, a listing-day expression and a reference
+    day; the query must include :func:`recent_votes_join`."""
     return (
-        f"((coalesce({paper}.upvotes, 0) + {GROWTH_WEIGHT} * {paper}.upvote_growth + 1)::float8"
+        f"(({total_sql(paper)} + {GROWTH_WEIGHT} * ({paper}.upvote_growth + coalesce(rv.n, 0)) + 1)::float8"
         f" / power(greatest({ref}::date - {day}, 0) + 2, {GRAVITY}))"
     )
 
@@ -44,12 +59,18 @@ def score_sql(paper: str, day: str, ref: str) -> str:
 def order_sql(paper: str, day: str, ref: str) -> str:
     """The trending order as an SQL ``ORDER BY`` list: score, then upvotes, then id (so a
     page boundary never splits ties differently from one request to the next)."""
-    return f"{score_sql(paper, day, ref)} DESC, {paper}.upvotes DESC NULLS LAST, {paper}.id"
+    return f"{score_sql(paper, day, ref)} DESC, {total_sql(paper)} DESC, {paper}.id"
 
 
 def candidate_sql(paper: str) -> str:
     """An SQL condition on a paper alias: whether the paper may trend at all."""
-    return f"NOT {paper}.withdrawn"
+    return f"NOT {paper}.withdrawn AND NOT {paper}.hidden"
+
+
+def reference_day(conn: psycopg.Connection) -> date | None:
+    """The latest day anything was listed, on Daily or New."""
+    return conn.execute("SELECT greatest((SELECT max(day) FROM listings),"
+                        " (SELECT max(day) FROM new_listings)) AS d").fetchone()["d"]
 
 
 def trending(
@@ -58,7 +79,7 @@ def trending(
     """A page of trending papers, how many candidates there are, and the reference day.
     Withdrawn papers never trend (and so never reach a digest's trending section)."""
     if ref is None:
-        ref = conn.execute("SELECT max(day) AS d FROM listings").fetchone()["d"]
+        ref = reference_day(conn)
         if ref is None:
             return [], 0, None
     params = {"lo": ref - timedelta(days=WINDOW_DAYS - 1), "ref": ref, "off": offset, "lim": limit}
@@ -66,11 +87,12 @@ def trending(
     # rows (abstracts) would spill to disk.
     rows = conn.execute(
         "SELECT p.*, p.listed_on AS day, t.score FROM ("  # noqa: S608 - the score is a fixed formula
-        f"  SELECT id, {score_sql('q', 'q.listed_on', '%(ref)s')} AS score, upvotes"
-        f"   FROM papers q WHERE q.listed_on BETWEEN %(lo)s AND %(ref)s AND {candidate_sql('q')}"
+        f"  SELECT id, {score_sql('q', 'q.listed_on', '%(ref)s')} AS score, {total_sql('q')} AS total"
+        f"   FROM papers q {recent_votes_join('q', '%(ref)s')}"
+        f"   WHERE q.listed_on BETWEEN %(lo)s AND %(ref)s AND {candidate_sql('q')}"
         f"   ORDER BY {order_sql('q', 'q.listed_on', '%(ref)s')} OFFSET %(off)s LIMIT %(lim)s"
         ") t JOIN papers p ON p.id = t.id"
-        " ORDER BY t.score DESC, t.upvotes DESC NULLS LAST, t.id",
+        " ORDER BY t.score DESC, t.total DESC, t.id",
         params,
     ).fetchall()
     total = conn.execute(

@@ -115,15 +115,22 @@ def parse_period(date_: str | None, week: str | None, month: str | None) -> Peri
     return period_of("month", _in_range(name, value, first))
 
 
-def latest_day(conn: psycopg.Connection) -> date | None:
-    return conn.execute("SELECT max(day) AS day FROM listings").fetchone()["day"]
+# Daily: the lists someone chose (Hugging Face's, submissions, curators). New: the days
+# papers arrived from followed arXiv categories. Same shape, so one code lists both.
+BOARDS = {"daily": "listings", "new": "new_listings"}
+Board = Literal["daily", "new"]
 
 
-def neighbours(conn: psycopg.Connection, period: Period) -> tuple[Period | None, Period | None]:
+def latest_day(conn: psycopg.Connection, board: Board = "daily") -> date | None:
+    return conn.execute(f"SELECT max(day) AS day FROM {BOARDS[board]}").fetchone()["day"]  # noqa: S608
+
+
+def neighbours(conn: psycopg.Connection, period: Period, board: Board = "daily") -> tuple[Period | None, Period | None]:
     """The previous and next periods that have papers, skipping empty days."""
+    table = BOARDS[board]
     row = conn.execute(
-        "SELECT (SELECT max(day) FROM listings WHERE day < %(s)s) AS prev,"
-        " (SELECT min(day) FROM listings WHERE day > %(e)s) AS next",
+        f"SELECT (SELECT max(day) FROM {table} WHERE day < %(s)s) AS prev,"  # noqa: S608
+        f" (SELECT min(day) FROM {table} WHERE day > %(e)s) AS next",
         {"s": period.start, "e": period.end},
     ).fetchone()
     prev = period.containing(row["prev"]) if row["prev"] else None
@@ -131,48 +138,60 @@ def neighbours(conn: psycopg.Connection, period: Period) -> tuple[Period | None,
     return prev, nxt
 
 
+# Pinned papers (curators) come first; then the sort. Upvotes are imported + community.
 _ORDER = {
-    "upvotes": "q.upvotes DESC NULLS LAST, l.day DESC, q.id",
-    "publishedAt": "l.day DESC, q.upvotes DESC NULLS LAST, q.id",
+    "upvotes": f"{trending.total_sql('q')} DESC, l.day DESC, q.id",
+    "publishedAt": f"l.day DESC, {trending.total_sql('q')} DESC, q.id",
 }
 
 
 def papers_in(
-    conn: psycopg.Connection, period: Period, sort: str = "upvotes", offset: int = 0, limit: int = 30
+    conn: psycopg.Connection, period: Period, sort: str = "upvotes", offset: int = 0, limit: int = 30,
+    board: Board = "daily", category: str | None = None, submitter: str | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     """One page of the distinct papers listed in ``period`` and how many there are in all.
 
-    Each row is a paper with ``day``: the first day of the period it was listed. Sorted by
-    ``trending``, the order (and which papers may appear) is trending.py's, scored as of the
-    period's last day: a withdrawn paper is listed by upvotes or date, but never trends.
+    Each row is a paper with ``day``: the first day of the period it was listed, and
+    ``pinned``. Hidden papers are never listed. ``board`` is daily or new; ``category``
+    keeps papers of one arXiv category, ``submitter`` those a member (by name) or someone on
+    Hugging Face submitted. Sorted by ``trending``, the order (and which papers may appear)
+    is trending.py's, scored as of the period's last day: a withdrawn paper is listed by
+    upvotes or date, but never trends.
     """
-    where = "true"
+    where = ["NOT q.hidden"]
+    joins = ""
     if sort == "trending":
         order = trending.order_sql("q", "l.day", "%(ref)s")
-        where = trending.candidate_sql("q")
+        where.append(trending.candidate_sql("q"))
+        joins = trending.recent_votes_join("q", "%(ref)s")
     else:
         order = _ORDER[sort]
-    params = {"s": period.start, "e": period.end, "off": offset, "lim": limit, "ref": period.end}
-    listed = ("SELECT paper_id, min(day) AS day FROM listings WHERE day BETWEEN %(s)s AND %(e)s"
-              " GROUP BY paper_id")
+    if category:
+        where.append("%(cat)s = ANY(q.categories)")
+    if submitter:
+        where.append("(lower(q.extra ->> 'submitted_by') = lower(%(by)s) OR EXISTS ("
+                     "SELECT 1 FROM submissions s JOIN members m ON m.id = s.member_id"
+                     " WHERE s.paper_id = q.id AND lower(m.name) = lower(%(by)s)))")
+    cond = " AND ".join(where)
+    params = {"s": period.start, "e": period.end, "off": offset, "lim": limit, "ref": period.end,
+              "cat": category, "by": submitter}
+    listed = (f"SELECT paper_id, min(day) AS day FROM {BOARDS[board]}"  # noqa: S608 - a fixed table name
+              " WHERE day BETWEEN %(s)s AND %(e)s GROUP BY paper_id")
+    pinned = ("EXISTS (SELECT 1 FROM pins pn WHERE pn.paper_id = q.id AND pn.day BETWEEN %(s)s AND %(e)s)"
+              if board == "daily" else "false")
     # Rank narrow rows (id, sort keys) first, then fetch the page's whole papers.
     rows = conn.execute(
-        "SELECT p.*, t.day FROM ("  # noqa: S608 - order and condition come from fixed strings
-        f"  SELECT q.id, l.day, row_number() OVER (ORDER BY {order}) AS rank"
-        f"  FROM ({listed}) l JOIN papers q ON q.id = l.paper_id WHERE {where}"
+        "SELECT p.*, t.day, t.pinned FROM ("  # noqa: S608 - order and condition come from fixed strings
+        f"  SELECT q.id, l.day, {pinned} AS pinned, row_number() OVER (ORDER BY {pinned} DESC, {order}) AS rank"
+        f"  FROM ({listed}) l JOIN papers q ON q.id = l.paper_id {joins} WHERE {cond}"
         "  ORDER BY rank OFFSET %(off)s LIMIT %(lim)s"
         ") t JOIN papers p ON p.id = t.id ORDER BY t.rank",
         params,
     ).fetchall()
-    if sort == "trending":  # fewer papers than listed: count those that may trend
-        total = conn.execute(
-            f"SELECT count(*) AS n FROM ({listed}) l JOIN papers q ON q.id = l.paper_id WHERE {where}",  # noqa: S608
-            params,
-        ).fetchone()["n"]
-    else:  # every listed paper: the listings alone say how many
-        total = conn.execute(
-            "SELECT count(DISTINCT paper_id) AS n FROM listings WHERE day BETWEEN %(s)s AND %(e)s", params
-        ).fetchone()["n"]
+    total = conn.execute(
+        f"SELECT count(*) AS n FROM ({listed}) l JOIN papers q ON q.id = l.paper_id WHERE {cond}",  # noqa: S608
+        params,
+    ).fetchone()["n"]
     return rows, total
 
 

@@ -91,7 +91,7 @@ class PaperView:
     summary: str
     authors: tuple[str, ...]
     n_authors: int  # names may be fewer: a listing page often says only "6 authors"
-    upvotes: int  # imported from HF; 0 when unknown
+    upvotes: int  # shown: imported from HF (0 when unknown) plus community votes
     links: Links
     arxiv_id: str | None = None
     version: int | None = None
@@ -107,7 +107,13 @@ class PaperView:
     github_stars: int | None = None
     ai_keywords: list[str] | None = None
     submitted_by: str | None = None
-    num_comments: int | None = 0
+    num_comments: int | None = 0  # imported from HF plus this instance's comments
+    # This instance's own: votes and shown comments of its members; who submitted it here.
+    community_upvotes: int = 0
+    community_comments: int = 0
+    hf_upvotes: int = 0
+    hidden: bool = False
+    pinned: bool = False
     # Search results only: title and abstract with the matched words marked (safe Markup).
     highlighted_title: Any = None
     highlighted_summary: Any = None
@@ -154,6 +160,8 @@ class PaperView:
             "numAuthors": self.n_authors,
             "publishedAt": _iso_day(self.published_at),
             "upvotes": self.upvotes,
+            "communityUpvotes": self.community_upvotes,
+            "hfUpvotes": self.hf_upvotes,
             "githubRepo": self.links.code,
             "githubStars": self.github_stars,
             "projectPage": self.links.project,
@@ -187,7 +195,12 @@ def of(row: Mapping[str, Any]) -> PaperView:
         summary=row["summary"],
         authors=authors,
         n_authors=max(row.get("num_authors") or 0, len(authors)),
-        upvotes=row.get("upvotes") or 0,
+        upvotes=(row.get("upvotes") or 0) + (row.get("community_upvotes") or 0),
+        hf_upvotes=row.get("upvotes") or 0,
+        community_upvotes=row.get("community_upvotes") or 0,
+        community_comments=row.get("community_comments") or 0,
+        hidden=bool(row.get("hidden")),
+        pinned=bool(row.get("pinned")),
         links=links(row),
         arxiv_id=row.get("arxiv_id"),
         version=row.get("version"),
@@ -202,7 +215,7 @@ def of(row: Mapping[str, Any]) -> PaperView:
         github_stars=extra.get("github_stars"),
         ai_keywords=extra.get("ai_keywords"),
         submitted_by=extra.get("submitted_by"),
-        num_comments=extra.get("num_comments", 0),
+        num_comments=(extra.get("num_comments") or 0) + (row.get("community_comments") or 0),
         highlighted_title=row.get("highlighted_title"),
         highlighted_summary=row.get("highlighted_summary"),
     )

@@ -138,3 +138,65 @@ INSERT INTO new_listings (paper_id, day, source)
 SELECT paper_id, day, source FROM listings WHERE source IN ('arxiv-atom', 'arxiv-jsonl')
 ON CONFLICT DO NOTHING;
 DELETE FROM listings WHERE source IN ('arxiv-atom', 'arxiv-jsonl');
+
+-- Community counts kept on the paper row, so every read (SELECT * FROM papers) has them and
+-- lists can sort by them. Triggers keep them true whatever removes a vote or comment (a
+-- member deleting their account, a merge, a paper deleted). Increments, not recounts: two
+-- concurrent votes each add one under the row lock, where a recount could miss the other.
+ALTER TABLE papers
+    ADD COLUMN community_upvotes integer NOT NULL DEFAULT 0 CHECK (community_upvotes >= 0),
+    ADD COLUMN community_comments integer NOT NULL DEFAULT 0 CHECK (community_comments >= 0);
+
+CREATE FUNCTION votes_count() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        UPDATE papers SET community_upvotes = community_upvotes + 1 WHERE id = NEW.paper_id;
+    ELSIF TG_OP = 'DELETE' THEN
+        UPDATE papers SET community_upvotes = greatest(community_upvotes - 1, 0) WHERE id = OLD.paper_id;
+    -- A vote moved to another paper (a merge); when instead the paper was renamed under it
+    -- (ON UPDATE CASCADE), its old id is gone and the count moved with the row.
+    ELSIF NEW.paper_id IS DISTINCT FROM OLD.paper_id AND EXISTS (SELECT 1 FROM papers WHERE id = OLD.paper_id) THEN
+        UPDATE papers SET community_upvotes = greatest(community_upvotes - 1, 0) WHERE id = OLD.paper_id;
+        UPDATE papers SET community_upvotes = community_upvotes + 1 WHERE id = NEW.paper_id;
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER votes_count AFTER INSERT OR DELETE OR UPDATE OF paper_id ON votes
+    FOR EACH ROW EXECUTE FUNCTION votes_count();
+
+-- Comments count when shown: neither deleted nor hidden.
+CREATE FUNCTION comments_count() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    was boolean := TG_OP <> 'INSERT' AND NOT OLD.deleted AND NOT OLD.hidden;
+    now_ boolean := TG_OP <> 'DELETE' AND NOT NEW.deleted AND NOT NEW.hidden;
+BEGIN
+    IF TG_OP = 'UPDATE' AND NEW.paper_id IS DISTINCT FROM OLD.paper_id
+       AND NOT EXISTS (SELECT 1 FROM papers WHERE id = OLD.paper_id) THEN
+        RETURN NULL;  -- the paper was renamed: its count moved with it
+    END IF;
+    IF was THEN
+        UPDATE papers SET community_comments = greatest(community_comments - 1, 0) WHERE id = OLD.paper_id;
+    END IF;
+    IF now_ THEN
+        UPDATE papers SET community_comments = community_comments + 1 WHERE id = NEW.paper_id;
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER comments_count AFTER INSERT OR DELETE OR UPDATE OF paper_id, deleted, hidden ON comments
+    FOR EACH ROW EXECUTE FUNCTION comments_count();
+
+-- Votes and comments change the counts outside the writers' lock (papers/store.py). The
+-- keyword index holds none of the counts, so they must not move the change counter: a
+-- number taken outside the lock could commit out of order and make the index skip a paper.
+CREATE OR REPLACE FUNCTION papers_bump_change_seq() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF (to_jsonb(NEW) - '{community_upvotes,community_comments,change_seq,modified}'::text[])
+       = (to_jsonb(OLD) - '{community_upvotes,community_comments,change_seq,modified}'::text[]) THEN
+        RETURN NEW;
+    END IF;
+    NEW.change_seq := nextval('papers_change_seq');
+    RETURN NEW;
+END $$;
+
+-- Lists sort by imported and community upvotes together.
+CREATE INDEX papers_total_upvotes ON papers ((coalesce(upvotes, 0) + community_upvotes) DESC);
