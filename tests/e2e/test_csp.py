@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from paperboy.community.sessions import COOKIE
+from tests.community.people import session_cookie
 from tests.helpers import import_files, shared
 
 pytestmark = pytest.mark.e2e
@@ -49,7 +51,11 @@ def test_pages_work_under_the_csp(watched, server, hub):
     assert more.get_attribute("aria-expanded") == "true"
     page.locator("a.title").first.click()
     page.wait_for_selector("#similar-h")
-    for path in ("/trending", "/search?q=diffusion&mode=keyword", "/subscribe", "/admin/status", "/nope"):
+    # the rest as an admin (the status page is theirs only): the member pages too
+    page.context.add_cookies([{"name": COOKIE, "value": session_cookie(hub, "root@example.org", "admin"),
+                               "url": server}])
+    for path in ("/trending", "/search?q=diffusion&mode=keyword", "/subscribe", "/admin/status", "/admin",
+                 "/account", "/signin", "/nope"):
         page.goto(server + path)
         assert violations(page) == [], path
     # /nope (and /favicon.ico) answer 404, which Chromium logs; nothing else may be logged

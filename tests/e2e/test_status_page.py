@@ -10,6 +10,8 @@ import time
 import httpx
 import pytest
 
+from paperboy.community.sessions import COOKIE
+from tests.community.people import session_cookie
 from tests.fetch.replay import Replay
 from tests.helpers import free_port, screenshot, shared
 
@@ -24,7 +26,9 @@ def replay():
     server.stop()
 
 
-def test_scheduled_fetch_is_visible_on_the_status_page(db_url, tmp_path, replay, page):
+def test_scheduled_fetch_is_visible_on_the_status_page(db_url, conn, tmp_path, replay, page):
+    # The status page is for admins: this browser (and the polling below) is one.
+    cookie = session_cookie(conn, "root@example.org", "admin")
     port = free_port()
     env = {**os.environ, "DATABASE_URL": db_url, "PAPERBOY_HOME": str(tmp_path / "home"),
            "PAPERBOY_FETCH_EVERY": "1h", "PAPERBOY_ARXIV_CATEGORIES": "cs.CL",
@@ -39,7 +43,7 @@ def test_scheduled_fetch_is_visible_on_the_status_page(db_url, tmp_path, replay,
             assert proc.poll() is None, proc.stdout.read()
             assert time.monotonic() < deadline, "no scheduled run finished within 90 s"
             try:
-                body = httpx.get(base + "/admin/status", timeout=2).text
+                body = httpx.get(base + "/admin/status", cookies={COOKIE: cookie}, timeout=2).text
             except httpx.HTTPError:
                 body = ""
             if body.count('class="run ok"') >= 2:
@@ -48,6 +52,7 @@ def test_scheduled_fetch_is_visible_on_the_status_page(db_url, tmp_path, replay,
         # Nobody ran a command: both requests came from serve's own schedule.
         assert replay.requests_to("/api/query") and replay.requests_to("/api/daily_papers")
 
+        page.context.add_cookies([{"name": COOKIE, "value": cookie, "url": base}])
         page.goto(base + "/admin/status")
         rows = page.locator("#fetch-runs tbody tr")
         assert rows.count() == 2

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from tests.community.people import sign_in
 from tests.helpers import Page
 
 
 def test_the_json_twin_shows_what_the_page_shows_and_nothing_private(client, hub):
+    sign_in(client, hub, "root@example.org", "admin")  # /admin/* is for admins only
     n = hub.execute("SELECT count(*) AS n FROM papers").fetchone()["n"]
     report = client.get("/admin/status.json")
     assert report.status_code == 200 and report.headers["cache-control"] == "no-store"

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from paperboy import config
 from paperboy.web.app import create_app
+from tests.community.people import sign_in
 from tests.web.hostile import DAY, PageParts, add_paper, response_cache
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "src" / "paperboy" / "web" / "templates"
@@ -42,6 +43,9 @@ def test_every_response_carries_the_security_headers(client, db, conn, monkeypat
                 "/docs", "/openapi.json", "/static/swagger-ui/swagger-ui-bundle.js"]:
         assert_secured(client.get(url), url)
     assert_secured(client.get("/", headers={"host": "evil.example"}), "refused host")
+    admin = TestClient(client.app)
+    sign_in(admin, conn, "root@example.org", "admin")  # /admin/status is for admins: see it as one
+    assert_secured(admin.get("/admin/status"), "/admin/status as an admin")
 
     def boom(*args, **kwargs):
         raise RuntimeError("a bug")
@@ -60,9 +64,11 @@ def test_every_response_carries_the_security_headers(client, db, conn, monkeypat
 
 def test_pages_hold_no_inline_script_or_style(client, conn):
     add_paper(conn, "t-one")
+    admin = TestClient(client.app)
+    sign_in(admin, conn, "root@example.org", "admin")
     for url in ["/", "/papers/t-one", "/trending", "/search", "/search?q=paper&mode=keyword", "/subscribe",
                 "/admin/status", "/papers/nope", "/docs"]:
-        parts = PageParts(client.get(url).text)
+        parts = PageParts((admin if url.startswith("/admin/") else client).get(url).text)
         assert parts.inline == [], url
         scripts = [u for u in parts.urls if u.split("?")[0].endswith(".js")]
         assert all(u.startswith("/static/") for u in scripts), (url, scripts)  # nothing from a CDN

@@ -10,7 +10,7 @@ import sys
 import typer
 
 from paperboy import config
-from paperboy.cli import digests, fetching, importing, searching, serving, status
+from paperboy.cli import digests, fetching, importing, searching, serving, status, users
 from paperboy.cli.console import err
 
 app = typer.Typer(
@@ -32,6 +32,7 @@ app.command()(serving.serve)
 app.command()(serving.demo)
 app.add_typer(digests.app, name="digest")
 app.add_typer(fetching.app, name="fetch")
+app.add_typer(users.app, name="user")
 
 
 def _terminate(signum: int, frame: object) -> None:

@@ -66,9 +66,10 @@ def describe(client_host: str | None, address: str) -> Request:
     return Request(client_key(client_host), mailbox, domain)
 
 
-def admit(conn: psycopg.Connection, limits: DigestSettings, req: Request) -> bool:
+def admit(conn: psycopg.Connection, limits: DigestSettings, req: Request, kind: str = "subscribe") -> bool:
     """Record ``req`` and return True, or return False (recording nothing) when any limit
-    of the past hour is reached."""
+    of the past hour is reached. ``kind`` keeps other requests that send mail at a
+    stranger's asking (sign-in links: community/signin.py) apart, each with its own limits."""
     with conn.transaction():
         locks.xact_lock(conn, locks.SUBSCRIBE)  # one key for every subscribe request of the instance
         conn.execute("DELETE FROM subscribe_requests WHERE at < now() - %s", (WINDOW,))
@@ -77,8 +78,8 @@ def admit(conn: psycopg.Connection, limits: DigestSettings, req: Request) -> boo
             " count(*) FILTER (WHERE client = %(client)s) AS client,"
             " count(*) FILTER (WHERE mailbox = %(mailbox)s) AS mailbox,"
             " count(*) FILTER (WHERE domain = %(domain)s) AS domain"
-            " FROM subscribe_requests",
-            {"client": req.client, "mailbox": req.mailbox, "domain": req.domain},
+            " FROM subscribe_requests WHERE kind = %(kind)s",
+            {"client": req.client, "mailbox": req.mailbox, "domain": req.domain, "kind": kind},
         ).fetchone()
         for used, limit in ((n["total"], limits.subscribe_per_hour),
                             (n["client"], limits.subscribe_per_client),
@@ -86,6 +87,6 @@ def admit(conn: psycopg.Connection, limits: DigestSettings, req: Request) -> boo
                             (n["domain"], limits.subscribe_per_domain)):
             if limit and used >= limit:
                 return False
-        conn.execute("INSERT INTO subscribe_requests (client, mailbox, domain) VALUES (%s, %s, %s)",
-                     (req.client, req.mailbox, req.domain))
+        conn.execute("INSERT INTO subscribe_requests (client, mailbox, domain, kind) VALUES (%s, %s, %s, %s)",
+                     (req.client, req.mailbox, req.domain, kind))
     return True

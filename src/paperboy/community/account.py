@@ -1,0 +1,112 @@
+"""A member's own things: what the account page shows, the export of their data, and
+deleting the account.
+
+Deleting an account removes the member, their votes, sessions, API tokens, mentions of
+them, unused sign-in links and the emails carrying them, and the digest subscription of
+the same address. Their comments and submissions stay, anonymous (shown as "deleted
+member"; the schema sets member_id to NULL), as do pins they made; the moderation log keeps
+their actions with the name replaced by "deleted member", and entries naming them as the
+target of an admin action say "deleted member" too. docs/community.md says the same.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+
+from paperboy.community import members, tokens
+from paperboy.community.members import Member
+from paperboy.papers.store import bump_version
+
+DELETED = "deleted member"
+MEMBER_ACTIONS = ("invite", "role", "remove-member")  # moderation-log actions whose target is a member
+LIMIT = 100  # of each list on the account page
+
+
+def upvotes(conn: psycopg.Connection, member_id: int, limit: int = LIMIT) -> list[dict[str, Any]]:
+    return conn.execute(
+        "SELECT v.paper_id, p.title, v.created FROM votes v JOIN papers p ON p.id = v.paper_id"
+        " WHERE v.member_id = %s ORDER BY v.created DESC LIMIT %s", (member_id, limit)).fetchall()
+
+
+def submissions(conn: psycopg.Connection, member_id: int, limit: int = LIMIT) -> list[dict[str, Any]]:
+    return conn.execute(
+        "SELECT s.paper_id, p.title, s.day, s.created FROM submissions s JOIN papers p ON p.id = s.paper_id"
+        " WHERE s.member_id = %s ORDER BY s.created DESC LIMIT %s", (member_id, limit)).fetchall()
+
+
+def comments(conn: psycopg.Connection, member_id: int, limit: int = LIMIT) -> list[dict[str, Any]]:
+    """The member's comments, newest first (deleted ones left out)."""
+    return conn.execute(
+        "SELECT c.id, c.paper_id, p.title, c.parent_id, c.body, c.html, c.created, c.edited, c.hidden"
+        " FROM comments c JOIN papers p ON p.id = c.paper_id"
+        " WHERE c.member_id = %s AND NOT c.deleted ORDER BY c.id DESC LIMIT %s", (member_id, limit)).fetchall()
+
+
+def mentions(conn: psycopg.Connection, member_id: int, limit: int = LIMIT) -> list[dict[str, Any]]:
+    """Comments that @mention the member, newest first (deleted and hidden ones left out)."""
+    return conn.execute(
+        "SELECT c.id, c.paper_id, p.title, c.html, c.created, coalesce(a.name, %s) AS author"
+        " FROM mentions m JOIN comments c ON c.id = m.comment_id JOIN papers p ON p.id = c.paper_id"
+        " LEFT JOIN members a ON a.id = c.member_id"
+        " WHERE m.member_id = %s AND NOT c.deleted AND NOT c.hidden ORDER BY c.id DESC LIMIT %s",
+        (DELETED, member_id, limit)).fetchall()
+
+
+def page(conn: psycopg.Connection, member: Member) -> dict[str, Any]:
+    """Everything the account page lists."""
+    return {"upvotes": upvotes(conn, member.id), "submissions": submissions(conn, member.id),
+            "comments": comments(conn, member.id), "mentions": mentions(conn, member.id),
+            "tokens": tokens.list_for(conn, member.id)}
+
+
+def _iso(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in r.items()} for r in rows]
+
+
+def export(conn: psycopg.Connection, member_id: int) -> dict[str, Any]:
+    """All the member's data as JSON-ready values: profile, votes, submissions, comments
+    (deleted ones too: they are still stored), mentions, tokens (names and dates only, never
+    their hashes) and their digest subscription, if any."""
+    profile = conn.execute("SELECT name, email, role, created, last_seen, password_hash IS NOT NULL AS has_password"
+                           " FROM members WHERE id = %s", (member_id,)).fetchone()
+    if profile is None:
+        raise members.MemberError("no such member")
+    subscription = conn.execute(
+        "SELECT status, frequency, created, confirmed FROM subscribers WHERE email = %s",
+        (profile["email"],)).fetchone()
+    everything = 1_000_000
+    return {
+        "profile": _iso([profile])[0],
+        "votes": _iso(upvotes(conn, member_id, everything)),
+        "submissions": _iso(submissions(conn, member_id, everything)),
+        "comments": _iso(conn.execute(
+            "SELECT id, paper_id, parent_id, body, created, edited, deleted, hidden FROM comments"
+            " WHERE member_id = %s ORDER BY id", (member_id,)).fetchall()),
+        "mentioned_in": [r["id"] for r in mentions(conn, member_id, everything)],
+        "tokens": _iso(conn.execute(
+            "SELECT name, hint, created, last_used, revoked FROM api_tokens WHERE member_id = %s ORDER BY id",
+            (member_id,)).fetchall()),
+        "digest_subscription": _iso([subscription])[0] if subscription else None,
+    }
+
+
+def delete(conn: psycopg.Connection, member_id: int) -> Member:
+    """Delete the account (see the module's docstring for what goes and what stays); the
+    member as they were. Raises MemberError when there is no such member."""
+    with conn.transaction():
+        member = members.get(conn, member_id)
+        if member is None:
+            raise members.MemberError("no such member")
+        conn.execute("UPDATE moderation_log SET actor_name = %s WHERE actor_id = %s", (DELETED, member_id))
+        conn.execute("UPDATE moderation_log SET target = %s WHERE action = ANY(%s) AND lower(target) = lower(%s)",
+                     (DELETED, list(MEMBER_ACTIONS), member.name))
+        conn.execute("DELETE FROM signin_tokens WHERE email = %s", (member.email,))
+        conn.execute("DELETE FROM outbox WHERE kind IN ('signin', 'invite') AND recipient = %s", (member.email,))
+        conn.execute("DELETE FROM subscribers WHERE email = %s", (member.email,))  # its outbox rows go too
+        # votes, sessions, tokens and mentions cascade; comments, submissions, pins and the
+        # log's actor_id are set to NULL by the schema
+        conn.execute("DELETE FROM members WHERE id = %s", (member_id,))
+        bump_version(conn)  # their votes leave the counts public pages show
+    return member

@@ -1,0 +1,149 @@
+"""A member's account page (/account) and its forms, the export of their data, and
+/api/whoami.
+
+Personal pages: rendered for the member, never cached (Cache-Control: no-store). Every
+change is a POST through auth.writer (signed in, and the session's CSRF token when signed
+in by cookie); a plain form post is answered with a redirect back to the page, saying what
+was done, so it works without JavaScript.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from paperboy.community import account, members, passwords, sessions, tokens
+from paperboy.community.members import Member, MemberError
+from paperboy.web import auth
+from paperboy.web.signin import no_store, signed_out
+from paperboy.web.templating import html
+
+router = APIRouter(include_in_schema=False)
+api = APIRouter(tags=["account"])
+WRITER = Depends(auth.writer)  # signed in, and the session's form token when by cookie
+SIGNED_IN = Depends(auth.signed_in)
+
+DONE = {
+    "welcome": "Welcome! You are signed in. Choose the name shown beside your votes and comments below.",
+    "name": "Your name is changed.",
+    "password": "Your password is set: you can sign in with it from now on.",
+    "password-removed": "Your password is removed: you sign in by emailed link only.",
+    "revoked": "The token is revoked: it works no more.",
+}
+
+
+def _page(request: Request, member: Member, status: int = 200, **extra: Any) -> Response:
+    with request.app.state.db.connection() as conn:
+        fresh = members.get(conn, member.id) or member  # the password flag may have just changed
+        lists = account.page(conn, fresh)
+    return no_store(html(request, "account.html", {"member": fresh, "min_length": passwords.MIN_LENGTH,
+                                                    **lists, **extra}, status))
+
+
+def _done(what: str) -> Response:
+    return RedirectResponse(f"/account?done={what}", status_code=303)
+
+
+@router.get("/account", response_class=HTMLResponse)
+def account_page(request: Request, done: str = "") -> Response:
+    member = auth.current(request)
+    if member is None:
+        return no_store(RedirectResponse("/signin?next=/account", status_code=303))
+    return _page(request, member, notice=DONE.get(done))
+
+
+@router.post("/account/name", response_class=HTMLResponse)
+def rename(request: Request, name: str = Form(""), member: Member = WRITER) -> Response:
+    try:
+        with request.app.state.db.connection() as conn:
+            members.rename(conn, member.id, name)
+    except MemberError as e:
+        return _page(request, member, 400, error=str(e))
+    request.state.members.forget()
+    return _done("name")
+
+
+@router.post("/account/password", response_class=HTMLResponse)
+def set_password(request: Request, password: str = Form(""), again: str = Form(""),
+                 member: Member = WRITER) -> Response:
+    if password != again:
+        return _page(request, member, 400, error="The two passwords differ: type the same one twice.")
+    try:
+        with request.app.state.db.connection() as conn:
+            passwords.set_password(conn, member.id, password)
+    except MemberError as e:
+        return _page(request, member, 400, error=str(e))
+    return _done("password")
+
+
+@router.post("/account/password/remove", response_class=HTMLResponse)
+def remove_password(request: Request, member: Member = WRITER) -> Response:
+    with request.app.state.db.connection() as conn:
+        passwords.remove_password(conn, member.id)
+    return _done("password-removed")
+
+
+@router.post("/account/tokens", response_class=HTMLResponse)
+def new_token(request: Request, name: str = Form(""), member: Member = WRITER) -> Response:
+    """A new API token, shown on this answer only (it is stored hashed)."""
+    with request.app.state.db.connection() as conn:
+        token = tokens.create(conn, member.id, name or "token")
+    return _page(request, member, new_token=token)
+
+
+@router.post("/account/tokens/{token_id}/revoke", response_class=HTMLResponse)
+def revoke_token(request: Request, token_id: int, member: Member = WRITER) -> Response:
+    try:
+        with request.app.state.db.connection() as conn:
+            tokens.revoke(conn, member.id, token_id)
+    except MemberError as e:
+        raise HTTPException(404, "There is no such token of yours.") from e
+    request.state.members.forget()
+    return _done("revoked")
+
+
+@router.post("/account/signout-everywhere", response_class=HTMLResponse)
+def signout_everywhere(request: Request, member: Member = WRITER) -> Response:
+    with request.app.state.db.connection() as conn:
+        n = sessions.end_all(conn, member.id)
+    return signed_out(request, lambda: html(request, "message.html", {
+        "title": "Signed out everywhere",
+        "text": f"{n} sign-in{'s' if n != 1 else ''} ended, this browser's included. API tokens still "
+                "work: revoke them on your account page."}))
+
+
+@router.get("/account/export.json")
+def export(request: Request, member: Member = SIGNED_IN) -> Response:
+    with request.app.state.db.connection() as conn:
+        data = account.export(conn, member.id)
+    return no_store(JSONResponse(jsonable_encoder(data), headers={
+        "Content-Disposition": 'attachment; filename="paperboy-account.json"'}))
+
+
+@router.post("/account/delete", response_class=HTMLResponse)
+def delete(request: Request, confirm: str = Form(""), member: Member = WRITER) -> Response:
+    if confirm.strip().lower() != member.email:
+        return _page(request, member, 400, error="To delete your account, type its email address exactly.")
+    with request.app.state.db.connection() as conn:
+        account.delete(conn, member.id)
+    return signed_out(request, lambda: html(request, "message.html", {
+        "title": "Your account is deleted",
+        "text": "Your votes, sign-ins, tokens and digest subscription are gone; your comments and "
+                "submissions stay, shown as by a deleted member."}))
+
+
+@api.get("/api/whoami")
+def whoami(member: Member = SIGNED_IN) -> Response:
+    """Who the token (or session) belongs to: ``{"name", "email", "role", "type": "user"}``;
+    401 without one."""
+    return no_store(JSONResponse({"name": member.name, "email": member.email, "role": member.role,
+                                  "type": "user"}))
+
+
+@api.get("/api/whoami-v2", include_in_schema=False)
+def whoami_v2(member: Member = SIGNED_IN) -> Response:
+    """Hugging Face's name for the same call (huggingface_hub's ``whoami()``)."""
+    return whoami(member)
