@@ -30,6 +30,7 @@ from paperboy.config import CommunitySettings
 from paperboy.db import Database
 
 CACHE_SECONDS = 1.0
+COOKIE_SECONDS = 60.0
 CACHE_SIZE = 10_000
 
 
@@ -40,6 +41,9 @@ class Members:
         self.secret = secret
         self.settings = settings
         self.cache: OrderedDict[tuple[str, str], tuple[Member | None, float]] = OrderedDict()
+        # cookie -> (session key or None, its CSRF token, until): checking a signature and
+        # making the token cost more than a cached page's whole answer
+        self.cookies: OrderedDict[str, tuple[str | None, str, float]] = OrderedDict()
 
     def forget(self) -> None:
         """Drop every cached lookup (after this worker signed someone out)."""
@@ -64,6 +68,22 @@ class Members:
             self.cache.popitem(last=False)
         return member
 
+    def unsign(self, cookie: str) -> tuple[str | None, str]:
+        """The session key a cookie carries (None: forged or too old) and its CSRF token,
+        remembered for a minute (a session's age is checked to the minute; whether it still
+        exists is checked by :meth:`resolve`)."""
+        now = time.monotonic()
+        hit = self.cookies.get(cookie)
+        if hit and hit[2] > now:
+            return hit[0], hit[1]
+        key = sessions.key_of(self.secret, cookie, self.settings.session_days)
+        csrf = sessions.csrf_token(self.secret, key) if key else ""
+        self.cookies[cookie] = (key, csrf, now + COOKIE_SECONDS)
+        self.cookies.move_to_end(cookie)
+        while len(self.cookies) > CACHE_SIZE:
+            self.cookies.popitem(last=False)
+        return key, csrf
+
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http" or scope["path"].startswith("/static/"):
             await self.app(scope, receive, send)
@@ -84,11 +104,10 @@ class Members:
             member = await self.resolve("token", bearer)
             state.update(member=member, auth="token" if member else None, bad_token=member is None)
         elif cookie:
-            key = sessions.key_of(self.secret, cookie, self.settings.session_days)
+            key, csrf = self.unsign(cookie)
             member = await self.resolve("session", key) if key else None
             if member:
-                state.update(member=member, auth="session", session_key=key,
-                             csrf=sessions.csrf_token(self.secret, key))
+                state.update(member=member, auth="session", session_key=key, csrf=csrf)
         await self.app(scope, receive, send)
 
 

@@ -34,7 +34,8 @@ Scope = dict[str, Any]
 Message = dict[str, Any]
 ASGIApp = Callable[[Scope, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]], Awaitable[None]]
 
-CACHEABLE = ("/papers", "/trending", "/api/daily_papers", "/api/trending", "/api/papers/", "/feeds/")
+CACHEABLE = ("/papers", "/trending", "/new", "/api/daily_papers", "/api/new_papers", "/api/trending",
+             "/api/papers/", "/feeds/")
 ENTRY_OVERHEAD = 512  # bytes of Python objects around each entry, roughly
 Known = list[tuple[re.Pattern[str], frozenset[str]]]
 
@@ -74,8 +75,9 @@ def canonical_query(query_string: bytes, names: frozenset[str]) -> bytes:
     return urlencode(pairs).encode()
 
 
-def _personal(scope: Scope, send):
-    """A ``send`` that holds back a whole answer and passes it on made personal."""
+def _personal(scope: Scope, send, stored: bool = True):
+    """A ``send`` that holds back a whole answer and passes it on made personal (``stored``:
+    an answer the cache keeps and serves again)."""
     held: list[Message] = []
 
     async def hold(message: Message) -> None:
@@ -84,9 +86,29 @@ def _personal(scope: Scope, send):
             return
         held.append(message)
         if message["type"] == "http.response.body" and not message.get("more_body"):
-            for m in await personalise(scope, held):
+            for m in await personalise(scope, held, stored):
                 await send(m)
     return hold
+
+
+class Personalised:
+    """The member's own state (personal.HOOKS: which papers they upvoted) on the pages the
+    response cache does not serve: pages that are never cached (search, the account's) and,
+    with the cache off (PAPERBOY_CACHE_SECONDS=0), every page. Those render for the member
+    directly; the hooks still add what no template renders. Install it outside the cache."""
+
+    def __init__(self, app: ASGIApp, cached: bool) -> None:
+        self.app = app
+        self.cached = cached  # the response cache personalises cacheable pages itself
+
+    async def __call__(self, scope: Scope, receive, send) -> None:
+        path = scope.get("path", "")
+        if (scope["type"] == "http" and scope["method"] == "GET"
+                and (scope.get("state") or {}).get("member") is not None
+                and not path.startswith(("/api/", "/feeds/", "/static/"))
+                and not (self.cached and cacheable(path))):
+            send = _personal(scope, send, stored=False)
+        await self.app(scope, receive, send)
 
 
 def _size(key: tuple, messages: list[Message]) -> int:
@@ -149,6 +171,13 @@ class ResponseCache:
             self.bytes -= dropped
 
     async def __call__(self, scope: Scope, receive, send) -> None:
+        if scope["type"] == "http" and scope["method"] not in ("GET", "HEAD"):
+            # A write through this worker (a vote, a comment, a submission): check the data
+            # version on the next read, so whoever wrote sees it on the page they come back
+            # to, not up to check_every seconds later. Other workers catch up on their own.
+            await self.app(scope, receive, send)
+            self.checked = 0.0
+            return
         names = None
         if scope["type"] == "http" and scope["method"] == "GET" and cacheable(scope["path"]):
             names = self._names(scope["path"])
@@ -167,6 +196,7 @@ class ResponseCache:
         # or are relative, so neither is part of the key.
         key = (scope["path"].encode(), query)
         version = await self.current_version()
+        state["data_version"] = version  # personal hooks cache the member's state per version
         hit = self.entries.get(key)
         if hit and hit[0] == version:
             self.entries.move_to_end(key)

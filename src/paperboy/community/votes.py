@@ -1,0 +1,159 @@
+"""Community upvotes: one per member and paper, kept apart from the counts imported from
+Hugging Face.
+
+A vote is a row of ``votes``; casting one is ``INSERT … ON CONFLICT DO NOTHING`` and taking
+it back is ``DELETE``, so repeating either changes nothing and two at once cannot count
+twice. Triggers (migration 0009) keep ``papers.community_upvotes`` equal to the rows, under
+the paper row's lock; ``papers.upvotes`` (Hugging Face's count) is never written here, so a
+re-import of Hugging Face data leaves community votes as they are. The count shown is both
+together.
+
+Each change bumps the data version in the same transaction, so cached pages and the API show
+the new count once a worker next checks (PAPERBOY_CACHE_SECONDS).
+
+:class:`Limiter` is the per-member limit (PAPERBOY_VOTES_PER_MINUTE): a sliding minute of
+each member's votes and un-votes, in the memory of one worker process.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict, deque
+from collections.abc import Iterable
+from typing import Any
+
+import psycopg
+
+from paperboy.papers.store import bump_version
+
+
+class NoSuchPaper(LookupError):
+    """The paper id names no stored paper (nor a paper merged into another)."""
+
+
+def _paper_id(conn: psycopg.Connection, paper_id: str) -> str:
+    """The stored id of a paper by its id or an old id it was merged from (and locked
+    against a concurrent delete or merge until the transaction ends)."""
+    if "\x00" in paper_id or len(paper_id) > 200:
+        raise NoSuchPaper(paper_id)
+    # KEY SHARE: the paper can be neither deleted nor renamed under the vote, and concurrent
+    # votes (which take the same lock) do not wait for one another here.
+    row = conn.execute(
+        "SELECT p.id FROM papers p WHERE p.id = %(id)s"
+        " OR p.id = (SELECT a.paper_id FROM paper_aliases a WHERE a.old_id = %(id)s)"
+        " ORDER BY p.id = %(id)s DESC LIMIT 1 FOR KEY SHARE",
+        {"id": paper_id},
+    ).fetchone()
+    if row is None:
+        raise NoSuchPaper(paper_id)
+    return row["id"]
+
+
+def _state(conn: psycopg.Connection, paper_id: str, member_id: int) -> dict[str, Any]:
+    row = conn.execute(
+        "SELECT coalesce(p.upvotes, 0) + p.community_upvotes AS total, p.community_upvotes,"
+        " EXISTS (SELECT 1 FROM votes v WHERE v.paper_id = p.id AND v.member_id = %s) AS upvoted"
+        " FROM papers p WHERE p.id = %s",
+        (member_id, paper_id),
+    ).fetchone()
+    if row is None:
+        raise NoSuchPaper(paper_id)
+    return {"upvotes": row["total"], "communityUpvotes": row["community_upvotes"], "upvoted": row["upvoted"]}
+
+
+def upvote(conn: psycopg.Connection, paper_id: str, member_id: int) -> dict[str, Any]:
+    """The member's vote on the paper (again: nothing changes); the paper's state after."""
+    return _change(conn, paper_id, member_id, True)
+
+
+def remove(conn: psycopg.Connection, paper_id: str, member_id: int) -> dict[str, Any]:
+    """The member's vote on the paper taken back (none: nothing changes); the state after."""
+    return _change(conn, paper_id, member_id, False)
+
+
+def toggle(conn: psycopg.Connection, paper_id: str, member_id: int) -> dict[str, Any]:
+    """Upvote the paper if the member has not, else take the vote back (the plain form)."""
+    return _change(conn, paper_id, member_id, None)
+
+
+def _change(conn: psycopg.Connection, paper_id: str, member_id: int, up: bool | None) -> dict[str, Any]:
+    with conn.transaction():
+        pid = _paper_id(conn, paper_id)
+        if up is None:
+            up = not _state(conn, pid, member_id)["upvoted"]
+        if up:
+            changed = conn.execute(
+                "INSERT INTO votes (paper_id, member_id) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+                (pid, member_id)).rowcount
+        else:
+            changed = conn.execute("DELETE FROM votes WHERE paper_id = %s AND member_id = %s",
+                                   (pid, member_id)).rowcount
+        if changed:
+            bump_version(conn)
+        # One statement, so the count and "upvoted" agree with each other.
+        return _state(conn, pid, member_id)
+
+
+def state(conn: psycopg.Connection, paper_id: str, member_id: int | None) -> dict[str, Any]:
+    """The paper's counts and whether the member (None: no one) upvoted it."""
+    with conn.transaction():
+        pid = _paper_id(conn, paper_id)
+        return _state(conn, pid, member_id if member_id is not None else -1)
+
+
+def voted_among(conn: psycopg.Connection, member_id: int, paper_ids: Iterable[str]) -> set[str]:
+    """Which of ``paper_ids`` the member upvoted (one query, for marking a page's buttons)."""
+    ids = list(paper_ids)
+    if not ids:
+        return set()
+    rows = conn.execute("SELECT paper_id FROM votes WHERE member_id = %s AND paper_id = ANY(%s)",
+                        (member_id, ids)).fetchall()
+    return {r["paper_id"] for r in rows}
+
+
+def of_member(conn: psycopg.Connection, member_id: int, offset: int = 0, limit: int = 50) -> list[dict[str, Any]]:
+    """The member's votes, newest first: ``paper_id``, ``title``, ``created``."""
+    return conn.execute(
+        "SELECT v.paper_id, p.title, v.created FROM votes v JOIN papers p ON p.id = v.paper_id"
+        " WHERE v.member_id = %s ORDER BY v.created DESC, v.paper_id OFFSET %s LIMIT %s",
+        (member_id, offset, limit)).fetchall()
+
+
+class Limiter:
+    """At most ``per_minute`` votes and un-votes per member in any 60 seconds (0: no limit).
+
+    Kept in the worker's memory (voting must not cost a write per check); with several
+    workers each counts the calls it serves, so a member spreading calls over N workers may
+    make up to N times the limit. Bounded: the least recently active members are forgotten.
+    """
+
+    WINDOW = 60.0
+
+    def __init__(self, per_minute: int, max_members: int = 100_000) -> None:
+        self.per_minute = per_minute
+        self.max_members = max_members
+        self.calls: OrderedDict[int, deque[float]] = OrderedDict()
+        self.lock = threading.Lock()  # routes run in a thread pool
+
+    def wait(self, member_id: int, now: float | None = None) -> float:
+        """0 and the call is counted; else the seconds until one more would be allowed."""
+        if self.per_minute <= 0:
+            return 0.0
+        now = time.monotonic() if now is None else now
+        with self.lock:
+            return self._wait(member_id, now)
+
+    def _wait(self, member_id: int, now: float) -> float:
+        calls = self.calls.pop(member_id, None) or deque()
+        while calls and calls[0] <= now - self.WINDOW:
+            calls.popleft()
+        wait = 0.0
+        if len(calls) >= self.per_minute:
+            wait = calls[0] + self.WINDOW - now
+        else:
+            calls.append(now)
+        self.calls[member_id] = calls
+        while len(self.calls) > self.max_members:
+            self.calls.popitem(last=False)
+        return wait
