@@ -115,6 +115,11 @@ def test_some_bad_records_import_the_rest_and_name_the_bad_lines(db_url, tmp_pat
     rejected = [line for line in r.stderr.splitlines() if line.startswith("rejected:")]
     assert len(rejected) == 2
     assert "line 5" in rejected[0] and "line 10" in rejected[1]
+    # arXiv's announcements are the firehose: listed on New on their day, not on Daily
+    with psycopg.connect(db_url) as c:
+        new = c.execute("SELECT count(DISTINCT paper_id), min(source), max(source) FROM new_listings").fetchone()
+        daily = c.execute("SELECT count(*) FROM listings").fetchone()[0]
+    assert new == (18, "arxiv-jsonl", "arxiv-jsonl") and daily == 0
 
 
 def test_user_mistakes_get_clear_errors(db_url, tmp_path):

@@ -89,3 +89,30 @@ def test_upgrading_cleans_what_older_versions_stored_unchecked(pg_server, monkey
     assert a[9] == {"num_comments": 2}
     assert b[0] == "https://github.com/a/b" and str(b[1]) == "2024-01-02"
     assert days == ["b"]
+
+
+def test_upgrading_moves_arxiv_listings_from_daily_to_new(pg_server, monkeypatch):
+    """Migration 0009 (issue 12): papers fetched or imported from arXiv were on the Daily
+    list; they move to New, and what Hugging Face listed stays on Daily."""
+    url = make_conninfo(pg_server, dbname="mig_new")
+    with psycopg.connect(pg_server, autocommit=True) as c:
+        c.execute("DROP DATABASE IF EXISTS mig_new")
+        c.execute("CREATE DATABASE mig_new")
+    real = migrate.available()
+    monkeypatch.setattr(migrate, "available", lambda: [m for m in real if m[0] < 9])
+    migrate.migrate(url)
+    with psycopg.connect(url) as c:
+        c.execute("INSERT INTO papers (id, title, title_key, summary) VALUES"
+                  " ('2501.00001', 'Fetched', 'fetched', ''), ('2501.00002', 'Imported', 'imported', ''),"
+                  " ('2501.00003', 'Both', 'both', ''), ('2501.00004', 'Hugging Face', 'hugging face', '')")
+        c.execute("INSERT INTO listings VALUES ('2501.00001', '2025-01-02', 'arxiv-atom'),"
+                  " ('2501.00002', '2025-01-03', 'arxiv-jsonl'), ('2501.00003', '2025-01-02', 'arxiv-atom'),"
+                  " ('2501.00003', '2025-01-04', 'hf-api'), ('2501.00004', '2025-01-04', 'hf-page')")
+    monkeypatch.setattr(migrate, "available", lambda: real)
+    assert "0009_community.sql" in migrate.migrate(url)
+    with psycopg.connect(url) as c:
+        daily = c.execute("SELECT paper_id, day::text, source FROM listings ORDER BY 1, 2").fetchall()
+        new = c.execute("SELECT paper_id, day::text, source FROM new_listings ORDER BY 1, 2").fetchall()
+    assert daily == [("2501.00003", "2025-01-04", "hf-api"), ("2501.00004", "2025-01-04", "hf-page")]
+    assert new == [("2501.00001", "2025-01-02", "arxiv-atom"), ("2501.00002", "2025-01-03", "arxiv-jsonl"),
+                   ("2501.00003", "2025-01-02", "arxiv-atom")]

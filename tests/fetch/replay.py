@@ -3,7 +3,10 @@
 * ``/api/query`` replays the real arXiv API responses recorded in
   ``shared/data/arxiv-api-recorded/current``: the six pages of ten results of one paged
   search, served by their ``start`` whatever the query says (other page sizes regroup
-  the same recorded entries). The recorded
+  the same recorded entries). A query with ``id_list`` (one paper by id, as a submission
+  asks) gets the recorded lookup of that id, with its recorded status (``abc``: arXiv's
+  HTTP 400), and an id never recorded gets an empty feed, as arXiv answers an id it does
+  not have. The recorded
   ``totalResults`` (214,881) becomes 60, the results there are, so paging ends as it
   would for a category with 60 new papers.
 * ``/api/daily_papers?date=D&p=N&limit=L`` serves ``shared/data/hf-daily-papers-2024/D.json``
@@ -88,6 +91,13 @@ class Replay:
                 body = json.loads(f.read_text())["body"]
                 self.arxiv_pages[start] = re.sub(
                     r"<opensearch:totalResults>\d+<", lambda m: f"<opensearch:totalResults>{self.arxiv_total}<", body)
+        # One-paper lookups, by the id_list they asked for: (status, body).
+        self.arxiv_ids: dict[str, tuple[int, str]] = {}
+        for f in sorted(current.glob("id_*.json")):
+            rec = json.loads(f.read_text())
+            wanted = parse_qs(urlsplit(rec["url"]).query).get("id_list", [""])[0]
+            if wanted and "," not in wanted:
+                self.arxiv_ids[wanted] = (rec["status_code"], rec["body"])
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
@@ -124,6 +134,10 @@ class Replay:
         head = re.sub(r"<opensearch:startIndex>\d+<", f"<opensearch:startIndex>{start}<", head)
         head = re.sub(r"<opensearch:itemsPerPage>\d+<", f"<opensearch:itemsPerPage>{size}<", head)
         return head + "\n  ".join(chosen) + "\n</feed>\n"
+
+    def arxiv_lookup(self, id_list: str) -> tuple[int, str]:
+        """The recorded answer to a lookup by id; an empty feed for an id never recorded."""
+        return self.arxiv_ids.get(id_list, (200, EMPTY_FEED.format(total=0, start=0, size=1)))
 
     def hf_items(self, day: str) -> list[dict]:
         path = self.shared / "hf-daily-papers-2024" / f"{day}.json"
@@ -195,7 +209,10 @@ class Replay:
                 fault = replay._fault_for(url.path, params)
                 replay.log.append(Seen(time.monotonic(), url.path, params, fault and fault.kind))
                 is_arxiv = url.path.endswith("/api/query")
-                if is_arxiv:
+                status = 200
+                if is_arxiv and params.get("id_list"):
+                    (status, body), headers, ctype = replay.arxiv_lookup(params["id_list"]), {}, "application/atom+xml"
+                elif is_arxiv:
                     body, headers, ctype = replay.arxiv_body(params), {}, "application/atom+xml"
                 elif url.path.endswith("/api/daily_papers"):
                     (body, headers), ctype = replay.hf_page(params), "application/json"
@@ -234,7 +251,7 @@ class Replay:
                         else:
                             self._send(200, b"[]", ctype, headers)
                         return
-                    self._send(200, data, ctype, headers)
+                    self._send(status, data, ctype, headers)
                 except (BrokenPipeError, ConnectionResetError, OSError):
                     self.close_connection = True
 

@@ -55,9 +55,11 @@ def test_pages_through_a_category_politely_and_asks_arxiv_the_right_question(db,
     assert q["search_query"].startswith("cat:cs.CL AND lastUpdatedDate:[200001010000 TO ")
     assert (q["sortBy"], q["sortOrder"], q["max_results"]) == ("lastUpdatedDate", "ascending", "10")
     _assert_polite(replay)
-    # New submissions in the window are listed on their submission day.
-    listed = conn.execute("SELECT count(DISTINCT paper_id) AS n FROM listings WHERE source = 'arxiv-atom'").fetchone()
+    # New submissions in the window are listed on their submission day: on New (the
+    # firehose), never on a Daily list (those are chosen by people).
+    listed = conn.execute("SELECT count(DISTINCT paper_id) AS n FROM new_listings WHERE source = 'arxiv-atom'").fetchone()
     assert listed["n"] == ALL
+    assert conn.execute("SELECT count(*) AS n FROM listings").fetchone()["n"] == 0
     run = runs.latest(conn)[0]
     assert (run["status"], run["source"], run["new"], run["requests"]) == ("ok", "arxiv", ALL, 6)
     assert "60 new" in run["message"]

@@ -211,6 +211,8 @@ def test_hf_extras_show_on_the_paper_page_and_in_the_api(db, conn, cfg, replay):
     assert all(f'<span class="tag">{k}</span>' in page for k in SYNTHETIC["ai_keywords"])
     item = next(i for i in client.get("/api/daily_papers", params={"date": DAY.isoformat()}).json()
                 if i["paper"]["id"] == pid)
-    assert item["submittedBy"] == {"name": SYNTHETIC["submitter"]}
+    by = item["submittedBy"]
+    assert (by["name"], by["fullname"], by["type"]) == (SYNTHETIC["submitter"], SYNTHETIC["submitter"], "user")
+    assert item["paper"]["submittedOnDailyBy"] == by
     assert (item["paper"]["githubStars"], item["paper"]["ai_keywords"]) == (
         SYNTHETIC["githubStars"], SYNTHETIC["ai_keywords"])

@@ -23,7 +23,7 @@ import httpx
 from paperboy.fetch import runs
 from paperboy.fetch.client import FetchError, PoliteClient, Retry
 from paperboy.papers import store
-from paperboy.papers.record import ParseError
+from paperboy.papers.record import Paper, ParseError, parse_arxiv_id
 from paperboy.sources import ParseResult, arxiv_atom
 
 LOOKBACK = timedelta(days=4)
@@ -139,3 +139,28 @@ def fetch_category(
     how = f"resumed at result {window.offset}, " if resumed else ""
     run.notes.append(f"{category}: {counts.describe()} ({how}papers updated {span})")
     return counts
+
+
+def _lookup_check(response: httpx.Response) -> list[Paper]:
+    try:
+        result, _ = arxiv_atom.parse_page(response.text)
+    except ParseError as e:
+        if str(e).startswith("arXiv API error"):
+            return []  # arXiv refuses the id (say, "incorrect id format"): it has no such paper
+        raise Retry(f"broken page: {e}") from None
+    return result.papers
+
+
+def lookup(client: PoliteClient, base_url: str, arxiv_id: str) -> Paper | None:
+    """One paper's metadata by its id (``2401.12345``, ``2401.12345v2``, ``hep-th/9901001``),
+    or None when arXiv has no such paper. Raises FetchError when arXiv cannot be reached or
+    keeps failing (the client's retries spent)."""
+    params = {"search_query": "", "id_list": arxiv_id, "start": 0, "max_results": 1}
+    try:
+        papers = client.get(base_url, params=params, check=_lookup_check, what=f"id {arxiv_id}")
+    except FetchError as e:
+        if " answered HTTP 400 " in str(e):  # arXiv's answer to an id it cannot parse
+            return None
+        raise
+    wanted = parse_arxiv_id(arxiv_id)
+    return next((p for p in papers if wanted and p.arxiv_id == wanted[0]), None)
