@@ -1,0 +1,174 @@
+"""What curators (and admins) do: hide a paper, pin one to the top of a day, hide a
+comment, merge two papers that are one.
+
+Each action is one transaction that also writes its moderation-log entry (modlog.record)
+and bumps the data version (cached pages change at once). An action that changes nothing
+(hiding a hidden paper) succeeds and logs nothing. Who may act is the web layer's check
+(auth.writer_with("curator")); these functions trust the ``actor`` they are given.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import psycopg
+
+from paperboy.community import comments, modlog
+from paperboy.community.comments import Comment
+from paperboy.community.members import Member
+from paperboy.db import locks
+from paperboy.papers import store
+
+CURATOR_SOURCE = "curator"  # the listing a pin adds when the paper was not on that day's list
+
+
+class CurationError(Exception):
+    """A curator request that cannot be done: ``status`` (400, 404) and why."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def _paper(conn: psycopg.Connection, paper_id: str) -> dict[str, Any]:
+    row = store.get(conn, paper_id)
+    if row is None:
+        raise CurationError(404, f"No paper with id {paper_id[:80]!r}.")
+    return row
+
+
+def hide_paper(conn: psycopg.Connection, actor: Member, paper_id: str, hidden: bool = True) -> dict[str, Any]:
+    """Hide the paper from every list (Daily, New, trending, search, feeds, digests) or show
+    it again; its page stays reachable and says it is hidden."""
+    with conn.transaction():
+        locks.xact_lock(conn, locks.STORE_WRITE)  # the row change moves the keyword index's counter
+        paper = _paper(conn, paper_id)
+        if paper["hidden"] != hidden:
+            conn.execute("UPDATE papers SET hidden = %s, modified = now() WHERE id = %s", (hidden, paper["id"]))
+            modlog.record(conn, actor, "hide-paper" if hidden else "unhide-paper", paper["id"],
+                          {"title": paper["title"][:200]})
+            store.bump_version(conn)
+    return {"id": paper["id"], "hidden": hidden}
+
+
+def pins_of(conn: psycopg.Connection, paper_id: str) -> list[date]:
+    return [r["day"] for r in conn.execute("SELECT day FROM pins WHERE paper_id = %s ORDER BY day", (paper_id,))]
+
+
+def pin(conn: psycopg.Connection, actor: Member, paper_id: str, day: date | None = None) -> dict[str, Any]:
+    """Pin the paper to the top of ``day``'s Daily list (default: the latest day it is on).
+    A day it is not listed on gets it listed (source "curator")."""
+    with conn.transaction():
+        paper = _paper(conn, paper_id)
+        pid = paper["id"]
+        if day is None:
+            day = conn.execute("SELECT max(day) AS day FROM listings WHERE paper_id = %s", (pid,)).fetchone()["day"]
+            if day is None:
+                raise CurationError(400, "This paper is on no Daily list: say which day to pin it to (day).")
+        added = conn.execute("INSERT INTO pins (day, paper_id, member_id) VALUES (%s, %s, %s)"
+                             " ON CONFLICT DO NOTHING", (day, pid, actor.id)).rowcount
+        if added:
+            listed = conn.execute("INSERT INTO listings (paper_id, day, source) SELECT %(p)s, %(d)s, %(s)s"
+                                  " WHERE NOT EXISTS (SELECT 1 FROM listings WHERE paper_id = %(p)s AND day = %(d)s)",
+                                  {"p": pid, "d": day, "s": CURATOR_SOURCE}).rowcount
+            modlog.record(conn, actor, "pin", pid, {"day": day.isoformat(), "listed": bool(listed)})
+            store.bump_version(conn)
+        days = pins_of(conn, pid)
+    return {"id": pid, "pinned": [d.isoformat() for d in days]}
+
+
+def unpin(conn: psycopg.Connection, actor: Member, paper_id: str, day: date | None = None) -> dict[str, Any]:
+    """Unpin the paper from ``day`` (default: from every day). A listing the pin added goes too."""
+    with conn.transaction():
+        paper = _paper(conn, paper_id)
+        pid = paper["id"]
+        gone = [r["day"] for r in conn.execute(
+            "DELETE FROM pins WHERE paper_id = %s AND (%s::date IS NULL OR day = %s) RETURNING day", (pid, day, day))]
+        if gone:
+            conn.execute("DELETE FROM listings WHERE paper_id = %s AND source = %s AND day = ANY(%s)",
+                         (pid, CURATOR_SOURCE, gone))
+            modlog.record(conn, actor, "unpin", pid, {"days": sorted(d.isoformat() for d in gone)})
+            store.bump_version(conn)
+        days = pins_of(conn, pid)
+    return {"id": pid, "pinned": [d.isoformat() for d in days]}
+
+
+# What a merge moves from the merged paper to the kept one, table by table: rows the kept
+# paper already has (a member who voted for both, a day both were listed) stay single.
+_MOVES = (
+    "DELETE FROM votes v WHERE v.paper_id = %(old)s"
+    " AND EXISTS (SELECT 1 FROM votes w WHERE w.paper_id = %(into)s AND w.member_id = v.member_id)",
+    "UPDATE votes SET paper_id = %(into)s WHERE paper_id = %(old)s",
+    "UPDATE comments SET paper_id = %(into)s WHERE paper_id = %(old)s",
+    "INSERT INTO listings (paper_id, day, source) SELECT %(into)s, day, source FROM listings"
+    " WHERE paper_id = %(old)s ON CONFLICT DO NOTHING",
+    "INSERT INTO new_listings (paper_id, day, source) SELECT %(into)s, day, source FROM new_listings"
+    " WHERE paper_id = %(old)s ON CONFLICT DO NOTHING",
+    "INSERT INTO pins (day, paper_id, member_id, created) SELECT day, %(into)s, member_id, created FROM pins"
+    " WHERE paper_id = %(old)s ON CONFLICT DO NOTHING",
+    "UPDATE submissions SET paper_id = %(into)s WHERE paper_id = %(old)s"
+    " AND NOT EXISTS (SELECT 1 FROM submissions WHERE paper_id = %(into)s)",
+    "INSERT INTO sent_papers (subscriber_id, paper_id, sent) SELECT subscriber_id, %(into)s, sent"
+    " FROM sent_papers WHERE paper_id = %(old)s ON CONFLICT DO NOTHING",
+    "UPDATE paper_aliases SET paper_id = %(into)s WHERE paper_id = %(old)s",
+    "INSERT INTO paper_aliases (old_id, paper_id) VALUES (%(old)s, %(into)s)"
+    " ON CONFLICT (old_id) DO UPDATE SET paper_id = EXCLUDED.paper_id",
+    "UPDATE papers SET listed_on = least(listed_on, (SELECT listed_on FROM papers WHERE id = %(old)s))"
+    " WHERE id = %(into)s",
+)
+
+
+def merge(conn: psycopg.Connection, actor: Member, paper_id: str, into_id: str) -> dict[str, Any]:
+    """Merge the paper ``paper_id`` into ``into_id`` (which is kept): votes, comments,
+    listings (Daily and New), submissions, pins and sent digests move to it; the merged
+    paper is deleted and its id becomes an alias, so its address shows the kept paper."""
+    if not isinstance(into_id, str) or not into_id.strip():
+        raise CurationError(400, "into: give the id of the paper to keep.")
+    with conn.transaction():
+        locks.xact_lock(conn, locks.STORE_WRITE)
+        old, into = _paper(conn, paper_id), _paper(conn, into_id.strip())
+        if old["id"] == into["id"]:
+            raise CurationError(400, "A paper cannot be merged into itself.")
+        params = {"old": old["id"], "into": into["id"]}
+        counts = {t: conn.execute(f"SELECT count(*) AS n FROM {t} WHERE paper_id = %(old)s",  # noqa: S608 - fixed names
+                                  params).fetchone()["n"] for t in ("votes", "comments")}
+        for statement in _MOVES:
+            conn.execute(statement, params)
+        conn.execute("DELETE FROM papers WHERE id = %(old)s", params)
+        modlog.record(conn, actor, "merge", old["id"],
+                      {"into": into["id"], "title": old["title"][:200], **counts})
+        store.bump_version(conn)
+    return {"id": into["id"], "merged": old["id"]}
+
+
+def hide_comment(conn: psycopg.Connection, actor: Member, comment_id: int, hidden: bool = True) -> Comment:
+    """Hide a comment from every page and the API (a placeholder stays if it has replies)."""
+    with conn.transaction():
+        comment = comments.get(conn, comment_id, lock=True)
+        if comment is None or comment.deleted:
+            raise CurationError(404, f"No comment {comment_id}.")
+        if comment.hidden != hidden:
+            conn.execute("UPDATE comments SET hidden = %s WHERE id = %s", (hidden, comment_id))
+            modlog.record(conn, actor, "hide-comment" if hidden else "unhide-comment", str(comment_id),
+                          {"paper": comment.paper_id, "author": comment.author})
+            store.bump_version(conn)
+    comment.hidden = hidden
+    return comment
+
+
+def hidden_now(conn: psycopg.Connection, limit: int = 100) -> dict[str, list[dict[str, Any]]]:
+    """What curators hid and pinned, for the moderation page (each list newest first)."""
+    return {
+        "papers": conn.execute("SELECT id, title FROM papers WHERE hidden ORDER BY modified DESC LIMIT %s",
+                               (limit,)).fetchall(),
+        "comments": conn.execute(
+            "SELECT c.id, c.paper_id, left(c.body, 200) AS excerpt, coalesce(m.name, %s) AS author"
+            " FROM comments c LEFT JOIN members m ON m.id = c.member_id"
+            " WHERE c.hidden AND NOT c.deleted ORDER BY c.id DESC LIMIT %s",
+            (comments.DELETED_MEMBER, limit)).fetchall(),
+        "pins": conn.execute(
+            "SELECT n.day, n.paper_id, p.title FROM pins n JOIN papers p ON p.id = n.paper_id"
+            " ORDER BY n.day DESC, n.created DESC LIMIT %s", (limit,)).fetchall(),
+    }

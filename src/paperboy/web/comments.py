@@ -1,0 +1,247 @@
+"""Comments: the JSON API, the plain forms of the paper page, a member's public page, and
+the hook that shows each member the controls that are theirs.
+
+- ``GET /api/papers/{id}/comments`` → the thread, flat in reading order (public, cached);
+- ``POST /api/papers/{id}/comments`` ``{"body", "parent"?}`` → 201 the new comment;
+- ``PATCH`` / ``DELETE /api/comments/{id}``: the author only (403 for others, 404 unknown);
+- forms: ``POST /papers/{id}/comments``, ``GET``/``POST /comments/{id}/edit``,
+  ``POST /comments/{id}/delete``, each 303 back to the paper;
+- ``GET /members/{name}``: who a @mention links to.
+
+The paper page is cached and shared, so it is rendered as for no one: the comment form,
+a member's own edit and delete buttons and the curators' controls are in the page but
+``hidden``; :func:`reveal` (a personal.HOOKS hook) unhides what the member may use. The
+server checks every request anyway.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict, deque
+from typing import Annotated, Any
+from urllib.parse import quote
+
+import anyio
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
+
+from paperboy.community import comments, members
+from paperboy.community.comments import Comment, CommentError
+from paperboy.community.members import Member
+from paperboy.papers import store
+from paperboy.web import auth, personal
+from paperboy.web.templating import html
+
+router = APIRouter(tags=["community"])
+Writer = Annotated[Member, Depends(auth.writer)]
+
+
+class NewComment(BaseModel):
+    body: str = Field(description="Markdown, 1–10,000 characters")
+    parent: int | None = Field(None, description="the comment this one answers")
+
+
+class CommentText(BaseModel):
+    body: str = Field(description="Markdown, 1–10,000 characters")
+
+
+def _db(request: Request):
+    return request.app.state.db
+
+
+def _fail(e: CommentError) -> HTTPException:
+    headers = {"Retry-After": "3600"} if e.status == 429 else None
+    return HTTPException(e.status, e.message, headers=headers)
+
+
+def _post(request: Request, member: Member, paper_id: str, body: str, parent: int | None) -> Comment:
+    per_hour = request.app.state.config.community.comments_per_hour
+    try:
+        with _db(request).connection() as conn:
+            return comments.post(conn, member, paper_id, body, parent, per_hour)
+    except CommentError as e:
+        raise _fail(e) from None
+
+
+class EditLimit:
+    """At most ``per_hour`` edits per member in any hour (0: no limit), counted in this
+    worker's memory: every edit changes the shared pages (and empties their cache), so a
+    member must not be able to edit in a loop. New comments are counted in the database."""
+
+    WINDOW = 3600.0
+    MAX_MEMBERS = 100_000
+
+    def __init__(self, per_hour: int) -> None:
+        self.per_hour = per_hour
+        self.edits: OrderedDict[int, deque[float]] = OrderedDict()
+        self.lock = threading.Lock()  # sync routes run in a thread pool
+
+    def allow(self, member_id: int) -> bool:
+        if self.per_hour <= 0:
+            return True
+        now = time.monotonic()
+        with self.lock:
+            edits = self.edits.pop(member_id, None) or deque()
+            while edits and edits[0] <= now - self.WINDOW:
+                edits.popleft()
+            ok = len(edits) < self.per_hour
+            if ok:
+                edits.append(now)
+            self.edits[member_id] = edits
+            while len(self.edits) > self.MAX_MEMBERS:
+                self.edits.popitem(last=False)
+        return ok
+
+
+def _edit(request: Request, member: Member, comment_id: int, body: str) -> Comment:
+    state = request.app.state
+    limit = getattr(state, "comment_edits", None)
+    if limit is None:
+        limit = state.comment_edits = EditLimit(state.config.community.comments_per_hour)
+    if not limit.allow(member.id):
+        raise HTTPException(429, f"At most {limit.per_hour} edits an hour: try again later.",
+                            headers={"Retry-After": "3600"})
+    try:
+        with _db(request).connection() as conn:
+            return comments.edit(conn, member, comment_id, body)
+    except CommentError as e:
+        raise _fail(e) from None
+
+
+def _back(c: Comment) -> str:
+    return f"/papers/{quote(c.paper_id, safe='/:')}#c{c.id}"
+
+
+# --- the JSON API ----------------------------------------------------------------------
+
+@router.get("/api/papers/{paper_id:path}/comments", summary="A paper's comments")
+def list_comments(request: Request, paper_id: str) -> list[dict[str, Any]]:
+    """`[{id, author, html, created, parent, edited, deleted, hidden}]`: top-level comments
+    oldest first, each followed by its replies (`parent` is the top-level comment's id).
+    Deleted and hidden comments are left out, except as a placeholder (`deleted` or
+    `hidden` true, `author` null, `html` empty) for one that has replies."""
+    with _db(request).connection() as conn:
+        paper = store.get(conn, paper_id)
+        if paper is None:
+            raise HTTPException(404, f"no paper with id {paper_id[:80]!r}")
+        thread = comments.thread(conn, paper["id"])
+    return [c.api() for c in comments.flat(thread)]
+
+
+@router.post("/api/papers/{paper_id:path}/comments", status_code=201, summary="Comment on a paper (a member)")
+def add_comment(request: Request, paper_id: str, data: NewComment, member: Writer) -> dict[str, Any]:
+    """Markdown, rendered to sanitised HTML (LaTeX in `$…$` kept as text); `parent` makes
+    it a reply (a reply to a reply joins its top-level comment's thread). 400 for an empty
+    or too long body or a wrong parent, 404 for an unknown paper, 429 past
+    PAPERBOY_COMMENTS_PER_HOUR."""
+    made = _post(request, member, paper_id, data.body, data.parent)
+    return {k: v for k, v in made.api().items() if k in ("id", "author", "html", "created", "parent")}
+
+
+@router.patch("/api/comments/{comment_id}", summary="Edit your comment")
+def edit_comment(request: Request, comment_id: int, data: CommentText, member: Writer) -> dict[str, Any]:
+    """Your own comment only (403 for anyone else's, 404 unknown or deleted); it is then
+    marked edited. 429 past PAPERBOY_COMMENTS_PER_HOUR edits an hour."""
+    return _edit(request, member, comment_id, data.body).api()
+
+
+@router.delete("/api/comments/{comment_id}", summary="Delete your comment")
+def delete_comment(request: Request, comment_id: int, member: Writer) -> dict[str, Any]:
+    try:
+        with _db(request).connection() as conn:
+            gone = comments.delete(conn, member, comment_id)
+    except CommentError as e:
+        raise _fail(e) from None
+    return {"id": gone.id, "deleted": True}
+
+
+# --- plain forms -------------------------------------------------------------------------
+
+@router.post("/papers/{paper_id:path}/comments", include_in_schema=False)
+async def comment_form(request: Request, paper_id: str, body: Annotated[str, Form()] = "",
+                       parent: Annotated[str, Form()] = "") -> RedirectResponse:
+    member = auth.current(request)
+    if member is None:
+        back = f"/papers/{quote(paper_id, safe='/:')}#comments"
+        return RedirectResponse("/signin?next=" + quote(back, safe="/"), status_code=303)
+    await auth.check_csrf(request)
+    if parent and not parent.isdigit():
+        raise HTTPException(400, "parent must be a comment's number")
+    made = await anyio.to_thread.run_sync(_post, request, member, paper_id, body, int(parent) if parent else None)
+    return RedirectResponse(_back(made), status_code=303)
+
+
+def _own(request: Request, member: Member, comment_id: int) -> Comment:
+    with _db(request).connection() as conn:
+        c = comments.get(conn, comment_id)
+    if c is None or c.deleted:
+        raise HTTPException(404, f"No comment {comment_id}.")
+    if c.author_id != member.id:
+        raise HTTPException(403, "Only its author may change or delete a comment.")
+    return c
+
+
+@router.get("/comments/{comment_id}/edit", include_in_schema=False)
+def edit_page(request: Request, comment_id: int) -> Response:
+    member = auth.current(request)
+    if member is None:
+        return RedirectResponse("/signin?next=" + quote(request.url.path, safe="/"), status_code=303)
+    return html(request, "comment_edit.html", {"c": _own(request, member, comment_id)})
+
+
+@router.post("/comments/{comment_id}/edit", include_in_schema=False)
+def edit_form(request: Request, comment_id: int, member: Writer,
+              body: Annotated[str, Form()] = "") -> RedirectResponse:
+    return RedirectResponse(_back(_edit(request, member, comment_id, body)), status_code=303)
+
+
+@router.post("/comments/{comment_id}/delete", include_in_schema=False)
+def delete_form(request: Request, comment_id: int, member: Writer) -> RedirectResponse:
+    try:
+        with _db(request).connection() as conn:
+            c = comments.delete(conn, member, comment_id)
+    except CommentError as e:
+        raise _fail(e) from None
+    return RedirectResponse(f"/papers/{quote(c.paper_id, safe='/:')}#comments", status_code=303)
+
+
+@router.get("/members/{name}", response_class=HTMLResponse, include_in_schema=False)
+def member_page(request: Request, name: str) -> HTMLResponse:
+    with _db(request).connection() as conn:
+        who = members.by_name(conn, name) if members.NAME.match(name) else None
+        if who is None:
+            raise HTTPException(404, "No member by this name.")
+        said = comments.by_author(conn, who.id)
+    return html(request, "member.html", {"who": who, "said": said})
+
+
+# --- each member's controls on the shared page --------------------------------------------
+
+# The marked elements, each written with its marker right after the tag's name: user text
+# is escaped ("<" becomes "&lt;"), so no comment can contain these bytes.
+_FOR_MEMBERS = [b"<%s data-for=\"members\"" % t for t in (b"form", b"details")]
+_FOR_NO_ONE = b'<p data-for="no-one"'
+_CURATE = [b"<%s data-curate=\"1\"" % t for t in (b"section", b"form")]
+
+
+async def reveal(scope: dict[str, Any], member: Member, body: bytes) -> bytes:
+    """Unhide, on a page made for ``member``: the comment forms (and hide the "sign in to
+    comment" link), their own comments' edit and delete buttons, and for a curator the
+    curation controls."""
+    if b" data-for=" not in body and b" data-own=" not in body and b" data-curate=" not in body:
+        return body
+    for mark in _FOR_MEMBERS:
+        body = body.replace(mark + b" hidden", mark)
+    body = body.replace(_FOR_NO_ONE, _FOR_NO_ONE + b" hidden")
+    mine = b'<div data-own="%d"' % member.id
+    body = body.replace(mine + b" hidden", mine)
+    if member.is_curator:
+        for mark in _CURATE:
+            body = body.replace(mark + b" hidden", mark)
+    return body
+
+
+reveal.markers = (b" data-for=", b" data-own=", b" data-curate=")  # type: ignore[attr-defined]
+personal.HOOKS.append(reveal)  # runs only on pages with its markers (web/personal.py)
