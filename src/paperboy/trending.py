@@ -25,6 +25,8 @@ from typing import Any
 
 import psycopg
 
+from paperboy.papers.store import submitter_sql
+
 GROWTH_WEIGHT = 2
 GRAVITY = 1.5
 WINDOW_DAYS = 30
@@ -86,7 +88,7 @@ def trending(
     # Rank narrow rows first, then fetch the few whole papers: sorting thousands of wide
     # rows (abstracts) would spill to disk.
     rows = conn.execute(
-        "SELECT p.*, p.listed_on AS day, t.score FROM ("  # noqa: S608 - the score is a fixed formula
+        f"SELECT p.*, p.listed_on AS day, t.score, {submitter_sql('p')} FROM ("  # noqa: S608 - a fixed formula
         f"  SELECT id, {score_sql('q', 'q.listed_on', '%(ref)s')} AS score, {total_sql('q')} AS total"
         f"   FROM papers q {recent_votes_join('q', '%(ref)s')}"
         f"   WHERE q.listed_on BETWEEN %(lo)s AND %(ref)s AND {candidate_sql('q')}"

@@ -32,3 +32,23 @@ def token_for(conn, email: str, role: str = "member") -> dict[str, str]:
     token = tokens.create(conn, member.id, "test")
     conn.commit()
     return {"Authorization": f"Bearer {token}"}
+
+
+def form_token(html: str) -> str:
+    """The signed form token of a page made for no one (the sign-in forms): the first
+    non-empty ``csrf`` field (forms for members carry an empty one until personalised)."""
+    from tests.helpers import Page
+
+    return next(i.attrs["value"] for i in Page(html).find_all("input", name="csrf") if i.attrs.get("value"))
+
+
+def session_cookie(conn, email: str, role: str = "member") -> str:
+    """The session cookie of a (new or existing) member, signed with the instance's own key
+    as a separate `paperboy serve` reads it from the database (for real-browser tests: set
+    it as the ``paperboy_session`` cookie)."""
+    from paperboy.digest.subscriptions import secret_key
+
+    member = add(conn, email, role)
+    cookie = sessions.start(conn, secret_key(conn, None), member.id, days=1)
+    conn.commit()
+    return cookie

@@ -42,17 +42,16 @@ def page(browser):
     context.close()
 
 
-@pytest.fixture
-def server(db_url: str, tmp_path: Path, hub) -> Iterator[str]:
-    """`paperboy serve` on a free port over the test's database (filled by the test module's
-    ``hub`` fixture first); yields its base URL."""
+def serve(db_url: str, home: Path, **extra_env: str) -> tuple[subprocess.Popen, str]:
+    """Start `paperboy serve` on a free port over ``db_url``; (the process, its base URL)."""
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": db_url, "PAPERBOY_HOME": str(tmp_path / "home")}
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "DATABASE_URL": db_url, "PAPERBOY_HOME": str(home),
+           "PAPERBOY_BASE_URL": base, **extra_env}  # links in emails point at this server
     proc = subprocess.Popen(
         [sys.executable, "-m", "paperboy", "serve", "--port", str(port), "--no-embed"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
-    base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -65,8 +64,14 @@ def server(db_url: str, tmp_path: Path, hub) -> Iterator[str]:
     else:
         proc.kill()
         raise RuntimeError("paperboy serve did not start within 30 s")
+    return proc, base
+
+
+@pytest.fixture
+def server(db_url: str, tmp_path: Path, hub) -> Iterator[str]:
+    """`paperboy serve` on a free port over the test's database (filled by the test module's
+    ``hub`` fixture first); yields its base URL."""
+    proc, base = serve(db_url, tmp_path / "home")
     yield base
     proc.terminate()
     proc.wait(timeout=10)
-
-

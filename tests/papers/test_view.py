@@ -42,10 +42,27 @@ def test_hf_shapes():
     item = view.of({**ROW, "day": date(2024, 11, 5)}).hf_daily_item()
     paper = item["paper"]
     assert item["publishedAt"] == "2024-11-05T00:00:00.000Z" and paper["publishedAt"] == "2024-11-01T00:00:00.000Z"
-    assert (item["numComments"], item["submittedBy"]) == (2, {"name": "eve"})
+    # Hugging Face's user object, on the item and (as submittedOnDailyBy) on the paper
+    by = item["submittedBy"]
+    assert (item["numComments"], by["name"], by["fullname"], by["type"]) == (2, "eve", "eve", "user")
+    assert (by["avatarUrl"], by["isPro"], len(by["_id"])) == ("", False, 24)
+    assert paper["submittedOnDailyBy"] == by
     assert paper["authors"] == [{"name": a} for a in ROW["authors"]] and paper["numAuthors"] == 9
     assert (paper["githubRepo"], paper["projectPage"], paper["pdfUrl"]) == (
         "https://github.com/a/b", None, "https://arxiv.org/pdf/2411.00001")
     assert (paper["upvotes"], paper["githubStars"], paper["withdrawn"]) == (0, 3, False)
     bare = view.of({"id": "t-x", "title": "T", "summary": ""}).hf_daily_item()
     assert (bare["publishedAt"], bare["numComments"], bare["submittedBy"]) == (None, 0, None)
+    assert bare["paper"]["submittedOnDailyBy"] is None
+
+
+def test_the_submitter_a_member_here_wins_and_a_deleted_one_is_named_but_not_an_account():
+    member = view.of({**ROW, "submitter": "ada"})
+    assert (member.submitted_by, member.submitted_here) == ("ada", True)
+    assert member.hf_daily_item()["submittedBy"]["name"] == "ada"
+    assert member.hf_daily_item()["submittedBy"]["_id"] != view.of(ROW).hf_daily_item()["submittedBy"]["_id"]
+    gone = view.of({**ROW, "submitter": ""})
+    assert (gone.submitted_by, gone.submitted_here) == ("deleted member", True)
+    assert gone.hf_daily_item()["submittedBy"] is None and gone.hf_paper()["submittedOnDailyBy"] is None
+    hf = view.of(ROW)  # no submission here: Hugging Face's submitter
+    assert (hf.submitted_by, hf.submitted_here) == ("eve", False)

@@ -10,6 +10,7 @@ from typing import Any, Literal
 import psycopg
 
 from paperboy import trending
+from paperboy.papers import store
 from paperboy.papers.limits import DATE_RANGE, EARLIEST, LATEST
 
 Kind = Literal["day", "week", "month"]
@@ -59,6 +60,11 @@ def period_of(kind: Kind, day: date) -> Period:
     start = day.replace(day=1)
     nxt = (start + timedelta(days=32)).replace(day=1)
     return Period("month", start, nxt - timedelta(days=1))
+
+
+def every_day(latest: date) -> Period:
+    """All days up to ``latest`` as one period (a submitter's papers, whenever listed)."""
+    return Period("month", EARLIEST, latest)
 
 
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
@@ -145,17 +151,23 @@ _ORDER = {
 }
 
 
+_DOCUMENT = "q.title || ' ' || q.summary || ' ' || array_to_string(q.authors, ' ')"
+
+
 def papers_in(
     conn: psycopg.Connection, period: Period, sort: str = "upvotes", offset: int = 0, limit: int = 30,
     board: Board = "daily", category: str | None = None, submitter: str | None = None,
+    text: str | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     """One page of the distinct papers listed in ``period`` and how many there are in all.
 
     Each row is a paper with ``day``: the first day of the period it was listed, and
     ``pinned``. Hidden papers are never listed. ``board`` is daily or new; ``category``
     keeps papers of one arXiv category, ``submitter`` those a member (by name) or someone on
-    Hugging Face submitted. Sorted by ``trending``, the order (and which papers may appear)
-    is trending.py's, scored as of the period's last day: a withdrawn paper is listed by
+    Hugging Face submitted, ``text`` those whose id is it or whose title, abstract and
+    authors match it (PostgreSQL full-text search, websearch syntax: words, "phrases",
+    -excluded, a OR b; over the period's papers only, so no index is needed). Sorted by
+    ``trending``, the order (and which papers may appear) is trending.py's, scored as of the period's last day: a withdrawn paper is listed by
     upvotes or date, but never trends.
     """
     where = ["NOT q.hidden"]
@@ -172,16 +184,18 @@ def papers_in(
         where.append("(lower(q.extra ->> 'submitted_by') = lower(%(by)s) OR EXISTS ("
                      "SELECT 1 FROM submissions s JOIN members m ON m.id = s.member_id"
                      " WHERE s.paper_id = q.id AND lower(m.name) = lower(%(by)s)))")
+    if text:
+        where.append(f"(q.id = %(text)s OR to_tsvector('english', {_DOCUMENT}) @@ websearch_to_tsquery('english', %(text)s))")
     cond = " AND ".join(where)
     params = {"s": period.start, "e": period.end, "off": offset, "lim": limit, "ref": period.end,
-              "cat": category, "by": submitter}
+              "cat": category, "by": submitter, "text": text}
     listed = (f"SELECT paper_id, min(day) AS day FROM {BOARDS[board]}"  # noqa: S608 - a fixed table name
               " WHERE day BETWEEN %(s)s AND %(e)s GROUP BY paper_id")
     pinned = ("EXISTS (SELECT 1 FROM pins pn WHERE pn.paper_id = q.id AND pn.day BETWEEN %(s)s AND %(e)s)"
               if board == "daily" else "false")
     # Rank narrow rows (id, sort keys) first, then fetch the page's whole papers.
     rows = conn.execute(
-        "SELECT p.*, t.day, t.pinned FROM ("  # noqa: S608 - order and condition come from fixed strings
+        f"SELECT p.*, t.day, t.pinned, {store.submitter_sql('p')} FROM ("  # noqa: S608 - fixed strings
         f"  SELECT q.id, l.day, {pinned} AS pinned, row_number() OVER (ORDER BY {pinned} DESC, {order}) AS rank"
         f"  FROM ({listed}) l JOIN papers q ON q.id = l.paper_id {joins} WHERE {cond}"
         "  ORDER BY rank OFFSET %(off)s LIMIT %(lim)s"
@@ -193,6 +207,19 @@ def papers_in(
         params,
     ).fetchone()["n"]
     return rows, total
+
+
+def categories_in(conn: psycopg.Connection, period: Period, board: Board = "daily",
+                  limit: int = 40) -> list[dict[str, Any]]:
+    """The arXiv categories of the papers listed in ``period``, most papers first:
+    ``{"category", "n"}`` (a cross-listed paper counts in each of its categories)."""
+    return conn.execute(
+        "SELECT c AS category, count(*) AS n FROM ("  # noqa: S608 - a fixed table name
+        f"  SELECT DISTINCT paper_id FROM {BOARDS[board]} WHERE day BETWEEN %(s)s AND %(e)s"
+        ") l JOIN papers q ON q.id = l.paper_id, unnest(q.categories) AS c"
+        " WHERE NOT q.hidden GROUP BY c ORDER BY count(*) DESC, c LIMIT %(lim)s",
+        {"s": period.start, "e": period.end, "lim": limit},
+    ).fetchall()
 
 
 def listing_days(conn: psycopg.Connection, paper_id: str) -> list[dict[str, Any]]:

@@ -176,6 +176,10 @@ def store_groups(conn: psycopg.Connection, groups: Sequence[Group]) -> StoreStat
             )
         }
 
+        # Papers a curator merged into another: their records only add listings to it.
+        aliases = {r["old_id"]: r["paper_id"] for r in conn.execute(
+            "SELECT old_id, paper_id FROM paper_aliases WHERE old_id = ANY(%s)", ([p.id for p, _, _ in groups],))}
+
         inserts: list[dict[str, Any]] = []
         updates: list[dict[str, Any]] = []
         listings: list[tuple[str, Any, str]] = []
@@ -183,6 +187,10 @@ def store_groups(conn: psycopg.Connection, groups: Sequence[Group]) -> StoreStat
         stale_vectors: list[tuple[str]] = []  # text changed: the embedding job redoes them
         growth: list[tuple[int, str]] = []
         for paper, sources, days in groups:
+            if paper.id in aliases:
+                listings.extend((aliases[paper.id], d, s) for d, s in days)
+                stats.unchanged += 1
+                continue
             row = by_arxiv.get(paper.arxiv_id) if paper.arxiv_id else None
             if row is None:
                 cand = by_title.get(paper.title_key)
@@ -271,10 +279,25 @@ def count(conn: psycopg.Connection) -> int:
 
 
 def get(conn: psycopg.Connection, paper_id: str) -> dict[str, Any] | None:
-    """The paper with this id, or None (also for strings no id can be: NUL bytes, too long)."""
+    """The paper with this id, or None (also for strings no id can be: NUL bytes, too long).
+    The id of a paper a curator merged into another gives that other paper (whose ``id``
+    then differs from the one asked: pages redirect to it)."""
     if "\x00" in paper_id or len(paper_id) > 200:
         return None
-    return conn.execute("SELECT * FROM papers WHERE id = %s", (paper_id,)).fetchone()
+    row = conn.execute(f"SELECT p.*, {submitter_sql('p')} FROM papers p WHERE p.id = %s",  # noqa: S608
+                       (paper_id,)).fetchone()
+    if row is None:
+        row = conn.execute(f"SELECT p.*, {submitter_sql('p')} FROM paper_aliases a"  # noqa: S608
+                           " JOIN papers p ON p.id = a.paper_id WHERE a.old_id = %s", (paper_id,)).fetchone()
+    return row
+
+
+def submitter_sql(paper: str) -> str:
+    """An SQL select item on a paper alias: ``submitter``, the name of the member who
+    submitted the paper here; '' when their account was deleted; NULL when no member did
+    (papers/view.py then shows Hugging Face's submitter, if any). One primary-key lookup."""
+    return (f"(SELECT coalesce(m.name, '') FROM submissions s LEFT JOIN members m ON m.id = s.member_id"  # noqa: S608
+            f" WHERE s.paper_id = {paper}.id) AS submitter")
 
 
 def latest_day(conn: psycopg.Connection) -> Any:

@@ -13,6 +13,7 @@ email or API answer hands out a javascript: (or other non-http) URL.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -21,6 +22,7 @@ from typing import Any
 from paperboy.papers.limits import safe_url
 
 EXCERPT = 1_000  # characters of an abstract on a list: cards clamp to a few lines anyway
+DELETED_MEMBER = "deleted member"  # the submitter shown once their account is deleted
 EMAIL_EXCERPT = 320  # an email shows a few lines of each abstract; the page has it whole
 
 
@@ -106,7 +108,8 @@ class PaperView:
     # From ``extra``: what Hugging Face knows and arXiv does not (None or 0 when unknown).
     github_stars: int | None = None
     ai_keywords: list[str] | None = None
-    submitted_by: str | None = None
+    submitted_by: str | None = None  # a member's name, "deleted member", or HF's submitter
+    submitted_here: bool = False  # by a member of this instance (else on Hugging Face)
     num_comments: int | None = 0  # imported from HF plus this instance's comments
     # This instance's own: votes and shown comments of its members; who submitted it here.
     community_upvotes: int = 0
@@ -162,6 +165,8 @@ class PaperView:
             "upvotes": self.upvotes,
             "communityUpvotes": self.community_upvotes,
             "hfUpvotes": self.hf_upvotes,
+            "numComments": self.num_comments,
+            "communityComments": self.community_comments,
             "githubRepo": self.links.code,
             "githubStars": self.github_stars,
             "projectPage": self.links.project,
@@ -171,7 +176,15 @@ class PaperView:
             "pdfUrl": self.links.pdf,
             "comment": self.comment,
             "withdrawn": self.withdrawn,
+            "submittedOnDailyBy": self.submitter_user(),
         }
+
+    def submitter_user(self) -> dict[str, Any] | None:
+        """Who put it on a Daily list, as HF's user object; None when no one known or the
+        member's account was deleted (no account to name: pages say "deleted member")."""
+        if not self.submitted_by or (self.submitted_here and self.submitted_by == DELETED_MEMBER):
+            return None
+        return hf_user(self.submitted_by, self.submitted_here)
 
     def hf_daily_item(self) -> dict[str, Any]:
         """One item of ``/api/daily_papers``: the paper and the day it was listed."""
@@ -181,8 +194,25 @@ class PaperView:
             "title": self.title,
             "summary": self.summary,
             "numComments": self.num_comments,
-            "submittedBy": {"name": self.submitted_by} if self.submitted_by else None,
+            "submittedBy": self.submitter_user(),
         }
+
+
+def _submitter(row: Mapping[str, Any], extra: Mapping[str, Any]) -> str | None:
+    """``submitter`` (store.submitter_sql): a member's name, '' for a deleted account,
+    None when no member submitted it: then Hugging Face's submitter, if imported."""
+    name = row.get("submitter")
+    if name is None:
+        return extra.get("submitted_by")
+    return name or DELETED_MEMBER
+
+
+def hf_user(name: str, here: bool) -> dict[str, Any]:
+    """A user object as Hugging Face shapes one (``submittedBy``, ``submittedOnDailyBy``).
+    ``_id`` is stable per name and place (HF's ids are 24 hex digits)."""
+    key = f"{'member' if here else 'hf'}:{name.lower()}".encode()
+    return {"_id": hashlib.sha1(key).hexdigest()[:24], "name": name, "fullname": name,
+            "avatarUrl": "", "type": "user", "isPro": False}
 
 
 def of(row: Mapping[str, Any]) -> PaperView:
@@ -214,7 +244,8 @@ def of(row: Mapping[str, Any]) -> PaperView:
         withdrawn=bool(row.get("withdrawn")),
         github_stars=extra.get("github_stars"),
         ai_keywords=extra.get("ai_keywords"),
-        submitted_by=extra.get("submitted_by"),
+        submitted_by=_submitter(row, extra),
+        submitted_here=row.get("submitter") is not None,
         num_comments=(extra.get("num_comments") or 0) + (row.get("community_comments") or 0),
         highlighted_title=row.get("highlighted_title"),
         highlighted_summary=row.get("highlighted_summary"),

@@ -87,7 +87,7 @@ class Searcher:
         if len(" ".join(text.split())) > q.MAX_QUERY:
             result.notices.append(f"Only the first {q.MAX_QUERY} characters of the query were used.")
         if parsed.arxiv_id:
-            row = conn.execute("SELECT * FROM papers WHERE id = %s", (parsed.arxiv_id,)).fetchone()
+            row = conn.execute("SELECT * FROM papers WHERE id = %s AND NOT hidden", (parsed.arxiv_id,)).fetchone()
             if row:
                 result.items, result.total, result.mode = [self._decorate(row, parsed, 1.0)], 1, "id"
                 return result
@@ -130,6 +130,8 @@ class Searcher:
         fused = rrf([(keyword_ids, W_KEYWORD), (semantic_ids, W_SEMANTIC)])
         if parsed.excluded and fused:
             fused = _drop_excluded(conn, fused, parsed.excluded)
+        if fused:
+            fused = _drop_hidden(conn, fused)
         ranked = sorted(fused, key=lambda pid: -fused[pid])
         result.total = len(ranked)
         if sort != "relevance" and ranked:
@@ -172,6 +174,12 @@ def _drop_excluded(conn: psycopg.Connection, fused: dict[str, float], words: lis
     return {pid: s for pid, s in fused.items() if pid not in bad}
 
 
+def _drop_hidden(conn: psycopg.Connection, fused: dict[str, float]) -> dict[str, float]:
+    """Papers curators hid leave search results (their pages stay reachable)."""
+    hidden = {r["id"] for r in conn.execute("SELECT id FROM papers WHERE id = ANY(%s) AND hidden", (list(fused),))}
+    return {pid: s for pid, s in fused.items() if pid not in hidden} if hidden else fused
+
+
 def _resort(conn: psycopg.Connection, ids: list[str], sort: str) -> list[str]:
     order = {"date": "coalesce(listed_on, published_at) DESC NULLS LAST, upvotes DESC NULLS LAST",
              "upvotes": "upvotes DESC NULLS LAST, coalesce(listed_on, published_at) DESC NULLS LAST"}[sort]
@@ -193,7 +201,7 @@ def similar(conn: psycopg.Connection, paper_id: str, limit: int = 8) -> list[dic
     out = []
     for pid, dist in hits:
         r = rows.get(pid)
-        if r is None or (me and r["title_key"] == me["title_key"]) or dist < 1e-6:
+        if r is None or r["hidden"] or (me and r["title_key"] == me["title_key"]) or dist < 1e-6:
             continue
         out.append({**r, "similarity": 1 - dist})
         if len(out) == limit:

@@ -39,8 +39,11 @@ def daily_papers(
     ] = "upvotes",
     p: Annotated[int, Query(ge=0, le=1_000_000, description="page, from 0")] = 0,
     limit: Annotated[int, Query(ge=1, le=100, description="items per page, 1–100 (400 outside)")] = 50,
+    submitter: Annotated[str | None, Query(max_length=100, description="only papers this member "
+                                           "(or, imported, this Hugging Face user) submitted")] = None,
 ) -> list[dict[str, Any]]:
-    """With no date, week or month: the latest day that has papers."""
+    """With no date, week or month: the latest day that has papers (with `submitter`: every
+    day, so a member's submissions are found whenever they were made)."""
     try:
         period = listing.parse_period(date, week, month)
     except listing.PeriodError as e:
@@ -50,8 +53,8 @@ def daily_papers(
             latest = listing.latest_day(conn)
             if latest is None:
                 return []
-            period = listing.period_of("day", latest)
-        rows, total = listing.papers_in(conn, period, sort, p * limit, limit)
+            period = listing.period_of("day", latest) if not submitter else listing.every_day(latest)
+        rows, total = listing.papers_in(conn, period, sort, p * limit, limit, submitter=submitter or None)
     if (p + 1) * limit < total:
         _next_link(request, response, p, limit)
     response.headers["X-Total-Count"] = str(total)

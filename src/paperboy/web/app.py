@@ -21,9 +21,15 @@ from paperboy.digest.outbox import Mailer
 from paperboy.digest.subscriptions import secret_key
 from paperboy.jobs import BackgroundJobs
 from paperboy.search import Searcher
-from paperboy.web import admin, api, apidocs, feeds, headers, pages, subscribe
+from paperboy.web import account, admin, api, apidocs, feeds, headers, pages, signin, subscribe
+from paperboy.web import comments as web_comments  # also registers its personal.HOOKS hook
+from paperboy.web import curation as web_curation
+from paperboy.web import new as web_new
+from paperboy.web import paper_md as web_paper_md
+from paperboy.web import submit as web_submit
+from paperboy.web import votes as web_votes  # also registers its personal.HOOKS hook
 from paperboy.web.auth import Members
-from paperboy.web.cache import ResponseCache, known_params
+from paperboy.web.cache import Personalised, ResponseCache, known_params
 from paperboy.web.headers import SecurityHeaders, TrustedHosts
 from paperboy.web.ratelimit import RateLimit
 from paperboy.web.templating import HERE, templates
@@ -60,7 +66,7 @@ class HeadAsGet:
 
 
 def wants_json(request: Request) -> bool:
-    return request.url.path.startswith("/api/")
+    return request.url.path.startswith("/api/") or request.url.path.endswith(".json")
 
 
 def error_response(request: Request, status: int, message: str) -> Response:
@@ -147,7 +153,10 @@ def create_app(
         message = exc.detail if isinstance(exc.detail, str) else "error"
         if exc.status_code == 404 and message == "Not Found":
             message = "There is no page at this address."
-        return error_response(request, exc.status_code, message)
+        response = error_response(request, exc.status_code, message)
+        for name, value in (exc.headers or {}).items():  # Retry-After, WWW-Authenticate
+            response.headers[name] = value
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
@@ -158,7 +167,7 @@ def create_app(
         log.exception("unhandled error on %s", request.url.path)
         return error_response(request, 500, "Something went wrong on our side.")
 
-    routers = [api.router, feeds.router, subscribe.router, admin.router, pages.router, apidocs.router]
+    routers = [web_submit.router, web_new.router, web_new.api, web_paper_md.router, web_votes.router, web_comments.router, web_curation.router, api.router, feeds.router, subscribe.router, signin.router, account.router, account.api, admin.router, pages.router, apidocs.router]
     for router in routers:
         app.include_router(router)
     cache_seconds = cfg.cache_seconds if cache_seconds is None else cache_seconds
@@ -166,6 +175,7 @@ def create_app(
         known = known_params(r for router in routers for r in router.routes)
         app.add_middleware(ResponseCache, db=db, known=known, check_every=cache_seconds,
                            max_bytes=cfg.cache_bytes)
+    app.add_middleware(Personalised, cached=cache_seconds > 0)  # the member's votes on other pages
     # Outside the cache: it needs to know who asks, to make shared pages personal.
     app.add_middleware(Members, db=db, secret=secret, settings=cfg.community)
     app.add_middleware(HeadAsGet)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from paperboy import trending as trend
+from paperboy.community import comments, curation
 from paperboy.papers import listing, store, view
 from paperboy.search import similar
 from paperboy.web import searching
@@ -51,7 +53,8 @@ def feed(
         if period is None:
             latest = listing.latest_day(conn)
             if latest is None:
-                return html(request, "empty.html", {"total": store.count(conn)})
+                return html(request, "empty.html", {"total": store.count(conn),
+                                                    "new_day": listing.latest_day(conn, "new")})
             period = listing.period_of("day", latest)
         rows, total = listing.papers_in(conn, period, sort, (page - 1) * PAGE_SIZE, PAGE_SIZE)
         prev, nxt = listing.neighbours(conn, period)
@@ -97,13 +100,18 @@ def search_page(
 
 
 @router.get("/papers/{paper_id:path}", response_class=HTMLResponse)
-def paper(request: Request, paper_id: str) -> HTMLResponse:
+def paper(request: Request, paper_id: str) -> Response:
     with _db(request).connection() as conn:
         row = store.get(conn, paper_id)
         if row is None:
             raise HTTPException(404, f"No paper with id {paper_id[:80]!r} in this hub.")
+        if row["id"] != paper_id:  # merged into another paper by a curator: it lives there now
+            return RedirectResponse(f"/papers/{quote(row['id'], safe='/:')}", status_code=301)
         days = listing.listing_days(conn, row["id"])
         near = similar(conn, row["id"], limit=6)
+        thread = comments.thread(conn, row["id"])
+        pins = curation.pins_of(conn, row["id"])
     return html(request, "paper.html", {
         "p": view.of(row), "days": days, "similar": [view.of(r) for r in near],
+        "comments": thread, "pins": pins,
     })

@@ -126,7 +126,7 @@ def preferences_page(request: Request, token: str, saved: bool = False) -> HTMLR
         raise HTTPException(404, "This subscription no longer exists.")
     return html(request, "preferences.html", {
         "sub": sub, "token": token, "saved": saved, "timezones": subscriptions.TIMEZONES,
-        "csrf": csrf.token(_secret(request), request.url.path),
+        "form_token": csrf.token(_secret(request), request.url.path),
     })
 
 
@@ -154,7 +154,7 @@ def save_preferences(
         return html(request, "preferences.html", {
             "sub": {**sub, **form, "topics": topics.splitlines()}, "token": token,
             "error": str(e), "timezones": subscriptions.TIMEZONES,
-            "csrf": csrf.token(_secret(request), request.url.path)}, 400)
+            "form_token": csrf.token(_secret(request), request.url.path)}, 400)
     return html(request, "preferences.html", {
         "sub": sub, "token": token, "saved": True, "timezones": subscriptions.TIMEZONES,
-        "csrf": csrf.token(_secret(request), request.url.path)})
+        "form_token": csrf.token(_secret(request), request.url.path)})
