@@ -6,6 +6,7 @@ Routes parse the request, call one feature function, and render a template or JS
 from __future__ import annotations
 
 import logging
+import re
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -63,6 +64,19 @@ class HeadAsGet:
             await send(message)
 
         await self.app({**scope, "method": "GET"}, receive, no_body)
+
+
+# Paths whose last part is a secret (a sign-in, confirmation or preferences link).
+_SECRET_PATHS = re.compile(r"^/(signin|confirm|unsubscribe|preferences)/[^/]+")
+
+
+def loggable(path: str) -> str:
+    """A request path fit for a log: the secret part of an emailed link left out.
+
+    >>> loggable("/signin/abc123"), loggable("/papers/2401.1")
+    ('/signin/…', '/papers/2401.1')
+    """
+    return _SECRET_PATHS.sub(lambda m: f"/{m.group(1)}/…", path)
 
 
 def wants_json(request: Request) -> bool:
@@ -164,7 +178,7 @@ def create_app(
 
     @app.exception_handler(Exception)
     async def crashed(request: Request, exc: Exception) -> Response:
-        log.exception("unhandled error on %s", request.url.path)
+        log.exception("unhandled error on %s", loggable(request.url.path))
         return error_response(request, 500, "Something went wrong on our side.")
 
     routers = [web_submit.router, web_new.router, web_new.api, web_paper_md.router, web_votes.router, web_comments.router, web_curation.router, api.router, feeds.router, subscribe.router, signin.router, account.router, account.api, admin.router, pages.router, apidocs.router]
