@@ -182,6 +182,7 @@ class Config:
     trusted_hosts: tuple[str, ...] = ("localhost", "127.0.0.1", "::1")  # "*": any
     import_max_bytes: int = 1024 * 1024 * 1024
     community: CommunitySettings = field(default_factory=lambda: CommunitySettings())
+    recommend: RecommendSettings = field(default_factory=lambda: RecommendSettings())
     serve_embed: bool = True  # what `serve` handed its worker processes (hand_off_to_workers)
     serve_fetch: bool = True
 
@@ -221,6 +222,20 @@ class CommunitySettings:
     submit_per_day: int = 10
     votes_per_minute: int = 60
     comments_per_hour: int = 30
+
+
+@dataclass(frozen=True)
+class RecommendSettings:
+    """For you: how many recent days its picks come from when no period is asked for."""
+
+    days: int = 14
+
+
+def _recommend() -> RecommendSettings:
+    days = _number("PAPERBOY_FOR_YOU_DAYS", "14", int)
+    if days < 1:
+        raise ConfigError("PAPERBOY_FOR_YOU_DAYS must be at least 1 day")
+    return RecommendSettings(days=days)
 
 
 def _community() -> CommunitySettings:
@@ -304,6 +319,7 @@ def load() -> Config:
         fetch=_fetch(),
         digest=_digest(),
         community=_community(),
+        recommend=_recommend(),
         cache_bytes=int(_number("PAPERBOY_CACHE_MB", "64") * 1024 * 1024),
         trusted_hosts=trusted_hosts(base_url),
         import_max_bytes=max(1, _number("PAPERBOY_IMPORT_MAX_MB", "1024", int)) * 1024 * 1024,

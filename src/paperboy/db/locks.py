@@ -23,6 +23,7 @@ EMBED = BASE + 2  # one embedding worker at a time among serve's processes and m
 DIGEST = BASE + 3  # one digest composer at a time
 FETCH = {"arxiv": BASE + 4, "hf": BASE + 5}  # one run per source; a free lock marks a dead run
 SUBSCRIBE = BASE + 10  # subscribe limits: check and record atomically (transaction lock)
+RECOMMEND = BASE + 11  # one process refits For you models at a time
 
 
 def keyword_index(path: Path | str) -> int:
