@@ -155,3 +155,21 @@ def test_deleting_a_member_with_signals_leaves_nothing_behind(tconn):
     tconn.commit()
     left = tconn.execute("SELECT count(*) AS n FROM recommender_models").fetchone()["n"]
     assert left == 0  # and the delete raised nothing: the triggers skip a deleted member
+
+
+def test_a_liked_paper_without_a_vector_joins_the_model_when_it_gets_one(tconn):
+    m = add(tconn, "ada@example.org")
+    likes = topics.neighbours(0, 5)
+    saved = tconn.execute("SELECT embedding FROM embeddings WHERE paper_id = %s", (likes[0],)).fetchone()
+    tconn.execute("DELETE FROM embeddings WHERE paper_id = %s", (likes[0],))
+    _like(tconn, m.id, likes)
+    recommend.refresh_stale(tconn)
+    stored = tconn.execute("SELECT positives, fitted_seq < signals_seq AS stale FROM recommender_models"
+                           " WHERE member_id = %s", (m.id,)).fetchone()
+    assert stored["positives"] == 4 and not stored["stale"]
+    tconn.execute("INSERT INTO embeddings (paper_id, model, text_hash, embedding)"
+                  " VALUES (%s, 'm', 'h', %s)", (likes[0], saved["embedding"]))
+    tconn.commit()
+    assert recommend.refresh_stale(tconn) == 1
+    assert tconn.execute("SELECT positives FROM recommender_models WHERE member_id = %s",
+                         (m.id,)).fetchone()["positives"] == 5

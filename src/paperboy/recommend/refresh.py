@@ -17,8 +17,8 @@ BATCH = 50
 
 def refresh_member(conn: psycopg.Connection, member_id: int, corpus: Corpus | None = None) -> bool:
     """Refit one member's model from their signals now; whether a model was stored (a member
-    without positives has none). A signal whose vector is not computed yet leaves the model
-    stale, so it is refit once the embedding job has caught up."""
+    without positives has none). A signal whose vector is not computed yet is left out; its
+    vector's arrival marks the model stale again (a trigger), and the job refits it."""
     corpus = corpus or CACHE.get(conn)
     row = conn.execute(
         "INSERT INTO recommender_models (member_id) SELECT id FROM members WHERE id = %s"
@@ -32,13 +32,12 @@ def refresh_member(conn: psycopg.Connection, member_id: int, corpus: Corpus | No
     fitted = None
     if len(sig.pos):
         fitted = rec.fit(sig.pos, corpus.sample(rec.BACKGROUND), sig.neg, sig.labels)
-    done = seq - 1 if sig.missing else seq
     with conn.transaction():
         conn.execute(
             "UPDATE recommender_models SET model = %s, kind = %s, positives = %s, negatives = %s,"
             " fitted = now(), fitted_seq = greatest(fitted_seq, %s) WHERE member_id = %s",
             (fitted.to_bytes() if fitted else None, fitted.kind if fitted else None,
-             len(sig.pos), len(sig.neg), done, member_id))
+             len(sig.pos), len(sig.neg), seq, member_id))
     return fitted is not None
 
 

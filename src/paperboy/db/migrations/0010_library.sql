@@ -137,3 +137,19 @@ BEGIN
 END $$;
 CREATE TRIGGER embeddings_version_bump AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON embeddings
     FOR EACH STATEMENT EXECUTE FUNCTION embeddings_version_bump();
+
+-- A paper that gets its vector after a member liked, saved or imported it (a fresh
+-- submission, an edited abstract): their model is refit to include it.
+CREATE FUNCTION recommender_paper_embedded() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM recommender_signal_changed(m.member_id) FROM (
+        SELECT member_id FROM votes WHERE paper_id = NEW.paper_id
+        UNION SELECT c.member_id FROM collection_papers cp
+              JOIN collections c ON c.id = cp.collection_id WHERE cp.paper_id = NEW.paper_id
+        UNION SELECT member_id FROM library_entries WHERE paper_id = NEW.paper_id
+        UNION SELECT member_id FROM not_interested WHERE paper_id = NEW.paper_id
+    ) m;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER embeddings_signal AFTER INSERT OR UPDATE OF embedding ON embeddings
+    FOR EACH ROW EXECUTE FUNCTION recommender_paper_embedded();

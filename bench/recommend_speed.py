@@ -1,0 +1,195 @@
+"""Measure For you's speed at the size of the arXiv CS file (74,728 papers).
+
+Run by hand:  .venv/bin/python bench/recommend_speed.py [--keep DIR] [--members 10000]
+
+1. The papers are imported through the normal importer and given their vectors from the
+   precomputed file beside them (the same model; computing 75k on this CPU takes an hour).
+2. **Picks for one member** (model precomputed): `recommend()` as `/api/recommendations`
+   calls it, 300 times each for members of 5, 20 and 100 likes; the default period
+   (PAPERBOY_FOR_YOU_DAYS=14 days up to the newest day) and all time (since=1900-01-01).
+   The first call, which loads the corpus into memory, is timed apart.
+3. **A model refresh** (`refresh_member`: read the signals, fit, store) for members of 5,
+   20, 100 and 500 likes, and one with two interests.
+4. **10,000 members** (likes drawn from one or two interests, 5-40 each): the time to
+   refit all their models (`refresh_stale`, what the job does after signals change), then,
+   after a day's new papers, the time to compute every member's picks of that day
+   (`recommend(since=day, until=day)`, what the digests do; models need no refit for new
+   papers: a model describes the member, not the corpus).
+
+A throwaway embedded PostgreSQL runs in a temporary directory; ``--keep DIR`` keeps it, so a
+second run skips the import.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import psycopg
+from psycopg.rows import dict_row
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import fresh_database  # noqa: E402
+from paperboy import embeddings, recommend  # noqa: E402
+from paperboy.db import embedded  # noqa: E402
+from paperboy.db.vectors import ensure_vector  # noqa: E402
+from paperboy.papers.importer import parse_file, store_result  # noqa: E402
+
+DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+JSONL = DATA / "arxiv-cs-2025-2026.jsonl.gz"
+VECTORS = DATA / "arxiv-cs-2025-2026.minilm-l6-v2.f16.npy"
+
+
+def setup(url: str) -> None:
+    with psycopg.connect(url, row_factory=dict_row) as conn:
+        if conn.execute("SELECT count(*) AS n FROM embeddings").fetchone()["n"]:
+            return
+        t = time.perf_counter()
+        fmt, result = parse_file(JSONL, "auto", date(2026, 7, 2))
+        store_result(conn, str(JSONL), fmt, result)
+        print(f"imported {len(result.papers):,} papers in {time.perf_counter() - t:.0f} s", flush=True)
+        t = time.perf_counter()
+        with gzip.open(JSONL, "rt", encoding="utf-8") as f:
+            ids = [json.loads(line)["id"] for line in f]
+        vecs = np.load(VECTORS).astype(np.float32)
+        ensure_vector(conn)
+        rows = {r["id"]: r for r in conn.execute("SELECT id, title, summary FROM papers").fetchall()}
+        with conn.cursor() as cur:
+            batch = []
+            for i, v in zip(ids, vecs, strict=True):
+                r = rows.get(i)
+                if r is not None:
+                    batch.append((i, embeddings.MODEL_NAME, embeddings.text_hash(r["title"], r["summary"]), v))
+                if len(batch) == 2000:
+                    cur.executemany("INSERT INTO embeddings (paper_id, model, text_hash, embedding)"
+                                    " VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING", batch)
+                    batch = []
+            if batch:
+                cur.executemany("INSERT INTO embeddings (paper_id, model, text_hash, embedding)"
+                                " VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING", batch)
+        conn.commit()
+        print(f"stored their vectors in {time.perf_counter() - t:.0f} s", flush=True)
+
+
+def ms(xs: list[float]) -> str:
+    xs = sorted(xs)
+    p95 = xs[min(len(xs) - 1, int(round(0.95 * (len(xs) - 1))))]
+    return f"p50 {1000 * statistics.median(xs):.1f} ms, p95 {1000 * p95:.1f} ms, max {1000 * xs[-1]:.1f} ms"
+
+
+class Members:
+    def __init__(self, conn: psycopg.Connection, seed: int = 0) -> None:
+        self.conn = conn
+        self.rng = np.random.default_rng(seed)
+        self.ids = np.array([r["paper_id"] for r in conn.execute(
+            "SELECT paper_id FROM embeddings ORDER BY paper_id").fetchall()], dtype=object)
+        corpus = recommend.corpus.CACHE.get(conn)
+        self.xc = corpus.xc[[corpus.index[i] for i in self.ids]]
+        self.n = 0
+
+    def interest(self, k: int) -> list[str]:
+        seed = int(self.rng.integers(len(self.ids)))
+        near = np.argpartition(-(self.xc @ self.xc[seed]), 150)[:150]
+        return list(self.ids[self.rng.choice(near, k, replace=False)])
+
+    def add(self, likes: list[str]) -> int:
+        self.n += 1
+        mid = self.conn.execute(
+            "INSERT INTO members (email, name) VALUES (%s, %s) RETURNING id",
+            (f"m{self.n}-{time.time_ns()}@bench.example", f"m{self.n}x{time.time_ns() % 10**9}")).fetchone()["id"]
+        with self.conn.cursor() as cur:
+            cur.executemany("INSERT INTO votes (paper_id, member_id) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+                            [(p, mid) for p in likes])
+        self.conn.commit()
+        return mid
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--keep", type=Path, help="keep the database in this folder (and reuse it)")
+    ap.add_argument("--members", type=int, default=10_000, help="members for the bulk refresh (10000)")
+    ap.add_argument("--requests", type=int, default=300)
+    args = ap.parse_args()
+    if not VECTORS.exists():
+        sys.exit(f"needs {VECTORS} (see ../shared/data/README.md)")
+    home = args.keep or Path(tempfile.mkdtemp(prefix="pb-recspeed-"))
+    try:
+        url = fresh_database(home, "recspeed")
+    except psycopg.errors.DuplicateDatabase:
+        url = psycopg.conninfo.make_conninfo(embedded.start(home), dbname="recspeed")
+    setup(url)
+    with psycopg.connect(url, row_factory=dict_row) as conn:
+        conn.execute("DELETE FROM members")
+        conn.commit()
+        n = conn.execute("SELECT count(*) AS n FROM embeddings").fetchone()["n"]
+        print(f"\ncorpus: {n:,} papers with vectors\n")
+        t = time.perf_counter()
+        people = Members(conn)
+        print(f"first load of the corpus into memory: {time.perf_counter() - t:.2f} s\n")
+
+        print("## A model refresh (read signals, fit, store)")
+        for k in (5, 20, 100, 500):
+            mid = people.add(people.interest(min(k, 150)) + (people.interest(k - 150) if k > 150 else [])
+                             + (people.interest(150) + people.interest(150) if k == 500 else []))
+            times = []
+            for _ in range(5):
+                conn.execute("UPDATE recommender_models SET fitted_seq = 0 WHERE member_id = %s", (mid,))
+                conn.commit()
+                t = time.perf_counter()
+                recommend.refresh_member(conn, mid)
+                times.append(time.perf_counter() - t)
+            likes = conn.execute("SELECT count(*) AS n FROM votes WHERE member_id = %s", (mid,)).fetchone()["n"]
+            print(f"- {likes} likes: {ms(times)}")
+        two = people.add(people.interest(10) + people.interest(10))
+        t = time.perf_counter()
+        recommend.refresh_member(conn, two)
+        print(f"- two interests, 20 likes: {1000 * (time.perf_counter() - t):.1f} ms\n")
+
+        print(f"## Picks for one member ({args.requests} requests each)")
+        for k in (5, 20, 100):
+            mid = people.add(people.interest(k))
+            recommend.refresh_member(conn, mid)
+            for label, kw in (("last 14 days", {}), ("all time", {"since": date(1900, 1, 1)})):
+                times = []
+                for _ in range(args.requests):
+                    t = time.perf_counter()
+                    recommend.recommend(conn, mid, limit=20, days=14, **kw)
+                    times.append(time.perf_counter() - t)
+                print(f"- {k} likes, {label}: {ms(times)}")
+
+        print(f"\n## {args.members:,} members")
+        conn.execute("DELETE FROM members")
+        conn.commit()
+        t = time.perf_counter()
+        ids = []
+        for i in range(args.members):
+            k = int(people.rng.integers(5, 41))
+            likes = people.interest(k) if i % 3 else people.interest(k // 2) + people.interest(k - k // 2)
+            ids.append(people.add(likes))
+        print(f"made them with their votes in {time.perf_counter() - t:.0f} s", flush=True)
+        t = time.perf_counter()
+        refit = recommend.refresh_stale(conn)
+        took = time.perf_counter() - t
+        print(f"- refit all {refit:,} models: {took:.0f} s ({1000 * took / max(refit, 1):.1f} ms a member)")
+        day = conn.execute("SELECT max(listed_on) AS d FROM papers").fetchone()["d"]
+        new = conn.execute("SELECT count(*) AS n FROM papers WHERE listed_on = %s", (day,)).fetchone()["n"]
+        t = time.perf_counter()
+        for mid in ids:
+            recommend.recommend(conn, mid, since=day, until=day, limit=10)
+        took = time.perf_counter() - t
+        print(f"- picks among a day's {new} new papers ({day}) for every member: {took:.0f} s"
+              f" ({1000 * took / len(ids):.1f} ms a member)")
+
+
+if __name__ == "__main__":
+    main()
