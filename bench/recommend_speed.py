@@ -102,6 +102,15 @@ class Members:
         near = np.argpartition(-(self.xc @ self.xc[seed]), 150)[:150]
         return list(self.ids[self.rng.choice(near, k, replace=False)])
 
+    def likes(self, k: int) -> list[str]:
+        """k likes of one interest, or of several of 100 each past 150."""
+        if k <= 150:
+            return self.interest(k)
+        out: list[str] = []
+        while len(out) < k:
+            out += self.interest(min(100, k - len(out)))
+        return out
+
     def add(self, likes: list[str]) -> int:
         self.n += 1
         mid = self.conn.execute(
@@ -137,10 +146,10 @@ def main() -> None:
         people = Members(conn)
         print(f"first load of the corpus into memory: {time.perf_counter() - t:.2f} s\n")
 
+        recommend.refresh_member(conn, people.add(people.interest(12)))  # warm: imports, caches
         print("## A model refresh (read signals, fit, store)")
         for k in (5, 20, 100, 500):
-            mid = people.add(people.interest(min(k, 150)) + (people.interest(k - 150) if k > 150 else [])
-                             + (people.interest(150) + people.interest(150) if k == 500 else []))
+            mid = people.add(people.likes(k))
             times = []
             for _ in range(5):
                 conn.execute("UPDATE recommender_models SET fitted_seq = 0 WHERE member_id = %s", (mid,))

@@ -173,3 +173,20 @@ def test_a_liked_paper_without_a_vector_joins_the_model_when_it_gets_one(tconn):
     assert recommend.refresh_stale(tconn) == 1
     assert tconn.execute("SELECT positives FROM recommender_models WHERE member_id = %s",
                          (m.id,)).fetchone()["positives"] == 5
+
+
+def test_the_corpus_in_memory_follows_new_and_changed_vectors(tconn):
+    before = CACHE.get(tconn)
+    pid = str(before.ids[0])
+    vec = tconn.execute("SELECT embedding FROM embeddings WHERE paper_id = %s", (pid,)).fetchone()["embedding"]
+    tconn.execute("DELETE FROM embeddings WHERE paper_id = %s", (pid,))
+    tconn.commit()
+    smaller = CACHE.get(tconn)  # a deletion: reloaded whole
+    assert pid not in smaller.index and len(smaller.ids) == len(before.ids) - 1
+    tconn.execute("INSERT INTO embeddings (paper_id, model, text_hash, embedding) VALUES (%s, 'm', 'h', %s)",
+                  (pid, vec))
+    tconn.commit()
+    after = CACHE.get(tconn)  # an addition: read alone, centred on the mean already held
+    assert pid in after.index and len(after.ids) == len(before.ids)
+    assert after.mean is smaller.mean
+    assert abs(float(after.xc[after.index[pid]] @ before.xc[before.index[pid]]) - 1) < 1e-3

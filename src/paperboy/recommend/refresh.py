@@ -1,5 +1,5 @@
 """Refitting members' models: in the background job whenever a member's signals change
-(never in a request), or all of them from `paperboy recommend --refresh`."""
+(never in a request)."""
 
 from __future__ import annotations
 
