@@ -1,0 +1,59 @@
+"""Which known paper each library entry is: by arXiv id, else by normalised title.
+
+An arXiv id matches a paper whose ``arxiv_id`` or ``id`` it is, or a paper another one was
+merged into (``paper_aliases``, curation merges). Without an id, or with one no stored paper
+has, the normalised title (the ``papers.title_key`` the store keeps) decides; when several
+papers share it, one with an arXiv id is preferred, then the smallest id, so the answer is
+stable. An entry that matches nothing is library-only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import psycopg
+
+from paperboy.library.entry import Entry
+
+
+@dataclass(frozen=True)
+class Match:
+    """The paper an entry is, and how it was found ("arxiv" or "title")."""
+
+    paper_id: str
+    title: str
+    by: str
+
+
+def _by_id(conn: psycopg.Connection, ids: list[str]) -> dict[str, Match]:
+    if not ids:
+        return {}
+    rows = conn.execute(
+        "SELECT k.key, p.id, p.title FROM unnest(%(ids)s::text[]) AS k(key)"
+        " JOIN LATERAL (SELECT p.id, p.title FROM papers p"
+        "   WHERE p.arxiv_id = k.key OR p.id = k.key"
+        "      OR p.id = (SELECT a.paper_id FROM paper_aliases a WHERE a.old_id = k.key)"
+        "   ORDER BY p.arxiv_id = k.key DESC NULLS LAST, p.id = k.key DESC, p.id LIMIT 1) p ON true",
+        {"ids": ids},
+    ).fetchall()
+    return {r["key"]: Match(r["id"], r["title"], "arxiv") for r in rows}
+
+
+def _by_title(conn: psycopg.Connection, keys: list[str]) -> dict[str, Match]:
+    if not keys:
+        return {}
+    rows = conn.execute(
+        "SELECT DISTINCT ON (title_key) title_key, id, title FROM papers"
+        " WHERE title_key = ANY(%s) ORDER BY title_key, arxiv_id IS NULL, id",
+        (keys,),
+    ).fetchall()
+    return {r["title_key"]: Match(r["id"], r["title"], "title") for r in rows}
+
+
+def match(conn: psycopg.Connection, entries: Sequence[Entry]) -> list[Match | None]:
+    """The paper each entry is (in order), or None for a library-only entry."""
+    by_id = _by_id(conn, sorted({e.arxiv_id for e in entries if e.arxiv_id}))
+    by_title = _by_title(conn, sorted({e.title_key for e in entries}))
+    return [(by_id.get(e.arxiv_id) if e.arxiv_id else None) or by_title.get(e.title_key)
+            for e in entries]

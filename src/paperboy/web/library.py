@@ -1,0 +1,143 @@
+"""A member's library over the web: the API and the account page's import form.
+
+- ``POST /api/library/import``: a BibTeX, CSL-JSON or RIS file, as the multipart field
+  ``file`` or as the raw request body (``?format=`` names the format; else the file name,
+  else the content tells). Answers the summary ``{format, matched, matchedPapers,
+  libraryOnly, duplicates, rejected}``; 400 with the reason for a file that cannot be
+  imported (too large, unknown format, nothing readable); 401 for no one.
+- ``GET /api/library`` (``offset``, ``limit``): the member's entries, newest first, with
+  counts; with ``?format=bibtex|csl-json|ris`` the known papers of the library as that file.
+- ``DELETE /api/library/{entry_id}``: one entry removed (404: no such entry of yours).
+- ``POST /account/library`` (the form on /account#library): imports, then shows the account
+  page with the summary; ``POST /account/library/{entry_id}/remove`` and
+  ``/account/library/clear`` remove entries and go back there.
+
+All per member: never cached (Cache-Control: no-store). Every change goes through
+auth.writer (a token, or the session cookie with its CSRF token).
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from paperboy.community.members import Member
+from paperboy.library import importer
+from paperboy.library.entry import LibraryError
+from paperboy.library.export import FORMATS
+from paperboy.web import auth
+from paperboy.web.account import _page as account_page  # the account page, with what to add
+from paperboy.web.signin import no_store
+
+router = APIRouter(tags=["library"])
+pages = APIRouter(include_in_schema=False)
+WRITER = Depends(auth.writer)
+SIGNED_IN = Depends(auth.signed_in)
+# What multipart adds around a file (boundaries, headers, the csrf field), at most.
+_FORM_OVERHEAD = 64 * 1024
+_TOO_LARGE = f"The file is too large: at most {importer.MAX_BYTES / 1_000_000:g} MB per import."
+
+
+def not_too_large(request: Request) -> None:
+    """Refuse an upload that says it is too large before reading (or spooling) it."""
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > importer.MAX_BYTES + _FORM_OVERHEAD:
+        raise HTTPException(400, _TOO_LARGE)
+
+
+SMALL = Depends(not_too_large)  # (declared before WRITER: the CSRF check reads the form)
+
+
+async def _upload(request: Request) -> tuple[bytes, str]:
+    """The file's bytes and name: the multipart field ``file``, else the whole body."""
+    if request.headers.get("content-type", "").startswith("multipart/form-data"):
+        form = await request.form()
+        file = form.get("file")
+        if not isinstance(file, UploadFile):
+            raise HTTPException(400, "Choose a file to import (the form field 'file').")
+        data = await file.read(importer.MAX_BYTES + 1)
+        name = file.filename or ""
+    else:
+        body = bytearray()
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > importer.MAX_BYTES:
+                break
+        data, name = bytes(body), ""
+    if len(data) > importer.MAX_BYTES:
+        raise HTTPException(400, _TOO_LARGE)
+    if not data.strip():
+        raise HTTPException(400, "The file is empty: nothing to import.")
+    return data, name
+
+
+async def _import(request: Request, member: Member, fmt: str | None) -> importer.ImportSummary:
+    data, name = await _upload(request)
+
+    def work() -> importer.ImportSummary:
+        text = importer.read_text(data)
+        with request.app.state.db.connection() as conn:
+            return importer.import_library(conn, member.id, text, name, fmt or None)
+
+    try:
+        return await run_in_threadpool(work)  # parsing a large file takes seconds
+    except LibraryError as e:
+        raise HTTPException(400, str(e)) from None
+
+
+@router.post("/api/library/import")
+async def import_api(request: Request, fmt: str | None = Query(None, alias="format"),
+                     _small: None = SMALL, member: Member = WRITER) -> Response:
+    """Import a library file; the summary of what was matched, kept and rejected."""
+    summary = await _import(request, member, fmt)
+    return no_store(JSONResponse(summary.as_json()))
+
+
+@router.get("/api/library")
+def library_api(request: Request, offset: int = Query(0, ge=0), limit: int = Query(importer.PAGE, ge=1, le=500),
+                fmt: str | None = Query(None, alias="format"), member: Member = SIGNED_IN) -> Response:
+    """The member's library, newest first; with ``format``, its known papers as a file."""
+    if fmt is not None and fmt not in FORMATS:
+        raise HTTPException(400, f"Unknown format {fmt!r}: use one of {', '.join(FORMATS)}.")
+    with request.app.state.db.connection() as conn:
+        if fmt is not None:
+            exported = importer.export_library(conn, member.id, fmt)
+        else:
+            return no_store(JSONResponse(importer.library(conn, member.id, offset, limit).as_json()))
+    return no_store(Response(exported.body, media_type=exported.media_type, headers={
+        "Content-Disposition": f'attachment; filename="library.{exported.extension}"'}))
+
+
+@router.delete("/api/library/{entry_id}")
+def remove_api(request: Request, entry_id: int, member: Member = WRITER) -> Response:
+    with request.app.state.db.connection() as conn:
+        if not importer.remove_entry(conn, member.id, entry_id):
+            raise HTTPException(404, "There is no such entry in your library.")
+    return no_store(JSONResponse({"removed": entry_id}))
+
+
+@pages.post("/account/library", response_class=HTMLResponse)
+async def import_form(request: Request, _small: None = SMALL, member: Member = WRITER) -> Response:
+    """The account page's import form: the page again, with the summary (or the reason)."""
+    try:
+        summary = await _import(request, member, None)
+    except HTTPException as e:
+        return await run_in_threadpool(account_page, request, member, 400, library_error=e.detail)
+    return await run_in_threadpool(account_page, request, member, library_summary=summary)
+
+
+@pages.post("/account/library/{entry_id}/remove", response_class=HTMLResponse)
+def remove_form(request: Request, entry_id: int, member: Member = WRITER) -> Response:
+    with request.app.state.db.connection() as conn:
+        if not importer.remove_entry(conn, member.id, entry_id):
+            raise HTTPException(404, "There is no such entry in your library.")
+    return RedirectResponse("/account#library", status_code=303)
+
+
+@pages.post("/account/library/clear", response_class=HTMLResponse)
+def clear_form(request: Request, member: Member = WRITER) -> Response:
+    with request.app.state.db.connection() as conn:
+        importer.clear(conn, member.id)
+    return RedirectResponse("/account#library", status_code=303)
