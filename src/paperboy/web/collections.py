@@ -1,0 +1,161 @@
+"""Collections over JSON, and the Atom feed of a public one.
+
+- ``GET /api/collections`` (a member): their collections; ``?paper=ID`` adds ``hasPaper``;
+- ``POST /api/collections`` ``{name, description?, public?}`` → 201 the collection;
+- ``GET /api/collections/{id}``: the collection with its papers, or with ``?format=`` the
+  export file; anyone for a public one, its owner alone for a private one (404 to others);
+- ``PATCH`` / ``DELETE /api/collections/{id}``, ``PUT`` / ``DELETE
+  /api/collections/{id}/papers/{paper_id}``: its owner (404 to anyone else);
+- ``GET /collections/{id}/feed.atom``: a public collection's papers (404 private).
+
+A collection someone may not see is 404 exactly like one that does not exist: whether a
+private collection exists is never told. The pages and forms are web/collection_pages.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from paperboy import collections
+from paperboy.collections import Collection, CollectionError
+from paperboy.collections.lists import iso
+from paperboy.community.members import Member
+from paperboy.papers import view
+from paperboy.web import auth, feeds
+from paperboy.web.exports import EXPORT_MAX, Format, check_format, exported, next_link
+from paperboy.web.signin import no_store
+
+router = APIRouter(tags=["collections"])
+Writer = Annotated[Member, Depends(auth.writer)]
+SignedIn = Annotated[Member, Depends(auth.signed_in)]
+T = TypeVar("T")
+
+
+class NewCollection(BaseModel):
+    name: str = Field(description="1–100 characters, one line; unique among your collections (without case)")
+    description: str = Field("", description="at most 2,000 characters")
+    public: bool = Field(False, description="public: a page and an Atom feed anyone may read")
+
+
+class CollectionChange(BaseModel):
+    name: str | None = Field(None, description="a new name")
+    description: str | None = Field(None, description="a new description")
+    public: bool | None = Field(None, description="make it public (true) or private (false)")
+
+
+def fail(e: CollectionError) -> HTTPException:
+    return HTTPException(e.status, e.message)
+
+
+def call(request: Request, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """``fn(conn, *args, **kwargs)`` on a pooled connection, its CollectionError as HTTP."""
+    try:
+        with request.app.state.db.connection() as conn:
+            return fn(conn, *args, **kwargs)
+    except CollectionError as e:
+        raise fail(e) from None
+
+
+def viewable(request: Request, collection_id: int) -> Collection:
+    """The collection if the asker may see it; else 404 (as for none at all)."""
+    member = auth.current(request)
+    found = call(request, collections.get, collection_id, member.id if member else None)
+    if found is None:
+        raise fail(collections.lists.not_found(collection_id))
+    return found
+
+
+def private(c: Collection, response: Response) -> Response:
+    """A private collection's answers are for its owner only: never stored on the way."""
+    return response if c.public else no_store(response)
+
+
+@router.get("/api/collections", summary="Your collections (a member)")
+def mine(request: Request, member: SignedIn,
+         paper: Annotated[str | None, Query(max_length=200, description="a paper id: each collection "
+                                            "then says whether it holds it (`hasPaper`)")] = None) -> Response:
+    """`[{id, name, description, public, owner: {name}, numPapers, created, modified}]`, the
+    most recently changed first. 401 for no one."""
+    with request.app.state.db.connection() as conn:
+        found = collections.of_member(conn, member.id)
+        pid = collections.paper_id_of(conn, paper) if paper else None
+        saved = collections.containing(conn, member.id, [pid]).get(pid, set()) if pid else set()
+    return no_store(JSONResponse([{**c.api(), **({"hasPaper": c.id in saved} if paper else {})} for c in found]))
+
+
+@router.post("/api/collections", status_code=201, summary="Make a collection (a member)")
+def create(request: Request, data: NewCollection, member: Writer) -> dict[str, Any]:
+    """**201** the new collection (with `papers: []`). 400 a bad name or description, or
+    200 collections already; 409 a name you use already."""
+    made = call(request, collections.create, member.id, data.name, data.description, data.public)
+    return {**made.api(), "papers": []}
+
+
+@router.get("/api/collections/{collection_id:int}", summary="A collection and its papers, or an export")
+def one(request: Request, collection_id: int, fmt: Format = None,
+        p: Annotated[int, Query(ge=0, le=1_000_000, description="page, from 0")] = 0,
+        limit: Annotated[int, Query(ge=1, le=EXPORT_MAX, description="papers per page, 1–5,000 "
+                                    "(default: all)")] = EXPORT_MAX) -> Response:
+    """`{id, name, description, public, owner: {name}, numPapers, created, modified, papers:
+    [paper objects with addedAt]}`, the last saved first. A public collection is anyone's to
+    read; a private one its owner's only: 404 to anyone else, as for a collection that does
+    not exist. With `format` (bibtex, csl-json or ris): its papers as that file."""
+    check_format(fmt)
+    c = viewable(request, collection_id)
+    rows = call(request, collections.papers, c.id, p * limit, limit)
+    if fmt:
+        return private(c, exported([view.of(r).hf_paper() for r in rows], fmt, c.name))
+    response = JSONResponse({**c.api(), "papers": [{**view.of(r).hf_paper(), "addedAt": iso(r["added"])}
+                                                   for r in rows]})
+    if (p + 1) * limit < c.n_papers:
+        next_link(request, response, p, limit)
+    return private(c, response)
+
+
+@router.patch("/api/collections/{collection_id:int}", summary="Rename a collection, or make it public or private")
+def change(request: Request, collection_id: int, data: CollectionChange, member: Writer) -> dict[str, Any]:
+    """The fields given change; the collection after. 404 for a collection not yours."""
+    return call(request, collections.update, member.id, collection_id, data.name, data.description,
+                data.public).api()
+
+
+@router.delete("/api/collections/{collection_id:int}", summary="Delete a collection")
+def delete(request: Request, collection_id: int, member: Writer) -> dict[str, Any]:
+    """The papers stay where they are; only the list goes. 404 for a collection not yours."""
+    call(request, collections.delete, member.id, collection_id)
+    return {"id": collection_id, "deleted": True}
+
+
+@router.put("/api/collections/{collection_id:int}/papers/{paper_id:path}", summary="Save a paper to a collection")
+def save(request: Request, collection_id: int, paper_id: str, member: Writer) -> dict[str, Any]:
+    """`{collection, paper, saved: true, numPapers}`; saving again changes nothing. 404 for
+    a collection not yours or an unknown paper; 400 when the collection holds 5,000."""
+    done = call(request, collections.add_paper, member.id, collection_id, paper_id)
+    return {"collection": collection_id, **done, "saved": True}
+
+
+@router.delete("/api/collections/{collection_id:int}/papers/{paper_id:path}",
+               summary="Take a paper out of a collection")
+def unsave(request: Request, collection_id: int, paper_id: str, member: Writer) -> dict[str, Any]:
+    """`{collection, paper, saved: false, numPapers}`; a paper not in it changes nothing."""
+    done = call(request, collections.remove_paper, member.id, collection_id, paper_id)
+    return {"collection": collection_id, **done, "saved": False}
+
+
+@router.get("/collections/{collection_id:int}/feed.atom", summary="Atom feed of a public collection")
+def feed(request: Request, collection_id: int) -> Response:
+    """The last 100 papers saved to a public collection (404 for a private one)."""
+    with request.app.state.db.connection() as conn:
+        c = collections.get(conn, collection_id, None)  # a feed reader is no one: public only
+        if c is None:
+            raise fail(collections.lists.not_found(collection_id))
+        rows = collections.papers(conn, c.id, 0, 100)
+    base = request.app.state.base_url
+    return feeds._feed(request, f"collection-{c.id}", f"paperboy · {c.name}",
+                       c.description or f"Papers {c.owner} saved to {c.name}", rows,
+                       alternate=f"{base}{c.path}", path=f"{c.path}/feed.atom")
