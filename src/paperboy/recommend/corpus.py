@@ -53,7 +53,13 @@ class Corpus:
 
     @property
     def newest(self) -> int | None:
-        return int(self.days.max()) if len(self.days) else None
+        return int(self.days[-1]) if len(self.days) else None
+
+    def window(self, lo: int, hi: int) -> slice:
+        """The rows of papers of days lo…hi: rows are kept in day order, so a period is a
+        slice (a view: no copy of the vectors)."""
+        return slice(int(np.searchsorted(self.days, lo, "left")),
+                     int(np.searchsorted(self.days, hi, "right")))
 
     def rows(self, ids) -> list[int]:
         return [self.index[i] for i in ids if i in self.index]
@@ -98,13 +104,20 @@ def _read(conn: psycopg.Connection, since: datetime | None) -> tuple[list, list,
     return ids, days, (np.vstack(parts) if parts else np.zeros((0, DIM), np.float32)), newest
 
 
+def _in_day_order(ids: np.ndarray, days: np.ndarray, xc: np.ndarray, **rest) -> Corpus:
+    if len(days) and np.any(days[1:] < days[:-1]):
+        order = np.argsort(days, kind="stable")
+        ids, days, xc = ids[order], days[order], xc[order]
+    return Corpus(ids=ids, days=days, xc=xc, index={pid: i for i, pid in enumerate(ids)}, **rest)
+
+
 def load(conn: psycopg.Connection) -> Corpus:
     signature = _signature(conn)
     ids, days, raw, newest = _read(conn, None)
     mean = raw.mean(axis=0).astype(np.float32) if len(raw) else np.zeros(DIM, np.float32)
-    return Corpus(ids=np.array(ids, dtype=object), days=np.array(days, dtype=np.int32),
-                  xc=centre(raw, mean) if len(raw) else raw, mean=mean, signature=signature,
-                  newest_write=newest, index={pid: i for i, pid in enumerate(ids)})
+    return _in_day_order(np.array(ids, dtype=object), np.array(days, dtype=np.int32),
+                         centre(raw, mean) if len(raw) else raw, mean=mean, signature=signature,
+                         newest_write=newest)
 
 
 def update(conn: psycopg.Connection, old: Corpus) -> Corpus:
@@ -132,9 +145,8 @@ def update(conn: psycopg.Connection, old: Corpus) -> Corpus:
             xc = np.vstack([xc, vec[add]])
             all_days = np.concatenate([all_days, np.array([days[k] for k in add], np.int32)])
             all_ids = np.concatenate([all_ids, np.array([ids[k] for k in add], dtype=object)])
-    index = old.index if len(all_ids) == len(old.ids) else {pid: i for i, pid in enumerate(all_ids)}
-    return Corpus(ids=all_ids, days=all_days, xc=xc, mean=old.mean, signature=signature,
-                  newest_write=max(filter(None, [old.newest_write, newest])), index=index)
+    return _in_day_order(all_ids, all_days, xc, mean=old.mean, signature=signature,
+                         newest_write=max(filter(None, [old.newest_write, newest])))
 
 
 class Cache:

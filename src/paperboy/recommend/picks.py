@@ -87,22 +87,22 @@ def recommend(conn: psycopg.Connection, member_id: int, *, since: date | None = 
     else:
         lo = day_number(since) if since else -(10**6)
         hi = day_number(until) if until else 10**6
-    window = np.flatnonzero((corpus.days >= lo) & (corpus.days <= hi))
+    rows = corpus.window(lo, hi)
+    xc, ids = corpus.xc[rows], corpus.ids[rows]
     own = signals.own_papers(conn, member_id)
     want = offset + limit
     items: list[Pick] = []
-    if len(window) and want > 0:
-        scores = model.score(corpus.xc[window])
+    if len(ids) and want > 0:
+        scores = model.score(xc)
         # Enough extra to survive dropping the member's own, hidden and withdrawn papers.
-        take = min(len(window), want + len(own) + 50)
-        top = np.argpartition(-scores, take - 1)[:take] if take < len(window) else np.arange(len(window))
+        take = min(len(ids), want + len(own) + 50)
+        top = np.argpartition(-scores, take - 1)[:take] if take < len(ids) else np.arange(len(ids))
         top = top[np.argsort(-scores[top], kind="stable")]
-        ranked = [(str(corpus.ids[window[i]]), float(scores[i]), window[i]) for i in top]
-        ranked = [r for r in ranked if r[0] not in own]
+        ranked = [(str(ids[i]), float(scores[i]), int(i)) for i in top if ids[i] not in own]
         visible = _visible(conn, [r[0] for r in ranked[: want + 50]])
         ranked = [r for r in ranked if r[0] in visible][offset:want]
         if ranked:
-            near = model.because(corpus.xc[[r[2] for r in ranked]])
+            near = model.because(xc[[r[2] for r in ranked]])
             for (pid, score, _), idx in zip(ranked, near, strict=True):
                 because = tuple(Because(**model.labels[i]) for i in idx)
                 items.append(Pick(pid, round(score, 4), because))
