@@ -9,9 +9,9 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 from psycopg.conninfo import make_conninfo
+from tests.recommend import topics
 
 from paperboy.db import Database
-from tests.recommend import topics
 
 
 @pytest.fixture(scope="session")

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from tests.recommend import topics
 
 from paperboy.recommend import model as rec
-from tests.recommend import topics
 
 
 @pytest.fixture(scope="module")

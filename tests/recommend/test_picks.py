@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from datetime import date
 
+from tests.community.people import add
+from tests.recommend import topics
+
 from paperboy import recommend
 from paperboy.community import votes
 from paperboy.recommend import signals
 from paperboy.recommend.corpus import CACHE
-from tests.community.people import add
-from tests.recommend import topics
 
 ALL = {"since": date(1900, 1, 1)}
 
@@ -190,3 +191,15 @@ def test_the_corpus_in_memory_follows_new_and_changed_vectors(tconn):
     assert pid in after.index and len(after.ids) == len(before.ids)
     assert after.mean is smaller.mean
     assert abs(float(after.xc[after.index[pid]] @ before.xc[before.index[pid]]) - 1) < 1e-3
+
+
+def test_a_cold_start_leaves_out_the_member_s_own_and_turned_down_papers(tconn):
+    m = add(tconn, "ada@example.org")
+    anyone = recommend.recommend(tconn, add(tconn, "bob@example.org").id, limit=3, **ALL).items
+    assert len(anyone) == 3
+    votes.upvote(tconn, anyone[0].paper_id, m.id)
+    recommend.not_interested(tconn, m.id, anyone[1].paper_id)
+    cold = recommend.recommend(tconn, m.id, limit=3, **ALL)
+    assert cold.cold_start
+    assert [p.paper_id for p in cold.items][0] == anyone[2].paper_id
+    assert not {anyone[0].paper_id, anyone[1].paper_id} & {p.paper_id for p in cold.items}

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import numpy as np
 import psycopg
+from tests.helpers import shared
 
 from paperboy import embeddings
 from paperboy.db.vectors import ensure_vector
 from paperboy.papers.importer import parse_file, store_result
-from tests.helpers import shared
 
 N = 1000
 

@@ -51,9 +51,12 @@ def _model(conn: psycopg.Connection, member_id: int):
         " WHERE member_id = %s", (member_id,)).fetchone()
 
 
-def _trending(conn: psycopg.Connection, n_signals: int, pending: bool, fitted, limit: int,
-              offset: int) -> Picks:
-    rows, _, _ = trending.trending(conn, offset=offset, limit=limit)
+def _trending(conn: psycopg.Connection, member_id: int, n_signals: int, pending: bool, fitted,
+              limit: int, offset: int) -> Picks:
+    """Trending papers, less the member's own and those they turned down."""
+    own = signals.own_papers(conn, member_id) if n_signals else set()
+    rows, _, _ = trending.trending(conn, offset=0, limit=offset + limit + len(own))
+    rows = [r for r in rows if r["id"] not in own][offset:offset + limit]
     items = [Pick(r["id"], float(r["score"] or 0.0), ()) for r in rows]
     return Picks(items, cold_start=True, signals=n_signals, pending=pending, fitted=fitted)
 
@@ -75,7 +78,7 @@ def recommend(conn: psycopg.Connection, member_id: int, *, since: date | None = 
     pending = bool(row and row["pending"])
     fitted = row["fitted"] if row else None
     if n_signals < MIN_SIGNALS or row is None or row["model"] is None:
-        return _trending(conn, n_signals, pending, fitted, limit, offset)
+        return _trending(conn, member_id, n_signals, pending, fitted, limit, offset)
     model = Model.from_bytes(bytes(row["model"]))
     corpus = CACHE.get(conn)
     if not len(corpus.ids):
