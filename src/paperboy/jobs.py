@@ -1,6 +1,7 @@
 """The background jobs of `paperboy serve`: keeps the keyword index in step with the
 database, embeds papers that lack a vector (a small batch at a time), once a minute
-composes and sends the email digests that are due, and on its own thread fetches new
+composes and sends the email digests that are due, refits the For you models of members
+whose signals changed, and on its own thread fetches new
 papers from Hugging Face and arXiv when PAPERBOY_FETCH_EVERY says (so one instance needs
 no cron).
 
@@ -14,16 +15,19 @@ import logging
 import threading
 import time
 
-from paperboy import config, embeddings, fetch
+from paperboy import config, embeddings, fetch, recommend
 from paperboy.db import Database, locks
 from paperboy.digest import compose, outbox, subscriptions
 from paperboy.digest.compose import now_utc
+from paperboy.library import embed as library_embed
+from paperboy.library import matching as library_matching
 from paperboy.papers.store import bump_version
 from paperboy.search import Searcher
 
 log = logging.getLogger(__name__)
 DIGEST_EVERY = 60.0
-FETCH_CHECK = 30.0  # seconds between looks at whether a fetch is due
+FETCH_CHECK = 30.0
+REFIT_BATCH = 50  # For you models refit per round  # seconds between looks at whether a fetch is due
 
 
 class BackgroundJobs:
@@ -81,28 +85,47 @@ class BackgroundJobs:
                 self.stop_event.wait(self.every)
 
     def run_once(self) -> bool:
-        """One round: sync the index, send due digests (once a minute), embed one batch.
-        True when there is more to do."""
+        """One round: sync the index, send due digests (once a minute), embed one batch,
+        refit the For you models that are stale. True when there is more to do."""
         if self.digests and time.monotonic() - self.last_digest >= DIGEST_EVERY:
             self.last_digest = time.monotonic()
             self.send_digests()
         with self.db.connection() as conn:
             self.index.sync(conn)
-            if not self.embed:
-                return False
-            got = locks.try_lock(conn, locks.EMBED)
+            embedded = self.embed_batch(conn) if self.embed else False
+            refits = self.refit_models(conn)
+            return embedded or refits >= REFIT_BATCH
+
+    def embed_batch(self, conn) -> bool:
+        """Embed a batch of papers and of library-only entries; whether any was."""
+        got = locks.try_lock(conn, locks.EMBED)
+        conn.commit()
+        if not got:
+            return False
+        try:
+            stats = embeddings.embed_pending(conn, batch=32, limit=32)
+            entries = library_embed.embed_pending(conn, batch=32, limit=32)  # library-only entries
+        finally:
+            locks.unlock(conn, locks.EMBED)
             conn.commit()
-            if not got:
-                return False
-            try:
-                stats = embeddings.embed_pending(conn, batch=32, limit=32)
-            finally:
-                locks.unlock(conn, locks.EMBED)
-                conn.commit()
-            if stats.embedded:
-                with conn.transaction():
-                    bump_version(conn)  # similar papers and semantic results changed
-            return stats.embedded > 0
+        if stats.embedded:
+            with conn.transaction():
+                bump_version(conn)  # similar papers and semantic results changed
+            library_matching.rematch(conn)  # library-only entries whose paper just arrived
+        return stats.embedded > 0 or entries > 0
+
+    def refit_models(self, conn) -> int:
+        """Refit the For you models of members whose signals changed (a batch a round; one
+        process at a time). Never done in a request: a vote answers at once, the model
+        follows within a round of this loop."""
+        if not locks.try_lock(conn, locks.RECOMMEND):
+            conn.commit()
+            return 0
+        try:
+            return recommend.refresh_stale(conn, limit=REFIT_BATCH)
+        finally:
+            locks.unlock(conn, locks.RECOMMEND)
+            conn.commit()
 
     def send_digests(self) -> None:
         cfg = self.cfg

@@ -10,7 +10,17 @@ import sys
 import typer
 
 from paperboy import config
-from paperboy.cli import digests, fetching, importing, searching, serving, status, users
+from paperboy.cli import (
+    digests,
+    fetching,
+    importing,
+    library,
+    recommending,
+    searching,
+    serving,
+    status,
+    users,
+)
 from paperboy.cli.console import err
 
 app = typer.Typer(
@@ -28,10 +38,12 @@ app.command()(status.migrate)
 app.command()(searching.embed)
 app.command()(searching.reindex)
 app.command()(searching.search)
+app.command()(recommending.recommend)
 app.command()(serving.serve)
 app.command()(serving.demo)
 app.add_typer(digests.app, name="digest")
 app.add_typer(fetching.app, name="fetch")
+app.add_typer(library.app, name="library")
 app.add_typer(users.app, name="user")
 
 

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import psycopg
 
 from paperboy import trending
-from paperboy.digest import render
+from paperboy.digest import foryou, render
 from paperboy.digest.subscriptions import sign
 from paperboy.papers import view
 from paperboy.search import Filters, Searcher
@@ -123,7 +123,10 @@ def build(conn: psycopg.Connection, ctx: Context, sub: dict[str, Any], period: s
         if found:
             sections.append({"title": f"New on “{q}”", "note": None,
                              "papers": [view.of(p) for p in found]})
-    # A member's personal section (recommendations) will join here.
+    personal = foryou.section(conn, sub["email"], start, end, sent | chosen, ctx.base_url)
+    if personal:  # a member's picks (digest/foryou.py)
+        chosen |= {p.id for p in personal["papers"]}
+        sections.append(personal)
     if not chosen:
         return None
     label = f"{start:%b %-d}" if start == end else f"{start:%b %-d} – {end:%b %-d}"
@@ -132,7 +135,7 @@ def build(conn: psycopg.Connection, ctx: Context, sub: dict[str, Any], period: s
     prefs = f"{ctx.base_url}/preferences/{sign(ctx.secret, 'preferences', sub['id'])}"
     # Many readers get the same sections: render those once, with placeholders for the
     # links that are each reader's own.
-    key = (title, tuple((s["title"], tuple(p.id for p in s["papers"])) for s in sections))
+    key = (title, tuple((s["title"], tuple(p.id for p in s["papers"]), s.get("key")) for s in sections))
     if key not in ctx._rendered:
         context = {"title": title, "sections": sections, "base_url": ctx.base_url,
                    "unsubscribe_url": _UNSUB, "preferences_url": _PREFS}

@@ -57,3 +57,22 @@ def match(conn: psycopg.Connection, entries: Sequence[Entry]) -> list[Match | No
     by_title = _by_title(conn, sorted({e.title_key for e in entries}))
     return [(by_id.get(e.arxiv_id) if e.arxiv_id else None) or by_title.get(e.title_key)
             for e in entries]
+
+
+def rematch(conn: psycopg.Connection) -> int:
+    """Library-only entries whose paper has arrived since (a fetch, an import) now point at
+    it, by the same rules; how many. The background job runs it after embedding new papers."""
+    rows = conn.execute(
+        "SELECT id, arxiv_id, title_key FROM library_entries WHERE paper_id IS NULL").fetchall()
+    if not rows:
+        return 0
+    by_id = _by_id(conn, sorted({r["arxiv_id"] for r in rows if r["arxiv_id"]}))
+    by_title = _by_title(conn, sorted({r["title_key"] for r in rows}))
+    found = [(m.paper_id, r["id"]) for r in rows
+             if (m := (by_id.get(r["arxiv_id"]) if r["arxiv_id"] else None) or by_title.get(r["title_key"]))]
+    if found:
+        with conn.transaction(), conn.cursor() as cur:
+            cur.executemany("UPDATE library_entries SET paper_id = %s, embedding = NULL"
+                            " WHERE id = %s AND paper_id IS NULL", found)
+    conn.commit()
+    return len(found)

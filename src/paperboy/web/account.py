@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 
 from paperboy.community import account, members, passwords, sessions, tokens
 from paperboy.community.members import Member, MemberError
+from paperboy.library import importer as library_entries
 from paperboy.web import auth
 from paperboy.web.signin import no_store, signed_out
 from paperboy.web.templating import html
@@ -39,6 +40,7 @@ def _page(request: Request, member: Member, status: int = 200, **extra: Any) -> 
     with request.app.state.db.connection() as conn:
         fresh = members.get(conn, member.id) or member  # the password flag may have just changed
         lists = account.page(conn, fresh)
+        lists["library"] = library_entries.library(conn, fresh.id)  # the #library section
     return no_store(html(request, "account.html", {"member": fresh, "min_length": passwords.MIN_LENGTH,
                                                     **lists, **extra}, status))
 

@@ -10,6 +10,7 @@ from paperboy import trending as trend
 from paperboy.papers import listing, store, view
 from paperboy.search import similar
 from paperboy.web import searching
+from paperboy.web.exports import Format, check_format, exported
 
 router = APIRouter(prefix="/api", tags=["papers"])
 
@@ -41,9 +42,12 @@ def daily_papers(
     limit: Annotated[int, Query(ge=1, le=100, description="items per page, 1–100 (400 outside)")] = 50,
     submitter: Annotated[str | None, Query(max_length=100, description="only papers this member "
                                            "(or, imported, this Hugging Face user) submitted")] = None,
+    fmt: Format = None,
 ) -> list[dict[str, Any]]:
     """With no date, week or month: the latest day that has papers (with `submitter`: every
-    day, so a member's submissions are found whenever they were made)."""
+    day, so a member's submissions are found whenever they were made). With `format`
+    (bibtex, csl-json or ris): the same page of papers as that file."""
+    check_format(fmt)
     try:
         period = listing.parse_period(date, week, month)
     except listing.PeriodError as e:
@@ -52,9 +56,11 @@ def daily_papers(
         if period is None:
             latest = listing.latest_day(conn)
             if latest is None:
-                return []
+                return exported([], fmt, "papers") if fmt else []  # type: ignore[return-value]
             period = listing.period_of("day", latest) if not submitter else listing.every_day(latest)
         rows, total = listing.papers_in(conn, period, sort, p * limit, limit, submitter=submitter or None)
+    if fmt:
+        return exported([view.of(r).hf_paper() for r in rows], fmt, f"papers-{period.key}")  # type: ignore[return-value]
     if (p + 1) * limit < total:
         _next_link(request, response, p, limit)
     response.headers["X-Total-Count"] = str(total)
@@ -89,15 +95,20 @@ def search(
     until: Annotated[str | None, Query(description="up to this day, YYYY-MM-DD")] = None,
     code: Annotated[bool, Query(description="only papers with a code repository")] = False,
     category: Annotated[str | None, Query(description="an arXiv category, e.g. cs.CL")] = None,
+    fmt: Format = None,
 ) -> list[dict[str, Any]]:
     """Items like HF's `/api/papers/search`: `{paper, title, summary, highlightedTitle,
     highlightedSummary, ...}`. Headers: `X-Search-Mode` (what ran: hybrid, keyword, semantic
-    or id) and `X-Search-Notice` when search fell back (e.g. before embeddings exist)."""
+    or id) and `X-Search-Notice` when search fell back (e.g. before embeddings exist). With
+    `format` (bibtex, csl-json or ris): the same results as that file."""
+    check_format(fmt)
     params = searching.read_params(q, mode, sort, since, until, "1" if code else "", category,
                                    strict_length=True)
     if not params.q.strip():
         raise HTTPException(400, "q must not be empty")
     result = searching.run(request, params, p * limit, limit)
+    if fmt:
+        return exported([view.of(r).hf_paper() for r in result.items], fmt, "search")  # type: ignore[return-value]
     response.headers["X-Search-Mode"] = result.mode
     if result.notices:
         response.headers["X-Search-Notice"] = " ".join(result.notices)[:500]

@@ -23,8 +23,13 @@ from paperboy.digest.subscriptions import secret_key
 from paperboy.jobs import BackgroundJobs
 from paperboy.search import Searcher
 from paperboy.web import account, admin, api, apidocs, feeds, headers, pages, signin, subscribe
+from paperboy.web import collection_pages as web_collection_pages  # registers Save slots
+from paperboy.web import collections as web_collections
 from paperboy.web import comments as web_comments  # also registers its personal.HOOKS hook
 from paperboy.web import curation as web_curation
+from paperboy.web import exports as web_exports
+from paperboy.web import foryou as web_foryou
+from paperboy.web import library as web_library
 from paperboy.web import new as web_new
 from paperboy.web import paper_md as web_paper_md
 from paperboy.web import submit as web_submit
@@ -181,7 +186,7 @@ def create_app(
         log.exception("unhandled error on %s", loggable(request.url.path))
         return error_response(request, 500, "Something went wrong on our side.")
 
-    routers = [web_submit.router, web_new.router, web_new.api, web_paper_md.router, web_votes.router, web_comments.router, web_curation.router, api.router, feeds.router, subscribe.router, signin.router, account.router, account.api, admin.router, pages.router, apidocs.router]
+    routers = [web_submit.router, web_new.router, web_new.api, web_paper_md.router, web_votes.router, web_comments.router, web_curation.router, web_collections.router, web_collection_pages.router, web_exports.router, web_library.router, web_library.pages, web_foryou.router, web_foryou.api, api.router, feeds.router, subscribe.router, signin.router, account.router, account.api, admin.router, pages.router, apidocs.router]
     for router in routers:
         app.include_router(router)
     cache_seconds = cfg.cache_seconds if cache_seconds is None else cache_seconds

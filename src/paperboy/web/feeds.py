@@ -25,13 +25,16 @@ DAILY_DAYS = 3  # the daily feed carries the last few listed days, so a reader p
 
 
 def _feed(request: Request, name: str, title: str, subtitle: str, rows: list[dict[str, Any]],
-          alternate: str | None = None, query: str = "") -> Response:
+          alternate: str | None = None, query: str = "", path: str | None = None) -> Response:
+    """The Atom feed of ``rows`` (paper rows), at ``/feeds/{name}`` or ``path`` (a feed
+    elsewhere on the site: a public collection's, web/collections.py)."""
     base = request.app.state.base_url
+    at = f"{base}{path or '/feeds/' + name}"
     fg = FeedGenerator()
-    fg.id(xml_safe(f"{base}/feeds/{name}"))
+    fg.id(xml_safe(at))
     fg.title(xml_safe(title))
     fg.subtitle(xml_safe(subtitle))
-    fg.link(href=xml_safe(f"{base}/feeds/{name}" + (f"?{query}" if query else "")), rel="self")
+    fg.link(href=xml_safe(at + (f"?{query}" if query else "")), rel="self")
     fg.link(href=xml_safe(alternate or (f"{base}/" if name == "daily.atom" else f"{base}/trending")),
             rel="alternate")
     fg.language("en")
