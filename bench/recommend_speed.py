@@ -126,7 +126,7 @@ class Members:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--keep", type=Path, help="keep the database in this folder (and reuse it)")
-    ap.add_argument("--members", type=int, default=10_000, help="members for the bulk refresh (10000)")
+    ap.add_argument("--members", type=int, default=10_000, help="members for the bulk refresh (10000; 0 skips it)")
     ap.add_argument("--requests", type=int, default=300)
     args = ap.parse_args()
     if not VECTORS.exists():
@@ -176,6 +176,8 @@ def main() -> None:
                     times.append(time.perf_counter() - t)
                 print(f"- {k} likes, {label}: {ms(times)}")
 
+        if not args.members:
+            return
         print(f"\n## {args.members:,} members")
         conn.execute("DELETE FROM members")
         conn.commit()
