@@ -14,21 +14,13 @@ from typing import Any
 import psycopg
 
 from paperboy.collections.lists import MAX_PAPERS, CollectionError, own
+from paperboy.papers import store
 from paperboy.papers.store import submitter_sql
 
 
 def paper_id_of(conn: psycopg.Connection, paper_id: str) -> str | None:
-    """The stored id of a paper by its id or an old id it was merged from (locked against a
-    concurrent delete or merge until the transaction ends), or None."""
-    if "\x00" in paper_id or len(paper_id) > 200:
-        return None
-    row = conn.execute(
-        "SELECT p.id FROM papers p WHERE p.id = %(id)s"
-        " OR p.id = (SELECT a.paper_id FROM paper_aliases a WHERE a.old_id = %(id)s)"
-        " ORDER BY p.id = %(id)s DESC LIMIT 1 FOR KEY SHARE",
-        {"id": paper_id},
-    ).fetchone()
-    return row["id"] if row else None
+    """The stored id of a paper by its id or an old id it was merged from, or None."""
+    return store.resolve_id(conn, paper_id)
 
 
 def _count(conn: psycopg.Connection, collection_id: int) -> int:

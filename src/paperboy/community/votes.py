@@ -25,7 +25,7 @@ from typing import Any
 
 import psycopg
 
-from paperboy.papers.store import bump_version
+from paperboy.papers.store import bump_version, resolve_id
 
 
 class NoSuchPaper(LookupError):
@@ -33,21 +33,12 @@ class NoSuchPaper(LookupError):
 
 
 def _paper_id(conn: psycopg.Connection, paper_id: str) -> str:
-    """The stored id of a paper by its id or an old id it was merged from (and locked
-    against a concurrent delete or merge until the transaction ends)."""
-    if "\x00" in paper_id or len(paper_id) > 200:
+    """The stored id of a paper by its id or an old id it was merged from (locked against a
+    concurrent delete or merge until the transaction ends; concurrent votes do not wait)."""
+    pid = resolve_id(conn, paper_id)
+    if pid is None:
         raise NoSuchPaper(paper_id)
-    # KEY SHARE: the paper can be neither deleted nor renamed under the vote, and concurrent
-    # votes (which take the same lock) do not wait for one another here.
-    row = conn.execute(
-        "SELECT p.id FROM papers p WHERE p.id = %(id)s"
-        " OR p.id = (SELECT a.paper_id FROM paper_aliases a WHERE a.old_id = %(id)s)"
-        " ORDER BY p.id = %(id)s DESC LIMIT 1 FOR KEY SHARE",
-        {"id": paper_id},
-    ).fetchone()
-    if row is None:
-        raise NoSuchPaper(paper_id)
-    return row["id"]
+    return pid
 
 
 def _state(conn: psycopg.Connection, paper_id: str, member_id: int) -> dict[str, Any]:

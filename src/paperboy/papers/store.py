@@ -292,6 +292,21 @@ def get(conn: psycopg.Connection, paper_id: str) -> dict[str, Any] | None:
     return row
 
 
+def resolve_id(conn: psycopg.Connection, paper_id: str) -> str | None:
+    """The stored id of a paper by its id or an old id it was merged from, or None; the row
+    is locked (KEY SHARE) until the transaction ends, so it can be neither deleted nor
+    renamed under what the caller writes, while concurrent writers do not wait on it."""
+    if "\x00" in paper_id or len(paper_id) > 200:
+        return None
+    row = conn.execute(
+        "SELECT p.id FROM papers p WHERE p.id = %(id)s"
+        " OR p.id = (SELECT a.paper_id FROM paper_aliases a WHERE a.old_id = %(id)s)"
+        " ORDER BY p.id = %(id)s DESC LIMIT 1 FOR KEY SHARE",
+        {"id": paper_id},
+    ).fetchone()
+    return row["id"] if row else None
+
+
 def submitter_sql(paper: str) -> str:
     """An SQL select item on a paper alias: ``submitter``, the name of the member who
     submitted the paper here; '' when their account was deleted; NULL when no member did

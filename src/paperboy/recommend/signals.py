@@ -11,6 +11,7 @@ import numpy as np
 import psycopg
 
 from paperboy.db.vectors import ensure_vector
+from paperboy.papers import store
 from paperboy.recommend.corpus import Corpus, as_array
 from paperboy.recommend.model import centre
 
@@ -117,14 +118,10 @@ def own_papers(conn: psycopg.Connection, member_id: int) -> set[str]:
 
 
 def _resolve(conn: psycopg.Connection, paper_id: str) -> str:
-    row = conn.execute(
-        "SELECT coalesce((SELECT paper_id FROM paper_aliases WHERE old_id = %(p)s), %(p)s) AS id",
-        {"p": paper_id},
-    ).fetchone()
-    found = conn.execute("SELECT id FROM papers WHERE id = %s", (row["id"],)).fetchone()
-    if found is None:
+    pid = store.resolve_id(conn, paper_id)
+    if pid is None:
         raise LookupError(f"no paper {paper_id}")
-    return found["id"]
+    return pid
 
 
 def not_interested(conn: psycopg.Connection, member_id: int, paper_id: str) -> str:
