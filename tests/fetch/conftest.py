@@ -41,3 +41,11 @@ def fetch_env(replay: Replay, db_url: str, **extra: str) -> dict[str, str]:
 def gaps(seen) -> list[float]:
     """Seconds between the arrivals of consecutive requests."""
     return [b.t - a.t for a, b in zip(seen, seen[1:], strict=False)]
+
+
+def assert_spaced(seen, delay: float = DELAY) -> None:
+    """The requests were spaced by the pause. Arrival times, read by the replay server: on a
+    busy machine one arrival can lag its start by tens of milliseconds (CI once saw 0.14 s
+    for 0.2 s), while a missing pause gives gaps of a few milliseconds; half the delay tells
+    the two apart without flaking."""
+    assert min(gaps(seen)) >= delay * 0.5, gaps(seen)

@@ -14,7 +14,7 @@ import pytest
 
 from paperboy import fetch
 from paperboy.fetch import runs
-from tests.fetch.conftest import DELAY, fetch_env, gaps
+from tests.fetch.conftest import DELAY, assert_spaced, fetch_env
 from tests.fetch.replay import Fault, at
 from tests.helpers import paperboy_cmd, run_cli
 
@@ -34,7 +34,7 @@ def _fetch(db, cfg, **kw):
 def _assert_polite(replay, delay: float = DELAY) -> None:
     seen = replay.requests_to("/api/query")
     assert len(seen) >= 2
-    assert min(gaps(seen)) >= delay * 0.95, gaps(seen)
+    assert_spaced(seen, delay)
 
 
 def _assert_complete(conn) -> None:

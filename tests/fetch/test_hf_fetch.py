@@ -8,7 +8,7 @@ import pytest
 
 from paperboy import fetch
 from paperboy.fetch import runs
-from tests.fetch.conftest import DELAY, fetch_env, gaps
+from tests.fetch.conftest import assert_spaced, fetch_env
 from tests.fetch.replay import SYNTHETIC, Fault, at
 from tests.helpers import run_cli
 
@@ -37,7 +37,7 @@ def test_a_day_is_paged_with_link_headers_and_merged(db, conn, cfg, replay):
     seen = replay.requests_to("/api/daily_papers")
     assert [(s.params["date"], s.params["p"], s.params["limit"]) for s in seen] == [
         ("2024-11-08", "0", "10"), ("2024-11-08", "1", "10")]
-    assert min(gaps(seen)) >= DELAY * 0.95
+    assert_spaced(seen)
     assert _listed(conn, DAY) == set(expected)
     rows = {r["id"]: r for r in conn.execute("SELECT * FROM papers")}
     for pid, item in expected.items():
@@ -111,7 +111,7 @@ def test_each_fault_is_retried_and_the_day_completes(name, db, conn, cfg, replay
     assert conn.execute("SELECT count(*) AS n FROM papers").fetchone()["n"] == 18
     seen = replay.requests_to("/api/daily_papers")
     assert len(seen) == 2 + fault.times
-    assert min(gaps(seen)) >= DELAY * 0.95
+    assert_spaced(seen)
     if name.startswith("429"):
         i = next(i for i, s in enumerate(seen) if s.fault)
         assert seen[i + 1].t - seen[i].t >= 1.0
