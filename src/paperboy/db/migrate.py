@@ -10,7 +10,9 @@ import re
 from importlib import resources
 
 import psycopg
+from psycopg.rows import tuple_row
 
+from paperboy import __version__
 from paperboy.db import locks
 from paperboy.db.errors import DatabaseError
 
@@ -36,6 +38,35 @@ def applied(conn: psycopg.Connection) -> set[int]:
     return {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
 
 
+def newest(conn: psycopg.Connection) -> tuple[int, str | None]:
+    """The database's newest applied version, and the paperboy version that applied it
+    (None for databases migrated before paperboy recorded it); (0, None) when fresh."""
+    with conn.cursor(row_factory=tuple_row) as cur:  # whatever rows the connection makes
+        if not cur.execute("SELECT to_regclass('schema_migrations') IS NOT NULL").fetchone()[0]:
+            return 0, None
+        has_by = cur.execute(
+            "SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name ="
+            " 'schema_migrations' AND column_name = 'paperboy' AND table_schema = current_schema())"
+        ).fetchone()[0]
+        by = "paperboy" if has_by else "NULL::text"
+        row = cur.execute(f"SELECT version, {by} FROM schema_migrations"  # noqa: S608 (a column)
+                          " ORDER BY version DESC LIMIT 1").fetchone()
+    return (row[0], row[1]) if row else (0, None)
+
+
+def refuse_newer(conn: psycopg.Connection) -> None:
+    """A database a newer paperboy migrated is refused: this code does not know its schema,
+    and writing to it could lose what the newer version keeps."""
+    version, by = newest(conn)
+    known = available()[-1][0]
+    if version > known:
+        who = f" by paperboy {by}" if by else ""
+        raise DatabaseError(
+            f"this database is at schema version {version} (migrated{who}), newer than this "
+            f"paperboy {__version__} knows (schema version {known}): run the newer paperboy, "
+            "or restore a backup made with this version into an empty database")
+
+
 def pending(url: str) -> list[tuple[int, str, str]]:
     with psycopg.connect(url) as conn:
         done = applied(conn)
@@ -48,11 +79,14 @@ def migrate(url: str) -> list[str]:
     with psycopg.connect(url, autocommit=True) as conn:
         locks.lock(conn, locks.MIGRATE)
         try:
+            refuse_newer(conn)
             conn.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations ("
                 " version integer PRIMARY KEY, name text NOT NULL,"
                 " applied timestamptz NOT NULL DEFAULT now())"
             )
+            # Which paperboy applied each version: the refusal above names it to an older one.
+            conn.execute("ALTER TABLE schema_migrations ADD COLUMN IF NOT EXISTS paperboy text")
             done = applied(conn)
             for version, name, sql in available():
                 if version in done:
@@ -61,8 +95,8 @@ def migrate(url: str) -> list[str]:
                     with conn.transaction():
                         conn.execute(sql.encode())
                         conn.execute(
-                            "INSERT INTO schema_migrations (version, name) VALUES (%s, %s)",
-                            (version, name),
+                            "INSERT INTO schema_migrations (version, name, paperboy)"
+                            " VALUES (%s, %s, %s)", (version, name, __version__),
                         )
                 except psycopg.Error as e:
                     hint = ""

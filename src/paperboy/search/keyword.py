@@ -82,11 +82,14 @@ def _document(r: dict) -> tantivy.Document:
 
 
 def index_dir(home: Path, conn: psycopg.Connection) -> Path:
-    """One index per database: the server's identity and the database name pick the folder."""
+    """One index per database: the server's identity, the database name and the papers
+    table's identity pick the folder. A restore recreates the table (a new oid), so every
+    node starts a fresh index for the restored data instead of trusting its old one."""
     row = conn.execute(
-        "SELECT current_database() AS db, (SELECT system_identifier FROM pg_control_system()) AS sys"
+        "SELECT current_database() AS db, (SELECT system_identifier FROM pg_control_system()) AS sys,"
+        " to_regclass('papers')::oid AS papers"
     ).fetchone()
-    key = hashlib.sha1(f"{row['sys']}/{row['db']}".encode()).hexdigest()[:12]
+    key = hashlib.sha1(f"{row['sys']}/{row['db']}/{row['papers']}".encode()).hexdigest()[:12]
     return home / "index" / f"{row['db']}-{key}"
 
 
@@ -231,3 +234,14 @@ def rebuild(path: Path) -> KeywordIndex:
     """Drop the index folder (then :meth:`KeywordIndex.sync` refills it)."""
     shutil.rmtree(path, ignore_errors=True)
     return KeywordIndex(path)
+
+
+def prune_others(path: Path) -> list[Path]:
+    """Remove this home's other index folders of the same database name (what a restore
+    left behind: their data is gone); return them."""
+    prefix = path.name.rsplit("-", 1)[0] + "-"
+    gone = [p for p in path.parent.glob(prefix + "*") if p.is_dir() and p != path
+            and p.name.rsplit("-", 1)[0] + "-" == prefix]
+    for p in gone:
+        shutil.rmtree(p, ignore_errors=True)
+    return gone

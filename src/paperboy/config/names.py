@@ -1,0 +1,81 @@
+"""The name and meaning of every setting (the README and docs/settings.md list them all; a
+test checks). Where values come from is sources.py; what they become is __init__.py."""
+
+from __future__ import annotations
+
+SETTINGS = {
+    "DATABASE_URL": "use this PostgreSQL server (it needs the pgvector extension); "
+    "when unset paperboy starts its own embedded server in PAPERBOY_HOME",
+    "PAPERBOY_HOME": "data directory (default ~/.local/share/paperboy)",
+    "PAPERBOY_HOST": "address serve/demo listen on (default 127.0.0.1)",
+    "PAPERBOY_PORT": "port serve/demo listen on (default 8000)",
+    "PAPERBOY_RATE_LIMIT": "requests a second one client may make to the web app after a burst of "
+    "PAPERBOY_RATE_BURST (default 20; 0 turns the limit off)",
+    "PAPERBOY_RATE_BURST": "requests one client may make at once (default 120)",
+    "PAPERBOY_BASE_URL": "the address people reach this instance at, used in email links "
+    "(default http://127.0.0.1:8000)",
+    "PAPERBOY_SECRET_KEY": "signs the links in emails; several keys (spaces or commas) rotate them: the "
+    "last signs, all verify; default: generated once and kept in the database",
+    "PAPERBOY_SMTP_HOST": "SMTP server for email; when unset, emails are written as .eml files to "
+    "PAPERBOY_HOME/outbox",
+    "PAPERBOY_SMTP_PORT": "SMTP port (default 587, or 465 with ssl, 25 with none)",
+    "PAPERBOY_SMTP_SECURITY": "starttls (default), ssl or none",
+    "PAPERBOY_SMTP_USER": "SMTP user name, when the server wants one",
+    "PAPERBOY_SMTP_PASSWORD": "SMTP password (never logged)",
+    "PAPERBOY_MAIL_FROM": "sender of emails (default paperboy <paperboy@localhost>)",
+    "PAPERBOY_SUBSCRIBE_PER_CLIENT": "subscribe requests one client (IP address, or IPv6 /64) may "
+    "make in an hour (default 5; 0: no limit)",
+    "PAPERBOY_SUBSCRIBE_PER_MAILBOX": "subscribe requests for one mailbox (ignoring +tags and "
+    "case) in an hour (default 3; 0: no limit)",
+    "PAPERBOY_SUBSCRIBE_PER_DOMAIN": "subscribe requests for addresses of one domain in an hour "
+    "(default 50; 0: no limit)",
+    "PAPERBOY_SUBSCRIBE_PER_HOUR": "subscribe requests in an hour in all (default 200; 0: no limit)",
+    "PAPERBOY_PREFERENCES_LINK_DAYS": "days the preferences link of an email works (default 90)",
+    "PAPERBOY_UNSUBSCRIBE_LINK_DAYS": "days the unsubscribe link of an email works (default 365)",
+    "PAPERBOY_CACHE_SECONDS": "how often a web worker checks whether stored data changed; public "
+    "pages are served from its cache in between (default 1; 0 turns the cache off)",
+    "PAPERBOY_CACHE_MB": "the most memory, in MB, one web worker's page cache may hold; the least "
+    "recently used pages go first (default 64)",
+    "PAPERBOY_TRUSTED_HOSTS": "host names the web app answers to (spaces or commas); other Host "
+    "headers get 400 (default: the host of PAPERBOY_BASE_URL, localhost, 127.0.0.1 and ::1; "
+    "* allows any)",
+    "PAPERBOY_ARXIV_CATEGORIES": "the arXiv categories this instance follows, e.g. "
+    "\"cs.CL cs.CV\" (commas or spaces; default none: no arXiv fetching)",
+    "PAPERBOY_FETCH_EVERY": "how often `serve` fetches new papers: 30m, 6h, 1d… (default 6h; "
+    "off turns the schedule off, e.g. when cron runs `paperboy fetch all`)",
+    "PAPERBOY_FETCH_SOURCES": "what the schedule and `fetch all` fetch: hf, arxiv or both "
+    "(default \"hf arxiv\"; arxiv only when categories are followed)",
+    "PAPERBOY_HF_DAYS": "how many recent days each Hugging Face fetch reads again, to refresh "
+    "upvotes (default 3)",
+    "PAPERBOY_ARXIV_URL": "the arXiv API's query address (default https://export.arxiv.org/api/query)",
+    "PAPERBOY_HF_URL": "the Hugging Face site whose /api/daily_papers is read "
+    "(default https://huggingface.co)",
+    "PAPERBOY_ARXIV_DELAY": "seconds between two requests to arXiv (default 3, as arXiv asks)",
+    "PAPERBOY_HF_DELAY": "seconds between two requests to Hugging Face (default 1)",
+    "PAPERBOY_FETCH_TIMEOUT": "seconds to wait for a response before retrying (default 30)",
+    "PAPERBOY_IMPORT_MAX_MB": "the largest text `paperboy import` reads from one file, in MB, "
+    "after decompressing a .gz (default 1024; a bigger file, or a gzip bomb, is refused)",
+    "PAPERBOY_SIGNUP": "who may become a member: invite (default: only addresses an admin added), "
+    "open (anyone who can receive the sign-in email) or domain:example.org (addresses of these "
+    "domains; several separated by commas)",
+    "PAPERBOY_SESSION_DAYS": "days a sign-in lasts on one browser (default 30)",
+    "PAPERBOY_SUBMIT_PER_DAY": "papers one member may submit to the Daily list a day (default 10; "
+    "curators and admins have no limit)",
+    "PAPERBOY_VOTES_PER_MINUTE": "upvotes and un-votes one member may make a minute (default 60)",
+    "PAPERBOY_COMMENTS_PER_HOUR": "comments and edits one member may post an hour (default 30)",
+    "PAPERBOY_FETCH_RETRIES": "retries of a failed request (timeouts, resets, 429, 5xx, broken "
+    "pages) before a fetch stops (default 5)",
+    "PAPERBOY_FOR_YOU_DAYS": "For you picks among the papers of this many recent days when no "
+    "period is asked for (default 14)",
+    "PAPERBOY_CONFIG": "a TOML file of settings (keys: these names, or their short lowercase form "
+    "such as port or smtp_host); the environment overrides it",
+    "PAPERBOY_LOG_LEVEL": "debug, info (default), warning or error: what `serve` logs (other "
+    "commands log warnings only unless this is set)",
+    "PAPERBOY_LOG_FORMAT": "json (one JSON object a line, for journald, Loki and the like), text "
+    "(one readable line an event) or auto (default: text on a terminal, JSON otherwise)",
+    "PAPERBOY_FORWARDED_ALLOW_IPS": "addresses of the reverse proxies whose X-Forwarded-For and "
+    "X-Forwarded-Proto are believed (commas; default 127.0.0.1; * trusts any)",
+}
+
+# Settings never printed in full (`paperboy config` masks them; logs never hold them).
+SECRETS = frozenset({"PAPERBOY_SECRET_KEY", "PAPERBOY_SMTP_PASSWORD", "DATABASE_URL"})

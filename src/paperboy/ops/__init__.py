@@ -1,0 +1,1 @@
+"""Running an instance: its health (health.py), backups and restores (backup.py)."""

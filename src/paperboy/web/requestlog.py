@@ -1,0 +1,62 @@
+"""One log line per request, and a request id on every response and every log line.
+
+The id is the proxy's X-Request-ID when it sent a sane one (letters, digits, ``-._``, at
+most 64), else a new random one; it is bound to the logging context for the request (so a
+crash logged inside a route carries it too) and sent back as X-Request-ID. The logged path
+leaves out the secret part of emailed links (app.loggable); the query string is not logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+import time
+
+from paperboy import logs
+
+log = logging.getLogger("paperboy.web.request")
+
+_SANE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+HEADER = b"x-request-id"
+
+
+def request_id(scope) -> str:
+    given = next((v for k, v in scope["headers"] if k == HEADER), b"")
+    try:
+        text = given.decode("ascii")
+    except UnicodeDecodeError:
+        text = ""
+    return text if _SANE.match(text) else secrets.token_hex(8)
+
+
+class RequestLog:
+    def __init__(self, app, loggable) -> None:
+        self.app = app
+        self.loggable = loggable
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        rid = request_id(scope)
+        logs.bind(request_id=rid)
+        started = time.perf_counter()
+        status = 500  # unless a response starts
+
+        async def with_id(message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message = {**message, "headers": [*message.get("headers", []), (HEADER, rid.encode())]}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, with_id)
+        finally:
+            client = scope.get("client") or ("", 0)
+            level = logging.ERROR if status >= 500 else logging.INFO
+            log.log(level, "request", extra={
+                "method": scope["method"], "path": self.loggable(scope["path"]), "status": status,
+                "ms": round((time.perf_counter() - started) * 1000, 1), "client": client[0]})
+            logs.clear()
