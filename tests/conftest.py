@@ -24,6 +24,7 @@ os.environ["PAPERBOY_FETCH_EVERY"] = "off"
 # so the default trusted hosts admit it and absolute links start there, whatever the shell says.
 os.environ["PAPERBOY_BASE_URL"] = "http://testserver"
 os.environ.pop("PAPERBOY_TRUSTED_HOSTS", None)
+os.environ.pop("PAPERBOY_CONFIG", None)  # a settings file of the shell's must not leak in
 
 
 @pytest.fixture(scope="session")

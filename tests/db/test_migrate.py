@@ -116,3 +116,50 @@ def test_upgrading_moves_arxiv_listings_from_daily_to_new(pg_server, monkeypatch
     assert daily == [("2501.00003", "2025-01-04", "hf-api"), ("2501.00004", "2025-01-04", "hf-page")]
     assert new == [("2501.00001", "2025-01-02", "arxiv-atom"), ("2501.00002", "2025-01-03", "arxiv-jsonl"),
                    ("2501.00003", "2025-01-02", "arxiv-atom")]
+
+
+def test_a_database_newer_than_the_code_is_refused_naming_both_versions(pg_server, tmp_path):
+    """A newer paperboy migrated it: this one changes nothing and says so in one line."""
+    import os
+
+    from tests.helpers import run_cli
+
+    url = make_conninfo(pg_server, dbname="mig_newer")
+    with psycopg.connect(pg_server, autocommit=True) as c:
+        c.execute("DROP DATABASE IF EXISTS mig_newer")
+        c.execute("CREATE DATABASE mig_newer")
+    migrate.migrate(url)
+    known = migrate.available()[-1][0]
+    with psycopg.connect(url) as c:
+        c.execute("INSERT INTO schema_migrations (version, name, paperboy)"
+                  " VALUES (%s, 'future.sql', '7.3.0')", (known + 5,))
+    try:
+        migrate.migrate(url)
+    except migrate.DatabaseError as e:
+        message = str(e)
+    else:
+        raise AssertionError("a newer database was migrated")
+    assert f"schema version {known + 5}" in message and f"schema version {known})" in message
+    assert "paperboy 7.3.0" in message
+    env = {**os.environ, "DATABASE_URL": url, "PAPERBOY_HOME": str(tmp_path)}
+    for args in (["status"], ["migrate"], ["serve", "--port", "1"]):
+        r = run_cli(args, env)
+        assert r.returncode == 2, (args, r.stdout, r.stderr)
+        lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+        assert "Traceback" not in r.stderr and "7.3.0" in r.stderr
+        assert lines and lines[0].startswith("error:"), r.stderr
+    with psycopg.connect(url) as c:
+        assert c.execute("SELECT max(version) FROM schema_migrations").fetchone()[0] == known + 5
+
+
+def test_each_migration_records_the_paperboy_that_applied_it(pg_server):
+    from paperboy import __version__
+
+    url = make_conninfo(pg_server, dbname="mig_by")
+    with psycopg.connect(pg_server, autocommit=True) as c:
+        c.execute("DROP DATABASE IF EXISTS mig_by")
+        c.execute("CREATE DATABASE mig_by")
+    migrate.migrate(url)
+    with psycopg.connect(url) as c:
+        assert {r[0] for r in c.execute("SELECT paperboy FROM schema_migrations")} == {__version__}
+        assert migrate.newest(c) == (migrate.available()[-1][0], __version__)

@@ -53,10 +53,17 @@ class RequestLog:
 
         try:
             await self.app(scope, receive, with_id)
-        finally:
-            client = scope.get("client") or ("", 0)
-            level = logging.ERROR if status >= 500 else logging.INFO
-            log.log(level, "request", extra={
-                "method": scope["method"], "path": self.loggable(scope["path"]), "status": status,
-                "ms": round((time.perf_counter() - started) * 1000, 1), "client": client[0]})
-            logs.clear()
+        except BaseException:
+            # The id stays bound: Starlette's outermost handler, which answers the crash next
+            # (in this same task), logs it and puts the id on its 500 (app.error_response).
+            self._log(scope, 500, started)
+            raise
+        self._log(scope, status, started)
+        logs.clear()
+
+    def _log(self, scope, status: int, started: float) -> None:
+        client = scope.get("client") or ("", 0)
+        level = logging.ERROR if status >= 500 else logging.INFO
+        log.log(level, "request", extra={
+            "method": scope["method"], "path": self.loggable(scope["path"]), "status": status,
+            "ms": round((time.perf_counter() - started) * 1000, 1), "client": client[0]})
