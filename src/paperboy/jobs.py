@@ -7,6 +7,11 @@ no cron).
 
 With several web workers (or several machines on one database) only one embeds at a time
 (an advisory lock); each keeps its own keyword index folder synced.
+
+Stopping (serve's shutdown) lets each job end between two steps: a fetch after the request
+it is waiting for (the page stored with the position of the next, the run marked
+interrupted, resumed at the next start), the digests after the message being sent (recorded
+as sent; the rest stay queued), embedding after its batch.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from paperboy.papers.store import bump_version
 from paperboy.search import Searcher
 
 log = logging.getLogger(__name__)
+SHUTDOWN_WAIT = 30.0  # seconds serve's shutdown waits, in all, for jobs to end their step
 DIGEST_EVERY = 60.0
 FETCH_CHECK = 30.0
 REFIT_BATCH = 50  # For you models refit per round  # seconds between looks at whether a fetch is due
@@ -54,11 +60,21 @@ class BackgroundJobs:
         if self.fetch:
             self.fetch_thread.start()
 
-    def stop(self) -> None:
+    def halt(self) -> None:
+        """Ask every job to end after its current step; returns at once (``join`` waits)."""
         self.stop_event.set()
-        self.thread.join(timeout=30)
-        if self.fetch_thread.is_alive():
-            self.fetch_thread.join(timeout=30)
+
+    def join(self, timeout: float = 30) -> bool:
+        """Wait, at most ``timeout`` seconds in all, for the jobs to end; whether they did."""
+        deadline = time.monotonic() + timeout
+        for thread in (self.thread, self.fetch_thread):
+            if thread.is_alive():
+                thread.join(max(0.0, deadline - time.monotonic()))
+        return not (self.thread.is_alive() or self.fetch_thread.is_alive())
+
+    def stop(self, timeout: float = 30) -> bool:
+        self.halt()
+        return self.join(timeout)
 
     def _fetch_loop(self) -> None:
         """Fetch each source when its time comes. Runs are long (arXiv wants 3 s between
@@ -90,10 +106,12 @@ class BackgroundJobs:
         if self.digests and time.monotonic() - self.last_digest >= DIGEST_EVERY:
             self.last_digest = time.monotonic()
             self.send_digests()
+        if self.stop_event.is_set():
+            return False
         with self.db.connection() as conn:
             self.index.sync(conn)
             embedded = self.embed_batch(conn) if self.embed else False
-            refits = self.refit_models(conn)
+            refits = 0 if self.stop_event.is_set() else self.refit_models(conn)
             return embedded or refits >= REFIT_BATCH
 
     def embed_batch(self, conn) -> bool:
@@ -145,4 +163,23 @@ class BackgroundJobs:
             finally:
                 locks.unlock(conn, locks.DIGEST)
                 conn.commit()
-        outbox.send_now(self.db, cfg)
+        outbox.send_now(self.db, cfg, stop=self.stop_event)
+
+
+def shut_down(jobs: BackgroundJobs | None, mailer, wait: float = SHUTDOWN_WAIT) -> bool:
+    """serve's shutdown: tell the mailer (web/app.py's, a digest/outbox.Mailer) and the jobs
+    to stop at once, then wait for them together, ``wait`` seconds at most. Whatever is
+    still going then is cut off by the exit, and picked up again at the next start (a fetch
+    from its saved position, an unsent message from the outbox). Whether all ended in time."""
+    mailer.halt()
+    if jobs is not None:
+        jobs.halt()
+    log.info("stopping: background jobs end after their current step (waiting %g s at most)", wait)
+    deadline = time.monotonic() + wait
+    done = mailer.join(wait)
+    if jobs is not None:
+        done = jobs.join(max(0.0, deadline - time.monotonic())) and done
+    if not done:
+        log.warning("stopping: a background job did not end within %g s; it is cut off, and "
+                    "picked up again at the next start", wait)
+    return done

@@ -41,7 +41,8 @@ def _serve(db: Database, host: str | None, port: int | None, workers: int = 1, e
     # its own); the access log is ours (web/requestlog.py: with the request id, secrets cut).
     # Behind a reverse proxy, X-Forwarded-For/-Proto are believed from forwarded_allow_ips.
     server_options = dict(log_config=None, log_level=cfg.log_level, access_log=False, http=NoDelayH11,
-                          proxy_headers=True, forwarded_allow_ips=cfg.forwarded_allow_ips)
+                          proxy_headers=True, forwarded_allow_ips=cfg.forwarded_allow_ips,
+                          timeout_graceful_shutdown=30)  # a stuck client cannot hold a stop forever
     out.print(f"paperboy is serving on [bold]http://{host}:{port}[/] (Ctrl+C to stop)")
     if fetch:
         out.print(f"[dim]fetching: {fetching.describe_schedule(cfg)} · runs: "

@@ -35,10 +35,12 @@ def queue_confirmation(conn: psycopg.Connection, cfg: Config, secret: str, sub: 
 
 
 def send_now(db: Database, cfg: Config, senders: int = 1,
-             progress: Callable[[int], None] | None = None) -> send.SendStats:
+             progress: Callable[[int], None] | None = None,
+             stop: threading.Event | None = None) -> send.SendStats:
     """Deliver due outbox messages over ``senders`` connections at once (each with its own
     database connection; SKIP LOCKED keeps them off each other's messages). A sender that
-    stops on an error is re-raised here once all are done, after every delivery is counted."""
+    stops on an error is re-raised here once all are done, after every delivery is counted.
+    Once ``stop`` is set, each sender finishes the message it is sending and leaves the rest."""
     total = send.SendStats()
     errors: list[Exception] = []
 
@@ -46,7 +48,7 @@ def send_now(db: Database, cfg: Config, senders: int = 1,
         try:
             with db.connection() as conn:
                 send.deliver_pending(conn, send.delivery_for(cfg.smtp, cfg.home), cfg.mail_from,
-                                     progress=progress, into=total)
+                                     progress=progress, into=total, stop=stop)
         except Exception as e:  # the thread would swallow it: hand it to the caller
             errors.append(e)
 
@@ -103,7 +105,8 @@ class Mailer:
 
     The thread starts on the first wake and ends after ``idle`` seconds with nothing to do;
     what a failure leaves queued is retried by the next wake, `serve`'s worker (once a
-    minute) or `paperboy digest send`."""
+    minute) or `paperboy digest send`. Stopping finishes the message being sent and leaves
+    the rest queued for the same."""
 
     def __init__(self, db: Database, cfg: Config, idle: float = 30.0) -> None:
         self.db, self.cfg, self.idle_after = db, cfg, idle
@@ -111,6 +114,7 @@ class Mailer:
         self.idle = threading.Event()
         self.idle.set()
         self.stopping = False
+        self.halted = threading.Event()  # set by halt(): finish the current message, send no more
         self.lock = threading.Lock()
         self.thread: threading.Thread | None = None
 
@@ -128,12 +132,12 @@ class Mailer:
         while True:
             self.woken.clear()
             try:
-                send_now(self.db, self.cfg)
+                send_now(self.db, self.cfg, stop=self.halted)
             except Exception:  # keep the thread; the message stays queued for the next try
                 log.exception("delivering the outbox failed")
             with self.lock:
-                if self.woken.is_set():
-                    continue  # queued meanwhile (or stop asked for a last round): go again
+                if self.woken.is_set() and not self.stopping:
+                    continue  # queued meanwhile: go again
                 self.idle.set()
                 if self.stopping:
                     self.thread = None
@@ -141,7 +145,7 @@ class Mailer:
             if self.woken.wait(self.idle_after):
                 continue
             with self.lock:
-                if self.woken.is_set():
+                if self.woken.is_set() and not self.stopping:
                     continue  # woken just as it was about to end
                 self.thread = None
                 return
@@ -150,11 +154,23 @@ class Mailer:
         """Until everything woken for has been tried (for tests and shutdown)."""
         return self.idle.wait(timeout)
 
-    def stop(self, timeout: float = 30) -> None:
-        """Deliver what is queued in one last round, then end the thread."""
+    def halt(self) -> None:
+        """Ask the thread to end once the message it is sending is sent and recorded; what
+        is still queued stays queued. Returns at once (``join`` waits)."""
         with self.lock:
             self.stopping = True
-            thread = self.thread
+            self.halted.set()
             self.woken.set()
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait for the thread to end; whether it did within ``timeout``."""
+        thread = self.thread
         if thread is not None:
             thread.join(timeout)
+            return not thread.is_alive()
+        return True
+
+    def stop(self, timeout: float = 30) -> bool:
+        """halt, then join: whether the thread ended within ``timeout``."""
+        self.halt()
+        return self.join(timeout)

@@ -168,8 +168,10 @@ def deliver_pending(
     limit: int | None = None,
     progress: Callable[[int], None] | None = None,
     into: SendStats | None = None,
+    stop: threading.Event | None = None,
 ) -> SendStats:
-    """Send due outbox messages until none is left (or ``limit``); return what happened.
+    """Send due outbox messages until none is left (or ``limit``, or ``stop`` is set: the
+    message being sent is finished and recorded, the rest stay queued); return what happened.
 
     Each outcome is also counted into ``into`` as it happens, so totals shared by several
     senders stay true even when one of them stops on a database error."""
@@ -178,6 +180,8 @@ def deliver_pending(
 
     try:
         while limit is None or stats.sent + stats.retry + stats.failed < limit:
+            if stop is not None and stop.is_set():
+                break
             with conn.transaction():
                 row = conn.execute(
                     "SELECT o.id, o.subscriber_id, o.recipient, o.message, o.attempts,"

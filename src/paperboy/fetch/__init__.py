@@ -166,12 +166,17 @@ def scheduled_sources(cfg: Config) -> list[str]:
 
 def due(conn: psycopg.Connection, source: str, every: float, now: datetime) -> bool:
     """A source is due when its last run started ``every`` ago; after a failure, sooner
-    (a quarter of the interval, at least a minute), so a brief outage costs little."""
+    (a quarter of the interval, at least a minute), so a brief outage costs little; after a
+    run that was stopped or killed before it finished (a restart of `serve`), at once: it
+    resumes where that run stopped."""
     last = runs.last_started(conn, source)
+    status = last and last["status"]
+    if status == "running" and source not in runs.running_sources(conn):
+        status = "interrupted"  # nobody holds its lock: killed
     conn.commit()
-    if last is None:
+    if last is None or status == "interrupted":
         return True
-    wait = every if last["status"] in ("ok", "running") else max(60.0, every / 4)
+    wait = every if status in ("ok", "running") else max(60.0, every / 4)
     wait = min(wait, every)
     return now - last["started"] >= timedelta(seconds=wait)
 

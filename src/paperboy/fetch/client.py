@@ -114,7 +114,9 @@ class PoliteClient:
         self.close()
 
     def _pause(self, seconds: float) -> None:
-        if seconds > 0 and self.sleep(seconds) is True:  # Event.wait: told to stop
+        # Asked even when no pause is left (a request slower than the spacing): a stop
+        # between two requests must not wait for the whole run.
+        if self.sleep(max(0.0, seconds)) is True:  # Event.wait: told to stop
             raise Stopped(f"{self.name}: stopped because paperboy is shutting down")
 
     def _wait_turn(self) -> None:

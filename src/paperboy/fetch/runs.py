@@ -92,15 +92,16 @@ def begin(conn: psycopg.Connection, source: str, params: dict[str, Any], trigger
             " ORDER BY id DESC LIMIT 1", (source,)).fetchone()
         since = f" (started {row['started']:%Y-%m-%d %H:%M} UTC)" if row else ""
         raise FetchError(f"another {NAMES[source]} fetch is running{since}; try again when it ends")
+    # We hold the lock, so any run still marked running was killed: say so before anything
+    # (``only_if`` included) reads the log.
+    conn.execute(
+        "UPDATE fetch_runs SET status = 'interrupted', finished = coalesce(finished, now()),"
+        " error = coalesce(error, 'stopped before it finished (killed or crashed)')"
+        " WHERE source = %s AND status = 'running'", (source,))
     if only_if is not None and not only_if(conn):  # decided under the lock: no double runs
         release(conn, source)
         return None
     with conn.transaction():
-        # We hold the lock, so any run still marked running was killed.
-        conn.execute(
-            "UPDATE fetch_runs SET status = 'interrupted', finished = coalesce(finished, now()),"
-            " error = coalesce(error, 'stopped before it finished (killed or crashed)')"
-            " WHERE source = %s AND status = 'running'", (source,))
         run_id = conn.execute(
             "INSERT INTO fetch_runs (source, params, trigger) VALUES (%s, %s, %s) RETURNING id",
             (source, Jsonb(params), trigger),

@@ -16,11 +16,11 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from paperboy import __version__, config
+from paperboy import __version__, config, logs
 from paperboy.db import Database, open_database
 from paperboy.digest.outbox import Mailer
 from paperboy.digest.subscriptions import secret_key
-from paperboy.jobs import BackgroundJobs
+from paperboy.jobs import BackgroundJobs, shut_down
 from paperboy.search import Searcher
 from paperboy.web import account, admin, api, apidocs, feeds, headers, pages, signin, subscribe
 from paperboy.web import collection_pages as web_collection_pages  # registers Save slots
@@ -29,6 +29,7 @@ from paperboy.web import comments as web_comments  # also registers its personal
 from paperboy.web import curation as web_curation
 from paperboy.web import exports as web_exports
 from paperboy.web import foryou as web_foryou
+from paperboy.web import health as web_health
 from paperboy.web import library as web_library
 from paperboy.web import new as web_new
 from paperboy.web import paper_md as web_paper_md
@@ -38,6 +39,7 @@ from paperboy.web.auth import Members
 from paperboy.web.cache import Personalised, ResponseCache, known_params
 from paperboy.web.headers import SecurityHeaders, TrustedHosts
 from paperboy.web.ratelimit import RateLimit
+from paperboy.web.requestlog import RequestLog
 from paperboy.web.templating import HERE, templates
 
 log = logging.getLogger(__name__)
@@ -100,6 +102,8 @@ def error_response(request: Request, status: int, message: str) -> Response:
         # handler), so this answer gets its security headers here.
         for name, value in headers.HEADERS:
             response.headers[name.decode()] = value.decode()
+        if "request_id" in logs.bound():
+            response.headers["X-Request-ID"] = logs.bound()["request_id"]
     return response
 
 
@@ -142,9 +146,7 @@ def create_app(
         if jobs:
             jobs.start()
         yield
-        app.state.mailer.stop()
-        if jobs:
-            jobs.stop()
+        shut_down(jobs, app.state.mailer)  # each ends after its current step, within bounds
 
     app = FastAPI(
         title="paperboy",
@@ -186,7 +188,7 @@ def create_app(
         log.exception("unhandled error on %s", loggable(request.url.path))
         return error_response(request, 500, "Something went wrong on our side.")
 
-    routers = [web_submit.router, web_new.router, web_new.api, web_paper_md.router, web_votes.router, web_comments.router, web_curation.router, web_collections.router, web_collection_pages.router, web_exports.router, web_library.router, web_library.pages, web_foryou.router, web_foryou.api, api.router, feeds.router, subscribe.router, signin.router, account.router, account.api, admin.router, pages.router, apidocs.router]
+    routers = [web_health.router, web_submit.router, web_new.router, web_new.api, web_paper_md.router, web_votes.router, web_comments.router, web_curation.router, web_collections.router, web_collection_pages.router, web_exports.router, web_library.router, web_library.pages, web_foryou.router, web_foryou.api, api.router, feeds.router, subscribe.router, signin.router, account.router, account.api, admin.router, pages.router, apidocs.router]
     for router in routers:
         app.include_router(router)
     cache_seconds = cfg.cache_seconds if cache_seconds is None else cache_seconds
@@ -202,7 +204,8 @@ def create_app(
     rate_limit = cfg.rate_limit if rate_limit is None else rate_limit
     if rate_limit > 0:  # a limited client costs nothing further
         app.add_middleware(RateLimit, rate=rate_limit, burst=cfg.rate_burst)
-    app.add_middleware(SecurityHeaders)  # outermost: 429s and refused hosts get them too
+    app.add_middleware(SecurityHeaders)  # 429s and refused hosts get them too
+    app.add_middleware(RequestLog, loggable=loggable)  # outermost: every request logged, with its id
     return app
 
 
@@ -210,5 +213,6 @@ def app_from_env() -> FastAPI:
     """Factory for `uvicorn --factory` worker processes: each opens its own pool, and reads
     from the settings what `paperboy serve` handed down (config.hand_off_to_workers)."""
     cfg = config.load()
+    logs.configure(cfg.log_level, cfg.log_format)  # a new process: configure its logging too
     return create_app(open_database(cfg), background=True, background_embed=cfg.serve_embed,
                       background_fetch=cfg.serve_fetch, cfg=cfg)
