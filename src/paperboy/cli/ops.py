@@ -11,7 +11,7 @@ import typer
 from paperboy import config
 from paperboy.cli.console import err, fail, open_db, out, progress_bar
 from paperboy.db import DatabaseError
-from paperboy.db.connect import database_url
+from paperboy.db.connect import reachable_url
 from paperboy.ops import backup as backups
 
 
@@ -46,10 +46,12 @@ def backup(
     if not file.expanduser().resolve().parent.is_dir():
         raise fail(f"{file.parent} is not a folder", 2)
     try:
-        url = database_url(config.load())
+        url = reachable_url(config.load())
         with progress_bar() as bar:
             done = backups.backup(url, file, on_table=_bar(bar, "backing up"))
-    except (backups.BackupError, DatabaseError) as e:
+    except DatabaseError as e:  # the server: cannot log in, not reachable (one line)
+        raise fail(str(e), 2) from None
+    except backups.BackupError as e:
         raise fail(str(e), 1) from None
     out.print(f"backed up {done.tables} tables (schema version {done.schema}) into "
               f"[bold]{done.file}[/] · {_size(done.bytes)} in {done.seconds:.1f} s", highlight=False)
@@ -66,10 +68,12 @@ def restore(
     transaction: if it fails or is stopped, the instance is as it was."""
     cfg = config.load()
     try:
-        url = database_url(cfg)
+        url = reachable_url(cfg)
         with progress_bar() as bar:
             done = backups.restore(url, file, force=force, on_table=_bar(bar, "restoring"))
-    except (backups.BackupError, DatabaseError) as e:
+    except DatabaseError as e:  # the server: cannot log in, not reachable (one line)
+        raise fail(str(e), 2) from None
+    except backups.BackupError as e:
         raise fail(str(e), 1) from None
     out.print(f"restored {done.tables} tables from [bold]{done.file}[/] in {done.seconds:.1f} s",
               highlight=False)

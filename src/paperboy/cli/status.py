@@ -7,7 +7,6 @@ from rich.table import Table
 from paperboy import config
 from paperboy.cli.console import fail, open_db, out
 from paperboy.db import DatabaseError, connect
-from paperboy.db import migrate as migrations
 
 # paperboy.status (and through it search, fetch and embeddings: tantivy, httpx, numpy) is
 # imported inside status(), so that `paperboy --help` stays fast.
@@ -60,7 +59,7 @@ def status() -> None:
 def migrate() -> None:
     """Bring the database schema up to date (done automatically by every command)."""
     try:
-        applied = migrations.migrate(connect.database_url(config.load()))
+        applied = connect.migrate_database(config.load())
     except DatabaseError as e:
         raise fail(str(e), 2) from None
     out.print("applied: " + ", ".join(applied) if applied else "schema is current")

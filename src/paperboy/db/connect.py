@@ -11,22 +11,12 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from paperboy.config import Config
+from paperboy.db import check
 from paperboy.db import migrate as migrations
 from paperboy.db.errors import DatabaseError
 from paperboy.db.vectors import ensure_vector
 
 log = logging.getLogger(__name__)
-
-
-def _redact(url: str) -> str:
-    """The URL without its password, fit for messages and logs."""
-    try:
-        info = psycopg.conninfo.conninfo_to_dict(url)
-    except psycopg.ProgrammingError:
-        return "<unparseable DATABASE_URL>"
-    info.pop("password", None)
-    host = info.get("host", "")
-    return f"{info.get('user', '')}@{host}:{info.get('port', '5432')}/{info.get('dbname', '')}"
 
 
 def _configure(conn: psycopg.Connection) -> None:
@@ -56,7 +46,7 @@ class Database:
         try:
             self.pool.open(wait=True, timeout=15)
         except PoolTimeout as e:
-            raise DatabaseError(f"cannot connect to PostgreSQL at {_redact(self.url)}") from e
+            raise DatabaseError(f"cannot connect to PostgreSQL at {check.server_name(self.url)}") from e
         return self
 
     @contextmanager
@@ -83,14 +73,25 @@ def database_url(cfg: Config) -> str:
     return embedded.start(cfg.home)
 
 
+def reachable_url(cfg: Config) -> str:
+    """The server's URL once paperboy has logged in there (for commands that hand it to
+    PostgreSQL's own tools); a one-line DatabaseError if it cannot (check.py)."""
+    url = database_url(cfg)
+    check.check(url, write=False)
+    return url
+
+
+def migrate_database(cfg: Config) -> list[str]:
+    """Check the server (login, pgvector) and apply pending migrations; the names applied.
+    Every failure is a DatabaseError of one line (check.py)."""
+    url = database_url(cfg)
+    check.check(url)
+    return migrations.migrate(url)
+
+
 def open_database(cfg: Config, *, migrate: bool = True, max_size: int = 10) -> Database:
     url = database_url(cfg)
-    try:
-        with psycopg.connect(url, connect_timeout=10) as conn:
-            conn.execute("SELECT 1")
-    except psycopg.OperationalError as e:
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise DatabaseError(f"cannot connect to PostgreSQL at {_redact(url)}: {first}") from e
+    check.check(url, write=migrate)
     if migrate:
         migrations.migrate(url)
     return Database(url, max_size=max_size).open()

