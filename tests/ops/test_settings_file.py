@@ -104,3 +104,11 @@ def test_every_setting_read_is_listed():
         config.Values({}).get("PAPERBOY_NO_SUCH_THING")
     cfg, values = config.load_with_sources({})
     assert set(values.read) <= set(config.SETTINGS)
+
+
+def test_proxy_addresses_may_be_a_list_or_spaced():
+    """uvicorn reads the value split on commas: a TOML list or spaces must still work."""
+    for given in ("10.0.0.1 10.0.0.2", "10.0.0.1, 10.0.0.2", "10.0.0.1,10.0.0.2"):
+        cfg, _ = config.load_with_sources({"PAPERBOY_FORWARDED_ALLOW_IPS": given})
+        assert cfg.forwarded_allow_ips == "10.0.0.1,10.0.0.2"
+    assert config.load_with_sources({})[0].forwarded_allow_ips == "127.0.0.1"

@@ -283,7 +283,9 @@ def load_with_sources(environ=None) -> tuple[Config, Values]:
         import_max_bytes=max(1, _number(v, "PAPERBOY_IMPORT_MAX_MB", "1024", int)) * 1024 * 1024,
         log_level=_choice(v, "PAPERBOY_LOG_LEVEL", "info", LOG_LEVELS),
         log_format=_choice(v, "PAPERBOY_LOG_FORMAT", "auto", ("auto", "json", "text")),
-        forwarded_allow_ips=v.text("PAPERBOY_FORWARDED_ALLOW_IPS", "127.0.0.1").strip() or "127.0.0.1",
+        # uvicorn splits on commas only: spaces or a TOML list would silently trust no proxy
+        forwarded_allow_ips=",".join(_split(v.text("PAPERBOY_FORWARDED_ALLOW_IPS", "127.0.0.1")))
+        or "127.0.0.1",
         serve_embed=os.environ.get(_HANDOFF_EMBED, "1") == "1",
         serve_fetch=os.environ.get(_HANDOFF_FETCH, "1") == "1",
     )

@@ -74,7 +74,8 @@ SETTINGS = {
     "PAPERBOY_LOG_FORMAT": "json (one JSON object a line, for journald, Loki and the like), text "
     "(one readable line an event) or auto (default: text on a terminal, JSON otherwise)",
     "PAPERBOY_FORWARDED_ALLOW_IPS": "addresses of the reverse proxies whose X-Forwarded-For and "
-    "X-Forwarded-Proto are believed (commas; default 127.0.0.1; * trusts any)",
+    "X-Forwarded-Proto are believed (commas or spaces; default 127.0.0.1; * trusts any sender, "
+    "which lets a client that reaches paperboy directly choose its own address)",
 }
 
 # Settings never printed in full (`paperboy config` masks them; logs never hold them).
