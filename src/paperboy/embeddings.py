@@ -145,7 +145,8 @@ def embed_pending(
     after = ""
     while limit is None or stats.embedded < limit:
         rows = conn.execute(
-            _PENDING, {"after": after, "model": MODEL_NAME, "lim": batch}
+            _PENDING, {"after": after, "model": MODEL_NAME,
+                       "lim": batch if limit is None else min(batch, limit - stats.embedded)}
         ).fetchall()
         conn.commit()
         if not rows:

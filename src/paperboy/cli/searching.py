@@ -12,7 +12,7 @@ from rich.text import Text
 
 from paperboy import config
 from paperboy.cli.console import err, fail, open_db, out, progress_bar, when
-from paperboy.db import Database
+from paperboy.db import Database, locks
 from paperboy.papers import view
 
 # paperboy.search (tantivy, numpy) and paperboy.embeddings (numpy, then torch) are imported
@@ -56,7 +56,17 @@ def run_embed(db: Database, limit: int | None = None, batch: int | None = None) 
                 bar.update(task, advance=n, rate=f"{done / (time.monotonic() - start):.1f} papers/s")
 
             embeddings.model()  # load before the clock matters
-            stats = embeddings.embed_pending(conn, advance, batch=batch or embeddings.BATCH, limit=limit)
+            # One embedder at a time per database: serve's job takes this lock a batch at a
+            # time, so we wait at most one of its batches, then it skips while we run.
+            locks.lock(conn, locks.EMBED)
+            conn.commit()
+            try:
+                stats = embeddings.embed_pending(conn, advance, batch=batch or embeddings.BATCH,
+                                                 limit=limit)
+            finally:
+                conn.rollback()
+                locks.unlock(conn, locks.EMBED)
+                conn.commit()
     elapsed = time.monotonic() - start
     out.print(f"embedded {stats.embedded} papers in {elapsed:.0f} s "
               f"({stats.embedded / max(elapsed, 1e-9):.1f} papers/s)")
