@@ -9,7 +9,6 @@ import re
 import shlex
 import shutil
 import subprocess
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -112,8 +111,6 @@ def test_the_services_are_hardened_and_may_write_the_data_directory_only(units, 
     assert str(settings.home) in writable, f"{name} may not write PAPERBOY_HOME ({settings.home})"
     env = environment(unit)
     assert env["PAPERBOY_CONFIG"] == "/etc/paperboy/paperboy.toml"
-    # The embedded server's lock folder: shared by every paperboy process, writable, in HOME.
-    assert Path(env["XDG_RUNTIME_DIR"]).parent == settings.home
     workdir = one(unit, "Service", "WorkingDirectory")
     assert workdir == str(settings.home) or workdir in writable, f"{name} cannot write where it runs"
 
@@ -264,7 +261,7 @@ def test_the_crontab_has_five_time_fields_and_the_units_settings(units):
         jobs.append(fields[5])
     assert len(jobs) >= 4
     service = environment(units["paperboy.service"])
-    for name in ("PAPERBOY_CONFIG", "XDG_RUNTIME_DIR"):
+    for name in ("PAPERBOY_CONFIG",):
         assert env.get(name) == service[name], f"the crontab's {name} differs from the unit's"
     assert "%" not in "".join(jobs), "cron turns % into a newline"
     assert FILES["crontab"].endswith("\n"), "cron ignores a last line without a newline"

@@ -42,6 +42,7 @@ def start(home: Path) -> str:
 
     home.mkdir(parents=True, exist_ok=True)
     pgdata = home / "pgdata"
+    _lock_in_home(PostgresServer, home)
     with PostgresServer._lock:  # the wheel's inter-process lock around the handle list
         _prune_dead_handles(pgdata)
     server = get_server(pgdata, cleanup_mode="stop")
@@ -56,6 +57,19 @@ def start(home: Path) -> str:
 
 
 _PRUNE_AT_EXIT: set[Path] = set()
+
+
+def _lock_in_home(server_class, home: Path) -> None:
+    """Put the wheel's start/join/stop lock in PAPERBOY_HOME. The wheel keeps it in
+    $XDG_RUNTIME_DIR, else /tmp/runtime-UID: under systemd (PrivateTmp, no runtime dir),
+    cron and an admin's shell, each process of one instance would take a different lock and
+    could race starting or stopping the server. Every process of an instance shares its home."""
+    import fasteners
+
+    path = home / ".embedded-server.lock"
+    current = getattr(server_class._lock, "path", None)
+    if current is None or Path(current.decode() if isinstance(current, bytes) else current) != path:
+        server_class._lock = fasteners.InterProcessLock(str(path))
 
 
 def _prune_locked(pgdata: Path) -> None:
