@@ -189,20 +189,24 @@ def _count_tables(file: Path) -> int:
 # schema, never what belongs to an extension. Dropping the schema would drop pgvector too,
 # which on a managed server only the administrator may create again, and would recreate the
 # schema without its owner.
-_DROP_OURS = b"""DO $$ DECLARE r record; BEGIN FOR r IN
-  SELECT format('DROP %s IF EXISTS %s CASCADE', CASE c.relkind WHEN 'v' THEN 'VIEW'
-           WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END,
-           c.oid::regclass) AS stmt
-  FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace
-    AND c.relkind IN ('r', 'p', 'v', 'm', 'S')
-    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
-                    AND d.objid = c.oid AND d.deptype = 'e')
-  UNION ALL
-  SELECT format('DROP ROUTINE IF EXISTS %s CASCADE', p.oid::regprocedure) FROM pg_proc p
-  WHERE p.pronamespace = current_schema()::regnamespace
-    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass
-                    AND d.objid = p.oid AND d.deptype = 'e')
-LOOP EXECUTE r.stmt; END LOOP; END $$;
+_DROP_OURS = b"""DO $$ DECLARE stmts text[]; stmt text; BEGIN
+  -- every name is read before the first drop: a drop cascades, and a dropped object's oid
+  -- would no longer read back as a name
+  SELECT array_agg(q.stmt) INTO stmts FROM (
+    SELECT format('DROP %s IF EXISTS %s CASCADE', CASE c.relkind WHEN 'v' THEN 'VIEW'
+             WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END,
+             c.oid::regclass) AS stmt
+    FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace
+      AND c.relkind IN ('r', 'p', 'v', 'm', 'S')
+      AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
+                      AND d.objid = c.oid AND d.deptype = 'e')
+    UNION ALL
+    SELECT format('DROP ROUTINE IF EXISTS %s CASCADE', p.oid::regprocedure) FROM pg_proc p
+    WHERE p.pronamespace = current_schema()::regnamespace
+      AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass
+                      AND d.objid = p.oid AND d.deptype = 'e')) q;
+  FOREACH stmt IN ARRAY coalesce(stmts, '{}') LOOP EXECUTE stmt; END LOOP;
+END $$;
 """
 
 
