@@ -33,10 +33,11 @@ test: $(STAMP) browser
 	$(BIN)/ruff check src tests bench
 	$(BIN)/python -m pytest
 
-## Fuzz every parser with 10,000 mutated real inputs each (make test runs a few hundred)
+## Fuzz every parser, the search syntax and comment Markdown with 10,000 inputs each, and drive
+## the HTTP API from its schema with 300 requests per operation and role (make test: a few hundred, 25)
 fuzz: $(STAMP)
-	PAPERBOY_FUZZ_EXAMPLES=$${PAPERBOY_FUZZ_EXAMPLES:-10000} $(BIN)/python -m pytest tests/fuzz \
-	  -q -p no:cacheprovider --hypothesis-show-statistics
+	PAPERBOY_FUZZ_EXAMPLES=$${PAPERBOY_FUZZ_EXAMPLES:-10000} PAPERBOY_SCHEMA_EXAMPLES=$${PAPERBOY_SCHEMA_EXAMPLES:-300} \
+	  $(BIN)/python -m pytest tests/fuzz tests/api_schema -q -s -p no:cacheprovider --hypothesis-show-statistics
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

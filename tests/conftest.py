@@ -25,6 +25,9 @@ os.environ["PAPERBOY_FETCH_EVERY"] = "off"
 os.environ["PAPERBOY_BASE_URL"] = "http://testserver"
 os.environ.pop("PAPERBOY_TRUSTED_HOSTS", None)
 os.environ.pop("PAPERBOY_CONFIG", None)  # a settings file of the shell's must not leak in
+# `serve` subprocesses log a line per request at info; tests that read their output through a
+# pipe nobody drains would fill it and stall the server. Tests that want the log ask for it.
+os.environ["PAPERBOY_LOG_LEVEL"] = "warning"
 
 
 @pytest.fixture(scope="session")

@@ -15,6 +15,8 @@ from typing import Any
 
 import psycopg
 
+from paperboy.papers.limits import forbidden
+
 MAX_NAME = 100  # characters (the table's CHECK says the same)
 MAX_DESCRIPTION = 2_000
 MAX_COLLECTIONS = 200  # per member
@@ -88,6 +90,8 @@ def check_name(name: object) -> str:
         raise CollectionError(400, f"A collection's name is at most {MAX_NAME} characters (this one has {len(name)}).")
     if any(ord(c) < 32 or ord(c) == 127 for c in name):
         raise CollectionError(400, "A collection's name is one line, without control characters.")
+    if forbidden(name):  # "\ud800" in JSON: no valid text, nor storable
+        raise CollectionError(400, "A collection's name cannot contain a lone surrogate (not valid Unicode).")
     return name
 
 
@@ -97,8 +101,9 @@ def check_description(text: object) -> str:
     text = text.strip().replace("\r\n", "\n")
     if len(text) > MAX_DESCRIPTION:
         raise CollectionError(400, f"A description is at most {MAX_DESCRIPTION:,} characters (this one has {len(text):,}).")
-    if "\x00" in text:
-        raise CollectionError(400, "The description contains a NUL character.")
+    bad = forbidden(text)
+    if bad:
+        raise CollectionError(400, f"The description contains {bad}.")
     return text
 
 
@@ -132,6 +137,8 @@ def create(conn: psycopg.Connection, member_id: int, name: str, description: str
 
 def named(conn: psycopg.Connection, member_id: int, name: str) -> Collection | None:
     """The member's collection with this name (compared without case), or None."""
+    if "\x00" in name:  # no name holds one (nor may SQL text)
+        return None
     return _collection(conn.execute(_SELECT + " WHERE c.member_id = %s AND lower(c.name) = lower(%s)",
                                     (member_id, name.strip())).fetchone())
 

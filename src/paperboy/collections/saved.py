@@ -56,7 +56,8 @@ def remove_paper(conn: psycopg.Connection, member_id: int, collection_id: int, p
     with conn.transaction():
         own(conn, member_id, collection_id, lock=True)
         pid = paper_id_of(conn, paper_id) or paper_id
-        if conn.execute("DELETE FROM collection_papers WHERE collection_id = %s AND paper_id = %s",
+        # (no stored id holds a NUL, nor may SQL text)
+        if "\x00" not in pid and conn.execute("DELETE FROM collection_papers WHERE collection_id = %s AND paper_id = %s",
                         (collection_id, pid)).rowcount:
             conn.execute("UPDATE collections SET modified = now() WHERE id = %s", (collection_id,))
         return {"paper": pid, "numPapers": _count(conn, collection_id)}

@@ -19,7 +19,7 @@ from markupsafe import Markup
 
 from paperboy.community import markdown
 from paperboy.community.members import Member
-from paperboy.papers import store
+from paperboy.papers import limits, store
 
 MAX_BODY = 10_000
 DELETED_MEMBER = "deleted member"  # the author of a comment whose account was deleted
@@ -96,6 +96,8 @@ def check_body(body: str) -> str:
         raise CommentError(400, f"A comment is at most {MAX_BODY:,} characters; this one has {len(body):,}.")
     if "\x00" in body:
         raise CommentError(400, "A comment cannot contain NUL characters.")
+    if limits.forbidden(body):  # "\ud800" in JSON: no valid text, nor storable
+        raise CommentError(400, "A comment cannot contain a lone surrogate (not valid Unicode).")
     return body
 
 

@@ -24,7 +24,7 @@ def _hash(token: str) -> str:
 
 def create(conn: psycopg.Connection, member_id: int, name: str = "token") -> str:
     """A new token for the member: the only time its value is known."""
-    name = " ".join(name.split())[:100] or "token"
+    name = " ".join(name.replace("\x00", " ").split())[:100] or "token"  # (text columns hold no NUL)
     token = PREFIX + secrets.token_urlsafe(30)
     with conn.transaction():
         conn.execute("INSERT INTO api_tokens (member_id, name, token_hash, hint) VALUES (%s, %s, %s, %s)",

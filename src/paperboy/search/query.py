@@ -41,13 +41,16 @@ class Query:
 
 
 def _quote(text: str) -> str:
-    return '"' + text.replace('"', "") + '"'
+    # a backslash would escape the closing quote in tantivy's syntax
+    return '"' + text.replace('"', "").replace("\\", " ") + '"'
 
 
 def parse(text: str) -> Query:
-    raw = " ".join(text.split())[:MAX_QUERY]
+    # a lone surrogate (undecodable bytes on a command line) cannot go to tantivy: "?" instead
+    raw = " ".join(text.encode("utf-8", "replace").decode().split())[:MAX_QUERY]
     m = _ID_ONLY.match(raw)
-    arxiv_id = parse_arxiv_id(m.group(1))[0] if m else None
+    found = parse_arxiv_id(m.group(1)) if m else None  # None for "-/1234567": no arXiv id
+    arxiv_id = found[0] if found else None
 
     parts: list[str] = []
     semantic: list[str] = []
@@ -62,7 +65,7 @@ def parse(text: str) -> Query:
         if not _WORD.search(inner):
             continue  # lone punctuation, empty quotes
         if body in ("OR", "AND") and not sign and not fld:  # operators are upper case, as in Lucene
-            if parts:
+            if parts and parts[-1] not in ("OR", "AND"):  # never first, nor two in a row
                 parts.append(body)
             continue
         target = _FIELDS.get(fld.lower()) if fld else None
@@ -102,4 +105,6 @@ def _clean_term(word: str) -> str:
     w = re.sub(r"^\W+|\W+$", "", w)  # keep inner punctuation (GPT-4, cs.CV), drop the rest
     if not w:
         return ""
+    if w in ("OR", "AND", "NOT", "IN"):  # tantivy's keywords, here a word (after a sign or a
+        return w.lower()                 # field, cut from "OR;", or NOT and IN: not ours)
     return _quote(w) if " " in w or "-" in w or "." in w or "/" in w else w

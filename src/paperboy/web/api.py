@@ -10,7 +10,7 @@ from paperboy import trending as trend
 from paperboy.papers import listing, store, view
 from paperboy.search import similar
 from paperboy.web import searching
-from paperboy.web.exports import Format, check_format, exported
+from paperboy.web.exports import EXPORTS, Format, check_format, exported
 
 router = APIRouter(prefix="/api", tags=["papers"])
 
@@ -25,6 +25,7 @@ def _next_link(request: Request, response: Response, p: int, limit: int) -> None
 @router.get(
     "/daily_papers",
     summary="Papers listed on a day, week or month",
+    responses=EXPORTS,
     response_description="A list of daily-paper items; a `Link: <…>; rel=\"next\"` header "
     "points to the next page when there is one.",
 )
@@ -48,6 +49,8 @@ def daily_papers(
     day, so a member's submissions are found whenever they were made). With `format`
     (bibtex, csl-json or ris): the same page of papers as that file."""
     check_format(fmt)
+    if submitter and "\x00" in submitter:
+        raise HTTPException(400, "submitter contains a NUL character")
     try:
         period = listing.parse_period(date, week, month)
     except listing.PeriodError as e:
@@ -81,7 +84,7 @@ def trending(
     return [{**view.of(r).hf_daily_item(), "trendingScore": round(r["score"], 6)} for r in rows]
 
 
-@router.get("/papers/search", summary="Search papers (keyword + semantic, fused)")
+@router.get("/papers/search", summary="Search papers (keyword + semantic, fused)", responses=EXPORTS)
 def search(
     request: Request,
     response: Response,

@@ -27,7 +27,7 @@ from paperboy.collections.lists import iso
 from paperboy.community.members import Member
 from paperboy.papers import view
 from paperboy.web import auth, feeds
-from paperboy.web.exports import EXPORT_MAX, Format, check_format, exported, next_link
+from paperboy.web.exports import EXPORT_MAX, EXPORTS, Format, check_format, exported, next_link
 from paperboy.web.signin import no_store
 
 router = APIRouter(tags=["collections"])
@@ -96,7 +96,8 @@ def create(request: Request, data: NewCollection, member: Writer) -> dict[str, A
     return {**made.api(), "papers": []}
 
 
-@router.get("/api/collections/{collection_id:int}", summary="A collection and its papers, or an export")
+@router.get("/api/collections/{collection_id:int}", summary="A collection and its papers, or an export",
+            responses=EXPORTS)
 def one(request: Request, collection_id: int, fmt: Format = None,
         p: Annotated[int, Query(ge=0, le=1_000_000, description="page, from 0")] = 0,
         limit: Annotated[int, Query(ge=1, le=EXPORT_MAX, description="papers per page, 1–5,000 "
@@ -147,7 +148,8 @@ def unsave(request: Request, collection_id: int, paper_id: str, member: Writer) 
     return {"collection": collection_id, **done, "saved": False}
 
 
-@router.get("/collections/{collection_id:int}/feed.atom", summary="Atom feed of a public collection")
+@router.get("/collections/{collection_id:int}/feed.atom", summary="Atom feed of a public collection",
+            response_class=feeds.AtomResponse)
 def feed(request: Request, collection_id: int) -> Response:
     """The last 100 papers saved to a public collection (404 for a private one)."""
     with request.app.state.db.connection() as conn:

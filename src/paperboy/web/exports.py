@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 from paperboy import collections
 from paperboy.collections.lists import iso
 from paperboy.community.members import Member
-from paperboy.library.export import FORMATS, export
+from paperboy.library.export import FORMATS, MEDIA_TYPES, export
 from paperboy.papers import view
 from paperboy.web import auth
 from paperboy.web.signin import no_store
@@ -27,6 +27,8 @@ router = APIRouter(tags=["collections"])
 EXPORT_MAX = collections.MAX_PAPERS  # papers an export holds at most (a whole collection)
 FORMAT_HELP = "bibtex, csl-json or ris: the list as a file of that format instead of JSON"
 Format = Annotated[str | None, Query(alias="format", description=FORMAT_HELP)]
+# What the OpenAPI schema says a route taking ``format`` answers: JSON, or one of the files.
+EXPORTS: dict[int | str, dict[str, Any]] = {200: {"content": {m.split(";")[0]: {} for m in MEDIA_TYPES.values()}}}
 
 
 def check_format(fmt: str | None) -> str | None:
@@ -61,7 +63,7 @@ def next_link(request: Request, response: Response, p: int, limit: int) -> None:
     response.headers["Link"] = f'<{request.app.state.base_url}{url.path}?{url.query}>; rel="next"'
 
 
-@router.get("/api/upvotes", summary="Your upvoted papers (a member), or an export of them")
+@router.get("/api/upvotes", summary="Your upvoted papers (a member), or an export of them", responses=EXPORTS)
 def upvotes(
     request: Request,
     member: Annotated[Member, Depends(auth.signed_in)],

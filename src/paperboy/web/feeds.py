@@ -21,6 +21,13 @@ from paperboy.web import searching
 
 router = APIRouter(prefix="/feeds", tags=["feeds"])
 ATOM = "application/atom+xml; charset=utf-8"
+
+
+class AtomResponse(Response):
+    """An Atom document (as the OpenAPI schema says of the routes answering one)."""
+
+    media_type = "application/atom+xml"
+
 DAILY_DAYS = 3  # the daily feed carries the last few listed days, so a reader polling late misses none
 
 
@@ -57,10 +64,10 @@ def _feed(request: Request, name: str, title: str, subtitle: str, rows: list[dic
         for c in p.categories:
             if xml_safe(c).strip():
                 e.category(term=xml_safe(c))
-    return Response(fg.atom_str(pretty=True), media_type=ATOM)
+    return AtomResponse(fg.atom_str(pretty=True), media_type=ATOM)
 
 
-@router.get("/daily.atom", summary="Atom feed: papers of the latest listed days")
+@router.get("/daily.atom", summary="Atom feed: papers of the latest listed days", response_class=AtomResponse)
 def daily(request: Request) -> Response:
     with request.app.state.db.connection() as conn:
         latest = listing.latest_day(conn)
@@ -72,14 +79,15 @@ def daily(request: Request) -> Response:
                  "Papers of the latest days, newest day first", rows)
 
 
-@router.get("/trending.atom", summary="Atom feed: trending papers")
+@router.get("/trending.atom", summary="Atom feed: trending papers", response_class=AtomResponse)
 def trending(request: Request) -> Response:
     with request.app.state.db.connection() as conn:
         rows, _, _ = trend.trending(conn, limit=50)
     return _feed(request, "trending.atom", "paperboy · trending papers", trend.ONE_LINE, rows)
 
 
-@router.get("/search.atom", summary="Atom feed of a search: subscribe to a saved search")
+@router.get("/search.atom", summary="Atom feed of a search: subscribe to a saved search",
+            response_class=AtomResponse)
 def search_feed(request: Request, q: str, mode: str | None = None, category: str | None = None,
                 code: str | None = None) -> Response:
     """The newest 50 papers matching the search (a feed reader sees new matches as they arrive)."""

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import date
 from typing import Annotated, Any
@@ -29,7 +30,7 @@ from paperboy.community.members import Member
 from paperboy.papers import picks
 from paperboy.papers.limits import EARLIEST
 from paperboy.web import auth, searching
-from paperboy.web.exports import Format, check_format, exported
+from paperboy.web.exports import EXPORTS, Format, check_format, exported
 from paperboy.web.signin import no_store
 from paperboy.web.templating import html
 from paperboy.web.votes import local_path
@@ -76,7 +77,7 @@ def page(request: Request, since: Since = None, until: Until = None, offset: Off
     context: dict[str, Any] = {
         "member": member, "since": start, "until": end, "offset": offset, "limit": limit,
         "days": request.app.state.config.recommend.days, "all_time": start == EARLIEST and end is None,
-        "notice": NOTICES.get(done), "undo": paper[:200] if done == "removed" else "",
+        "notice": NOTICES.get(done), "undo": undoable(paper) if done == "removed" else "",
     }
     if member is not None:
         found = _picks(request, member, start, end, limit, offset)
@@ -89,6 +90,21 @@ def page(request: Request, since: Since = None, until: Until = None, offset: Off
             back=request.url.path + ("?" + request.url.query if request.url.query else ""),
         )
     return no_store(html(request, "foryou.html", context))
+
+
+_PAPER_ID = re.compile(r"[\w:-][\w.:-]*(?:/[\w.:-]+)*")
+
+
+def undoable(paper: str) -> str:
+    """The paper of the Undo form (``?paper=``, put in its action path), if it reads as a
+    paper id: never "..", "%2e%2e" or a query, which would point the form (and its form token)
+    at another route of this site, such as /account/library/clear.
+
+    >>> undoable("2410.12345"), undoable("hep-th/9901001"), undoable("../../account/delete?")
+    ('2410.12345', 'hep-th/9901001', '')
+    """
+    ok = len(paper) <= 200 and _PAPER_ID.fullmatch(paper) and ".." not in paper.split("/")
+    return paper if ok else ""
 
 
 def _back(form: Any) -> str:
@@ -156,7 +172,7 @@ def _mark(request: Request, member: Member, paper_id: str, on: bool) -> str:
         raise HTTPException(404, f"no paper with id {paper_id[:80]!r}") from None
 
 
-@api.get("/recommendations", summary="Papers picked for you (a member)")
+@api.get("/recommendations", summary="Papers picked for you (a member)", responses=EXPORTS)
 def recommendations(request: Request, member: SignedIn, limit: Limit = PAGE, offset: Offset = 0,
                     since: Since = None, until: Until = None, fmt: Format = None) -> Response:
     """The papers most like the ones you upvoted, saved or have in your library, best

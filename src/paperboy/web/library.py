@@ -29,6 +29,7 @@ from paperboy.library.entry import LibraryError
 from paperboy.library.export import FORMATS
 from paperboy.web import auth
 from paperboy.web.account import _page as account_page  # the account page, with what to add
+from paperboy.web.exports import EXPORTS
 from paperboy.web.signin import no_store
 
 router = APIRouter(tags=["library"])
@@ -95,8 +96,9 @@ async def import_api(request: Request, fmt: str | None = Query(None, alias="form
     return no_store(JSONResponse(summary.as_json()))
 
 
-@router.get("/api/library")
-def library_api(request: Request, offset: int = Query(0, ge=0), limit: int = Query(importer.PAGE, ge=1, le=500),
+@router.get("/api/library", responses=EXPORTS)
+def library_api(request: Request, offset: int = Query(0, ge=0, le=1_000_000),  # (beyond: bigint overflow, a 500)
+                limit: int = Query(importer.PAGE, ge=1, le=500),
                 fmt: str | None = Query(None, alias="format"), member: Member = SIGNED_IN) -> Response:
     """The member's library, newest first; with ``format``, its known papers as a file."""
     if fmt is not None and fmt not in FORMATS:
