@@ -39,6 +39,9 @@ def _hf(base: str, *args: str, home: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "HF_ENDPOINT": base, "HF_HOME": str(home), "HF_HUB_DISABLE_TELEMETRY": "1",
            "NO_COLOR": "1"}
     env.pop("HF_TOKEN", None)
+    # The client talks to our local server: an HF_HUB_OFFLINE=1 that the embedding model set
+    # in this process (when a test before this one loaded it) must not reach it.
+    env.pop("HF_HUB_OFFLINE", None)
     return subprocess.run([str(hf), *args], env=env, capture_output=True, text=True, timeout=60)
 
 

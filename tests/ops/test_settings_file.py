@@ -58,7 +58,8 @@ def test_a_bad_file_is_one_clear_error(tmp_path: Path, text: str, says: str):
     with pytest.raises(config.ConfigError, match=None) as e:
         config.load_with_sources({"PAPERBOY_CONFIG": str(path)})
     assert says in str(e.value)
-    r = run_cli(["config"], {**os.environ, "PAPERBOY_CONFIG": str(path)})
+    # (an empty variable counts as unset: the file's value is read, as tests/conftest sets one)
+    r = run_cli(["config"], {"PAPERBOY_LOG_LEVEL": "", "PAPERBOY_CONFIG": str(path)})
     assert r.returncode == 2 and says in r.stderr and "Traceback" not in r.stderr
 
 

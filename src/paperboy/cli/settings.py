@@ -8,7 +8,6 @@ import stat
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from paperboy import config
 from paperboy.cli.console import err, out
@@ -27,13 +26,11 @@ def show(
         out.print_json(json.dumps([{"name": r.name, "value": r.shown if r.value is not None else None,
                                     "source": r.origin} for r in rows]))
         return
-    table = Table(box=None, show_edge=False, pad_edge=False)
-    for col in ("setting", "value", "from"):
-        table.add_column(col, overflow="fold")
-    for r in rows:
-        style = "dim" if r.origin == "default" else None
-        table.add_row(r.name, r.shown, r.origin, style=style)
-    out.print(table)
+    width = max(len(r.name) + len(r.shown) for r in rows) + 3
+    for r in rows:  # NAME=value, as in an environment file; greppable, never cut short
+        line = f"{r.name}={r.shown}"
+        out.print(f"{line:<{width}} # {r.origin}", style="dim" if r.origin == "default" else None,
+                  highlight=False, markup=False, soft_wrap=True)
     if values.path is not None:
         _warn_if_readable(values)
 
