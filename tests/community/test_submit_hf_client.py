@@ -42,6 +42,7 @@ def _hf(base: str, *args: str, home: Path) -> subprocess.CompletedProcess:
     # The client talks to our local server: an HF_HUB_OFFLINE=1 that the embedding model set
     # in this process (when a test before this one loaded it) must not reach it.
     env.pop("HF_HUB_OFFLINE", None)
+    env.pop("TRANSFORMERS_OFFLINE", None)  # huggingface_hub reads this one as offline too
     return subprocess.run([str(hf), *args], env=env, capture_output=True, text=True, timeout=60)
 
 
