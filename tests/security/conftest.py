@@ -65,11 +65,15 @@ class Town:
         return sessions.csrf_token(self.world.secret, sessions.key_of(self.world.secret, who.cookie, 30))
 
     def snapshot(self) -> dict[str, list[str]]:
-        """Every row of the tables members change (timestamps of mere reads left out)."""
+        """Every row of the tables members change (timestamps of mere reads left out). Of the
+        outbox, which messages exist: the app's mailer thread delivers what an earlier
+        (allowed) request queued at its own pace, changing their state, not their number."""
+        self.app.state.mailer.wait_idle(timeout=10)
         with self.db.connection() as conn:
             out = {}
             for t in TABLES:
-                rows = conn.execute(f"SELECT * FROM {t}").fetchall()  # noqa: S608 - our own names
+                columns = "id, kind, recipient" if t == "outbox" else "*"
+                rows = conn.execute(f"SELECT {columns} FROM {t}").fetchall()  # noqa: S608 - our own names
                 out[t] = sorted(repr(sorted((k, v) for k, v in r.items() if k not in READ_TOUCHES))
                                  for r in rows)
             out["papers"] = sorted(repr((r["id"], r["hidden"])) for r in conn.execute("SELECT id, hidden FROM papers"))
