@@ -28,6 +28,9 @@ os.environ.pop("PAPERBOY_CONFIG", None)  # a settings file of the shell's must n
 # `serve` subprocesses log a line per request at info; tests that read their output through a
 # pipe nobody drains would fill it and stall the server. Tests that want the log ask for it.
 os.environ["PAPERBOY_LOG_LEVEL"] = "warning"
+# Each embedded server of the suite (one per xdist worker, plus tests' own homes) would size
+# shared_buffers at 25% of this machine's memory: keep PostgreSQL's default for the suite.
+os.environ["PAPERBOY_DB_SHARED_BUFFERS"] = "128MB"
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ from typing import Any
 import psycopg
 
 from paperboy import embeddings, fetch
-from paperboy.config import Config
+from paperboy.config import DB_MEMORY, Config
 from paperboy.digest import subscriptions
 from paperboy.fetch import runs
 from paperboy.papers import store
@@ -43,6 +43,7 @@ class Status:
     fetch_states: list[dict[str, Any]]  # where each fetch stands (resume points)
     imports: list[dict[str, Any]]  # newest first
     now: datetime
+    db_memory: list[dict[str, Any]]  # the server's memory settings now (server_memory)
 
     def public(self) -> dict[str, Any]:
         """The report as a dict, without what only the host's owner should see."""
@@ -78,6 +79,7 @@ def report(conn: psycopg.Connection, cfg: Config, *, index: KeywordIndex | None 
             "SELECT path, format, started, finished, new, updated, unchanged, rejected"
             " FROM imports ORDER BY id DESC LIMIT %s", (imports,)).fetchall(),
         now=now,
+        db_memory=server_memory(conn, cfg),
     )
 
 
@@ -92,3 +94,34 @@ def _upcoming(conn: psycopg.Connection, cfg: Config, now: datetime) -> list[dict
         when = last["started"] + timedelta(seconds=cfg.fetch.every) if last else now
         upcoming.append({"source": runs.NAMES[source], "when": max(when, now), "last": last})
     return upcoming
+
+
+def server_memory(conn: psycopg.Connection, cfg: Config) -> list[dict[str, Any]]:
+    """The memory settings the server uses now (``value``, as SHOW says it), and where each
+    came from (``origin``): auto (``why``: how it was sized) or the PAPERBOY_DB_* setting for
+    the embedded server; "server" for an external one (its admin's) or a value set with ALTER
+    SYSTEM. ``pending``: the value paperboy.conf holds, waiting for the server's next start."""
+    from paperboy.db import tuning
+
+    rows = conn.execute(
+        "SELECT name, current_setting(name) AS value, pending_restart, source, sourcefile"
+        " FROM pg_settings WHERE name = ANY(%s)", (list(DB_MEMORY),)).fetchall()
+    planned = {} if cfg.database_url else {
+        s.name: s for s in tuning.plan(tuning.machine(), cfg.db_memory)}
+    out = []
+    for row in sorted(rows, key=lambda r: list(DB_MEMORY).index(r["name"])):
+        entry = {"name": row["name"], "value": row["value"], "origin": "server", "why": "",
+                 "pending": None}
+        ours = planned.get(row["name"])
+        # sourcefile is hidden from roles without pg_read_all_settings: then trust the source
+        from_file = (row["sourcefile"] or "").endswith("/paperboy.conf") or (
+            not row["sourcefile"] and row["source"] == "configuration file")
+        if ours and (from_file or row["pending_restart"]):
+            entry.update(origin=ours.origin, why=ours.why)
+            if row["pending_restart"]:
+                entry["pending"] = ours.value
+        elif ours:  # the embedded server, but not from paperboy.conf: ALTER SYSTEM, say
+            entry["origin"] = (f"set in {Path(row['sourcefile']).name}" if row["sourcefile"]
+                               else row["source"])
+        out.append(entry)
+    return out

@@ -14,13 +14,14 @@ from paperboy.db import DatabaseError, connect
 
 def status() -> None:
     """Show where the data is, how many papers there are, how far embedding and the keyword
-    index have got, the digest subscribers, what is fetched and when, the latest fetch runs
-    and the latest imports."""
+    index have got, the digest subscribers, what is fetched and when, the database server's
+    memory settings, the latest fetch runs and the latest imports."""
     from paperboy.fetch.runs import NAMES
     from paperboy.status import report
 
+    cfg = config.load()
     with open_db() as db, db.connection() as conn:
-        s = report(conn, config.load())
+        s = report(conn, cfg)
     out.print(f"database: {s.database}")
     out.print(f"papers: {s.papers}")
     out.print(f"latest listed day: {s.latest_day or '—'}")
@@ -31,6 +32,7 @@ def status() -> None:
     out.print(f"digest subscribers: {s.subscribers_active} active, {s.subscribers_pending} awaiting "
               f"confirmation; {s.outbox_queued} messages queued")
     out.print(f"fetching: {s.schedule}", highlight=False)
+    out.print(memory_line(s.db_memory, external=bool(cfg.database_url)), highlight=False, soft_wrap=True)
     if s.fetch_runs:
         t = Table(title="latest fetch runs")
         for col in ("source", "trigger", "started", "took", "state", "new", "updated", "requests",
@@ -54,6 +56,29 @@ def status() -> None:
             t.add_row(r["path"], r["format"], f"{r['started']:%Y-%m-%d %H:%M}", state,
                       str(r["new"]), str(r["updated"]), str(r["unchanged"]), str(r["rejected"]))
         out.print(t)
+
+
+def memory_line(settings: list[dict], external: bool) -> str:
+    """The server's memory settings on one line: each value the server uses and where it came
+    from, and what waits for the server's next start (an external server's are its own)."""
+    from paperboy.config import parse_size
+    from paperboy.db.tuning import human
+
+    def shown(value: str) -> str:
+        try:
+            size = parse_size(value)
+        except ValueError:
+            return value
+        return human(size) if size else value
+
+    parts = []
+    for x in settings:
+        said = f"{x['origin']}, {x['why']}" if x["origin"] == "auto" else x["origin"]
+        if x["pending"]:
+            said += f"; {shown(x['pending'])} at the server's next start"
+        parts.append(f"{x['name']} {shown(x['value'])}" + ("" if x["origin"] == "server" else f" ({said})"))
+    head = "database memory (the server's own settings)" if external else "database memory"
+    return f"{head}: {', '.join(parts)}"
 
 
 def migrate() -> None:

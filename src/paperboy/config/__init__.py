@@ -59,6 +59,56 @@ def parse_interval(text: str) -> float | None:
     return seconds
 
 
+_SIZES = {"kb": 1024, "mb": 1024**2, "gb": 1024**3, "tb": 1024**4}
+
+# The embedded server's memory settings: PostgreSQL's name -> paperboy's setting, and the
+# least PostgreSQL accepts. Each is auto (sized from the machine, db/tuning.py) or a size.
+DB_MEMORY = {"shared_buffers": "PAPERBOY_DB_SHARED_BUFFERS",
+             "effective_cache_size": "PAPERBOY_DB_EFFECTIVE_CACHE_SIZE",
+             "maintenance_work_mem": "PAPERBOY_DB_MAINTENANCE_WORK_MEM",
+             "work_mem": "PAPERBOY_DB_WORK_MEM"}
+_DB_MEMORY_LEAST = {"shared_buffers": 128 * 1024, "effective_cache_size": 8 * 1024,
+                    "maintenance_work_mem": 1024**2, "work_mem": 64 * 1024}
+
+
+def parse_size(text: str) -> int | None:
+    """Bytes in a PostgreSQL size such as 512MB, 2GB or 1.5GB (kB, MB, GB, TB, any case); None
+    for auto. PostgreSQL's units are powers of 1024.
+
+    >>> parse_size("2GB"), parse_size("512mb"), parse_size("1.5 GB"), parse_size(" auto ")
+    (2147483648, 536870912, 1610612736, None)
+    """
+    t = text.strip().lower()
+    if t in ("auto", ""):
+        return None
+    number, unit = t[:-2].strip(), _SIZES.get(t[-2:])
+    try:
+        size = float(number) * unit if unit and number[:1].isdigit() else float("nan")
+    except ValueError:
+        size = float("nan")
+    if not size < 2 * 1024**4:  # also NaN: not a size; PostgreSQL's limit is below 2TB
+        raise ValueError(f"{text.strip()!r} is not a size like 512MB or 2GB (or auto)")
+    return int(size)
+
+
+def db_memory(v: Values | None = None) -> dict[str, int]:
+    """The embedded server's memory settings that are not auto, in bytes, by PostgreSQL's name."""
+    v = v or Values()
+    sizes = {}
+    for name, setting in DB_MEMORY.items():
+        value = v.text(setting, "auto")
+        try:
+            size = parse_size(value)
+        except ValueError as e:
+            raise ConfigError(f"{setting}{v.where(setting)}: {e}") from None
+        if size is not None and size < _DB_MEMORY_LEAST[name]:
+            raise ConfigError(f"{setting}={value.strip()!r}{v.where(setting)} is below the "
+                              f"{_DB_MEMORY_LEAST[name] // 1024}kB PostgreSQL needs")
+        if size is not None:
+            sizes[name] = size
+    return sizes
+
+
 def _split(value: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(x for x in value.replace(",", " ").split() if x))
 
@@ -124,6 +174,7 @@ class Config:
     log_level: str = "info"
     log_format: str = "auto"  # text on a terminal, JSON otherwise
     forwarded_allow_ips: str = "127.0.0.1"
+    db_memory: dict[str, int] = field(default_factory=dict)  # not auto: bytes by PostgreSQL name
     serve_embed: bool = True  # what `serve` handed its worker processes (hand_off_to_workers)
     serve_fetch: bool = True
 
@@ -286,6 +337,7 @@ def load_with_sources(environ=None) -> tuple[Config, Values]:
         # uvicorn splits on commas only: spaces or a TOML list would silently trust no proxy
         forwarded_allow_ips=",".join(_split(v.text("PAPERBOY_FORWARDED_ALLOW_IPS", "127.0.0.1")))
         or "127.0.0.1",
+        db_memory=db_memory(v),
         serve_embed=os.environ.get(_HANDOFF_EMBED, "1") == "1",
         serve_fetch=os.environ.get(_HANDOFF_FETCH, "1") == "1",
     )

