@@ -63,5 +63,19 @@ def _details(conn: psycopg.Connection) -> dict[str, Any]:
         "outbox_backlog": outbox["pending"],
         "outbox_due": outbox["due"],
         "outbox_oldest": _iso(outbox["oldest"]),
-        "embedding_backlog": embeddings.pending_count(conn),
+        "embedding_backlog": _embedding_backlog(conn),
     }
+
+
+BACKLOG_SECONDS = 30.0
+_backlog: dict[tuple, tuple[float, int]] = {}
+
+
+def _embedding_backlog(conn: psycopg.Connection) -> int:
+    """Papers without a vector, counted at most every BACKLOG_SECONDS per database: the count
+    reads every paper (over a second at a million), and monitors poll often."""
+    key = (conn.info.host, conn.info.port, conn.info.dbname)
+    seen = _backlog.get(key)
+    if seen is None or time.monotonic() - seen[0] > BACKLOG_SECONDS:
+        seen = _backlog[key] = (time.monotonic(), embeddings.pending_count(conn))
+    return seen[1]
