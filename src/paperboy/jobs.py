@@ -34,6 +34,7 @@ SHUTDOWN_WAIT = 30.0  # seconds serve's shutdown waits, in all, for jobs to end 
 DIGEST_EVERY = 60.0
 FETCH_CHECK = 30.0
 REFIT_BATCH = 50  # For you models refit per round  # seconds between looks at whether a fetch is due
+SWEEP_EVERY = 600.0  # seconds: with no paper changed, how often the embed job still looks
 
 
 class BackgroundJobs:
@@ -48,6 +49,7 @@ class BackgroundJobs:
         self.index = searcher.index
         self.every = every
         self.embed = embed
+        self._quiet: tuple[int, float] | None = None  # (newest change_seq, when) of a round with nothing to embed
         self.digests = digests
         self.last_digest = 0.0
         self.stop_event = threading.Event()
@@ -121,7 +123,7 @@ class BackgroundJobs:
         if not got:
             return False
         try:
-            stats = embeddings.embed_pending(conn, batch=32, limit=32)
+            stats = self._embed_papers(conn)
             entries = library_embed.embed_pending(conn, batch=32, limit=32)  # library-only entries
         finally:
             locks.unlock(conn, locks.EMBED)
@@ -131,6 +133,20 @@ class BackgroundJobs:
                 bump_version(conn)  # similar papers and semantic results changed
             library_matching.rematch(conn)  # library-only entries whose paper just arrived
         return stats.embedded > 0 or entries > 0
+
+    def _embed_papers(self, conn) -> embeddings.EmbedStats:
+        """A batch of papers' vectors. Finding the papers without one reads every paper (1.3 s
+        at a million); so once a round finds none, the next rounds look again only when a
+        paper has changed since (its change_seq, on an index), or SWEEP_EVERY later (a paper
+        written by a transaction still open during the look)."""
+        newest = conn.execute("SELECT coalesce(max(change_seq), 0) AS s FROM papers").fetchone()["s"]
+        conn.commit()
+        if self._quiet is not None and self._quiet[0] == newest and \
+                time.monotonic() - self._quiet[1] < SWEEP_EVERY:
+            return embeddings.EmbedStats()
+        stats = embeddings.embed_pending(conn, batch=32, limit=32)
+        self._quiet = (newest, time.monotonic()) if not stats.embedded else None
+        return stats
 
     def refit_models(self, conn) -> int:
         """Refit the For you models of members whose signals changed (a batch a round; one

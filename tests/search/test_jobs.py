@@ -151,3 +151,28 @@ def test_query_vectors_equal_the_models():
         lean = embeddings.encode_query(t)
         full = embeddings.encode([" ".join(t.split())])[0]
         assert float(np.dot(lean, full)) > 0.9999
+
+
+def test_embed_job_looks_for_work_only_when_a_paper_changed(db, conn, tmp_path, monkeypatch):
+    """Finding papers without a vector reads every paper: after a round that found none, the
+    job looks again only once a paper changed (or SWEEP_EVERY later), and then finds it."""
+    from paperboy import jobs as jobs_module
+    from paperboy.jobs import BackgroundJobs
+
+    store_batch(conn, [Paper(title="Quiet paper on sparse attention", source="arxiv-jsonl",
+                             arxiv_id="2403.00011", summary="An abstract.")])
+    conn.commit()
+    looks = []
+    real = embeddings.embed_pending
+    monkeypatch.setattr(embeddings, "embed_pending", lambda *a, **k: looks.append(1) or real(*a, **k))
+    index = KeywordIndex(index_dir(tmp_path, conn))
+    jobs = BackgroundJobs(db, Searcher(tmp_path, conn, index), digests=False)
+    assert jobs.run_once() is True and len(looks) == 1  # embedded it
+    assert jobs.run_once() is False and len(looks) == 2  # looked, found nothing
+    assert jobs.run_once() is False and len(looks) == 2  # nothing changed: did not look
+    store_batch(conn, [Paper(title="A new paper arrives", source="arxiv-jsonl", arxiv_id="2403.00012")])
+    conn.commit()
+    assert jobs.run_once() is True and len(looks) == 3 and embeddings.pending_count(conn) == 0
+    assert jobs.run_once() is False and len(looks) == 4
+    monkeypatch.setattr(jobs_module, "SWEEP_EVERY", 0.0)  # the periodic sweep
+    assert jobs.run_once() is False and len(looks) == 5
