@@ -1,12 +1,6 @@
 """One search box for both kinds of search: keyword results (BM25) and semantic results
-(nearest vectors) fused by reciprocal rank fusion, then filtered, sorted and highlighted.
-
-    fused(d) = W_KEYWORD / (K + rank_keyword(d)) + W_SEMANTIC / (K + rank_semantic(d))
-
-Rank fusion needs no score calibration between the two legs. When the query uses
-phrases, fields or exclusions, only papers matching the keyword query are kept (the
-semantic rank still helps order them). Before any vectors exist, search is keyword-only
-and says so.
+(nearest vectors) fused (search/fusion.py), then filtered, sorted and highlighted. Before
+any vectors exist, search is keyword-only and says so.
 """
 
 from __future__ import annotations
@@ -21,13 +15,11 @@ import psycopg
 from paperboy import embeddings
 from paperboy.search import query as q
 from paperboy.search import semantic
+from paperboy.search.fusion import W_KEYWORD, W_SEMANTIC, K, Leg, fuse, rrf  # noqa: F401 - re-exported
 from paperboy.search.highlight import highlight
 from paperboy.search.keyword import Filters, KeywordIndex, index_dir
+from paperboy.search.vectorleg import VectorLeg
 
-# Tuned on the CACM development queries only (bench/search_quality.py).
-K = 20
-W_KEYWORD = 1.0
-W_SEMANTIC = 0.8
 DEPTH = 100  # candidates taken from each leg
 MAX_DEPTH = 1000
 SORTS = ("relevance", "date", "upvotes")
@@ -41,16 +33,8 @@ class SearchResult:
     total: int = 0  # candidates found (capped by the legs' depth)
     mode: str = "hybrid"  # what actually ran
     notices: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)  # ms per step (bench/search_latency.py)
 
-
-def rrf(legs: list[tuple[list[str], float]], k: int | None = None) -> dict[str, float]:
-    """Reciprocal rank fusion of ranked id lists, each with its weight."""
-    k = K if k is None else k
-    fused: dict[str, float] = {}
-    for ids, weight in legs:
-        for rank, pid in enumerate(ids, start=1):
-            fused[pid] = fused.get(pid, 0.0) + weight / (k + rank)
-    return fused
 
 
 class Searcher:
@@ -58,17 +42,36 @@ class Searcher:
 
     STATUS_SECONDS = 30.0  # how long the embedding status (two counts over all papers) is reused
 
-    def __init__(self, home: Path, conn: psycopg.Connection, index: KeywordIndex | None = None) -> None:
+    def __init__(self, home: Path, conn: psycopg.Connection, index: KeywordIndex | None = None,
+                 *, url: str | None = None) -> None:
+        """``url``: run the vector leg (query encoding + pgvector) in a thread on connections
+        of its own while the keyword leg runs, instead of one after the other."""
         self.index = index or KeywordIndex(index_dir(home, conn))
         self._status: tuple[float, bool, int] | None = None
+        self._vectors = VectorLeg(url) if url else None
+
+    def close(self) -> None:
+        if self._vectors:
+            self._vectors.close()
 
     def embedding_status(self, conn: psycopg.Connection) -> tuple[bool, int]:
-        """(any vectors at all, papers still without one), refreshed every STATUS_SECONDS."""
+        """(any vectors at all, papers still without one), refreshed every STATUS_SECONDS.
+        Counting them reads every paper (over a second at a million): with a VectorLeg the
+        refresh runs on its thread while searches go on with the last answer."""
         now = time.monotonic()
-        if self._status is None or now - self._status[0] > self.STATUS_SECONDS or not self._status[1]:
-            has = embeddings.has_vectors(conn)
-            self._status = (now, has, embeddings.pending_count(conn) if has else 0)
-        return self._status[1], self._status[2]
+        status = self._status
+        if status is None or not status[1]:
+            self._status = status = (now, *_embedding_status(conn))
+        elif now - status[0] > self.STATUS_SECONDS:
+            if self._vectors:
+                self._status = (now, status[1], status[2])  # one refresh at a time
+                self._vectors.later(self._refresh_status)
+            else:
+                self._status = status = (now, *_embedding_status(conn))
+        return status[1], status[2]
+
+    def _refresh_status(self, conn: psycopg.Connection) -> None:
+        self._status = (time.monotonic(), *_embedding_status(conn))
 
     def search(
         self,
@@ -97,22 +100,31 @@ class Searcher:
 
         # pgvector's HNSW search takes at most 1,000 candidates: deeper pages are empty
         depth = min(max(DEPTH, offset + limit), MAX_DEPTH)
-        keyword_ids: list[str] = []
-        semantic_ids: list[str] = []
+        kw, sem = Leg(), Leg()
         meaning = parsed.semantic or (parsed.fielded if mode == "semantic" else "")
         wants_vectors = mode in ("hybrid", "semantic") and bool(meaning.strip())
+        clock = _Clock(result.timings)
         has_vectors, pending = self.embedding_status(conn) if wants_vectors else (False, 0)
-        query_vector = embeddings.encode_query(meaning) if has_vectors else None
+        clock.lap("status")
+        # with a VectorLeg, the query's encoding and its vector search run while the keyword
+        # leg does; the keyword matches a filtered vector search also ranks join afterwards
+        ahead = self._vectors.submit(meaning, filters, depth) if has_vectors and self._vectors else None
+        query_vector = embeddings.encode_query(meaning) if has_vectors and not ahead else None
+        clock.lap("encode")
         if mode in ("hybrid", "keyword") and parsed.keyword:
-            hits = self.index.search(parsed.keyword, filters, depth)
-            keyword_ids = _ids_for_seqs(conn, [s for s, _ in hits])
+            kw = _keyword_leg(conn, self.index.search(parsed.keyword, filters, depth))
+            clock.lap("keyword")
             if self.index.size == 0 and _count(conn):
                 result.notices.append("The keyword index is still being built.")
         if wants_vectors:
-            if query_vector is not None:
-                vector = query_vector
-                semantic_ids = [pid for pid, _ in semantic.nearest(
-                    conn, vector, filters, depth, candidates=keyword_ids)]
+            if has_vectors:
+                if ahead:
+                    query_vector, hits = ahead.result()
+                    hits = semantic.add_candidates(conn, query_vector, filters, hits, kw.ids, depth)
+                else:
+                    hits = semantic.nearest(conn, query_vector, filters, depth, candidates=kw.ids)
+                sem = Leg([pid for pid, _ in hits], [1.0 - d for _, d in hits])
+                clock.lap("vector")
                 if pending:
                     result.notices.append(f"{pending} papers are not embedded yet; semantic results skip them.")
             else:
@@ -120,14 +132,9 @@ class Searcher:
                                       "showing keyword results only.")
                 result.mode = "keyword"
                 if mode == "semantic":
-                    hits = self.index.search(parsed.keyword, filters, depth)
-                    keyword_ids = _ids_for_seqs(conn, [s for s, _ in hits])
+                    kw = _keyword_leg(conn, self.index.search(parsed.keyword, filters, depth))
 
-        if parsed.strict and mode == "hybrid":
-            # phrases and fields must match: the semantic rank only reorders keyword matches
-            allowed = set(keyword_ids)
-            semantic_ids = [pid for pid in semantic_ids if pid in allowed]
-        fused = rrf([(keyword_ids, W_KEYWORD), (semantic_ids, W_SEMANTIC)])
+        fused = fuse(kw, sem, parsed, strict=parsed.strict and mode == "hybrid")
         if parsed.excluded and fused:
             fused = _drop_excluded(conn, fused, parsed.excluded)
         if fused:
@@ -136,12 +143,14 @@ class Searcher:
         result.total = len(ranked)
         if sort != "relevance" and ranked:
             ranked = _resort(conn, ranked, sort)
+        clock.lap("fuse")
         page = ranked[offset : offset + limit]
         rows = {r["id"]: r for r in conn.execute("SELECT * FROM papers WHERE id = ANY(%s)", (page,))}
         result.items = [self._decorate(rows[pid], parsed, fused[pid], highlights) for pid in page if pid in rows]
         if not result.items and offset == 0:
             hint = " without quotes" if parsed.strict else " fewer or other words"
             result.notices.append(f"No papers match; try{hint}, or search by meaning.")
+        clock.lap("page")
         return result
 
     @staticmethod
@@ -152,17 +161,38 @@ class Searcher:
                 "highlighted_summary": highlight(row["summary"], words)}
 
 
+class _Clock:
+    """Milliseconds spent in each step of a search, into ``into``."""
+
+    def __init__(self, into: dict[str, float]) -> None:
+        self.into, self.t = into, time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.into[name] = self.into.get(name, 0.0) + (now - self.t) * 1000
+        self.t = now
+
+
+def _embedding_status(conn: psycopg.Connection) -> tuple[bool, int]:
+    has = embeddings.has_vectors(conn)
+    return has, embeddings.pending_count(conn) if has else 0
+
+
 def _count(conn: psycopg.Connection) -> int:
     return conn.execute("SELECT count(*) AS n FROM papers").fetchone()["n"]
 
 
-def _ids_for_seqs(conn: psycopg.Connection, seqs: list[int]) -> list[str]:
-    """Paper ids in the order of ``seqs`` (a paper's id can change; its seq cannot)."""
-    if not seqs:
-        return []
-    rows = conn.execute("SELECT seq, id FROM papers WHERE seq = ANY(%s)", (seqs,)).fetchall()
-    by_seq = {r["seq"]: r["id"] for r in rows}
-    return [by_seq[s] for s in seqs if s in by_seq]
+def _keyword_leg(conn: psycopg.Connection, hits: list[tuple[int, float]]) -> Leg:
+    """The keyword index's (seq, BM25) hits as paper ids, in order (a paper's id can change;
+    its seq cannot), with their normalised titles."""
+    if not hits:
+        return Leg()
+    rows = conn.execute("SELECT seq, id, title_key FROM papers WHERE seq = ANY(%s)",
+                        ([s for s, _ in hits],)).fetchall()
+    by_seq = {r["seq"]: r for r in rows}
+    found = [(by_seq[s], score) for s, score in hits if s in by_seq]
+    return Leg([r["id"] for r, _ in found], [score for _, score in found],
+               {r["id"]: r["title_key"] for r, _ in found})
 
 
 def _drop_excluded(conn: psycopg.Connection, fused: dict[str, float], words: list[str]) -> dict[str, float]:

@@ -12,9 +12,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+import tantivy
+
 from paperboy.papers.record import parse_arxiv_id
 
 MAX_QUERY = 250
+# Plain words such as "the", "of" and "with" say next to nothing to BM25 (nearly every abstract
+# has them) but make it walk nearly every posting list: at a million papers they cost most of
+# the keyword leg's time. They are left out of the keyword query (never out of phrases,
+# fields or the text for the embedding model), unless the query has nothing else. The list
+# is tantivy's English stop words (Lucene's).
+_STOP = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple()).filter(
+    tantivy.Filter.lowercase()).filter(tantivy.Filter.stopword("english")).build()
 
 _FIELDS = {"title": "title", "abstract": "summary", "summary": "summary", "author": "authors",
            "authors": "authors", "category": "categories", "cat": "categories"}
@@ -58,6 +67,7 @@ def parse(text: str) -> Query:
     words: list[str] = []
     excluded: list[str] = []
     strict = False
+    drop_stop = any(not is_stop_word(w) for w in _WORD.findall(raw))
     for sign, fld, body in _TOKEN.findall(raw):
         # an unterminated quote is read as plain words, not a phrase
         is_phrase = body.startswith('"') and body.endswith('"') and len(body) > 1
@@ -75,6 +85,10 @@ def parse(text: str) -> Query:
             term = _quote(inner)
         else:
             terms = [t for t in (_clean_term(x) for x in inner.split()) if t]
+            if drop_stop and not (sign or fld) and all(is_stop_word(t) for t in terms):
+                semantic.append(inner)  # still meaningful to the model, and highlighted
+                words.extend(_WORD.findall(inner))
+                continue
             term = " ".join(terms) if len(terms) < 2 or not (sign or fld) else _quote(" ".join(terms))
         if not term:
             continue
@@ -97,6 +111,10 @@ def parse(text: str) -> Query:
     return Query(raw=raw, keyword=" ".join(parts), semantic=" ".join(semantic),
                  fielded=" ".join(fielded), words=words,
                  excluded=excluded, arxiv_id=arxiv_id, strict=strict)
+
+
+def is_stop_word(word: str) -> bool:
+    return not _STOP.analyze(word)
 
 
 def _clean_term(word: str) -> str:

@@ -12,7 +12,9 @@ from paperboy.search.keyword import Filters
 
 EF_SEARCH = 100  # HNSW candidate list: recall against speed
 POOL_FACTOR = 4  # with filters: how many unfiltered neighbours to filter, per result wanted
-EXACT_UP_TO = 5000  # with filters passed by at most this many papers, compare them all exactly
+EXACT_UP_TO = 5000
+ITERATIVE = True  # with filters: pgvector's iterative index scan, else a bounded unfiltered pool
+MAX_SCAN = 20000  # an iterative scan looks at most at this many neighbours  # with filters passed by at most this many papers, compare them all exactly
 
 
 def _where(f: Filters | None) -> tuple[str, dict[str, Any]]:
@@ -72,19 +74,55 @@ def nearest(
                 params,
             ).fetchall()
             return [(r["paper_id"], float(r["dist"])) for r in rows]
-        pool_size = min(POOL_FACTOR * k, 1000)
-        conn.execute(f"SET LOCAL hnsw.ef_search = {pool_size}")
-        pool = [r["paper_id"] for r in conn.execute(
-            "SELECT paper_id FROM embeddings ORDER BY embedding <=> %s LIMIT %s", (vector, pool_size))]
-        params["pool"] = pool + list(candidates or [])
-        rows = conn.execute(
-            "SELECT e.paper_id, e.embedding <=> %(v)s AS dist FROM embeddings e"  # noqa: S608
-            " JOIN papers p ON p.id = e.paper_id"
-            f" WHERE e.paper_id = ANY(%(pool)s) AND {where} AND NOT (e.paper_id = ANY(%(ex)s))"
-            " ORDER BY dist LIMIT %(k)s",
-            params,
-        ).fetchall()
-    return [(r["paper_id"], float(r["dist"])) for r in rows]
+        if ITERATIVE:
+            # pgvector walks the graph on until k neighbours pass the filters (or it has
+            # looked at MAX_SCAN of them), in roughly nearest-first order: sorted here
+            conn.execute(f"SET LOCAL hnsw.ef_search = {min(max(EF_SEARCH, k), 1000)}")
+            conn.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+            conn.execute(f"SET LOCAL hnsw.max_scan_tuples = {MAX_SCAN}")
+            rows = conn.execute(
+                "SELECT e.paper_id, e.embedding <=> %(v)s AS dist FROM embeddings e"  # noqa: S608
+                f" JOIN papers p ON p.id = e.paper_id WHERE {where} AND NOT (e.paper_id = ANY(%(ex)s))"
+                " ORDER BY e.embedding <=> %(v)s LIMIT %(k)s",
+                params,
+            ).fetchall()
+        else:
+            # the unfiltered top pool, filtered, in one statement
+            pool_size = min(POOL_FACTOR * k, 1000)
+            conn.execute(f"SET LOCAL hnsw.ef_search = {pool_size}")
+            rows = conn.execute(
+                "SELECT e.paper_id, e.dist FROM (SELECT paper_id, embedding <=> %(v)s AS dist"  # noqa: S608
+                " FROM embeddings ORDER BY embedding <=> %(v)s LIMIT %(pool)s) e"
+                f" JOIN papers p ON p.id = e.paper_id WHERE {where} AND NOT (e.paper_id = ANY(%(ex)s))"
+                " ORDER BY e.dist LIMIT %(k)s",
+                params | {"pool": pool_size},
+            ).fetchall()
+    hits = sorted(((r["paper_id"], float(r["dist"])) for r in rows), key=lambda h: (h[1], h[0]))
+    return add_candidates(conn, vector, filters, hits, [c for c in candidates or [] if c not in exclude], k)
+
+
+def add_candidates(
+    conn: psycopg.Connection, vector: np.ndarray, filters: Filters | None, hits: list[tuple[str, float]],
+    candidates: list[str], k: int,
+) -> list[tuple[str, float]]:
+    """``hits`` of :func:`nearest` without ``candidates``, merged with the exact distances of
+    the candidates it did not rank: the same answer as ``nearest(..., candidates=...)`` (used
+    when the vector leg ran before the keyword leg had finished)."""
+    if not (filters and filters.any):
+        return hits  # the unfiltered leg never takes candidates
+    have = {pid for pid, _ in hits}
+    missing = [pid for pid in candidates if pid not in have]
+    if not missing:
+        return hits
+    ensure_vector(conn)
+    where, params = _where(filters)
+    rows = conn.execute(
+        "SELECT e.paper_id, e.embedding <=> %(v)s AS dist FROM embeddings e"  # noqa: S608
+        f" JOIN papers p ON p.id = e.paper_id WHERE e.paper_id = ANY(%(ids)s) AND {where}",
+        params | {"v": vector, "ids": missing},
+    ).fetchall()
+    merged = hits + [(r["paper_id"], float(r["dist"])) for r in rows]
+    return sorted(merged, key=lambda h: (h[1], h[0]))[:k]
 
 
 def vector_of(conn: psycopg.Connection, paper_id: str) -> np.ndarray | None:

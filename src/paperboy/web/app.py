@@ -126,15 +126,19 @@ def create_app(
     base_url: str | None = None,
     trusted_hosts: tuple[str, ...] | None = None,
     cfg: config.Config | None = None,
+    parallel_search: bool | None = None,
 ) -> FastAPI:
     """The app over ``db``. ``cache_seconds`` and ``rate_limit`` default to their settings
     (PAPERBOY_CACHE_SECONDS, PAPERBOY_RATE_LIMIT; 0 turns either off); ``home`` (where the
     keyword index lives) to PAPERBOY_HOME; ``base_url`` (the start of every absolute link)
     to PAPERBOY_BASE_URL; ``trusted_hosts`` to PAPERBOY_TRUSTED_HOSTS. ``background`` runs
-    the index/embedding worker. Settings are ``cfg``, or read once here."""
+    the index/embedding worker. ``parallel_search`` (default: ``background``, i.e. a real
+    server) runs each search's vector leg on connections of its own while the keyword leg
+    runs. Settings are ``cfg``, or read once here."""
     cfg = cfg or config.load()
     with db.connection() as conn:
-        searcher = Searcher(home or cfg.home, conn)
+        parallel = background if parallel_search is None else parallel_search
+        searcher = Searcher(home or cfg.home, conn, url=db.url if parallel else None)
         # Loaded once here: fetched inside a request, it would need a second pool connection
         # while the request holds one, and a burst of first requests would exhaust the pool.
         secret = secret_key(conn, cfg.secret_key)
@@ -147,6 +151,7 @@ def create_app(
             jobs.start()
         yield
         shut_down(jobs, app.state.mailer)  # each ends after its current step, within bounds
+        searcher.close()
 
     app = FastAPI(
         title="paperboy",

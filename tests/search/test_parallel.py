@@ -1,0 +1,104 @@
+"""The vector leg running beside the keyword leg (Searcher(url=...)) answers exactly what
+the one-after-the-other search answers, filters included, and stop words leave the keyword
+query but not the text the model reads."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from paperboy.db import Database
+from paperboy.search import Filters, Searcher, semantic
+from paperboy.search import query as q
+
+QUERIES = [
+    ("vision language models hallucination", None),
+    ("the best way of making attention cheaper for long sequences", None),
+    ("real-time object detection", Filters(category="cs.CV")),
+    ("diffusion models for video", Filters(since=date(2024, 11, 1), until=date(2024, 11, 30))),
+    ('"language model" reasoning -survey', None),
+    ("author:Zhang agents", None),
+    ("object detection", Filters(has_code=True)),
+]
+
+
+@pytest.fixture
+def both(search_db: Database, search_home: Path):
+    with search_db.connection() as conn:
+        alone = Searcher(search_home, conn)
+        beside = Searcher(search_home, conn, url=search_db.url)
+    yield alone, beside
+    beside.close()
+
+
+@pytest.mark.parametrize(("text", "filters"), QUERIES)
+def test_parallel_search_answers_the_same(both, sconn, text, filters):
+    alone, beside = both
+    for mode in ("hybrid", "semantic"):
+        a = alone.search(sconn, text, filters=filters, mode=mode, limit=50)
+        b = beside.search(sconn, text, filters=filters, mode=mode, limit=50)
+        assert [i["id"] for i in b.items] == [i["id"] for i in a.items], (text, mode)
+        assert [round(i["score"], 9) for i in b.items] == [round(i["score"], 9) for i in a.items]
+        assert b.mode == a.mode and b.notices == a.notices
+        if mode == "hybrid":
+            assert "vector" in b.timings and "keyword" in b.timings
+
+
+def test_candidates_added_afterwards_equal_candidates_given_at_once(sconn):
+    """The keyword matches a filtered vector search ranks too: merged after the fact
+    (semantic.add_candidates) or given up front (nearest(candidates=...)), the same list."""
+    import numpy as np
+
+    rows = sconn.execute("SELECT id FROM papers ORDER BY id LIMIT 30").fetchall()
+    candidates = [r["id"] for r in rows]
+    vector = np.asarray(semantic.vector_of(sconn, candidates[0]))
+    f = Filters(category="cs.CV")
+    old_pool = semantic.EXACT_UP_TO
+    semantic.EXACT_UP_TO = 0  # force the pool path, where candidates matter
+    try:
+        at_once = semantic.nearest(sconn, vector, f, 5, candidates=candidates)
+        later = semantic.add_candidates(sconn, vector, f, semantic.nearest(sconn, vector, f, 5),
+                                        candidates, 5)
+    finally:
+        semantic.EXACT_UP_TO = old_pool
+    assert at_once and [p for p, _ in later] == [p for p, _ in at_once]
+
+
+def test_stop_words_leave_the_keyword_query_only():
+    parsed = q.parse("the attention of transformers")
+    assert parsed.keyword == "attention transformers"
+    assert parsed.semantic == "the attention of transformers"
+    assert "the" in parsed.words  # still highlighted
+    assert q.parse("the of").keyword == "the of"  # nothing else: kept
+    assert q.parse('"the cat" of').keyword == '"the cat"'  # phrases keep theirs
+    assert q.parse("x OR the y").keyword == "x OR y"
+
+
+def test_stale_embedding_status_is_refreshed_off_the_search(db, conn, tmp_path):
+    """Counting papers without a vector reads every paper: with a VectorLeg a search answers
+    with the last count while a thread counts again."""
+    import time
+
+    from paperboy import embeddings
+    from paperboy.papers.record import Paper
+    from paperboy.papers.store import store_batch
+
+    store_batch(conn, [Paper(title="Sparse attention for long sequences", source="arxiv-jsonl",
+                             arxiv_id="2403.00021", summary="Attention, but sparse.")])
+    conn.commit()
+    embeddings.embed_pending(conn)
+    searcher = Searcher(tmp_path, conn, url=db.url)
+    try:
+        assert searcher.embedding_status(conn) == (True, 0)
+        store_batch(conn, [Paper(title="Not embedded yet", source="arxiv-jsonl", arxiv_id="2403.00022")])
+        conn.commit()
+        searcher.STATUS_SECONDS = 0.0
+        assert searcher.embedding_status(conn) == (True, 0)  # the last answer, at once
+        deadline = time.monotonic() + 10
+        while searcher._status[2] != 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert searcher._status[2] == 1
+    finally:
+        searcher.close()
