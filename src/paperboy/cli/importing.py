@@ -103,7 +103,7 @@ def import_(
     ] = None,
     embed: Annotated[bool, typer.Option(
         "--embed/--no-embed",
-        help="Embed the new papers right away (slow: ~19 papers/s here) instead of leaving it to "
+        help="Embed the new papers right away (slow: about 40 papers/s on two cores) instead of leaving it to "
              "`paperboy embed` or the background worker of `paperboy serve`.")] = False,
 ) -> None:
     """Import papers from files: saved HF listing pages, HF daily-papers JSON, arXiv API Atom

@@ -84,6 +84,11 @@ SETTINGS = {
     "PAPERBOY_FORWARDED_ALLOW_IPS": "addresses of the reverse proxies whose X-Forwarded-For and "
     "X-Forwarded-Proto are believed (commas or spaces; default 127.0.0.1; * trusts any sender, "
     "which lets a client that reaches paperboy directly choose its own address)",
+    "PAPERBOY_ENCODER": "what computes embeddings: onnx (default: ONNX Runtime, int8 when it "
+    "passes its check on this machine, else float32), onnx-fp32 or torch (sentence-transformers); "
+    "if ONNX cannot be used, PyTorch is, with a warning",
+    "PAPERBOY_MODEL_CACHE": "folder of the ONNX model exported on first use (default "
+    "~/.cache/paperboy/models, the user's cache folder)",
 }
 
 # Settings never printed in full (`paperboy config` masks them; logs never hold them).

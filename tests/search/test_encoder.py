@@ -1,0 +1,203 @@
+"""The ONNX encoder makes PyTorch's vectors (cosine >= 0.99 on every demo-corpus paper, batch
+and query paths), exports once into PAPERBOY_MODEL_CACHE and reuses the file, and never
+crashes: a damaged cache is made again, an export that fails falls back to PyTorch."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from paperboy import embeddings
+from paperboy.demo import corpus_files
+from paperboy.embeddings import onnx_encoder, torch_encoder
+from paperboy.papers.importer import parse_file
+
+MIN_COSINE = 0.99
+
+
+@pytest.fixture(scope="module")
+def demo_texts() -> list[str]:
+    texts = {embeddings.paper_text(p.title, p.summary or "")
+             for f, day in corpus_files() for p in parse_file(f, "auto", day)[1].papers}
+    assert len(texts) > 500, "the demo corpus should hold several hundred papers"
+    return sorted(texts)
+
+
+@pytest.fixture(scope="module")
+def torch_vectors(demo_texts) -> np.ndarray:
+    """sentence-transformers' own vectors: the reference."""
+    return torch_encoder.TorchEncoder(embeddings.model_path()).encode(demo_texts)
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory) -> Path:
+    """One export for the module (each test copies it when it means to damage it)."""
+    return tmp_path_factory.mktemp("model-cache")
+
+
+@pytest.fixture
+def use(monkeypatch, cache):
+    """use(kind, folder): load the encoder PAPERBOY_ENCODER=kind would, with that cache."""
+    def choose(kind: str, folder: Path = cache):
+        monkeypatch.setenv("PAPERBOY_ENCODER", kind)
+        monkeypatch.setenv("PAPERBOY_MODEL_CACHE", str(folder))
+        embeddings.reset()
+        return embeddings.model()
+
+    yield choose
+    monkeypatch.undo()
+    embeddings.reset()  # later tests load the default encoder again
+
+
+def _cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return (a * b).sum(1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
+
+
+def _files(folder: Path) -> dict[str, tuple[int, int]]:
+    return {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in folder.glob("*.onnx")}
+
+
+def test_the_default_is_int8_onnx_exported_once_into_the_cache(use, cache, monkeypatch, caplog):
+    with caplog.at_level(logging.WARNING):
+        encoder = use("onnx")
+    assert encoder.name == "onnx-int8", caplog.text
+    assert not caplog.records, "a fresh export should warn about nothing"
+    made = _files(cache)
+    assert len(made) == 2 and any(n.endswith(".int8.onnx") for n in made)
+    assert all(Path(cache, n + ".json").exists() for n in made)  # the manifests
+    # A second load, as another process would: reads the files, exports nothing.
+    monkeypatch.setattr(onnx_encoder, "export", lambda *a: pytest.fail("exported again"))
+    monkeypatch.setattr(onnx_encoder, "quantize", lambda *a: pytest.fail("quantised again"))
+    again = use("onnx")
+    assert again is not encoder and again.name == "onnx-int8"
+    assert _files(cache) == made
+
+
+@pytest.mark.parametrize("kind", ["onnx", "onnx-fp32"])
+def test_onnx_vectors_match_pytorch_on_every_demo_paper(use, kind, demo_texts, torch_vectors):
+    encoder = use(kind)
+    assert encoder.name == {"onnx": "onnx-int8", "onnx-fp32": "onnx-fp32"}[kind]
+    if kind == "onnx-fp32":  # the same arithmetic as PyTorch's: a quarter of the corpus will do
+        demo_texts, torch_vectors = demo_texts[::4], torch_vectors[::4]
+    got = embeddings.encode(demo_texts)
+    assert got.shape == (len(demo_texts), embeddings.DIM) and got.dtype == np.float32
+    assert np.allclose(np.linalg.norm(got, axis=1), 1, atol=1e-5)
+    cos = _cosines(got, torch_vectors)
+    worst = int(np.argmin(cos))
+    assert cos.min() >= MIN_COSINE, f"{kind}: cosine {cos.min():.4f} for {demo_texts[worst][:80]!r}"
+    if kind == "onnx-fp32":
+        assert cos.min() > 0.9999  # float32 is the same computation
+    # the query path: one text at a time, the same vectors (a spread of the corpus: it is the
+    # same session, and one text a run is what int8's batch path does anyway)
+    for i in range(0, len(demo_texts), 7):
+        q = embeddings.encode_query(demo_texts[i])
+        assert float(q @ torch_vectors[i]) >= MIN_COSINE, demo_texts[i][:80]
+        assert float(q @ got[i]) > 0.9999  # a query's vector is the batch path's
+
+
+def test_a_vector_does_not_depend_on_its_batch(use, demo_texts):
+    use("onnx")
+    texts = demo_texts[:40] + ["StreamingLLM", "attention sinks in streaming language models"]
+    together = embeddings.encode(texts, batch_size=16)
+    alone = np.stack([embeddings.encode([t])[0] for t in texts[::5]])
+    assert np.allclose(together[::5], alone, atol=1e-5)
+
+
+@pytest.mark.parametrize(("kind", "least"), [("onnx", MIN_COSINE), ("onnx-fp32", 0.9999)])
+def test_queries_and_titles_match_pytorch(use, kind, least, demo_texts):
+    """Short texts too (int8 runs them in float32; padding must not count as tokens)."""
+    queries = ["why do vision language models hallucinate objects", "StreamingLLM", "x", "LoRA",
+               "speeding up inference with speculative decoding", "x " * 400]
+    titles = [t.split(". ")[0] for t in demo_texts[::25]]
+    reference = torch_encoder.TorchEncoder(embeddings.model_path())
+    use(kind)
+    for q in queries:
+        want = reference.encode([" ".join(q.split())])[0]
+        assert float(embeddings.encode_query(q) @ want) >= least, q
+    cos = _cosines(embeddings.encode(titles), reference.encode(titles))
+    assert cos.min() >= least, titles[int(np.argmin(cos))]
+
+
+def test_torch_is_sentence_transformers(use, demo_texts, torch_vectors):
+    encoder = use("torch")
+    assert encoder.name == "torch" and embeddings.encoder_name() == "torch"
+    assert np.allclose(embeddings.encode(demo_texts[:5]), torch_vectors[:5], atol=1e-5)
+    assert float(embeddings.encode_query(demo_texts[0]) @ torch_vectors[0]) > 0.9999
+
+
+def test_an_unknown_encoder_warns_and_uses_onnx(use, caplog):
+    with caplog.at_level(logging.WARNING):
+        assert use("tensorflow").name == "onnx-int8"
+    assert "PAPERBOY_ENCODER" in caplog.text
+
+
+def test_a_damaged_cached_model_is_made_again(use, cache, tmp_path, caplog):
+    folder = tmp_path / "cache"
+    shutil.copytree(cache, folder)
+    fp32 = next(p for p in folder.glob("*.onnx") if not p.name.endswith(".int8.onnx"))
+    with fp32.open("r+b") as f:  # truncated, as by a full disk or a killed copy
+        f.truncate(fp32.stat().st_size // 2)
+    with caplog.at_level(logging.WARNING):
+        encoder = use("onnx-fp32", folder)
+    assert encoder.name == "onnx-fp32"
+    assert "damaged" in caplog.text and "PyTorch" not in caplog.text
+    assert fp32.stat().st_size > 50_000_000
+    v = embeddings.encode(["attention sinks in streaming language models"])
+    assert v.shape == (1, embeddings.DIM) and abs(float(np.linalg.norm(v)) - 1) < 1e-5
+
+
+def test_a_cached_model_that_will_not_load_is_made_again(use, cache, tmp_path, caplog):
+    """Garbage whose manifest matches (the hash check passes): ONNX Runtime refuses it."""
+    folder = tmp_path / "cache"
+    shutil.copytree(cache, folder)
+    fp32 = next(p for p in folder.glob("*.onnx") if not p.name.endswith(".int8.onnx"))
+    fp32.write_bytes(b"not a model at all")
+    onnx_encoder._publish(_copy(fp32), fp32, {})  # a manifest that vouches for the garbage
+    with caplog.at_level(logging.WARNING):
+        encoder = use("onnx-fp32", folder)
+    assert encoder.name == "onnx-fp32"
+    assert "could not load the cached ONNX model" in caplog.text
+    assert fp32.stat().st_size > 50_000_000
+
+
+def _copy(path: Path) -> Path:
+    tmp = path.with_name(path.name + ".tmp")
+    shutil.copyfile(path, tmp)
+    return tmp
+
+
+def test_when_onnx_cannot_be_used_pytorch_encodes(use, tmp_path, monkeypatch, caplog):
+    def broken(folder, dest):
+        raise RuntimeError("the exporter is gone")
+
+    monkeypatch.setattr(onnx_encoder, "export", broken)
+    with caplog.at_level(logging.WARNING):
+        encoder = use("onnx", tmp_path / "empty-cache")
+        v = embeddings.encode(["a paper about attention", "another one"])
+    assert encoder.name == "torch"
+    assert v.shape == (2, embeddings.DIM)
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1 and "the exporter is gone" in warnings[0].getMessage()
+    assert "PyTorch" in warnings[0].getMessage()
+
+
+def test_two_processes_starting_together_export_once(tmp_path):
+    script = ("import logging, sys\n"
+              "logging.basicConfig(level=logging.INFO, stream=sys.stdout)\n"
+              "from paperboy import embeddings\n"
+              "print('encoder', embeddings.encoder_name())\n")
+    env = {**os.environ, "PAPERBOY_ENCODER": "onnx-fp32", "PAPERBOY_MODEL_CACHE": str(tmp_path)}
+    procs = [subprocess.Popen([sys.executable, "-c", script], env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outs = [p.communicate(timeout=300) for p in procs]
+    for p, (out, err) in zip(procs, outs, strict=True):
+        assert p.returncode == 0 and "encoder onnx-fp32" in out, err
+    assert sum(out.count("exporting") for out, _ in outs) == 1, outs
+    assert len(list(tmp_path.glob("*.onnx"))) == 1 and not list(tmp_path.glob(".export-*"))
