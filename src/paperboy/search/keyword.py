@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,6 +32,14 @@ log = logging.getLogger(__name__)
 # Field boosts, tuned on the CACM development queries (bench/search_quality.py).
 BOOSTS = {"title": 1.5, "summary": 1.0, "authors": 1.0}
 FIELDS = list(BOOSTS)
+_BARE = re.compile(r"\w+")
+# What the schema's tokenizers do to a word (tantivy's own en_stem and default pipelines).
+_ANALYZERS = {
+    "stem": tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple()).filter(tantivy.Filter.remove_long(40))
+    .filter(tantivy.Filter.lowercase()).filter(tantivy.Filter.stemmer("english")).build(),
+    "authors": tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple()).filter(tantivy.Filter.remove_long(40))
+    .filter(tantivy.Filter.lowercase()).build(),
+}
 SCHEMA_VERSION = 1
 
 
@@ -203,12 +212,30 @@ class KeywordIndex:
         index = self._fresh()
         if index is None:
             return []
-        query, _errors = index.parse_query_lenient(text, FIELDS, field_boosts=BOOSTS)
+        query = self._plain_query(text)
+        if query is None:
+            query, _errors = index.parse_query_lenient(text, FIELDS, field_boosts=BOOSTS)
         if filters and filters.any:
             query = tantivy.Query.boolean_query([(tantivy.Occur.Must, query), *self._filters(filters)])
         searcher = index.searcher()
         hits = searcher.search(query, limit=k, count=False).hits
         return [(searcher.doc(addr)["seq"][0], score) for score, addr in hits]
+
+    def _plain_query(self, text: str) -> tantivy.Query | None:
+        """Bare words only (no phrase, field, sign or operator): one flat OR of a term query per
+        word and field, with the fields' boosts. It scores exactly as the query parser's nested
+        form (a sum over words of a sum over fields) but runs about twice as fast at a
+        million papers. None for anything else (the parser reads it)."""
+        words = text.split()
+        if not words or not all(_BARE.fullmatch(w) for w in words) or {"OR", "AND", "NOT", "IN"} & set(words):
+            return None
+        clauses = []
+        for field, boost in BOOSTS.items():
+            analyzer = _ANALYZERS["authors" if field == "authors" else "stem"]
+            for token in (t for word in dict.fromkeys(words) for t in analyzer.analyze(word)):  # a word once, as the parser
+                term = tantivy.Query.term_query(self.schema, field, token)
+                clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(term, boost)))
+        return tantivy.Query.boolean_query(clauses) if clauses else None
 
     def _filters(self, f: Filters) -> list[tuple[tantivy.Occur, tantivy.Query]]:
         out = []
