@@ -1,227 +1,205 @@
-"""Search latency at 75k and 1M papers, and `paperboy embed` throughput against the raw model.
+"""Search latency at 75k and 1M papers: the whole search call, each leg alone, vector recall.
 
-Run by hand:  .venv/bin/python bench/search_latency.py [--sizes 75000,1000000] [--queries 300]
+    .venv/bin/python bench/search_latency.py --home /work/bench/1m --size 1000000 [--queries 300]
 
-1. Loads the 74,728 real papers of the arXiv jsonl.gz into a throwaway embedded PostgreSQL,
-   with the precomputed all-MiniLM-L6-v2 vectors from ../shared/data (the product computes its
-   own; these only save an hour of CPU here), builds the HNSW index and the keyword index.
-2. Times the whole search call (query embedding + keyword + vector + fusion + fetching and
-   highlighting the page of 20 results) over --queries varied queries: title fragments,
-   abstract phrases, ideas, author searches, quoted phrases, filters, arXiv ids.
-3. For each larger size, adds jittered copies of the real papers (new ids, vectors with
-   noise), rebuilds the indexes and times the same queries again.
-4. Measures the embed job's papers/s against the raw model's encode speed on the same texts.
+The corpus (bench/search_corpus.py) is built in HOME on the first run and reused afterwards.
+
+1. The whole search call (``Searcher.search``: query embedding, keyword leg, vector leg,
+   fusion, fetching and highlighting the page of 20) over --queries distinct, varied queries:
+   title fragments, abstract phrases, ideas, author searches, quoted phrases, a category
+   filter, arXiv ids. Each step's share comes from the call's own clock.
+2. In the same run, each leg alone on the same queries: query encoding (cache cleared),
+   the keyword leg (tantivy + ids), the vector leg (pgvector HNSW); then whole ÷ sum of legs.
+3. Vector recall@10 of the HNSW index against exact search, at several ``ef_search`` values,
+   with the HNSW query's own p50/p95 at each.
 """
 
 from __future__ import annotations
 
 import argparse
-import gzip
-import json
 import random
 import statistics
-import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 import psycopg
 from pgvector.psycopg import register_vector
 
-from common import fresh_database  # bench/common.py (scripts run from bench/)
 from paperboy import embeddings
 from paperboy.db import Database
-from paperboy.papers.importer import parse_file, store_result
-from paperboy.search import Filters, Searcher
+from paperboy.search import Filters, Searcher, hybrid, semantic
+from paperboy.search import query as q
+from search_corpus import build, real_papers  # bench/ (scripts run from bench/)
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-JSONL = DATA / "arxiv-cs-2025-2026.jsonl.gz"
-VECTORS = DATA / "arxiv-cs-2025-2026.minilm-l6-v2.f16.npy"
-
-
-def load_vectors(conn: psycopg.Connection, ids: list[str], titles: list[str], summaries: list[str],
-                 vectors: np.ndarray) -> None:
-    register_vector(conn)
-    with conn.cursor() as cur, cur.copy(
-        "COPY embeddings (paper_id, model, text_hash, embedding) FROM STDIN WITH (FORMAT BINARY)"
-    ) as copy:
-        copy.set_types(["text", "text", "text", "vector"])
-        for pid, t, s, v in zip(ids, titles, summaries, vectors, strict=True):
-            copy.write_row((pid, embeddings.MODEL_NAME, embeddings.text_hash(t, s), v.astype(np.float32)))
-    conn.commit()
-
-
-def build_hnsw(url: str) -> float:
-    t0 = time.perf_counter()
-    with psycopg.connect(url, autocommit=True) as c:
-        c.execute("SET maintenance_work_mem = '6GB'")
-        c.execute("SET max_parallel_maintenance_workers = 1")
-        c.execute("DROP INDEX IF EXISTS embeddings_hnsw")
-        c.execute("CREATE INDEX embeddings_hnsw ON embeddings USING hnsw (embedding vector_cosine_ops)")
-        c.execute("VACUUM ANALYZE")
-    return time.perf_counter() - t0
+IDEAS = [
+    "why do vision language models hallucinate objects", "making transformers cheaper for long documents",
+    "robots learning from human videos", "detecting text written by language models",
+    "protein structure prediction with diffusion", "evaluating reasoning of large language models",
+    "speeding up inference with speculative decoding", "federated learning privacy attacks",
+    "reinforcement learning from human feedback reward hacking", "3d scene reconstruction from few images",
+    "graph neural networks for molecules", "compressing large language models with quantization",
+    "video generation with consistent characters", "medical image segmentation with little labelled data",
+    "autonomous driving trajectory prediction", "retrieval augmented generation for question answering",
+    "jailbreaking chatbots with adversarial prompts", "mixture of experts routing load balancing",
+    "speech recognition for low resource languages", "text to image models copying training data",
+    "agents that use web browsers", "time series forecasting with foundation models",
+    "code generation benchmarks contamination", "continual learning without forgetting",
+    "explaining decisions of neural networks", "fairness of machine learning in hiring",
+    "point cloud object detection", "weather forecasting with deep learning",
+    "tokenizer free language models", "math word problems chain of thought",
+    "sparse attention for long context", "knowledge distillation small student model",
+    "uncertainty estimation in deep networks", "multilingual machine translation",
+    "recommender systems with large language models", "image editing with instructions",
+    "humanoid robot locomotion", "state space models instead of attention",
+    "watermarking generated text", "privacy of training data membership inference",
+]
 
 
 def make_queries(records: list[dict], n: int, rng: random.Random) -> list[tuple[str, Filters | None]]:
-    ideas = ["why do vision language models hallucinate objects", "making transformers cheaper for long documents",
-             "robots learning from human videos", "detecting text written by language models",
-             "protein structure prediction with diffusion", "evaluating reasoning of large language models",
-             "speeding up inference with speculative decoding", "federated learning privacy attacks",
-             "reinforcement learning from human feedback reward hacking", "3d scene reconstruction from few images"]
-    out: list[tuple[str, Filters | None]] = []
+    out: dict[str, Filters | None] = {}
+    kind = 0
     while len(out) < n:
         r = rng.choice(records)
-        words = r["title"].split()
-        abstract = r["abstract"].split()
-        kind = len(out) % 8
+        words, abstract = r["title"].split(), r["abstract"].split()
+        kind = (kind + 1) % 8
         if kind == 0:
             i = rng.randrange(max(1, len(words) - 3))
-            out.append((" ".join(words[i:i + 3]), None))
+            text, f = " ".join(words[i:i + 3]), None
         elif kind == 1:
             i = rng.randrange(max(1, len(abstract) - 8))
-            out.append((" ".join(abstract[i:i + 8]), None))
+            text, f = " ".join(abstract[i:i + 8]), None
         elif kind == 2:
-            out.append((rng.choice(ideas), None))
+            text, f = rng.choice(IDEAS) + " " + rng.choice(words).strip(":,").lower(), None
         elif kind == 3 and r["authors"]:
-            out.append((f'author:"{rng.choice(r["authors"])}"', None))
+            text, f = f'author:"{rng.choice(r["authors"])}"', None
         elif kind == 4:
             i = rng.randrange(max(1, len(words) - 2))
-            out.append(('"' + " ".join(words[i:i + 2]) + '"', None))
+            text, f = '"' + " ".join(words[i:i + 2]) + '"', None
         elif kind == 5:
-            out.append((" ".join(words[:4]), Filters(category=rng.choice(r["categories"] or ["cs.LG"]))))
+            text, f = " ".join(words[:4]), Filters(category=rng.choice(r["categories"] or ["cs.LG"]))
         elif kind == 6:
-            out.append((r["id"], None))
+            text, f = r["id"], None
         else:
-            out.append((rng.choice(ideas) + " -survey", Filters(has_code=False)))
-    return out
+            text, f = rng.choice(IDEAS) + " -survey", None
+        out.setdefault(text, f)
+    return list(out.items())
 
 
-def time_queries(url: str, home: Path, queries) -> tuple[float, float, float]:
-    db = Database(url).open()
+def pct(xs: list[float]) -> tuple[float, float]:
+    cuts = statistics.quantiles(xs, n=100)
+    return cuts[49], cuts[94]
+
+
+def clear_query_cache() -> None:
+    for name in ("_query_vector", "encode_query"):
+        fn = getattr(embeddings, name, None)
+        if hasattr(fn, "cache_clear"):
+            fn.cache_clear()
+
+
+def time_whole(db: Database, searcher: Searcher, queries) -> tuple[list[float], dict[str, list[float]]]:
+    whole: list[float] = []
+    steps: dict[str, list[float]] = {}
     with db.connection() as conn:
-        searcher = Searcher(home, conn)
-        for text, f in queries[:20]:  # warm up caches and the model
-            searcher.search(conn, text, filters=f, limit=20)
-        times = []
         for text, f in queries:
             t0 = time.perf_counter()
-            searcher.search(conn, text, filters=f, limit=20)
-            times.append(time.perf_counter() - t0)
-    db.close()
-    q = statistics.quantiles(times, n=100)
-    return q[49] * 1000, q[94] * 1000, statistics.mean(times) * 1000
+            res = searcher.search(conn, text, filters=f, limit=20)
+            whole.append((time.perf_counter() - t0) * 1000)
+            for step, ms in res.timings.items():
+                steps.setdefault(step, []).append(ms)
+    return whole, steps
 
 
-def sync_keyword(url: str, home: Path) -> float:
-    t0 = time.perf_counter()
-    db = Database(url).open()
+def time_legs(db: Database, searcher: Searcher, queries) -> dict[str, list[float]]:
+    legs: dict[str, list[float]] = {"encode": [], "keyword": [], "vector": []}
     with db.connection() as conn:
-        Searcher(home, conn).index.sync(conn)
-    db.close()
-    return time.perf_counter() - t0
+        for text, f in queries:
+            parsed = q.parse(text)
+            if parsed.arxiv_id:
+                for leg in legs.values():
+                    leg.append(0.0)
+                continue
+            clear_query_cache()
+            t0 = time.perf_counter()
+            vec = embeddings.encode_query(parsed.semantic) if parsed.semantic.strip() else None
+            t1 = time.perf_counter()
+            kw = hybrid._keyword_leg(conn, searcher.index.search(parsed.keyword, f, hybrid.DEPTH))
+            t2 = time.perf_counter()
+            if vec is not None:
+                semantic.nearest(conn, vec, f, hybrid.DEPTH, candidates=kw.ids)
+            t3 = time.perf_counter()
+            legs["encode"].append((t1 - t0) * 1000)
+            legs["keyword"].append((t2 - t1) * 1000)
+            legs["vector"].append((t3 - t2) * 1000)
+    return legs
 
 
-def grow(url: str, records: list[dict], vectors: np.ndarray, target: int, rng: np.random.Generator) -> None:
-    """Add jittered copies of the real papers until ``target`` papers are stored."""
-    with psycopg.connect(url, autocommit=True) as c:
-        c.execute("DROP INDEX IF EXISTS embeddings_hnsw")  # rebuilt once after loading: far faster
+def recall(url: str, queries, efs: list[int], n: int) -> None:
+    texts = [t for t, f in queries if f is None and not q.parse(t).arxiv_id and q.parse(t).semantic.strip()][:n]
+    vecs = [embeddings.encode_query(q.parse(t).semantic) for t in texts]
     with psycopg.connect(url) as conn:
-        have = conn.execute("SELECT count(*) FROM papers").fetchone()[0]
         register_vector(conn)
-        while have < target:
-            n = min(len(records), target - have)
-            rows = []
-            for i in range(n):
-                r = records[i]
-                pid = f"j{have + i}-{r['id']}"  # unique however the growth is split
-                title = f"{r['title']} (copy {have + i})"
-                rows.append((pid, title, r["abstract"]))
-            with conn.cursor() as cur:
-                with cur.copy("COPY papers (id, title, title_key, summary, authors, categories, listed_on,"
-                              " sources) FROM STDIN") as copy:
-                    for (pid, title, summary), r in zip(rows, records[:n], strict=True):
-                        copy.write_row((pid, title, title.lower(), summary, r["authors"], r["categories"],
-                                        r["listed_on"], ["bench"]))
-                noise = rng.normal(0, 0.02, size=(n, vectors.shape[1])).astype(np.float32)
-                jittered = vectors[:n].astype(np.float32) + noise
-                jittered /= np.linalg.norm(jittered, axis=1, keepdims=True)
-                with cur.copy("COPY embeddings (paper_id, model, text_hash, embedding) FROM STDIN"
-                              " WITH (FORMAT BINARY)") as copy:
-                    copy.set_types(["text", "text", "text", "vector"])
-                    for (pid, title, summary), v in zip(rows, jittered, strict=True):
-                        copy.write_row((pid, embeddings.MODEL_NAME, embeddings.text_hash(title, summary), v))
-            conn.commit()
-            have += n
-            print(f"  … {have} papers", flush=True)
-
-
-def embed_ratio(url: str, records: list[dict], n: int) -> tuple[float, float]:
-    """papers/s of the raw model and of the embed job, on the same n texts."""
-    db = Database(url).open()
-    sample = records[:n]
-    with db.connection() as conn:
-        conn.execute("DELETE FROM embeddings WHERE paper_id = ANY(%s)", ([r["id"] for r in sample],))
-        conn.commit()
-        rows = conn.execute("SELECT title, summary FROM papers WHERE id = ANY(%s)",
-                            ([r["id"] for r in sample],)).fetchall()
-        texts = [embeddings.paper_text(r["title"], r["summary"]) for r in rows]
-        embeddings.encode(texts[:32])  # load the model
+        conn.execute("SET max_parallel_workers_per_gather = 2")
         t0 = time.perf_counter()
-        embeddings.encode(texts)
-        raw = len(texts) / (time.perf_counter() - t0)
-        t0 = time.perf_counter()
-        stats = embeddings.embed_pending(conn)
-        job = stats.embedded / (time.perf_counter() - t0)
-    db.close()
-    return raw, job
+        exact = [{r[0] for r in conn.execute(
+            "SELECT paper_id FROM embeddings ORDER BY (embedding <=> %s) + 0 LIMIT 10", (v,))} for v in vecs]
+        print(f"exact top-10 for {len(vecs)} queries: {(time.perf_counter() - t0) / len(vecs) * 1000:.0f} ms each")
+        for ef in efs:
+            conn.execute(f"SET hnsw.ef_search = {ef}")
+            got, ms = [], []
+            for v in vecs:
+                t = time.perf_counter()
+                got.append({r[0] for r in conn.execute(
+                    "SELECT paper_id FROM embeddings ORDER BY embedding <=> %s LIMIT 10", (v,))})
+                ms.append((time.perf_counter() - t) * 1000)
+            rec = statistics.mean(len(g & e) / 10 for g, e in zip(got, exact, strict=True))
+            p50, p95 = pct(ms)
+            print(f"  ef_search {ef:4d}: recall@10 {rec:.3f}   HNSW top-10 p50 {p50:5.1f} ms  p95 {p95:5.1f} ms")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--sizes", default="75000", help="comma-separated store sizes, e.g. 75000,1000000")
+    ap.add_argument("--home", type=Path, required=True, help="corpus folder (built on first use, then reused)")
+    ap.add_argument("--size", type=int, default=75000)
     ap.add_argument("--queries", type=int, default=300)
-    ap.add_argument("--embed-sample", type=int, default=512, help="papers for the embed throughput test")
-    ap.add_argument("--home", type=Path, help="keep the database and indexes in this (new) folder")
+    ap.add_argument("--recall", type=int, default=100, help="queries for recall@10 (0: skip)")
+    ap.add_argument("--ef", default="40,64,100,200", help="ef_search values for the recall table")
+    ap.add_argument("--recall-only", action="store_true", help="only the recall table")
     args = ap.parse_args()
-    if not JSONL.exists() or not VECTORS.exists():
-        raise SystemExit(f"needs {JSONL} and {VECTORS}")
-    records = [json.loads(line) for line in gzip.open(JSONL, "rt")]
-    vectors = np.load(VECTORS)
-    assert len(records) == len(vectors)
+    url = build(args.home, args.size)
+    records, _ = real_papers()
     queries = make_queries(records, args.queries, random.Random(7))
-    with tempfile.TemporaryDirectory() as tmp:
-        home = args.home or Path(tmp)
-        url = fresh_database(Path(home))
-        with psycopg.connect(url, autocommit=True) as c:
-            c.execute("DROP INDEX embeddings_hnsw")  # built once after loading: much faster
-        db = Database(url).open()
-        t0 = time.perf_counter()
-        fmt, result = parse_file(JSONL)
-        with db.connection() as conn:
-            store_result(conn, str(JSONL), fmt, result)
-            stored = conn.execute("SELECT id, title, summary FROM papers").fetchall()
-        db.close()
-        by_id = {r["id"]: r for r in stored}
-        order = [by_id[r["id"]] for r in records]
-        with psycopg.connect(url) as conn:
-            load_vectors(conn, [r["id"] for r in order], [r["title"] for r in order],
-                         [r["summary"] for r in order], vectors)
-        print(f"loaded {len(records)} papers with vectors in {time.perf_counter() - t0:.0f} s")
-        rng = np.random.default_rng(7)
-        print(f"{len(queries)} queries; the whole search call, 20 results a page")
-        for size in [int(s) for s in args.sizes.split(",")]:
-            if size > len(records):
-                grow(url, records, vectors, size, rng)
-            hnsw = build_hnsw(url)
-            kw = sync_keyword(url, home)
-            p50, p95, mean = time_queries(url, home, queries)
-            with psycopg.connect(url) as c:
-                n = c.execute("SELECT count(*) FROM papers").fetchone()[0]
-            print(f"{n:>9,} papers: p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  mean {mean:6.1f} ms"
-                  f"   (HNSW build {hnsw:.0f} s, keyword index sync {kw:.0f} s)", flush=True)
-        raw, job = embed_ratio(url, records, args.embed_sample)
-        print(f"embedding {args.embed_sample} papers: raw model {raw:.1f} papers/s, "
-              f"paperboy embed {job:.1f} papers/s, ratio {job / raw:.2f}")
+    if args.recall_only:
+        recall(url, queries, [int(e) for e in args.ef.split(",")], args.recall)
+        return
+    warm = make_queries(records, 40, random.Random(99))
+    db = Database(url).open()
+    with db.connection() as conn:
+        n = conn.execute("SELECT count(*) AS n FROM papers").fetchone()["n"]
+        searcher = Searcher(args.home, conn, url=url)  # as `paperboy serve` searches
+        for text, f in warm + queries:  # the model, the server's buffers, the embedding status
+            searcher.search(conn, text, filters=f, limit=20)
+    clear_query_cache()  # the measured calls encode their query, as a new query does
+    whole, steps = time_whole(db, searcher, queries)
+    legs = time_legs(db, searcher, queries)
+    searcher.close()
+    db.close()
+    print(f"{n:,} papers, {len(queries)} distinct queries, 20 results a page")
+    p50, p95 = pct(whole)
+    print(f"  whole search call   p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  mean {statistics.mean(whole):6.1f} ms")
+    for step, xs in steps.items():
+        s50, s95 = pct(xs + [0.0] * (len(queries) - len(xs)))
+        print(f"    step {step:<9}     p50 {s50:6.1f} ms  p95 {s95:6.1f} ms")
+    total = [sum(v) for v in zip(*legs.values(), strict=True)]
+    for name, xs in legs.items():
+        l50, l95 = pct(xs)
+        print(f"  leg alone: {name:<8} p50 {l50:6.1f} ms  p95 {l95:6.1f} ms")
+    s50, s95 = pct(total)
+    print(f"  sum of legs         p50 {s50:6.1f} ms  p95 {s95:6.1f} ms")
+    print(f"  whole ÷ sum of legs: p50 {p50 / s50:.2f}  p95 {p95 / s95:.2f}  "
+          f"mean {statistics.mean(whole) / statistics.mean(total):.2f}")
+    if args.recall:
+        recall(url, queries, [int(e) for e in args.ef.split(",")], args.recall)
 
 
 if __name__ == "__main__":
