@@ -2,9 +2,10 @@
 
     .venv/bin/python bench/import_1m.py [--size 1000000] [--home DIR]
 
-1. Writes a jsonl.gz of --size records in the arXiv jsonl format: the 74,728 real papers, then
-   copies of them with new arXiv-style ids and "(copy N)" titles.
-2. Runs `paperboy import FILE` against a fresh embedded PostgreSQL in HOME (a temporary folder
+1. Writes --size records in the arXiv jsonl format, 250,000 to a .jsonl.gz file (an import
+   refuses a file over PAPERBOY_IMPORT_MAX_MB unpacked): the 74,728 real papers, then copies
+   of them with new arXiv-style ids and "(copy N)" titles.
+2. Runs `paperboy import FOLDER` against a fresh embedded PostgreSQL in HOME (a temporary folder
    unless --home), then `paperboy reindex` (the keyword index from scratch), and times both.
 3. Loads a vector per paper (made from the precomputed MiniLM vectors, mixed as
    bench/search_corpus.py does: embedding a million papers on this machine would take many
@@ -33,16 +34,25 @@ from search_corpus import build_hnsw, copy_vectors, real_papers
 PAPERBOY = Path(sys.executable).with_name("paperboy")
 
 
-def write_jsonl(path: Path, records: list[dict], size: int) -> None:
-    with gzip.open(path, "wt") as f:
-        for i in range(size):
-            r = records[i % len(records)]
-            if i >= len(records):  # ids from 2701.00001 on: never one of the real 2503…2607 ids
-                k = i - len(records)
-                month = k // 99_999
-                r = {**r, "id": f"{27 + month // 12}{month % 12 + 1:02d}.{k % 99_999 + 1:05d}",
-                     "title": f"{r['title']} (copy {i})"}
-            f.write(json.dumps(r) + "\n")
+PART = 250_000  # records a file: an import refuses a file over PAPERBOY_IMPORT_MAX_MB unpacked
+
+
+def write_jsonl(folder: Path, records: list[dict], size: int) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for start in range(0, size, PART):
+        with gzip.open(folder / f"part-{start // PART:03d}.jsonl.gz", "wt") as f:
+            for i in range(start, min(size, start + PART)):
+                f.write(json.dumps(_record(records, i)) + "\n")
+
+
+def _record(records: list[dict], i: int) -> dict:
+    r = records[i % len(records)]
+    if i >= len(records):  # ids from 2701.00001 on: never one of the real 2503…2607 ids
+        k = i - len(records)
+        month = k // 99_999
+        r = {**r, "id": f"{27 + month // 12}{month % 12 + 1:02d}.{k % 99_999 + 1:05d}",
+             "title": f"{r['title']} (copy {i})"}
+    return r
 
 
 def run(args: list[str], env: dict[str, str]) -> float:
@@ -60,7 +70,7 @@ def main() -> None:
     records, vectors = real_papers()
     with tempfile.TemporaryDirectory() as tmp:
         home = args.home or Path(tmp) / "home"
-        data = Path(tmp) / f"papers-{args.size}.jsonl.gz"
+        data = Path(tmp) / f"papers-{args.size}"
         t0 = time.perf_counter()
         write_jsonl(data, records, args.size)
         print(f"wrote {args.size:,} records in {time.perf_counter() - t0:.0f} s")

@@ -112,7 +112,8 @@ def build_hnsw(url: str) -> float:
     t0 = time.perf_counter()
     with psycopg.connect(url, autocommit=True) as c:
         c.execute("DROP INDEX IF EXISTS embeddings_hnsw")
-        c.execute("CREATE INDEX embeddings_hnsw ON embeddings USING hnsw (embedding vector_cosine_ops)")
+        c.execute("CREATE INDEX embeddings_hnsw ON embeddings USING hnsw (embedding vector_cosine_ops)"
+                  " WITH (m = 32, ef_construction = 128)")  # as migration 0011 makes it
         c.execute("VACUUM ANALYZE")
     return time.perf_counter() - t0
 
