@@ -14,7 +14,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from psycopg.rows import dict_row
 from tests.digest.conftest import Sink
 from tests.fetch.replay import Replay
 from tests.helpers import free_port
+from tests.ops.nodes import wait_for
 
 APP_NAME = "paperboy-kill-test"  # serve's connections carry it (PGAPPNAME): the test can wait for them to go
 STOPPING = "stopping: background jobs"  # what serve logs once its jobs were told to stop (jobs.shut_down)
@@ -32,14 +32,7 @@ STOPPING = "stopping: background jobs"  # what serve logs once its jobs were tol
 
 def wait_until(check: Callable[[], object], what: str, timeout: float = 60, every: float = 0.05):
     """Poll ``check`` until it returns something true (returned); fail saying ``what``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        got = check()
-        if got:
-            return got
-        if time.monotonic() > deadline:
-            raise AssertionError(f"waited {timeout:g} s for {what}")
-        time.sleep(every)
+    return wait_for(check, timeout, what, every)
 
 
 class Serve:
