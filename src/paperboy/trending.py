@@ -6,12 +6,20 @@
 this instance's members. ``growth`` is how many it gained lately: the imported upvotes it
 gained between the last two imports that reported its count (0 when seen once), plus the
 community votes cast since the day before the reference day (their real times), so a paper
-gaining votes now climbs past one that collected them long ago; ``age_in_days`` counts from the first day the paper
-was listed to the reference day (the hub's latest listed day, so an archive still shows
-what was trending at its end). The +1 lets new papers without votes rank by freshness;
-the +2 and the power 1.5 (Hacker News' gravity) make a day-old paper need about 1.8× the
-votes of a fresh one, a week-old one about 8×. Candidates are papers listed in the
-30 days up to the reference day (on Daily or New); withdrawn and hidden papers never trend.
+gaining votes now climbs past one that collected them long ago.
+
+``age_in_days`` counts *listed days*: the days, after the one the paper was first listed on,
+up to the reference day (the hub's latest listed day), on which the hub listed anything on
+Daily or New. The hub's clock ticks once per day it lists papers, not once per calendar
+day, so a paper's age never depends on a gap or an unrelated listing. On a hub fetching
+every day the two clocks agree. Without this, one member submission today on a hub whose
+data ended months ago (the demo, an imported archive, a failing fetch) made every other
+paper months old at once: Trending showed that one paper with 0 votes. Now that listing is
+day 0 and the archive's last day is day 1, so an archive still shows what was trending at
+its end. The +1 lets new papers without votes rank by freshness; the +2 and the power 1.5
+(Hacker News' gravity) make a day-old paper need about 1.8× the votes of a fresh one, a
+week-old one about 8×. Candidates are papers first listed on the last 30 listed days up to
+the reference day (on Daily or New); withdrawn and hidden papers never trend.
 
 This module is the only place a trending order is made: /trending, its feed and API, the
 digests (:func:`trending`) and ``/api/daily_papers?sort=trending`` (:func:`order_sql` and
@@ -20,7 +28,7 @@ digests (:func:`trending`) and ``/api/daily_papers?sort=trending`` (:func:`order
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import psycopg
@@ -30,7 +38,8 @@ from paperboy.papers.store import submitter_sql
 GROWTH_WEIGHT = 2
 GRAVITY = 1.5
 WINDOW_DAYS = 30
-ONE_LINE = "Trending = (upvotes + 2 × recent growth + 1) ÷ (days since listed + 2)^1.5, over the last 30 days."
+ONE_LINE = (f"Trending = (upvotes + {GROWTH_WEIGHT} × recent growth + 1) ÷ (days since listed + 2)^{GRAVITY},"
+            f" over the last {WINDOW_DAYS} days with listings.")
 
 
 def score(upvotes: int | None, growth: int, age_days: int) -> float:
@@ -49,19 +58,27 @@ def recent_votes_join(paper: str, ref: str) -> str:
             f" WHERE created >= ({ref}::date - 1)::timestamptz GROUP BY paper_id) rv ON rv.paper_id = {paper}.id")
 
 
-def score_sql(paper: str, day: str, ref: str) -> str:
-    """The same score as SQL over a paper alias, a listing-day expression and a reference
-    day; the query must include :func:`recent_votes_join`."""
+def age_sql(day: str, days: str) -> str:
+    """A paper's age in listed days as SQL: how many of ``days`` (a ``date[]`` parameter
+    holding the listed days, newest first, as :func:`listed_days` returns them) come after
+    the listing-day expression ``day``. A day on the list is found by its position."""
+    later = f"(SELECT count(*) FROM unnest({days}) AS ld(d) WHERE ld.d > {day})"  # noqa: S608 - our expressions
+    return f"coalesce(array_position({days}, {day}) - 1, {later})"
+
+
+def score_sql(paper: str, day: str, days: str) -> str:
+    """The same score as SQL over a paper alias, a listing-day expression and the listed
+    days (see :func:`age_sql`); the query must include :func:`recent_votes_join`."""
     return (
         f"(({total_sql(paper)} + {GROWTH_WEIGHT} * ({paper}.upvote_growth + coalesce(rv.n, 0)) + 1)::float8"
-        f" / power(greatest({ref}::date - {day}, 0) + 2, {GRAVITY}))"
+        f" / power({age_sql(day, days)} + 2, {GRAVITY}))"
     )
 
 
-def order_sql(paper: str, day: str, ref: str) -> str:
+def order_sql(paper: str, day: str, days: str) -> str:
     """The trending order as an SQL ``ORDER BY`` list: score, then upvotes, then id (so a
     page boundary never splits ties differently from one request to the next)."""
-    return f"{score_sql(paper, day, ref)} DESC, {total_sql(paper)} DESC, {paper}.id"
+    return f"{score_sql(paper, day, days)} DESC, {total_sql(paper)} DESC, {paper}.id"
 
 
 def candidate_sql(paper: str) -> str:
@@ -75,6 +92,24 @@ def reference_day(conn: psycopg.Connection) -> date | None:
                         " (SELECT max(day) FROM new_listings)) AS d").fetchone()["d"]
 
 
+def listed_days(conn: psycopg.Connection, ref: date, n: int = WINDOW_DAYS,
+                since: date | None = None) -> list[date]:
+    """The latest ``n`` days up to ``ref`` (and from ``since`` on) on which anything was
+    listed, on Daily or New, newest first: the hub's clock. Two index probes a day (a skip
+    scan): no table is read whole however many papers the hub holds."""
+    rows = conn.execute(
+        "WITH RECURSIVE d(day, k) AS ("
+        "  SELECT greatest((SELECT max(day) FROM listings WHERE day <= %(ref)s),"
+        "                  (SELECT max(day) FROM new_listings WHERE day <= %(ref)s)), 1"
+        "  UNION ALL"
+        "  SELECT greatest((SELECT max(day) FROM listings WHERE day < d.day),"
+        "                  (SELECT max(day) FROM new_listings WHERE day < d.day)), k + 1"
+        "  FROM d WHERE d.day IS NOT NULL AND k < %(n)s AND d.day > %(since)s"
+        ") SELECT day FROM d WHERE day IS NOT NULL AND day >= %(since)s ORDER BY day DESC",
+        {"ref": ref, "n": n, "since": since or date(1, 1, 1)}).fetchall()
+    return [r["day"] for r in rows]
+
+
 def trending(
     conn: psycopg.Connection, ref: date | None = None, offset: int = 0, limit: int = 30
 ) -> tuple[list[dict[str, Any]], int, date | None]:
@@ -84,15 +119,18 @@ def trending(
         ref = reference_day(conn)
         if ref is None:
             return [], 0, None
-    params = {"lo": ref - timedelta(days=WINDOW_DAYS - 1), "ref": ref, "off": offset, "lim": limit}
+    days = listed_days(conn, ref)
+    if not days:
+        return [], 0, ref
+    params = {"lo": days[-1], "ref": ref, "days": days, "off": offset, "lim": limit}
     # Rank narrow rows first, then fetch the few whole papers: sorting thousands of wide
     # rows (abstracts) would spill to disk.
     rows = conn.execute(
         f"SELECT p.*, p.listed_on AS day, t.score, {submitter_sql('p')} FROM ("  # noqa: S608 - a fixed formula
-        f"  SELECT id, {score_sql('q', 'q.listed_on', '%(ref)s')} AS score, {total_sql('q')} AS total"
+        f"  SELECT id, {score_sql('q', 'q.listed_on', '%(days)s::date[]')} AS score, {total_sql('q')} AS total"
         f"   FROM papers q {recent_votes_join('q', '%(ref)s')}"
         f"   WHERE q.listed_on BETWEEN %(lo)s AND %(ref)s AND {candidate_sql('q')}"
-        f"   ORDER BY {order_sql('q', 'q.listed_on', '%(ref)s')} OFFSET %(off)s LIMIT %(lim)s"
+        f"   ORDER BY {order_sql('q', 'q.listed_on', '%(days)s::date[]')} OFFSET %(off)s LIMIT %(lim)s"
         ") t JOIN papers p ON p.id = t.id"
         " ORDER BY t.score DESC, t.total DESC, t.id",
         params,

@@ -20,6 +20,7 @@ from markdown_it import MarkdownIt
 from tests.community.people import add, token_for
 from tests.e2e.conftest import serve
 from tests.fetch.conftest import replay  # noqa: F401 - the local arXiv
+from tests.helpers import import_files, shared
 
 HOSTILE = r"A <b>bold</b> *claim* on $x_i$ & \alpha_1 [link](javascript:alert(1)) <script>x()</script>"
 ABSTRACT = r"We show $\sum_{i} x_i^2 < 1$ for *all* __cases__ & `code` <img src=x onerror=alert(1)>"
@@ -114,3 +115,20 @@ def test_hf_papers_read_gets_the_paper_as_markdown(server, conn, tmp_path):
     with pytest.raises(HfHubHTTPError) as e:
         HfApi(endpoint=server, token=False).read_paper("2499.99999")
     assert e.value.response.status_code == 404
+
+
+def test_hf_papers_ls_sort_trending_keeps_the_old_lists_after_a_submission(server, conn, tmp_path):
+    """`hf papers ls --sort trending` on a hub whose lists are old, after a member submitted a
+    paper today: the old lists' trending papers are still there (it used to show the one
+    new paper alone, with 0 votes)."""
+    import_files(conn, [shared("hf-daily-papers-2024", f"2024-11-{d:02d}.json") for d in range(4, 11)])
+    conn.commit()
+    top = conn.execute("SELECT id FROM papers ORDER BY upvotes DESC NULLS LAST LIMIT 1").fetchone()["id"]
+    r = httpx.post(f"{server}/api/papers/submit", json={"id": "1707.08567"}, headers=token_for(conn, "ada@example.org"))
+    assert r.status_code == 201, r.text
+    done = _hf(server, "papers", "ls", "--sort", "trending", "--limit", "20", "--format", "quiet", home=tmp_path / "hf")
+    assert done.returncode == 0, done.stderr
+    ids = done.stdout.split()
+    assert len(ids) == 20 and ids[0] == top
+    listed = [p.id for p in HfApi(endpoint=server, token=False).list_daily_papers(sort="trending", limit=100)]
+    assert "1707.08567" in listed and len(listed) > 20

@@ -172,8 +172,12 @@ def papers_in(
     """
     where = ["NOT q.hidden"]
     joins = ""
+    days: list[date] = []
     if sort == "trending":
-        order = trending.order_sql("q", "l.day", "%(ref)s")
+        # Ages in listed days up to the period's last day, as /trending counts them; a period
+        # longer than a year ages its oldest days alike (they hardly score anyway).
+        days = trending.listed_days(conn, period.end, n=366, since=period.start)
+        order = trending.order_sql("q", "l.day", "%(days)s::date[]")
         where.append(trending.candidate_sql("q"))
         joins = trending.recent_votes_join("q", "%(ref)s")
     else:
@@ -188,7 +192,7 @@ def papers_in(
         where.append(f"(q.id = %(text)s OR to_tsvector('english', {_DOCUMENT}) @@ websearch_to_tsquery('english', %(text)s))")
     cond = " AND ".join(where)
     params = {"s": period.start, "e": period.end, "off": offset, "lim": limit, "ref": period.end,
-              "cat": category, "by": submitter, "text": text}
+              "days": days, "cat": category, "by": submitter, "text": text}
     listed = (f"SELECT paper_id, min(day) AS day FROM {BOARDS[board]}"  # noqa: S608 - a fixed table name
               " WHERE day BETWEEN %(s)s AND %(e)s GROUP BY paper_id")
     pinned = ("EXISTS (SELECT 1 FROM pins pn WHERE pn.paper_id = q.id AND pn.day BETWEEN %(s)s AND %(e)s)"

@@ -46,7 +46,8 @@ def daily_papers(
     fmt: Format = None,
 ) -> list[dict[str, Any]]:
     """With no date, week or month: the latest day that has papers (with `submitter`: every
-    day, so a member's submissions are found whenever they were made). With `format`
+    day, so a member's submissions are found whenever they were made; with
+    `sort=trending`: the Trending list, as `/api/trending`). With `format`
     (bibtex, csl-json or ris): the same page of papers as that file."""
     check_format(fmt)
     if submitter and "\x00" in submitter:
@@ -55,15 +56,23 @@ def daily_papers(
         period = listing.parse_period(date, week, month)
     except listing.PeriodError as e:
         raise HTTPException(400, str(e)) from None
+    name = "trending"
     with request.app.state.db.connection() as conn:
-        if period is None:
-            latest = listing.latest_day(conn)
-            if latest is None:
-                return exported([], fmt, "papers") if fmt else []  # type: ignore[return-value]
-            period = listing.period_of("day", latest) if not submitter else listing.every_day(latest)
-        rows, total = listing.papers_in(conn, period, sort, p * limit, limit, submitter=submitter or None)
+        if period is None and sort == "trending" and not submitter:
+            # As on Hugging Face: trending without a period is the Trending list (its window
+            # of listed days), not the latest day's list sorted by trend, which a lone
+            # listing today would cut down to that one paper.
+            rows, total, _ = trend.trending(conn, offset=p * limit, limit=limit)
+        else:
+            if period is None:
+                latest = listing.latest_day(conn)
+                if latest is None:
+                    return exported([], fmt, "papers") if fmt else []  # type: ignore[return-value]
+                period = listing.period_of("day", latest) if not submitter else listing.every_day(latest)
+            rows, total = listing.papers_in(conn, period, sort, p * limit, limit, submitter=submitter or None)
+            name = f"papers-{period.key}"
     if fmt:
-        return exported([view.of(r).hf_paper() for r in rows], fmt, f"papers-{period.key}")  # type: ignore[return-value]
+        return exported([view.of(r).hf_paper() for r in rows], fmt, name)  # type: ignore[return-value]
     if (p + 1) * limit < total:
         _next_link(request, response, p, limit)
     response.headers["X-Total-Count"] = str(total)
