@@ -43,6 +43,14 @@ def member_of(conn: psycopg.Connection, token: str) -> Member | None:
     return members.get(conn, row["member_id"]) if row else None
 
 
+def describe(conn: psycopg.Connection, token: str) -> dict[str, Any] | None:
+    """A live token's name and when it was made (``{"name", "created"}``), or None."""
+    if not token.startswith(PREFIX) or len(token) > 200:
+        return None
+    return conn.execute("SELECT name, created FROM api_tokens WHERE token_hash = %s AND revoked IS NULL",
+                        (_hash(token),)).fetchone()
+
+
 def list_for(conn: psycopg.Connection, member_id: int) -> list[dict[str, Any]]:
     return conn.execute(
         "SELECT id, name, hint, created, last_used, revoked FROM api_tokens"

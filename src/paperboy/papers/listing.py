@@ -213,6 +213,15 @@ def papers_in(
     return rows, total
 
 
+def newest_daily(conn: psycopg.Connection, offset: int = 0, limit: int = 30) -> tuple[list[dict[str, Any]], int]:
+    """Every paper ever listed on Daily, newest listing day first (then upvotes): a page and
+    the count (the HF search route without a query lists papers this way)."""
+    latest = latest_day(conn)
+    if latest is None:
+        return [], 0
+    return papers_in(conn, every_day(latest), "publishedAt", offset, limit)
+
+
 def categories_in(conn: psycopg.Connection, period: Period, board: Board = "daily",
                   limit: int = 40) -> list[dict[str, Any]]:
     """The arXiv categories of the papers listed in ``period``, most papers first:

@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from paperboy.community import account, members, passwords, sessions, tokens
 from paperboy.community.members import Member, MemberError
 from paperboy.library import importer as library_entries
+from paperboy.papers import view
 from paperboy.web import auth
 from paperboy.web.signin import no_store, signed_out
 from paperboy.web.templating import html
@@ -146,6 +147,19 @@ def whoami(member: Member = SIGNED_IN) -> Response:
 
 
 @api.get("/api/whoami-v2", include_in_schema=False)
-def whoami_v2(member: Member = SIGNED_IN) -> Response:
-    """Hugging Face's name for the same call (huggingface_hub's ``whoami()``)."""
-    return whoami(member)
+def whoami_v2(request: Request, member: Member = SIGNED_IN) -> Response:
+    """Hugging Face's name for the same call, in Hugging Face's shape (``huggingface_hub``'s
+    ``whoami()`` and ``hf auth whoami`` read ``orgs`` and ``auth``): a member of paperboy
+    belongs to no organisation, and a token may read and write what its member may."""
+    auth_info: dict[str, Any] = {"type": "session"}
+    if request.state.auth == "token":
+        bearer = request.headers.get("authorization", "").partition(" ")[2].strip()
+        with request.app.state.db.connection() as conn:
+            token = tokens.describe(conn, bearer)
+        auth_info = {"type": "access_token", "accessToken": {
+            "displayName": token["name"] if token else "token", "role": "write",
+            "createdAt": token["created"].isoformat() if token else None}}
+    user = view.hf_user(member.name, here=True)
+    return no_store(JSONResponse({
+        **user, "id": user["_id"], "email": member.email, "emailVerified": True, "role": member.role,
+        "canPay": False, "periodEnd": None, "orgs": [], "auth": auth_info}))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
+from markupsafe import escape
 
 from paperboy import trending as trend
 from paperboy.papers import listing, store, view
@@ -97,8 +98,9 @@ def trending(
 def search(
     request: Request,
     response: Response,
-    q: Annotated[str, Query(description='words, "phrases", -excluded, a OR b, author:Name, '
-                                        "title:word, category:cs.CL, or an arXiv id; at most 250 characters")],
+    q: Annotated[str | None, Query(description='words, "phrases", -excluded, a OR b, author:Name, '
+                                               "title:word, category:cs.CL, or an arXiv id; at most 250 characters."
+                                               " Left out: every Daily paper, newest listing day first")] = None,
     limit: Annotated[int, Query(ge=1, le=120, description="results, 1–120")] = 20,
     p: Annotated[int, Query(ge=0, le=100, description="page, from 0")] = 0,
     mode: Annotated[Literal["hybrid", "keyword", "semantic"], Query()] = "hybrid",
@@ -116,8 +118,20 @@ def search(
     check_format(fmt)
     params = searching.read_params(q, mode, sort, since, until, "1" if code else "", category,
                                    strict_length=True)
+    if q is None:
+        # huggingface_hub's list_papers() with no query: Hugging Face lists papers here.
+        with request.app.state.db.connection() as conn:
+            rows, total = listing.newest_daily(conn, p * limit, limit)
+        if fmt:
+            return exported([view.of(r).hf_paper() for r in rows], fmt, "papers")  # type: ignore[return-value]
+        if (p + 1) * limit < total:
+            _next_link(request, response, p, limit)
+        views = [view.of(r) for r in rows]
+        # highlighted* are HTML, as a search's are (there is nothing to mark)
+        return [{**v.hf_daily_item(), "highlightedTitle": str(escape(v.title)),
+                 "highlightedSummary": str(escape(v.summary))} for v in views]
     if not params.q.strip():
-        raise HTTPException(400, "q must not be empty")
+        raise HTTPException(400, "q must not be empty (leave it out to list papers)")
     result = searching.run(request, params, p * limit, limit)
     if fmt:
         return exported([view.of(r).hf_paper() for r in result.items], fmt, "search")  # type: ignore[return-value]
