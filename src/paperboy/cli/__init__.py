@@ -32,6 +32,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Docstrings are wrapped at 100 columns in the source: Markdown mode joins the lines of
+    # a paragraph, so --help rewraps them to the terminal instead of breaking mid-sentence.
+    rich_markup_mode="markdown",
 )
 app.command("import")(importing.import_)
 app.command()(status.status)
