@@ -33,6 +33,7 @@ from typing import Any
 
 import psycopg
 
+from paperboy.papers.days import listed_days
 from paperboy.papers.store import submitter_sql
 
 GROWTH_WEIGHT = 2
@@ -60,7 +61,8 @@ def recent_votes_join(paper: str, ref: str) -> str:
 
 def age_sql(day: str, days: str) -> str:
     """A paper's age in listed days as SQL: how many of ``days`` (a ``date[]`` parameter
-    holding the listed days, newest first, as :func:`listed_days` returns them) come after
+    holding the listed days, newest first, as :func:`~paperboy.papers.days.listed_days`
+    returns them) come after
     the listing-day expression ``day``. A day on the list is found by its position."""
     later = f"(SELECT count(*) FROM unnest({days}) AS ld(d) WHERE ld.d > {day})"  # noqa: S608 - our expressions
     return f"coalesce(array_position({days}, {day}) - 1, {later})"
@@ -92,24 +94,6 @@ def reference_day(conn: psycopg.Connection) -> date | None:
                         " (SELECT max(day) FROM new_listings)) AS d").fetchone()["d"]
 
 
-def listed_days(conn: psycopg.Connection, ref: date, n: int = WINDOW_DAYS,
-                since: date | None = None) -> list[date]:
-    """The latest ``n`` days up to ``ref`` (and from ``since`` on) on which anything was
-    listed, on Daily or New, newest first: the hub's clock. Two index probes a day (a skip
-    scan): no table is read whole however many papers the hub holds."""
-    rows = conn.execute(
-        "WITH RECURSIVE d(day, k) AS ("
-        "  SELECT greatest((SELECT max(day) FROM listings WHERE day <= %(ref)s),"
-        "                  (SELECT max(day) FROM new_listings WHERE day <= %(ref)s)), 1"
-        "  UNION ALL"
-        "  SELECT greatest((SELECT max(day) FROM listings WHERE day < d.day),"
-        "                  (SELECT max(day) FROM new_listings WHERE day < d.day)), k + 1"
-        "  FROM d WHERE d.day IS NOT NULL AND k < %(n)s AND d.day > %(since)s"
-        ") SELECT day FROM d WHERE day IS NOT NULL AND day >= %(since)s ORDER BY day DESC",
-        {"ref": ref, "n": n, "since": since or date(1, 1, 1)}).fetchall()
-    return [r["day"] for r in rows]
-
-
 def trending(
     conn: psycopg.Connection, ref: date | None = None, offset: int = 0, limit: int = 30
 ) -> tuple[list[dict[str, Any]], int, date | None]:
@@ -119,7 +103,7 @@ def trending(
         ref = reference_day(conn)
         if ref is None:
             return [], 0, None
-    days = listed_days(conn, ref)
+    days = listed_days(conn, ref, WINDOW_DAYS)
     if not days:
         return [], 0, ref
     params = {"lo": days[-1], "ref": ref, "days": days, "off": offset, "lim": limit}

@@ -193,3 +193,31 @@ def test_a_withdrawn_paper_is_marked_and_never_trends(client, hub):
     day = hub.execute("SELECT min(day) AS d FROM listings WHERE paper_id = %s", (row["id"],)).fetchone()["d"]
     listed = client.get("/papers", params={"date": day.isoformat()}).text
     assert 'class="tag withdrawn"' in listed
+
+
+def test_bad_values_are_named_in_plain_words(client, hub):
+    """Not pydantic's "Input should be a valid integer, unable to parse string as an integer"."""
+    for url, said in (("/papers?page=abc", "page must be a whole number, not 'abc'"),
+                      ("/api/daily_papers?limit=500", "limit must be at most 100"),
+                      ("/api/daily_papers?limit=0", "limit must be at least 1"),
+                      ("/api/daily_papers?sort=random", "sort must be one of upvotes, publishedAt or trending"),
+                      ("/api/trending?p=x", "p must be a whole number, not 'x'")):
+        r = client.get(url)
+        assert r.status_code == 400, url
+        text = r.json()["error"] if url.startswith("/api/") else Page(r.text).find("main").text
+        assert said in text and "Input should" not in text, (url, text)
+
+
+def test_a_paper_page_names_its_sources_in_words(client, hub):
+    pid = hub.execute("SELECT paper_id FROM listings LIMIT 1").fetchone()["paper_id"]
+    main = Page(client.get(f"/papers/{pid}").text).find("main").text
+    assert "Hugging Face Daily Papers" in main and "hf-daily" not in main
+
+
+def test_there_is_a_favicon(client):
+    page = Page(client.get("/trending").text)
+    icon = page.find("link", rel="icon")
+    assert icon is not None
+    r = client.get("/favicon.ico")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("image/svg+xml")
+    assert client.get(icon.attrs["href"]).content == r.content

@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime
 import feedparser
 
 from paperboy import trending
+from paperboy.papers.days import listed_days
 from tests.helpers import import_files
 
 
@@ -77,9 +78,9 @@ def test_age_counts_listed_days_not_the_gap(client, hub, tmp_path):
 
 
 def test_the_window_is_the_last_thirty_listed_days(hub):
-    days = trending.listed_days(hub, date(2024, 11, 10))
+    days = listed_days(hub, date(2024, 11, 10), trending.WINDOW_DAYS)
     assert days[0] == date(2024, 11, 10) and days == sorted(days, reverse=True)
     assert len(days) == 14  # the hub's two weeks: fewer than 30 listed days in all
-    assert trending.listed_days(hub, date(2024, 11, 10), n=3) == [date(2024, 11, d) for d in (10, 9, 8)]
-    assert trending.listed_days(hub, date(2024, 11, 10), since=date(2024, 11, 9)) == [date(2024, 11, 10), date(2024, 11, 9)]
-    assert trending.listed_days(hub, date(2024, 10, 1)) == []
+    assert listed_days(hub, date(2024, 11, 10), n=3) == [date(2024, 11, d) for d in (10, 9, 8)]
+    assert listed_days(hub, date(2024, 11, 10), 30, since=date(2024, 11, 9)) == [date(2024, 11, 10), date(2024, 11, 9)]
+    assert listed_days(hub, date(2024, 10, 1), 30) == []

@@ -8,7 +8,7 @@ may do what a member may, an admin what a curator may.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -33,6 +33,8 @@ class Member:
     role: str
     created: datetime | None = None
     has_password: bool = False
+    # when a browser or token of theirs was last seen (touch); not part of who they are
+    last_seen: datetime | None = field(default=None, compare=False)
 
     def can(self, role: str) -> bool:
         """Whether this member has ``role`` or a higher one."""
@@ -47,7 +49,7 @@ class Member:
         return self.can("admin")
 
 
-_COLUMNS = "id, email, name, role, created, password_hash IS NOT NULL AS has_password"
+_COLUMNS = "id, email, name, role, created, password_hash IS NOT NULL AS has_password, last_seen"
 
 
 def _member(row: dict[str, Any] | None) -> Member | None:

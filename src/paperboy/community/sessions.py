@@ -53,7 +53,10 @@ def member_of(conn: psycopg.Connection, key: str) -> Member | None:
     """The member a live session key belongs to, or None."""
     row = conn.execute("SELECT member_id FROM sessions WHERE key_hash = %s AND expires > now()",
                        (_hash(key),)).fetchone()
-    return members.get(conn, row["member_id"]) if row else None
+    if row is None:
+        return None
+    members.touch(conn, row["member_id"])  # a browser came by: seen now (written once a minute)
+    return members.get(conn, row["member_id"])
 
 
 def end(conn: psycopg.Connection, key: str) -> None:

@@ -40,8 +40,9 @@ QUEUED, NOTHING_TO_SEND, LIMITED = "queued", "nothing to send", "limited"
 
 
 class LinkRefused(Exception):
-    """A sign-in link that cannot be used: ``reason`` is 'used', 'expired', 'unknown' or
-    'not allowed' (the address may no longer join)."""
+    """A sign-in link that cannot be used: ``reason`` is 'used', 'superseded' (another link to
+    the address was used), 'expired', 'unknown' or 'not allowed' (the address may no longer
+    join)."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -69,11 +70,14 @@ def link_url(base_url: str, token: str, next_path: str = "/") -> str:
 
 
 def link_state(conn: psycopg.Connection, token: str) -> tuple[str, str | None]:
-    """('valid', email), or ('used' | 'expired' | 'unknown', None). Changes nothing."""
-    row = conn.execute("SELECT email, used IS NOT NULL AS used, expires <= now() AS expired"
+    """('valid', email), or ('used' | 'superseded' | 'expired' | 'unknown', None): superseded
+    when another link to the same address was used first. Changes nothing."""
+    row = conn.execute("SELECT email, used IS NOT NULL AS used, superseded, expires <= now() AS expired"
                        " FROM signin_tokens WHERE token_hash = %s", (_hash(token),)).fetchone()
     if row is None:
         return "unknown", None
+    if row["superseded"]:
+        return "superseded", None
     if row["used"]:
         return "used", None
     if row["expired"]:
@@ -99,7 +103,8 @@ def use_link(conn: psycopg.Connection, cfg: Config, token: str) -> tuple[Member,
                 raise LinkRefused("not allowed")  # rolls the UPDATE back: nothing changed
             member, new = members.add(conn, email)
         # The other links sent to this address are of no use now: none may sign in later.
-        conn.execute("UPDATE signin_tokens SET used = now() WHERE email = %s AND used IS NULL", (email,))
+        conn.execute("UPDATE signin_tokens SET used = now(), superseded = true WHERE email = %s AND used IS NULL",
+                     (email,))
     return member, new
 
 

@@ -40,7 +40,10 @@ def member_of(conn: psycopg.Connection, token: str) -> Member | None:
         row = conn.execute(
             "UPDATE api_tokens SET last_used = now() WHERE token_hash = %s AND revoked IS NULL"
             " RETURNING member_id", (_hash(token),)).fetchone()
-    return members.get(conn, row["member_id"]) if row else None
+    if row is None:
+        return None
+    members.touch(conn, row["member_id"])
+    return members.get(conn, row["member_id"])
 
 
 def describe(conn: psycopg.Connection, token: str) -> dict[str, Any] | None:

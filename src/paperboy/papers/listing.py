@@ -11,6 +11,7 @@ import psycopg
 
 from paperboy import trending
 from paperboy.papers import store
+from paperboy.papers.days import listed_days
 from paperboy.papers.limits import DATE_RANGE, EARLIEST, LATEST
 
 Kind = Literal["day", "week", "month"]
@@ -176,7 +177,7 @@ def papers_in(
     if sort == "trending":
         # Ages in listed days up to the period's last day, as /trending counts them; a period
         # longer than a year ages its oldest days alike (they hardly score anyway).
-        days = trending.listed_days(conn, period.end, n=366, since=period.start)
+        days = listed_days(conn, period.end, n=366, since=period.start)
         order = trending.order_sql("q", "l.day", "%(days)s::date[]")
         where.append(trending.candidate_sql("q"))
         joins = trending.recent_votes_join("q", "%(ref)s")

@@ -20,7 +20,7 @@ from paperboy.community.members import Member, MemberError
 from paperboy.library import importer as library_entries
 from paperboy.papers import view
 from paperboy.web import auth
-from paperboy.web.signin import no_store, signed_out
+from paperboy.web.signin import no_store, signed_out, to_signin
 from paperboy.web.templating import html
 
 router = APIRouter(include_in_schema=False)
@@ -54,7 +54,7 @@ def _done(what: str) -> Response:
 def account_page(request: Request, done: str = "") -> Response:
     member = auth.current(request)
     if member is None:
-        return no_store(RedirectResponse("/signin?next=/account", status_code=303))
+        return no_store(to_signin("/account"))
     return _page(request, member, notice=DONE.get(done))
 
 

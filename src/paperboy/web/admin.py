@@ -20,7 +20,8 @@ from paperboy import status
 from paperboy.community import admin, members, modlog
 from paperboy.community.members import ROLES, Member, MemberError
 from paperboy.fetch.runs import NAMES
-from paperboy.web.auth import role, writer_with
+from paperboy.web.auth import current, role, writer_with
+from paperboy.web.signin import to_signin
 from paperboy.web.templating import html
 
 router = APIRouter(include_in_schema=False)
@@ -57,10 +58,18 @@ def _page(request: Request, page: int = 1, status_code: int = 200, **extra: Any)
         **extra}, status_code))
 
 
+def _visitor(request: Request) -> Response | None:
+    """A visitor to an admin page is sent to sign in (as /account does); members below
+    admin get the 403 of :func:`role`."""
+    if current(request) is None:
+        return _uncached(to_signin(request.url.path, "admin"))
+    role("admin")(request)
+    return None
+
+
 @router.get("/admin", response_class=HTMLResponse)
-def admin_page(request: Request, page: int = Query(1, ge=1, le=1_000_000), done: str = "",
-               me: Member = reader) -> Response:
-    return _page(request, page, notice=DONE.get(done))
+def admin_page(request: Request, page: int = Query(1, ge=1, le=1_000_000), done: str = "") -> Response:
+    return _visitor(request) or _page(request, page, notice=DONE.get(done))
 
 
 @router.post("/admin/invite", response_class=HTMLResponse)
@@ -105,8 +114,8 @@ def remove(request: Request, member_id: int, sure: str = Form(""), me: Member = 
 
 
 @router.get("/admin/status", response_class=HTMLResponse)
-def status_page(request: Request, me: Member = reader) -> Response:
-    return _uncached(html(request, "admin_status.html", {"report": _report(request), "names": NAMES}))
+def status_page(request: Request) -> Response:
+    return _visitor(request) or _uncached(html(request, "admin_status.html", {"report": _report(request), "names": NAMES}))
 
 
 @router.get("/admin/status.json")

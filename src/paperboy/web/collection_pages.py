@@ -29,7 +29,7 @@ from paperboy.community.members import Member
 from paperboy.papers import view
 from paperboy.web import auth, personal
 from paperboy.web.collections import call, fail, viewable
-from paperboy.web.signin import no_store
+from paperboy.web.signin import no_store, to_signin
 from paperboy.web.templating import html as render
 from paperboy.web.templating import templates
 from paperboy.web.votes import local_path
@@ -142,7 +142,7 @@ async def save_form(request: Request, paper: Annotated[str, Form()] = "", collec
     back = local_path(next_, f"/papers/{quote(paper, safe='/:')}#save")
     member = auth.current(request)
     if member is None:
-        return RedirectResponse("/signin?next=" + quote(back, safe="/"), status_code=303)
+        return to_signin(back, "save")
     await auth.check_csrf(request)
     await anyio.to_thread.run_sync(_save, request, member, paper, collection, new_collection)
     return RedirectResponse(back, status_code=303)

@@ -32,6 +32,7 @@ from paperboy.community.comments import Comment, CommentError
 from paperboy.community.members import Member
 from paperboy.papers import store
 from paperboy.web import auth, personal
+from paperboy.web.signin import to_signin
 from paperboy.web.templating import html
 
 router = APIRouter(tags=["community"])
@@ -165,7 +166,7 @@ async def comment_form(request: Request, paper_id: str, body: Annotated[str, For
     member = auth.current(request)
     if member is None:
         back = f"/papers/{quote(paper_id, safe='/:')}#comments"
-        return RedirectResponse("/signin?next=" + quote(back, safe="/"), status_code=303)
+        return to_signin(back, "comment")
     await auth.check_csrf(request)
     if parent and not parent.isdigit():
         raise HTTPException(400, "parent must be a comment's number")
@@ -187,7 +188,7 @@ def _own(request: Request, member: Member, comment_id: int) -> Comment:
 def edit_page(request: Request, comment_id: int) -> Response:
     member = auth.current(request)
     if member is None:
-        return RedirectResponse("/signin?next=" + quote(request.url.path, safe="/"), status_code=303)
+        return to_signin(request.url.path, "comment")
     return html(request, "comment_edit.html", {"c": _own(request, member, comment_id)})
 
 

@@ -7,7 +7,7 @@ Absolute links start at PAPERBOY_BASE_URL, never at the request's Host header.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -16,6 +16,7 @@ from feedgen.feed import FeedGenerator
 
 from paperboy import trending as trend
 from paperboy.papers import listing, view
+from paperboy.papers.days import listed_days
 from paperboy.papers.limits import xml_safe
 from paperboy.web import searching
 
@@ -29,6 +30,9 @@ class AtomResponse(Response):
     media_type = "application/atom+xml"
 
 DAILY_DAYS = 3  # the daily feed carries the last few listed days, so a reader polling late misses none
+# An empty feed's <updated> (Atom requires one): a fixed instant, so the document is the same on
+# every request (a feed reader's conditional GET sees no change).
+_EMPTY_FEED_DATE = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def _feed(request: Request, name: str, title: str, subtitle: str, rows: list[dict[str, Any]],
@@ -46,9 +50,12 @@ def _feed(request: Request, name: str, title: str, subtitle: str, rows: list[dic
             rel="alternate")
     fg.language("en")
     papers = [view.of(r) for r in rows]
-    days = [p.shown_on for p in papers if p.shown_on]
-    fg.updated(view.as_datetime(max(days)) if days else view.as_datetime(date(2000, 1, 1)))
-    for p in reversed(papers):  # feedgen prepends: add in reverse to keep our order
+    # An entry's date: the day it was listed (else published); a paper known by neither (a
+    # saved page without dates) is dated by when this hub got it, and claims no publication.
+    whens = [view.as_datetime(p.shown_on) if p.shown_on else (r.get("created") or _EMPTY_FEED_DATE)
+             for p, r in zip(papers, rows, strict=True)]
+    fg.updated(max(whens, default=None) or _EMPTY_FEED_DATE)
+    for p, when in reversed(list(zip(papers, whens, strict=True))):  # feedgen prepends: add in reverse
         e = fg.add_entry()
         url = xml_safe(f"{base}{p.path}")
         e.id(url)
@@ -58,8 +65,8 @@ def _feed(request: Request, name: str, title: str, subtitle: str, rows: list[dic
         for a in names or ["unknown"]:
             e.author({"name": a})
         e.summary(xml_safe(p.summary or p.title) or xml_safe(p.id))
-        when = view.as_datetime(p.shown_on or date(2000, 1, 1))
-        e.published(when)
+        if p.shown_on:
+            e.published(when)
         e.updated(when)
         for c in p.categories:
             if xml_safe(c).strip():
@@ -73,7 +80,9 @@ def daily(request: Request) -> Response:
         latest = listing.latest_day(conn)
         rows: list[dict[str, Any]] = []
         if latest:
-            period = listing.Period("day", latest - timedelta(days=DAILY_DAYS - 1), latest)
+            # the last DAILY_DAYS days that have a Daily list (a weekend or a pause skipped)
+            days = listed_days(conn, latest, DAILY_DAYS, boards=("daily",))
+            period = listing.Period("day", days[-1], latest)
             rows, _ = listing.papers_in(conn, period, "publishedAt", 0, 200)
     return _feed(request, "daily.atom", "paperboy · daily papers",
                  "Papers of the latest days, newest day first", rows)

@@ -31,7 +31,7 @@ from paperboy.papers import picks
 from paperboy.papers.limits import EARLIEST
 from paperboy.web import auth, searching
 from paperboy.web.exports import EXPORTS, Format, check_format, exported
-from paperboy.web.signin import no_store
+from paperboy.web.signin import no_store, to_signin
 from paperboy.web.templating import html
 from paperboy.web.votes import local_path
 
@@ -123,7 +123,7 @@ async def not_interested_form(request: Request, paper_id: str) -> RedirectRespon
     form = await request.form()
     member = auth.current(request)
     if member is None:
-        return RedirectResponse("/signin?next=/for-you", status_code=303)
+        return to_signin("/for-you", "for-you")
     await auth.check_csrf(request)
     resolved = await anyio.to_thread.run_sync(_mark, request, member, paper_id, True)
     return RedirectResponse(_with(_back(form), done="removed", paper=resolved), status_code=303)
@@ -134,7 +134,7 @@ async def undo_form(request: Request, paper_id: str) -> RedirectResponse:
     form = await request.form()
     member = auth.current(request)
     if member is None:
-        return RedirectResponse("/signin?next=/for-you", status_code=303)
+        return to_signin("/for-you", "for-you")
     await auth.check_csrf(request)
     await anyio.to_thread.run_sync(_mark, request, member, paper_id, False)
     return RedirectResponse(_with(_back(form), done="undone"), status_code=303)

@@ -29,6 +29,12 @@ def _pages(total: int, page: int) -> dict:
     return {"page": page, "last": last, "total": total}
 
 
+@router.get("/favicon.ico")
+def favicon() -> RedirectResponse:
+    """Browsers ask for /favicon.ico whatever the page says: point them at the icon."""
+    return RedirectResponse("/static/favicon.svg", status_code=301)
+
+
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, sort: str = "upvotes", page: Page = 1) -> HTMLResponse:
     return feed(request, sort=sort, page=page)

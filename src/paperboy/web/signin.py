@@ -10,6 +10,7 @@ token. GET never changes anything: mail scanners open links.
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -26,12 +27,35 @@ WRONG = "That email address and password do not match a member with a password."
 _REFUSED = {
     "used": (410, "This link has been used already",
              "A sign-in link works once. Ask for a new one below."),
+    "superseded": (410, "A newer link was used",
+                   "Another sign-in link or invitation sent to this address was used, so this one "
+                   "no longer works: the address is a member already. Sign in below."),
     "expired": (410, "This link has expired",
                 f"A sign-in link works for {signin.LINK_MINUTES} minutes. Ask for a new one below."),
     "unknown": (400, "Unknown link", "This sign-in link is not one we sent (or it was cut short)."),
     "not allowed": (403, "This address may not join",
                     "This instance takes new members by invitation (or from some domains only)."),
 }
+
+
+# Why someone was sent here: the sign-in page says it in a sentence (a fixed list, so a link
+# cannot put words of its own on the page).
+WHY = {
+    "vote": "Sign in to upvote papers: a vote counts once per member.",
+    "submit": "Sign in to submit a paper to the Daily list.",
+    "comment": "Sign in to comment on papers.",
+    "save": "Sign in to save papers to your collections.",
+    "for-you": "Sign in to tell For you what you are not interested in.",
+    "admin": "Sign in as an admin to manage this hub.",
+}
+
+
+def to_signin(back: str, why: str | None = None) -> RedirectResponse:
+    """Send someone who is not signed in to the sign-in page, saying ``why`` (a key of
+    :data:`WHY`, or nothing where the page itself says it), and back to ``back`` (a path of
+    this site) afterwards."""
+    query = urlencode({"next": back, **({"why": why} if why else {})}, safe="/")
+    return RedirectResponse(f"/signin?{query}", status_code=303)
 
 
 def safe_next(value: str | None) -> str:
@@ -92,8 +116,8 @@ def _page(request: Request, status: int = 200, **context) -> Response:
 
 
 @router.get("/signin", response_class=HTMLResponse)
-def signin_page(request: Request, next: str = "/") -> Response:
-    return _page(request, next=safe_next(next))
+def signin_page(request: Request, next: str = "/", why: str = "") -> Response:
+    return _page(request, next=safe_next(next), why=WHY.get(why))
 
 
 @router.post("/signin", response_class=HTMLResponse)

@@ -35,6 +35,7 @@ from paperboy.fetch.client import PoliteClient
 from paperboy.papers import view
 from paperboy.papers.record import Paper
 from paperboy.web import auth
+from paperboy.web.signin import to_signin
 from paperboy.web.templating import html
 
 router = APIRouter(tags=["community"])
@@ -130,7 +131,7 @@ async def submit_form(request: Request) -> Response:
     member = auth.current(request)
     if member is None:
         back = "/submit?" + urlencode({"id": text[:300]}) if text else "/submit"
-        return RedirectResponse("/signin?next=" + quote(back, safe="/"), status_code=303)
+        return to_signin(back, "submit")
     await auth.check_csrf(request)
     try:
         row = await anyio.to_thread.run_sync(_submit, request, member, text)

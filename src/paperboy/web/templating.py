@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 
 from paperboy import __version__, trending
 from paperboy.papers.limits import safe_url
+from paperboy.papers.view import source_labels
 
 HERE = Path(__file__).parent
 
@@ -41,6 +42,7 @@ templates.env.globals.update(version=__version__, trending_line=trending.ONE_LIN
 # Every href made from stored data goes through safe_url: a javascript: link stored by an
 # older version (or a parser's bug) is left out rather than written into the page.
 templates.env.filters["safe_url"] = safe_url
+templates.env.filters["sources"] = source_labels  # "hf-daily" as readers say it
 
 
 def html(request: Request, name: str, context: dict, status: int = 200) -> HTMLResponse:

@@ -28,6 +28,7 @@ from fastapi.responses import RedirectResponse
 from paperboy.community import votes
 from paperboy.community.members import Member
 from paperboy.web import auth, personal
+from paperboy.web.signin import to_signin
 
 router = APIRouter(tags=["community"])
 Writer = Annotated[Member, Depends(auth.writer)]
@@ -98,7 +99,7 @@ async def upvote_form(request: Request, paper_id: str) -> RedirectResponse:
     back = local_path(form.get("next"), f"/papers/{quote(paper_id, safe='/:')}")
     member = auth.current(request)
     if member is None:
-        return RedirectResponse("/signin?next=" + quote(back, safe="/"), status_code=303)
+        return to_signin(back, "vote")
     await auth.check_csrf(request)
     await anyio.to_thread.run_sync(_vote, request, member, paper_id, votes.toggle)
     return RedirectResponse(back, status_code=303)
