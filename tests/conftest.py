@@ -7,7 +7,6 @@ other's papers and need no cleanup beyond dropping it.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import pytest
 from psycopg.conninfo import make_conninfo
 
 from paperboy.db import Database, embedded, migrate
+from tests.helpers import database
 
 # No test may reach the internet: the fetch schedule of `serve` is off unless a test
 # points it at its local replay server.
@@ -52,12 +52,8 @@ def pg_server(pg_home: Path) -> str:
 
 @pytest.fixture
 def db_url(pg_server: str) -> Iterator[str]:
-    name = "t_" + uuid.uuid4().hex[:12]
-    with psycopg.connect(pg_server, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE pb_template')
-    yield make_conninfo(pg_server, dbname=name)
-    with psycopg.connect(pg_server, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with database(pg_server) as url:
+        yield url
 
 
 @pytest.fixture

@@ -8,12 +8,16 @@ import os
 import socket
 import subprocess
 import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
 
 import psycopg
 import pytest
+from psycopg.conninfo import make_conninfo
 
 from paperboy.papers.importer import parse_file, store_result
 
@@ -41,6 +45,20 @@ def run_cli(args: list[str], env: dict[str, str], timeout: float = 300, **kw) ->
     return subprocess.run(
         [*paperboy_cmd(), *args], env=full_env, capture_output=True, text=True, timeout=timeout, **kw
     )
+
+
+@contextmanager
+def database(server_url: str, prefix: str = "t_") -> Iterator[str]:
+    """A fresh database on the session's server, cloned from the migrated template (the
+    URL), dropped afterwards."""
+    name = prefix + uuid.uuid4().hex[:12]
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE pb_template')
+    try:
+        yield make_conninfo(server_url, dbname=name)
+    finally:
+        with psycopg.connect(server_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def free_port() -> int:

@@ -12,7 +12,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.helpers import free_port
+from paperboy.db import Database
+from tests import pages
+from tests.community.people import session_cookie
+from tests.helpers import database, free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Flags this machine needs: no sandbox as root, and no background networking (closed network).
@@ -75,3 +78,22 @@ def server(db_url: str, tmp_path: Path, hub) -> Iterator[str]:
     yield base
     proc.terminate()
     proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def site(pg_server, tmp_path_factory) -> Iterator[tuple[str, pages.Hub, dict[str, str]]]:
+    """A filled hub (tests/pages.py) served by a real `paperboy serve`, and a session cookie per
+    role: the page audits share it (they only read)."""
+    home = tmp_path_factory.mktemp("a11y")
+    with database(pg_server) as url:
+        db = Database(url, max_size=2).open()
+        with db.connection() as conn:
+            hub = pages.fill(conn, home)
+            cookies = {role: session_cookie(conn, pages.EMAILS[role], role) for role in pages.ROLES[1:]}
+        db.close()
+        proc, base = serve(url, Path(home) / "serve")
+        try:
+            yield base, hub, cookies
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
