@@ -221,3 +221,12 @@ def test_there_is_a_favicon(client):
     r = client.get("/favicon.ico")
     assert r.status_code == 200 and r.headers["content-type"].startswith("image/svg+xml")
     assert client.get(icon.attrs["href"]).content == r.content
+
+
+def test_one_search_landmark_on_the_search_page(client, hub):
+    """The page's own form is the search there (the header's box was a second one)."""
+    for path in ("/search", "/search?q=video"):
+        forms = [f for f in Page(client.get(path).text).find_all("form") if f.attrs.get("role") == "search"]
+        assert len(forms) == 1, path
+    assert len([f for f in Page(client.get("/trending").text).find_all("form")
+                if f.attrs.get("role") == "search"]) == 1
