@@ -131,7 +131,7 @@ def test_the_paper_page_shows_each_count_and_a_vote_button(client, conn, hub):
     form = page.find("form", class_="vote")
     assert form.attrs["action"] == f"/papers/{pid}/upvote" and form.attrs["method"] == "post"
     button = page.find("button", class_="vote-btn")
-    assert button.text == f"▲ {hf + 1}" and button.attrs["aria-pressed"] == "false"  # no one signed in
+    assert button.text == f"▲ {hf + 1} upvotes: upvote" and button.attrs["aria-pressed"] == "false"  # no one signed in
 
 
 def test_every_card_has_a_vote_button_with_the_total(client, conn, hub):
@@ -141,7 +141,7 @@ def test_every_card_has_a_vote_button_with_the_total(client, conn, hub):
     cards = page.find_all("article", class_="card")
     buttons = page.find_all("button", class_="vote-btn")
     assert len(buttons) == len(cards) > 0
-    assert buttons[0].attrs["data-vote"] == paper["id"] and buttons[0].text == f"▲ {paper['upvotes'] + 1}"
+    assert buttons[0].attrs["data-vote"] == paper["id"] and buttons[0].text == f"▲ {paper['upvotes'] + 1} upvotes: upvote"
     nexts = [i.attrs["value"] for i in page.find_all("input", name="next")]
     assert nexts[:2] == ["/#p1", "/#p2"]
 

@@ -130,7 +130,7 @@ def test_vote_on_a_shows_on_b(pair: Pair) -> None:
     assert page.status_code == 200
     shown = Page(page.text)
     assert shown.find("span", **{"data-community": pid}).text == "1"
-    assert shown.find("button", class_="vote-btn").text == f"▲ {after['upvotes']}"
+    assert shown.find("button", class_="vote-btn").text == f"▲ {after['upvotes']} upvotes: upvote"
     again = httpx.post(f"{pair.b.base}/api/papers/{pid}/upvote", timeout=30,
                        headers={"Authorization": f"Bearer {pair.token}"})
     assert again.status_code == 200 and again.json()["upvoted"] is True
