@@ -14,7 +14,8 @@ from pybtex.database import parse_string
 from paperboy.library import bibtex, csljson, importer, ris
 from paperboy.library.export import FORMATS, export
 from paperboy.papers import view
-from paperboy.papers.record import normalise_title
+from paperboy.papers.record import Paper, normalise_title
+from paperboy.papers.store import store_batch
 from tests.community.people import add
 
 PARSERS = {"bibtex": bibtex.parse, "csl-json": csljson.parse, "ris": ris.parse}
@@ -128,3 +129,17 @@ def test_names_holding_and_stay_one_person_and_capitals_are_braced():
     [ref] = rispy.loads(export([paper], "ris").body)
     assert ref["authors"][1] == "Donald Johann Jr. and Fred Prior" and ref["date"] == "2024/10//"
     assert (ref["type_of_reference"], ref["note"], ref["publisher"]) == ("UNPB", "arXiv:2410.13720", "arXiv")
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_paper_without_an_id_and_with_maths_in_its_title_is_found_again(conn, fmt):
+    """CSL-JSON and RIS print maths as Unicode (LLM×MapReduce: issue 21), which normalises
+    unlike the stored TeX; the paper's own id in the file still finds it."""
+    store_batch(conn, [Paper(title="LLM$\\times$MapReduce: Simplified $\\alpha$-Processing", source="hf-page",
+                             summary="Long sequences.")])
+    conn.commit()
+    papers = _hf(conn)
+    exported = export(papers, fmt)
+    member = add(conn, f"maths-{fmt}@example.org")
+    s = importer.import_library(conn, member.id, exported.body, f"library.{exported.extension}")
+    assert [i for i, _ in s.matched] == [papers[0]["id"]] and s.library_only == []
