@@ -19,6 +19,7 @@ import psycopg
 import pytest
 from psycopg.conninfo import make_conninfo
 
+from paperboy.demo import corpus_files
 from paperboy.papers.importer import parse_file, store_result
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -134,3 +135,12 @@ class Page(HTMLParser):
     def find(self, tag: str, class_: str | None = None, **attrs: str) -> Element | None:
         found = self.find_all(tag, class_, **attrs)
         return found[0] if found else None
+
+
+def import_demo(conn: psycopg.Connection) -> None:
+    """The corpus `paperboy demo` ships (four weeks of HF daily lists, three saved listing
+    pages whose papers have no arXiv id), imported like the CLI does."""
+    for path, ref in corpus_files():
+        fmt, result = parse_file(path, "auto", ref)
+        store_result(conn, str(path), fmt, result)
+    conn.commit()

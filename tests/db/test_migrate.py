@@ -4,6 +4,7 @@ import psycopg
 from psycopg.conninfo import make_conninfo
 
 from paperboy.db import migrate
+from paperboy.papers.record import clean_author
 
 
 def test_fresh_database_gets_every_migration_then_nothing(pg_server):
@@ -163,3 +164,31 @@ def test_each_migration_records_the_paperboy_that_applied_it(pg_server):
     with psycopg.connect(url) as c:
         assert {r[0] for r in c.execute("SELECT paperboy FROM schema_migrations")} == {__version__}
         assert migrate.newest(c) == (migrate.available()[-1][0], __version__)
+
+
+def test_upgrading_drops_stray_conjunctions_from_stored_author_names(pg_server, monkeypatch):
+    """Migration 0013 (issue 21): names stored as "and Lei Bai" (a scraped list's "and")
+    become "Lei Bai"; a name that holds "and" in the middle, or inside a word, stays."""
+    url = make_conninfo(pg_server, dbname="mig_and")
+    with psycopg.connect(pg_server, autocommit=True) as c:
+        c.execute("DROP DATABASE IF EXISTS mig_and")
+        c.execute("CREATE DATABASE mig_and")
+    real = migrate.available()
+    monkeypatch.setattr(migrate, "available", lambda: [m for m in real if m[0] < 13])
+    migrate.migrate(url)
+    names = ["Wanli Ouyang", "and Lei Bai", "and", "Ada Lovelace, and", "& Co", "AND Bo",
+             "Alexander Anderson", "Donald Johann Jr. and Fred Prior", "Sandy"]
+    with psycopg.connect(url) as c:
+        c.execute("INSERT INTO papers (id, title, title_key, authors) VALUES"
+                  " ('2410.13925', 'FiTv2', 'fitv2', %s), ('b', 'B', 'b', %s)", (names, ["Sandy"]))
+        version = c.execute("SELECT version FROM data_version").fetchone()[0]
+    monkeypatch.setattr(migrate, "available", lambda: real)
+    assert "0013_author_conjunctions.sql" in migrate.migrate(url)
+    with psycopg.connect(url) as c:
+        fixed = c.execute("SELECT authors FROM papers WHERE id = '2410.13925'").fetchone()[0]
+        assert c.execute("SELECT authors FROM papers WHERE id = 'b'").fetchone()[0] == ["Sandy"]
+        assert c.execute("SELECT version FROM data_version").fetchone()[0] > version
+    assert fixed == ["Wanli Ouyang", "Lei Bai", "Ada Lovelace", "Co", "Bo", "Alexander Anderson",
+                     "Donald Johann Jr. and Fred Prior", "Sandy"]
+    # the parsers' rule (papers/record.py) gives the same names
+    assert [c for n in names if (c := clean_author(n))] == fixed

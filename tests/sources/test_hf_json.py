@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from paperboy.demo import data_dir
 from paperboy.papers.record import ParseError
 from paperboy.sources import hf_json
 from tests.helpers import shared
@@ -250,3 +251,17 @@ def test_fuzz_only_parse_errors(text: str) -> None:
         assert "\n" not in str(e)
         return
     assert all(p.title.strip() and p.arxiv_id for p in result.papers)
+
+
+def test_a_stray_and_is_dropped_from_author_names() -> None:
+    """Scraped author lists keep the "and" of "A, B and C" on the last name (issue 21):
+    ["…", "Wanli Ouyang", "and Lei Bai"] in the day file the demo ships. The name is Lei Bai."""
+    day = hf_json.parse(json.dumps({"date": "2024-10-21", "papers": [
+        {"title": "FiTv2", "url": "https://huggingface.co/papers/2410.13925",
+         "authors": ["Wanli Ouyang", "and Lei Bai", "and", "Alexander Anderson", "Sand Ers, and"]},
+    ]}))
+    assert day.papers[0].authors == ("Wanli Ouyang", "Lei Bai", "Alexander Anderson", "Sand Ers")
+    shipped = parse_file(data_dir() / "hf-daily" / "2024-10-21.json")
+    fit = next(p for p in shipped.papers if p.arxiv_id == "2410.13925")
+    assert fit.authors[-2:] == ("Wanli Ouyang", "Lei Bai")
+    assert not [a for p in shipped.papers for a in p.authors if a.lower().startswith("and ")]

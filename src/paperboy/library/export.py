@@ -2,11 +2,14 @@
 
 :func:`export` takes papers in the Hugging Face paper shape
 (:meth:`paperboy.papers.view.PaperView.hf_paper`) and writes them with maintained libraries:
-BibTeX with bibtexparser 2 (its Library, Entry, Field and writer; LaTeX's special characters
-escaped with pylatexenc, the rest UTF-8), RIS with rispy, CSL-JSON with :mod:`json`. A paper with an arXiv id carries it
-the way reference managers read it back (eprint / archivePrefix / primaryClass, the arXiv DOI
+BibTeX with bibtexparser 2 (its Library, Entry, Field and writer; titles and names into LaTeX
+by :mod:`paperboy.library.latex`), RIS with rispy, CSL-JSON with :mod:`json`. A paper with an
+arXiv id carries it the way reference managers read it back (eprint / archivePrefix / primaryClass, the arXiv DOI
 10.48550/arXiv.ID, the abs link, ``number: arXiv:ID``), so exporting then importing matches
 every paper; a paper without one (an id like ``t-<hash>``) is matched by its title.
+
+The date is ``publishedAt`` to the precision ``publishedAtSource`` gives it: the day, the
+month of the arXiv id, or only the year of the day it was listed by.
 """
 
 from __future__ import annotations
@@ -23,13 +26,8 @@ import bibtexparser
 import rispy
 from bibtexparser.model import Entry as BibEntry
 from bibtexparser.model import Field
-from pylatexenc.latexencode import (
-    RULE_DICT,
-    RULE_REGEX,
-    UnicodeToLatexConversionRule,
-    UnicodeToLatexEncoder,
-    get_builtin_uni2latex_dict,
-)
+
+from paperboy.library.latex import bib_title, is_literal, latex, plain
 
 FORMATS = ("bibtex", "csl-json", "ris")
 MEDIA_TYPES = {
@@ -38,22 +36,6 @@ MEDIA_TYPES = {
     "ris": "application/x-research-info-systems; charset=utf-8",
 }
 EXTENSIONS = {"bibtex": "bib", "csl-json": "json", "ris": "ris"}
-
-# Text into LaTeX: the characters LaTeX reads as commands escaped (& -> \&, { -> \{, _ -> \_),
-# by pylatexenc's own table; math between dollars kept as written; every other character
-# kept as it is (the file is UTF-8: an accented or CJK title survives exactly, where
-# pylatexenc's ASCII spellings of rarer letters do not read back the same).
-_ASCII_SPECIALS = {c: latex for c, latex in get_builtin_uni2latex_dict().items() if c < 128 and c != ord('"')}
-_LATEX = UnicodeToLatexEncoder(
-    conversion_rules=[
-        UnicodeToLatexConversionRule(
-            rule_type=RULE_REGEX, rule=[(re.compile(r"(?<!\\)(\$[^$]*[^\\$]\$)"), r"\1")]
-        ),
-        UnicodeToLatexConversionRule(rule_type=RULE_DICT, rule=_ASCII_SPECIALS),
-    ],
-    unknown_char_policy="keep",
-    unknown_char_warning=False,
-)
 _STOPWORDS = frozenset("a an the on of in for to and with from by at is are towards toward via".split())
 
 
@@ -93,9 +75,15 @@ def split_name(name: str) -> tuple[str, str]:
     return family, given
 
 
-def _date(paper: Mapping[str, Any]) -> tuple[int, int, int] | None:
+def _date(paper: Mapping[str, Any]) -> tuple[int, ...] | None:
+    """(year, month, day) of ``publishedAt``, as much of it as is known: (year, month) when it
+    is the month of the arXiv id, (year,) when it is only the day the paper was listed by
+    (``publishedAtSource``, see papers/view.py)."""
     m = re.match(r"(\d{4})-(\d{2})-(\d{2})", str(paper.get("publishedAt") or ""))
-    return (int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
+    if not m:
+        return None
+    known = {"arxiv-id": 2, "listed": 1}.get(str(paper.get("publishedAtSource")), 3)
+    return tuple(int(g) for g in m.groups()[:known])
 
 
 def _names(paper: Mapping[str, Any]) -> list[str]:
@@ -154,19 +142,30 @@ def _suffix(n: int) -> str:
             return letters
 
 
-def _latex(text: str) -> str:
-    return _LATEX.unicode_to_latex(text)
+def _bib_person(name: str) -> str:
+    """"Family, Given" for BibTeX; a name holding "and" as a word braced whole (BibTeX would
+    split it into two people there)."""
+    if is_literal(name):
+        return f"{{{latex(name)}}}"
+    return latex(", ".join(p for p in split_name(name) if p))
 
 
 def _bib_entry(paper: Mapping[str, Any], key: str) -> BibEntry:
+    """``@misc`` for every paper: an arXiv paper is a preprint, and a paper without an id or
+    authors is still a valid entry (``@article`` needs a journal and authors: pybtex refuses
+    the whole bibliography over one without). Without authors, ``key`` (the title) sorts and
+    labels it, as BibTeX's styles read it."""
     aid, day = _arxiv(paper), _date(paper)
-    fields = [Field("title", _latex(_text(paper.get("title"))))]
+    title = _text(paper.get("title"))
+    fields = [Field("title", bib_title(title))]
     names = _names(paper)
     if names:
-        people = (", ".join(p for p in split_name(n) if p) for n in names)
-        fields.append(Field("author", " and ".join(_latex(p) for p in people)))
+        fields.append(Field("author", " and ".join(_bib_person(n) for n in names)))
+    else:
+        fields.append(Field("key", latex(title)))
     if day:
         fields.append(Field("year", str(day[0])))
+    if day and len(day) > 1:
         fields.append(Field("month", str(day[1])))
     if aid:
         fields += [Field("eprint", aid), Field("archivePrefix", "arXiv")]
@@ -177,8 +176,8 @@ def _bib_entry(paper: Mapping[str, Any], key: str) -> BibEntry:
     if url := _url(paper):
         fields.append(Field("url", url))
     if abstract := _text(paper.get("summary")):
-        fields.append(Field("abstract", _latex(abstract)))
-    return BibEntry("misc" if aid else "article", key, fields)
+        fields.append(Field("abstract", latex(abstract)))
+    return BibEntry("misc", key, fields)
 
 
 def _bibtex(papers: Sequence[Mapping[str, Any]]) -> str:
@@ -189,20 +188,29 @@ def _bibtex(papers: Sequence[Mapping[str, Any]]) -> str:
     return bibtexparser.write_string(library)
 
 
+def _ris_person(name: str) -> str:
+    """"Family, Given"; a name holding "and" as a word as it is (never split in two)."""
+    return name if is_literal(name) else ", ".join(p for p in split_name(name) if p)
+
+
 def _ris_record(paper: Mapping[str, Any]) -> dict[str, Any]:
+    """``UNPB`` (unpublished) for an arXiv preprint: pandoc reads it as an unpublished work
+    and APA prints "Title. arXiv. https://doi.org/…", where ``JOUR`` made "arXiv preprint
+    arXiv:ID" a journal; Zotero reads both as a journal article. ``GEN`` without an arXiv id.
+    Maths in the title and abstract becomes Unicode (RIS readers print TeX as it is)."""
     aid, day = _arxiv(paper), _date(paper)
-    ref: dict[str, Any] = {"type_of_reference": "JOUR" if aid else "GEN", "id": str(paper.get("id") or "")}
-    ref["title"] = _text(paper.get("title"))
+    ref: dict[str, Any] = {"type_of_reference": "UNPB" if aid else "GEN", "id": str(paper.get("id") or "")}
+    ref["title"] = plain(_text(paper.get("title")))
     if names := _names(paper):
-        ref["authors"] = [", ".join(p for p in split_name(n) if p) for n in names]
+        ref["authors"] = [_ris_person(n) for n in names]
     if day:
         ref["year"] = str(day[0])
-        ref["date"] = f"{day[0]:04d}/{day[1]:02d}/{day[2]:02d}/"
+        ref["date"] = "/".join([f"{n:02d}" for n in day] + [""] * (3 - len(day))) + "/"  # 2024/11//
     if abstract := _text(paper.get("summary")):
-        ref["abstract"] = abstract
+        ref["abstract"] = plain(abstract)
     if aid:
         ref["doi"] = f"10.48550/arXiv.{aid}"
-        ref["journal_name"] = f"arXiv preprint arXiv:{aid}"
+        ref["note"] = f"arXiv:{aid}"  # M1, the number (CSL's "number"); pandoc skips it
         ref["publisher"] = "arXiv"
     if url := _url(paper):
         ref["urls"] = [url]
@@ -218,19 +226,25 @@ def _ris(papers: Sequence[Mapping[str, Any]]) -> str:
 
 
 def _csl_item(paper: Mapping[str, Any]) -> dict[str, Any]:
+    """Zotero's shape of an arXiv preprint: ``article`` with ``number: "arXiv:ID"`` and
+    ``publisher: "arXiv"``. Maths in the title and abstract becomes Unicode (CSL-JSON is
+    text: citeproc prints ``$\\times$`` as it is)."""
     aid, day = _arxiv(paper), _date(paper)
     item: dict[str, Any] = {"id": aid or str(paper.get("id") or ""), "type": "article"}
-    item["title"] = _text(paper.get("title"))
+    item["title"] = plain(_text(paper.get("title")))
     authors = []
     for name in _names(paper):
         family, given = split_name(name)
-        authors.append({"family": family, "given": given} if given else {"literal": family})
+        if is_literal(name) or not given:
+            authors.append({"literal": name if is_literal(name) else family})
+        else:
+            authors.append({"family": family, "given": given})
     if authors:
         item["author"] = authors
     if day:
         item["issued"] = {"date-parts": [list(day)]}
     if abstract := _text(paper.get("summary")):
-        item["abstract"] = abstract
+        item["abstract"] = plain(abstract)
     if aid:
         item.update(DOI=f"10.48550/arXiv.{aid}", number=f"arXiv:{aid}", publisher="arXiv")
     if url := _url(paper):

@@ -4,17 +4,23 @@ An arXiv id matches a paper whose ``arxiv_id`` or ``id`` it is, or a paper anoth
 merged into (``paper_aliases``, curation merges). Without an id, or with one no stored paper
 has, the normalised title (the ``papers.title_key`` the store keeps) decides; when several
 papers share it, one with an arXiv id is preferred, then the smallest id, so the answer is
-stable. An entry that matches nothing is library-only.
+stable. Last, an entry whose id is one of paperboy's own title ids (``t-`` and 12 hex digits,
+as its CSL-JSON and RIS exports write them) is that paper: those exports print a title's maths
+as Unicode (``LLM×MapReduce``), which no longer normalises like the stored TeX. An entry that
+matches nothing is library-only.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import psycopg
 
 from paperboy.library.entry import Entry
+
+_TITLE_ID = re.compile(r"t-[0-9a-f]{12}")  # papers.record.title_id
 
 
 @dataclass(frozen=True)
@@ -26,7 +32,7 @@ class Match:
     by: str
 
 
-def _by_id(conn: psycopg.Connection, ids: list[str]) -> dict[str, Match]:
+def _by_id(conn: psycopg.Connection, ids: list[str], by: str = "arxiv") -> dict[str, Match]:
     if not ids:
         return {}
     rows = conn.execute(
@@ -37,7 +43,7 @@ def _by_id(conn: psycopg.Connection, ids: list[str]) -> dict[str, Match]:
         "   ORDER BY p.arxiv_id = k.key DESC NULLS LAST, p.id = k.key DESC, p.id LIMIT 1) p ON true",
         {"ids": ids},
     ).fetchall()
-    return {r["key"]: Match(r["id"], r["title"], "arxiv") for r in rows}
+    return {r["key"]: Match(r["id"], r["title"], by) for r in rows}
 
 
 def _by_title(conn: psycopg.Connection, keys: list[str]) -> dict[str, Match]:
@@ -55,8 +61,10 @@ def match(conn: psycopg.Connection, entries: Sequence[Entry]) -> list[Match | No
     """The paper each entry is (in order), or None for a library-only entry."""
     by_id = _by_id(conn, sorted({e.arxiv_id for e in entries if e.arxiv_id}))
     by_title = _by_title(conn, sorted({e.title_key for e in entries}))
+    own = sorted({e.cite_key for e in entries if e.cite_key and _TITLE_ID.fullmatch(e.cite_key)})
+    by_own = _by_id(conn, own, "title")
     return [(by_id.get(e.arxiv_id) if e.arxiv_id else None) or by_title.get(e.title_key)
-            for e in entries]
+            or by_own.get(e.cite_key or "") for e in entries]
 
 
 def rematch(conn: psycopg.Connection) -> int:

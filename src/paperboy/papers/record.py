@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -21,6 +22,11 @@ from paperboy.papers.checks import check
 # New-style ids (0704.0001 … 2501.12345) and old-style ids (astro-ph/0601001, math.GT/0309136).
 _NEW_ID = re.compile(r"(?<![\w.])(\d{4}\.\d{4,5})(v\d+)?(?![\w])")
 _OLD_ID = re.compile(r"(?<![\w.])([a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(v\d+)?(?![\w])")
+# The year and month an id begins with: 2411.04905 -> 24, 11; hep-th/9711200 -> 97, 11.
+_ID_MONTH = re.compile(r"(\d{2})(\d{2})\.\d{4,5}$|[a-z][a-z\-]*(?:\.[A-Z]{2})?/(\d{2})(\d{2})\d{3}$")
+# A conjunction a scraper left at either end of a name ("and Lei Bai", "Wanli Ouyang and"),
+# with the commas around it; a name that is nothing else.
+_STRAY_AND = re.compile(r"^[\s,;]*(?:and|&)(?:\s+|[\s,;]*$)|[\s,;]+(?:and|&)[\s,;]*$", re.IGNORECASE)
 
 
 def parse_arxiv_id(text: str | None) -> tuple[str, int | None] | None:
@@ -38,6 +44,21 @@ def parse_arxiv_id(text: str | None) -> tuple[str, int | None] | None:
         return None
     version = int(m.group(2)[1:]) if m.group(2) else None
     return m.group(1), version
+
+
+def arxiv_month(arxiv_id: str | None) -> date | None:
+    """The first day of the month an arXiv id was given: both id styles begin with the year
+    and month (``YYMM.NNNNN`` since April 2007, ``archive/YYMMNNN`` from 1991 to March 2007).
+
+    >>> arxiv_month("2411.04905"), arxiv_month("hep-th/9711200"), arxiv_month("t-3f2a")
+    (datetime.date(2024, 11, 1), datetime.date(1997, 11, 1), None)
+    """
+    m = _ID_MONTH.match(arxiv_id or "")
+    if not m:
+        return None
+    yy, mm = int(m.group(1) or m.group(3)), int(m.group(2) or m.group(4))
+    year = 2000 + yy if m.group(1) or yy < 91 else 1900 + yy
+    return date(year, mm, 1) if 1 <= mm <= 12 else None
 
 
 def normalise_title(title: str) -> str:
@@ -58,6 +79,21 @@ def clean_text(text: str | None) -> str:
     if not text:
         return ""
     return " ".join(limits.strip_control(text).split())
+
+
+def clean_author(name: str) -> str:
+    """An author name without a stray "and" (or "&") at either end: scraped author lists
+    keep the conjunction of "A, B and C" on the last name. "" when nothing else is left.
+
+    >>> clean_author("and Lei Bai"), clean_author("Wanli Ouyang, and"), clean_author("Anderson")
+    ('Lei Bai', 'Wanli Ouyang', 'Anderson')
+    """
+    return _STRAY_AND.sub("", name).strip() if _STRAY_AND.search(name) else name
+
+
+def clean_authors(names: Iterable[str]) -> tuple[str, ...]:
+    """Names as :func:`clean_text` and :func:`clean_author` leave them, the empty ones dropped."""
+    return tuple(c for n in names if (c := clean_author(clean_text(n))))
 
 
 _WITHDRAWN = re.compile(

@@ -18,8 +18,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
+from urllib.parse import urlencode
 
 from paperboy.papers.limits import safe_url
+from paperboy.papers.record import arxiv_month
 
 EXCERPT = 1_000  # characters of an abstract on a list: cards clamp to a few lines anyway
 DELETED_MEMBER = "deleted member"  # the submitter shown once their account is deleted
@@ -91,6 +93,69 @@ def _iso_day(d: date | None) -> str | None:
     return f"{d.isoformat()}T00:00:00.000Z" if d else None
 
 
+# What a paper's date is (PaperView.when; ``publishedAtSource`` in the API; docs/web.md#dates).
+PUBLISHED = "published"  # a source gave it: arXiv's first version, HF's publishedAt, a listing page
+ARXIV_ID = "arxiv-id"  # the year and month its arXiv id begins with; the day stands at the 1st
+LISTED = "listed"  # only a bound: the first day a daily list showed it, so published then or before
+_NOTES = {PUBLISHED: "published on this day",
+          ARXIV_ID: "the month of its arXiv id; the day is not known",
+          LISTED: "first listed on this day: published then or before"}
+
+
+@dataclass(frozen=True)
+class PaperDate:
+    """When a paper came out, as far as the hub knows, and what kind of date that is."""
+
+    day: date  # for ARXIV_ID the first of the month
+    source: str  # PUBLISHED, ARXIV_ID or LISTED
+
+    @property
+    def month_only(self) -> bool:
+        return self.source == ARXIV_ID
+
+    @property
+    def listed(self) -> bool:
+        return self.source == LISTED
+
+    @property
+    def text(self) -> str:
+        """"Nov 4, 2024", or "Nov 2024" when only the month is known."""
+        return self.day.strftime("%b %Y" if self.month_only else "%b %-d, %Y")
+
+    @property
+    def iso(self) -> str:
+        """For ``<time datetime>``: 2024-11-04, or 2024-11 for a month."""
+        return self.day.isoformat()[:7] if self.month_only else self.day.isoformat()
+
+    @property
+    def verb(self) -> str:
+        """How the paper page introduces it: "published", or "listed" for a bound."""
+        return "listed" if self.listed else "published"
+
+    @property
+    def note(self) -> str:
+        """What the date is, in words (a tooltip)."""
+        return _NOTES[self.source]
+
+
+def paper_date(published: date | None, arxiv_id: str | None, listed: date | None) -> PaperDate | None:
+    """The publication date when a source gave one; else the month the arXiv id was given,
+    unless the paper was listed before that month began; else the first listing day, which
+    bounds it (a paper is listed no earlier than it is published); else None.
+
+    >>> paper_date(None, "2411.04905", date(2024, 11, 6))
+    PaperDate(day=datetime.date(2024, 11, 1), source='arxiv-id')
+    >>> paper_date(None, "t-3f2a", date(2024, 11, 6)).text
+    'Nov 6, 2024'
+    """
+    if published:
+        return PaperDate(published, PUBLISHED)
+    month = arxiv_month(arxiv_id)
+    if month and (listed is None or month <= listed):
+        return PaperDate(month, ARXIV_ID)
+    return PaperDate(listed, LISTED) if listed else None
+
+
 @dataclass(frozen=True)
 class Links:
     """The outside links of a paper, each an http(s) URL or None."""
@@ -155,6 +220,24 @@ class PaperView:
         return f"/papers/{self.id}"
 
     @property
+    def search_link(self) -> str | None:
+        """Without an arXiv id (an id like t-3f2a…, from a saved listing page): arXiv's search
+        for the title, to find the paper there; None for an arXiv paper.
+
+        >>> of({"id": "t-1", "title": "Movie Gen: A Cast", "summary": ""}).search_link
+        'https://arxiv.org/search/?query=Movie+Gen%3A+A+Cast&searchtype=title'
+        """
+        if self.arxiv_id:
+            return None
+        query = urlencode({"query": " ".join(self.title.split())[:300], "searchtype": "title"})
+        return safe_url(f"https://arxiv.org/search/?{query}")
+
+    @property
+    def when(self) -> PaperDate | None:
+        """The date pages show and ``publishedAt`` holds, with what kind of date it is."""
+        return paper_date(self.published_at, self.arxiv_id, self.listed_on)
+
+    @property
     def shown_on(self) -> date | None:
         """The day a feed or email shows: listed, else published."""
         return self.day or self.listed_on or self.published_at
@@ -181,15 +264,42 @@ class PaperView:
             return f"{self.n_authors} authors"
         return ", ".join(first) + (" et al." if self.n_authors > len(first) else "")
 
+    @property
+    def byline(self) -> str:
+        """A card's author line: the first three names ("and others" when there are more) and
+        the count; only the count when no names are known; "" when neither is.
+
+        >>> of({"id": "x", "title": "T", "summary": "", "authors": ["A", "B", "C", "D"]}).byline
+        'A, B, C and others · 4 authors'
+        >>> of({"id": "t-1", "title": "T", "summary": ""}).byline
+        ''
+        """
+        names = ", ".join(self.authors[:3]) + (" and others" if self.n_authors > 3 else "")
+        count = f"{self.n_authors} author{'' if self.n_authors == 1 else 's'}" if self.n_authors else ""
+        return " · ".join(part for part in (names, count) if part)
+
+    @property
+    def authors_text(self) -> str:
+        """The paper page's authors: every name, "and N more" for those only counted, "N
+        authors" when only the count is known, "" when nothing is."""
+        more = self.n_authors - len(self.authors)
+        if not self.authors:
+            return f"{self.n_authors} authors" if self.n_authors else ""
+        return ", ".join(self.authors) + (f" and {more} more" if more > 0 else "")
+
     def hf_paper(self) -> dict[str, Any]:
-        """The HF papers API ``paper`` object, plus a few fields HF lacks (camelCase like HF)."""
+        """The HF papers API ``paper`` object, plus a few fields HF lacks (camelCase like HF).
+        ``publishedAt`` is :attr:`when` (HF's client parses it); ``publishedAtSource`` says
+        what it is: "published", "arxiv-id" (its month; the day is the 1st) or "listed"."""
+        when = self.when
         return {
             "id": self.id,
             "title": self.title,
             "summary": self.summary,
             "authors": [{"name": a} for a in self.authors],
             "numAuthors": self.n_authors,
-            "publishedAt": _iso_day(self.published_at),
+            "publishedAt": _iso_day(when.day if when else None),
+            "publishedAtSource": when.source if when else None,
             "upvotes": self.upvotes,
             "communityUpvotes": self.community_upvotes,
             "hfUpvotes": self.hf_upvotes,

@@ -33,6 +33,7 @@ from paperboy.papers.record import (
     Paper,
     ParseError,
     Rejection,
+    clean_authors,
     clean_text,
     is_withdrawn,
     parse_arxiv_id,
@@ -113,9 +114,7 @@ def _entry(entry: ET.Element) -> Paper:
         arxiv_id=found[0],
         version=found[1],
         summary=summary,
-        authors=tuple(
-            name for a in entry.findall("atom:author", _NS) if (name := _text(a, "atom:name"))
-        ),
+        authors=clean_authors(_text(a, "atom:name") for a in entry.findall("atom:author", _NS)),
         categories=categories,
         published_at=_date(entry, "atom:published"),
         updated_at=_date(entry, "atom:updated"),

@@ -18,6 +18,7 @@ from paperboy.papers.record import (
     Paper,
     ParseError,
     Rejection,
+    clean_author,
     clean_text,
     is_withdrawn,
     parse_arxiv_id,
@@ -33,6 +34,13 @@ def _strings(value: Any) -> tuple[str, ...]:
     if not isinstance(value, list):
         return ()
     return tuple(s for v in value if isinstance(v, str) and (s := v.strip()))
+
+
+def _authors(value: Any) -> tuple[str, ...]:
+    """Names one per list item, a stray "and" at either end dropped (clean_author)."""
+    if not isinstance(value, list):
+        return ()
+    return tuple(s for v in value if isinstance(v, str) and (s := clean_author(v.strip())))
 
 
 def _paper(rec: dict[str, Any]) -> Paper:
@@ -56,7 +64,7 @@ def _paper(rec: dict[str, Any]) -> Paper:
         arxiv_id=found[0],
         version=found[1],
         summary=clean_text(abstract) if isinstance(abstract, str) else "",
-        authors=_strings(rec.get("authors")),
+        authors=_authors(rec.get("authors")),
         categories=_strings(rec.get("categories")),
         listed_on=listed,
         comment=(clean_text(comment) or None) if isinstance(comment, str) else None,

@@ -33,7 +33,14 @@ from datetime import date
 from itertools import islice
 from typing import Any
 
-from paperboy.papers.record import Paper, ParseError, Rejection, clean_text, parse_arxiv_id
+from paperboy.papers.record import (
+    Paper,
+    ParseError,
+    Rejection,
+    clean_authors,
+    clean_text,
+    parse_arxiv_id,
+)
 from paperboy.sources.result import ParseResult
 
 _DAY_IN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})")
@@ -65,7 +72,8 @@ def _names(value: Any) -> tuple[str, ...]:
     if not isinstance(value, list):
         return ()
     names = (a.get("name") if isinstance(a, dict) else a for a in value)
-    return tuple(clean_text(n) for n in names if isinstance(n, str) and n.strip())
+    # clean_authors: "and Lei Bai" (the scraped lists keep the "and" of "A, B and C") -> "Lei Bai"
+    return clean_authors(n for n in names if isinstance(n, str))
 
 
 def _title(title: Any) -> str:
