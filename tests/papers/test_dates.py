@@ -51,7 +51,7 @@ def test_a_paper_listed_before_its_id_month_is_dated_by_the_listing(client, conn
     early = client.get("/api/papers/2411.00001").json()
     assert (early["publishedAt"], early["publishedAtSource"]) == ("2024-10-31T00:00:00.000Z", "listed")
     page = Page(client.get("/papers/2411.00001").text)
-    when = page.find("p", class_="meta").text
+    when = page.find("div", class_="meta").text
     assert "listed Oct 31, 2024" in when
 
 
@@ -62,6 +62,6 @@ def test_cards_and_pages_show_the_month_as_a_month(client):
     assert "Oct 2024" in card.text and times and times[0].text == "Oct 2024"
     assert "the month of its arXiv id" in times[0].attrs["title"]
     page = Page(client.get("/papers/2410.13720").text)
-    assert "published Oct 2024" in page.find("p", class_="meta").text
+    assert "published Oct 2024" in page.find("div", class_="meta").text
     cosmic = Page(client.get("/papers/t-8c7b35278272").text)
-    assert "published Apr 1, 2024" in cosmic.find("p", class_="meta").text
+    assert "published Apr 1, 2024" in cosmic.find("div", class_="meta").text

@@ -57,7 +57,7 @@ def test_cards_show_what_is_known(client):
 def test_the_paper_page_shows_what_is_known(client):
     page = Page(client.get(f"/papers/{BARE[0]}").text)
     assert page.find("p", class_="authors") is None  # no empty or "0 authors" line
-    assert "authors" not in page.find("p", class_="meta").text
+    assert "authors" not in page.find("div", class_="meta").text
     assert parse_qs(urlsplit(_search_link(page.elements)).query)["query"] == [BARE[1]]
     counted = Page(client.get(f"/papers/{COUNTED[0]}").text)
     assert counted.find("p", class_="authors").text == "6 authors"
