@@ -67,7 +67,7 @@ def shoot(base: str, out: Path, dark: bool) -> None:
     if idless and idless[0]["paper"]["id"].startswith("t-"):
         pages["paper-no-id"] = f"/papers/{idless[0]['paper']['id']}"
     schemes = ["light", "dark"] if dark else ["light"]
-    print(f"| page | width | scheme | first paper starts at (px) | file |\n|---|---|---|---|---|")
+    print("| page | width | scheme | first paper starts at (px) | file |\n|---|---|---|---|---|")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         for width, height in WIDTHS.items():
