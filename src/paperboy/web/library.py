@@ -4,7 +4,8 @@
   ``file`` or as the raw request body (``?format=`` names the format; else the file name,
   else the content tells). Answers the summary ``{format, matched, matchedPapers,
   libraryOnly, duplicates, rejected}``; 400 with the reason for a file that cannot be
-  imported (too large, unknown format, nothing readable); 401 for no one.
+  imported (unknown format, nothing readable, a file too large in a form that is not);
+  413 for a body larger than a file and its form may be (web/bodies.py); 401 for no one.
 - ``GET /api/library`` (``offset``, ``limit``): the member's entries, newest first, with
   counts; with ``?format=bibtex|csl-json|ris`` the known papers of the library as that file.
 - ``DELETE /api/library/{entry_id}``: one entry removed (404: no such entry of yours).
@@ -36,19 +37,8 @@ router = APIRouter(tags=["library"])
 pages = APIRouter(include_in_schema=False)
 WRITER = Depends(auth.writer)
 SIGNED_IN = Depends(auth.signed_in)
-# What multipart adds around a file (boundaries, headers, the csrf field), at most.
-_FORM_OVERHEAD = 64 * 1024
+# (A body larger than the file and its form is refused before it is read: web/bodies.py.)
 _TOO_LARGE = f"The file is too large: at most {importer.MAX_BYTES / 1_000_000:g} MB per import."
-
-
-def not_too_large(request: Request) -> None:
-    """Refuse an upload that says it is too large before reading (or spooling) it."""
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > importer.MAX_BYTES + _FORM_OVERHEAD:
-        raise HTTPException(400, _TOO_LARGE)
-
-
-SMALL = Depends(not_too_large)  # (declared before WRITER: the CSRF check reads the form)
 
 
 async def _upload(request: Request) -> tuple[bytes, str]:
@@ -90,7 +80,7 @@ async def _import(request: Request, member: Member, fmt: str | None) -> importer
 
 @router.post("/api/library/import")
 async def import_api(request: Request, fmt: str | None = Query(None, alias="format"),
-                     _small: None = SMALL, member: Member = WRITER) -> Response:
+                     member: Member = WRITER) -> Response:
     """Import a library file; the summary of what was matched, kept and rejected."""
     summary = await _import(request, member, fmt)
     return no_store(JSONResponse(summary.as_json()))
@@ -121,7 +111,7 @@ def remove_api(request: Request, entry_id: int, member: Member = WRITER) -> Resp
 
 
 @pages.post("/account/library", response_class=HTMLResponse)
-async def import_form(request: Request, _small: None = SMALL, member: Member = WRITER) -> Response:
+async def import_form(request: Request, member: Member = WRITER) -> Response:
     """The account page's import form: the page again, with the summary (or the reason)."""
     try:
         summary = await _import(request, member, None)
