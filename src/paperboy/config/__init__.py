@@ -216,6 +216,7 @@ class CommunitySettings:
     submit_per_day: int = 10
     votes_per_minute: int = 60
     comments_per_hour: int = 30
+    imports_per_hour: int = 10  # library imports (each parses a file of up to 5 MB)
 
 
 @dataclass(frozen=True)
@@ -250,6 +251,7 @@ def _community(v: Values) -> CommunitySettings:
         submit_per_day=_number(v, "PAPERBOY_SUBMIT_PER_DAY", "10", int),
         votes_per_minute=_number(v, "PAPERBOY_VOTES_PER_MINUTE", "60", int),
         comments_per_hour=_number(v, "PAPERBOY_COMMENTS_PER_HOUR", "30", int),
+        imports_per_hour=_number(v, "PAPERBOY_IMPORTS_PER_HOUR", "10", int),
     )
 
 

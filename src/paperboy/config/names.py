@@ -63,6 +63,8 @@ SETTINGS = {
     "curators and admins have no limit)",
     "PAPERBOY_VOTES_PER_MINUTE": "upvotes and un-votes one member may make a minute (default 60)",
     "PAPERBOY_COMMENTS_PER_HOUR": "comments and edits one member may post an hour (default 30)",
+    "PAPERBOY_IMPORTS_PER_HOUR": "library files one member may import over the web an hour, "
+    "counted per web worker (default 10; 0: no limit)",
     "PAPERBOY_FETCH_RETRIES": "retries of a failed request (timeouts, resets, 429, 5xx, broken "
     "pages) before a fetch stops (default 5)",
     "PAPERBOY_FOR_YOU_DAYS": "For you picks among the papers of this many recent days when no "
