@@ -17,6 +17,7 @@ import typer
 from paperboy import config
 from paperboy.cli import app
 from paperboy.library import importer
+from paperboy.web import bodies
 from tests.helpers import ROOT
 
 DEPLOY = ROOT / "deploy"
@@ -336,20 +337,69 @@ def test_nginx_forwards_the_headers_paperboy_believes_to_its_port(settings):
     assert re.search(r"listen\s+443\s+ssl", conf) and "return 301 https://" in conf
 
 
-def test_nginx_takes_library_uploads_and_gives_imports_time():
-    from paperboy.web import library as web_library
+def _largest_other_body() -> int:
+    """The largest body paperboy takes on a route that is not a library upload."""
+    others = [limit() for limit, _ in bodies.LARGER.values() if limit is not bodies.upload_limit]
+    return max([bodies.SMALL, *others])
 
+
+def _upload_paths() -> set[str]:
+    return {path for path, (limit, _) in bodies.LARGER.items() if limit is bodies.upload_limit}
+
+
+def _agrees(proxy: int, ours: int) -> bool:
+    """A proxy's limit lets through what paperboy takes, and not much more (paperboy says
+    what the limit is in between; nginx and Caddy only in their own words)."""
+    return ours <= proxy <= ours * 1.05
+
+
+def test_nginx_takes_the_bodies_paperboy_takes_and_gives_imports_time():
     conf = "\n".join(line.split("#", 1)[0] for line in FILES["nginx.conf"].splitlines())
-    body = re.search(r"client_max_body_size\s+(\S+);", conf)
-    assert body and _size(body.group(1)) >= importer.MAX_BYTES + web_library._FORM_OVERHEAD
     slow = re.search(r"location ~ \^/\(([^)]*)\)\$ \{(.*?)\}", conf, re.S)
-    assert slow, "nginx.conf has no location with longer timeouts for imports"
-    posts = {r.path for r in web_library.router.routes + web_library.pages.routes
-             if "POST" in getattr(r, "methods", ())}
-    for path in slow.group(1).split("|"):
-        assert "/" + path in posts, f"/{path} is not a library upload route any more"
+    assert slow, "nginx.conf has no location for library uploads"
+    outside = conf.replace(slow.group(0), "")
+    body = re.findall(r"client_max_body_size\s+(\S+);", outside)
+    assert len(body) == 1 and _agrees(_size(body[0]), _largest_other_body()), body
+    upload = re.search(r"client_max_body_size\s+(\S+);", slow.group(2))
+    assert upload and _agrees(_size(upload.group(1)), bodies.upload_limit()), upload
+    assert {"/" + path for path in slow.group(1).split("|")} == _upload_paths()
     timeout = re.search(r"proxy_read_timeout\s+(\d+)s;", slow.group(2))
     assert timeout and int(timeout.group(1)) > 60
+
+
+def test_caddy_takes_the_bodies_paperboy_takes():
+    code = "\n".join(line.split("#", 1)[0] for line in FILES["Caddyfile"].splitlines())
+    matchers = dict(re.findall(r"^\s*@(\w+)\s+(.+?)\s*$", code, re.M))
+    limits = dict(re.findall(r"request_body\s+@(\w+)\s*\{\s*max_size\s+(\S+)\s*\}", code))
+    assert set(limits) == set(matchers) and len(limits) == 2, (limits, matchers)
+    uploads = next(name for name, m in matchers.items() if m.startswith("path "))
+    others = next(name for name, m in matchers.items() if m.startswith("not path "))
+    assert set(matchers[uploads].split()[1:]) == set(matchers[others].split()[2:]) == _upload_paths()
+    assert _agrees(_size(limits[uploads]), bodies.upload_limit())
+    assert _agrees(_size(limits[others]), _largest_other_body())
+    assert "request_body {" not in code, "a request_body for every path would also cap the uploads"
+
+
+def _seconds(text: str) -> float:
+    m = re.fullmatch(r"(\d+)(s|m)", text)
+    assert m, text
+    return int(m.group(1)) * (60 if m.group(2) == "m" else 1)
+
+
+def test_the_proxies_cut_off_half_sent_requests_as_paperboy_does():
+    read_timeout = config.Config.read_timeout
+    nginx = "\n".join(line.split("#", 1)[0] for line in FILES["nginx.conf"].splitlines())
+    for name in ("client_header_timeout", "client_body_timeout"):  # between two reads
+        found = re.search(rf"{name}\s+(\S+);", nginx)
+        assert found and _seconds(found.group(1)) == read_timeout, name
+    caddy = "\n".join(line.split("#", 1)[0] for line in FILES["Caddyfile"].splitlines())
+    timeouts = re.search(r"^\{\s*servers\s*\{\s*timeouts\s*\{([^}]*)\}", caddy, re.M)
+    assert timeouts, "the Caddyfile's global options set no timeouts"
+    said = dict(re.findall(r"(\w+)\s+(\S+)", timeouts.group(1)))
+    assert _seconds(said["read_header"]) == read_timeout
+    # Caddy's read_body bounds the whole body: the most time paperboy gives an upload.
+    upload_seconds = read_timeout + bodies.upload_limit() / bodies.MIN_RATE
+    assert read_timeout <= _seconds(said["read_body"]) <= upload_seconds * 1.1
 
 
 def test_caddy_proxies_to_the_settings_port_with_the_base_urls_name(settings):
@@ -362,8 +412,6 @@ def test_caddy_proxies_to_the_settings_port_with_the_base_urls_name(settings):
     # Caddy sets X-Forwarded-For and -Proto itself; the file must not take them away.
     assert not re.search(r"header_up\s+-X-Forwarded", code)
     assert re.search(r"header_up\s+X-Request-ID\s", code)
-    size = re.search(r"max_size\s+(\S+)", code)
-    assert size and _size(size.group(1)) >= importer.MAX_BYTES
 
 
 def test_the_upload_limit_the_proxy_files_quote_is_paperboys():

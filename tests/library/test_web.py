@@ -80,7 +80,7 @@ def test_a_large_upload_is_refused_before_it_is_read(client, conn, known, monkey
     sign_in(client, conn, "ada@example.org")  # by cookie, and no CSRF token: the size is judged first
     monkeypatch.setattr(importer, "MAX_BYTES", 100)
     r = client.post("/api/library/import", files=_file("big.bib", b"%" * 70_000))
-    assert r.status_code == 400 and "too large" in r.json()["error"]
+    assert r.status_code == 413 and "too large: at most 0.0001 MB per import" in r.json()["error"]
     assert client.post("/api/library/import", files=_file()).status_code == 403
 
 

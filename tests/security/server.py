@@ -22,6 +22,14 @@ from tests.helpers import free_port
 def serving(db_url: str, home: Path, **extra_env: str) -> Iterator[str]:
     """`paperboy serve` on a free port over ``db_url``; yields its base URL. Its output is in
     ``home``/serve.log (quoted when it fails to start)."""
+    with serving_process(db_url, home, **extra_env) as (base, _):
+        yield base
+
+
+@contextmanager
+def serving_process(db_url: str, home: Path, **extra_env: str) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Like :func:`serving`, also yielding the process (with one worker, the one that serves:
+    for measuring it)."""
     home.mkdir(parents=True, exist_ok=True)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -41,7 +49,7 @@ def serving(db_url: str, home: Path, **extra_env: str) -> Iterator[str]:
                 time.sleep(0.1)
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"paperboy serve did not start: {log.read_text()[-3000:]}")
-        yield base
+        yield base, proc
     finally:
         proc.terminate()
         try:

@@ -28,6 +28,8 @@ FetchOpt = Annotated[bool, typer.Option(
 
 def _serve(db: Database, host: str | None, port: int | None, workers: int = 1, embed: bool = True,
            fetch: bool = True) -> None:
+    from functools import partial
+
     import uvicorn
 
     from paperboy import fetch as fetching
@@ -40,7 +42,9 @@ def _serve(db: Database, host: str | None, port: int | None, workers: int = 1, e
     # Our handler renders uvicorn's records too (log_config=None keeps uvicorn from installing
     # its own); the access log is ours (web/requestlog.py: with the request id, secrets cut).
     # Behind a reverse proxy, X-Forwarded-For/-Proto are believed from forwarded_allow_ips.
-    server_options = dict(log_config=None, log_level=cfg.log_level, access_log=False, http=NoDelayH11,
+    # A half-sent request is cut off after PAPERBOY_READ_TIMEOUT (web/server.py; its body: web/bodies.py).
+    http = partial(NoDelayH11, read_timeout=cfg.read_timeout)
+    server_options = dict(log_config=None, log_level=cfg.log_level, access_log=False, http=http,
                           proxy_headers=True, forwarded_allow_ips=cfg.forwarded_allow_ips,
                           timeout_graceful_shutdown=30)  # a stuck client cannot hold a stop forever
     out.print(f"paperboy is serving on [bold]http://{host}:{port}[/] (Ctrl+C to stop)")

@@ -177,6 +177,8 @@ class Config:
     db_memory: dict[str, int] = field(default_factory=dict)  # not auto: bytes by PostgreSQL name
     serve_embed: bool = True  # what `serve` handed its worker processes (hand_off_to_workers)
     serve_fetch: bool = True
+    read_timeout: float = 20.0  # seconds a client may take to send a request's headers, or its body
+
 
 
 @dataclass(frozen=True)
@@ -214,6 +216,7 @@ class CommunitySettings:
     submit_per_day: int = 10
     votes_per_minute: int = 60
     comments_per_hour: int = 30
+    imports_per_hour: int = 10  # library imports (each parses a file of up to 5 MB)
 
 
 @dataclass(frozen=True)
@@ -248,6 +251,7 @@ def _community(v: Values) -> CommunitySettings:
         submit_per_day=_number(v, "PAPERBOY_SUBMIT_PER_DAY", "10", int),
         votes_per_minute=_number(v, "PAPERBOY_VOTES_PER_MINUTE", "60", int),
         comments_per_hour=_number(v, "PAPERBOY_COMMENTS_PER_HOUR", "30", int),
+        imports_per_hour=_number(v, "PAPERBOY_IMPORTS_PER_HOUR", "10", int),
     )
 
 
@@ -338,6 +342,7 @@ def load_with_sources(environ=None) -> tuple[Config, Values]:
         forwarded_allow_ips=",".join(_split(v.text("PAPERBOY_FORWARDED_ALLOW_IPS", "127.0.0.1")))
         or "127.0.0.1",
         db_memory=db_memory(v),
+        read_timeout=max(0.1, _number(v, "PAPERBOY_READ_TIMEOUT", "20")),
         serve_embed=os.environ.get(_HANDOFF_EMBED, "1") == "1",
         serve_fetch=os.environ.get(_HANDOFF_FETCH, "1") == "1",
     )

@@ -63,6 +63,8 @@ SETTINGS = {
     "curators and admins have no limit)",
     "PAPERBOY_VOTES_PER_MINUTE": "upvotes and un-votes one member may make a minute (default 60)",
     "PAPERBOY_COMMENTS_PER_HOUR": "comments and edits one member may post an hour (default 30)",
+    "PAPERBOY_IMPORTS_PER_HOUR": "library files one member may import over the web an hour, "
+    "counted per web worker (default 10; 0: no limit)",
     "PAPERBOY_FETCH_RETRIES": "retries of a failed request (timeouts, resets, 429, 5xx, broken "
     "pages) before a fetch stops (default 5)",
     "PAPERBOY_FOR_YOU_DAYS": "For you picks among the papers of this many recent days when no "
@@ -84,6 +86,9 @@ SETTINGS = {
     "PAPERBOY_FORWARDED_ALLOW_IPS": "addresses of the reverse proxies whose X-Forwarded-For and "
     "X-Forwarded-Proto are believed (commas or spaces; default 127.0.0.1; * trusts any sender, "
     "which lets a client that reaches paperboy directly choose its own address)",
+    "PAPERBOY_READ_TIMEOUT": "seconds a client may take to send a request's headers, and again "
+    "its body (a second more per 50 kB the route takes: a library upload gets 100 s more); a "
+    "client that stalls is cut off, so half-sent requests cannot hold connections (default 20)",
     "PAPERBOY_ENCODER": "what computes embeddings: onnx (default: ONNX Runtime, int8 when it "
     "passes its check on this machine, else float32), onnx-fp32 or torch (sentence-transformers); "
     "if ONNX cannot be used, PyTorch is, with a warning",

@@ -7,6 +7,14 @@ does (``{\\"u}`` -> ü, ``\\&`` -> &, ``{B}ERT`` -> BERT). A block the splitter 
 a "malformed entry"; an entry without a title is "no title". An entry whose cite key repeats
 an earlier one is still read (the import counts it as a duplicate when it is the same
 paper). Never raises: anything unexpected rejects the file, by name.
+
+Decoding is pylatexenc's pure Python: 3 to 10 µs and some 300 bytes a character. Unbounded,
+one entry of 5 MB of ``{\\"u}`` took 50 s of CPU and 1.5 GB before its title was found too
+long. So each field is cut to :data:`RAW_MAX` characters *before* anything reads it (braces
+dropped from what was cut; a title that long is rejected as too long, as it would be once
+decoded), and a file decodes at most :data:`DECODE_BUDGET` characters in all (what follows is
+kept as written, braces dropped). Both are counts of characters, so the parser stays a pure
+function.
 """
 
 from __future__ import annotations
@@ -32,6 +40,7 @@ from bibtexparser.model import Block, Entry, ParsingFailedBlock
 from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
 
 from paperboy.library.entry import Parsed, Rejection, add, find_arxiv_id, make_entry, year_of
+from paperboy.papers import limits
 
 FORMAT = "bibtex"
 # bibtexparser logs a warning for each block it cannot read: the rejections say it already.
@@ -45,14 +54,47 @@ _NOT_ENTRIES = re.compile(r"\s*@\s*(?:string|preamble|comment)\b", re.IGNORECASE
 _RAW_KEY = re.compile(r"\s*@\s*\w+\s*[{(]\s*([^,\s{}()]{1,100})\s*,")
 
 
+# The most characters of a field read, as written (LaTeX is longer than its text: {\\"u} is ü):
+# a little more than a stored entry keeps (papers/limits.py). The other fields give an arXiv
+# id, a DOI, a year or a link, all short.
+RAW_MAX = {"title": 4 * limits.TITLE_MAX, "abstract": 2 * limits.SUMMARY_MAX,
+           "author": 60_000}  # some 2,000 names
+RAW_OTHER_MAX = 2_000
+DECODE_BUDGET = 500_000  # characters of LaTeX a file decodes in all (some 2 to 5 s)
+_NAME_BREAK = re.compile(r"\s+and\s+", re.IGNORECASE)
+
+
+def _unbraced(value: str) -> str:
+    return value.replace("{", "").replace("}", "")
+
+
+def _cut(key: str, value: str) -> str:
+    """A field of more than its RAW_MAX characters: its start, as written and unbraced (the
+    authors: the names that fit whole)."""
+    cap = RAW_MAX.get(key, RAW_OTHER_MAX)
+    if len(value) <= cap:
+        return value
+    if key == "author":
+        breaks = [m.start() for m in _NAME_BREAK.finditer(value, 0, cap)]
+        return _unbraced(value[:breaks[-1]] if breaks else value[:cap])
+    return _unbraced(value[:cap])
+
+
 class _KeepFields(BlockMiddleware):
-    """Drops every field :mod:`paperboy.library` does not read."""
+    """Drops every field :mod:`paperboy.library` does not read, and cuts the others to their
+    RAW_MAX (before the names are split and the LaTeX decoded)."""
 
     def __init__(self) -> None:
-        super().__init__(allow_inplace_modification=True, allow_parallel_execution=True)
+        super().__init__(allow_inplace_modification=True, allow_parallel_execution=False)
+        self.long_titles: set[str] = set()  # keys of entries whose title is past its RAW_MAX
 
     def transform_entry(self, entry: Entry, library: Library) -> Block:
         entry.fields = [f for f in entry.fields if f.key in _FIELDS]
+        for field in entry.fields:
+            if isinstance(field.value, str):
+                if field.key == "title" and len(field.value) > RAW_MAX["title"]:
+                    self.long_titles.add(entry.key)  # rejected for it: a cut title is wrong
+                field.value = _cut(field.key, field.value)
         return entry
 
 
@@ -81,6 +123,9 @@ class _FirstNameFirst(BlockMiddleware):
 # What makes a value LaTeX rather than plain text; a value without any is left as it is.
 _LATEXISH = re.compile(r"[\\{}~]|--|``|''")
 _BARE = re.compile(r"(?<!\\)([%&])")
+# What only the decoder reads right; a value with braces but none of these decodes to itself
+# unbraced (Zotero's {BERT}: most titles), which costs no decoding.
+_DECODER_NEEDED = re.compile(r"[\\~$]|--|``|''")
 
 
 _LOGOS = {"TeX": "TeX", "LaTeX": "LaTeX", "LaTeXe": "LaTeX2e", "BibTeX": "BibTeX", "XeTeX": "XeTeX",
@@ -102,15 +147,25 @@ def _decoder() -> LatexNodes2Text:
 
 class _DecodeLatex(BlockMiddleware):
     """bibtexparser's LatexDecodingMiddleware, but only on values holding LaTeX: decoding
-    is character by character in Python, and most values (long abstracts) are plain."""
+    is character by character in Python, and most values (long abstracts) are plain; and
+    only DECODE_BUDGET characters a file (one instance parses one file)."""
 
     def __init__(self) -> None:
-        super().__init__(allow_inplace_modification=True, allow_parallel_execution=True)
+        super().__init__(allow_inplace_modification=True, allow_parallel_execution=False)
         self._decoder = _decoder()
+        self.budget = DECODE_BUDGET
 
     def transform_entry(self, entry: Entry, library: Library) -> Block:
         for field in entry.fields:
             if isinstance(field.value, str) and _LATEXISH.search(field.value):
+                if not _DECODER_NEEDED.search(field.value):
+                    field.value = _unbraced(field.value)
+                    continue
+                if len(field.value) > self.budget:
+                    self.budget = 0  # spent: this value and the rest stay as written
+                    field.value = _unbraced(field.value)
+                    continue
+                self.budget -= len(field.value)
                 # To BibTeX a bare % or & is that character: to LaTeX a comment (the rest of
                 # the title lost) or a table column. Escaped first, they read as written.
                 value = _BARE.sub(r"\\\1", field.value)
@@ -121,12 +176,12 @@ class _DecodeLatex(BlockMiddleware):
         return entry
 
 
-def _stack() -> list[Any]:
+def _stack(keep: _KeepFields) -> list[Any]:
     return [
         ResolveStringReferencesMiddleware(allow_inplace_modification=True),
         RemoveEnclosingMiddleware(allow_inplace_modification=True),
         NormalizeFieldKeys(allow_inplace_modification=True),
-        _KeepFields(),
+        keep,
         _FirstNameFirst(),
         _DecodeLatex(),
     ]
@@ -192,7 +247,8 @@ def _parse(text: str, parsed: Parsed) -> None:
             block.key = str(len(blocks))
         blocks.append(block)
     library = Library(blocks, fail_on_duplicate_key=False)
-    for middleware in _stack():
+    keep = _KeepFields()
+    for middleware in _stack(keep):
         library = Library([_unwrapped(b) for b in middleware.transform(library).blocks],
                           fail_on_duplicate_key=False)
     n = 0
@@ -200,6 +256,9 @@ def _parse(text: str, parsed: Parsed) -> None:
         if isinstance(block, Entry):
             n += 1
             key = keys.get(block.key, block.key)
+            if block.key in keep.long_titles:
+                add(parsed, Rejection(f"entry {n} ({key[:100]})", f"title longer than {limits.TITLE_MAX} characters"))
+                continue
             _entry(parsed, f"entry {n} ({key[:100]})", block, key)
         elif isinstance(block, ParsingFailedBlock) and not _NOT_ENTRIES.match(block.raw or ""):
             n += 1

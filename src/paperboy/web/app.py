@@ -36,6 +36,7 @@ from paperboy.web import paper_md as web_paper_md
 from paperboy.web import submit as web_submit
 from paperboy.web import votes as web_votes  # also registers its personal.HOOKS hook
 from paperboy.web.auth import Members
+from paperboy.web.bodies import Bodies
 from paperboy.web.cache import Personalised, ResponseCache, known_params
 from paperboy.web.headers import SecurityHeaders, TrustedHosts
 from paperboy.web.ratelimit import RateLimit
@@ -235,6 +236,9 @@ def create_app(
         app.add_middleware(ResponseCache, db=db, known=known, check_every=cache_seconds,
                            max_bytes=cfg.cache_bytes)
     app.add_middleware(Personalised, cached=cache_seconds > 0)  # the member's votes on other pages
+    # Inside Members: a body is read only for someone the route lets in, and never past its limit.
+    app.add_middleware(Bodies, routes=[r for router in routers for r in router.routes],
+                       read_timeout=cfg.read_timeout)
     # Outside the cache: it needs to know who asks, to make shared pages personal.
     app.add_middleware(Members, db=db, secret=secret, settings=cfg.community)
     app.add_middleware(HeadAsGet)

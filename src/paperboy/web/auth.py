@@ -19,6 +19,7 @@ import hmac
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 import anyio
@@ -123,6 +124,20 @@ def current(request: Request) -> Member | None:
     return getattr(request.state, "member", None)
 
 
+# The least role each dependency below lets through: web/bodies.py reads it off a route's
+# dependencies, and gives no request body to a caller who could not pass (FastAPI reads and
+# parses a body before it resolves any dependency).
+NEEDS: dict[Callable[..., Any], str] = {}
+
+
+def needs(role_name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def mark(dependency: Callable[..., Any]) -> Callable[..., Any]:
+        NEEDS[dependency] = role_name
+        return dependency
+    return mark
+
+
+@needs("member")
 def signed_in(request: Request) -> Member:
     member = current(request)
     if member is None:
@@ -134,8 +149,10 @@ def signed_in(request: Request) -> Member:
     return member
 
 
+@cache  # one dependency per role (pages call role("admin") inline, too)
 def role(name: str) -> Callable[[Request], Member]:
     """A dependency: the member, who must have role ``name`` or a higher one."""
+    @needs(name)
     def need(request: Request) -> Member:
         member = signed_in(request)
         if not member.can(name):
@@ -158,6 +175,7 @@ async def check_csrf(request: Request) -> None:
         raise HTTPException(403, "This form's security token is missing or wrong: reload the page and try again.")
 
 
+@needs("member")
 async def writer(request: Request) -> Member:
     """A dependency for every state change by a member: signed in, and CSRF-checked."""
     member = signed_in(request)
@@ -165,11 +183,13 @@ async def writer(request: Request) -> Member:
     return member
 
 
+@cache
 def writer_with(name: str) -> Callable[[Request], Any]:
     """Like :func:`writer`, for a role: 401 for no one, 403 below ``name`` (checked before
     the CSRF token, so a member learns they may not rather than that a token is missing)."""
     need = role(name)
 
+    @needs(name)
     async def dependency(request: Request) -> Member:
         member = need(request)
         await check_csrf(request)

@@ -4,7 +4,9 @@
   ``file`` or as the raw request body (``?format=`` names the format; else the file name,
   else the content tells). Answers the summary ``{format, matched, matchedPapers,
   libraryOnly, duplicates, rejected}``; 400 with the reason for a file that cannot be
-  imported (too large, unknown format, nothing readable); 401 for no one.
+  imported (unknown format, nothing readable, a file too large in a form that is not);
+  413 for a body larger than a file and its form may be (web/bodies.py); 401 for no one;
+  429 past PAPERBOY_IMPORTS_PER_HOUR imports (with Retry-After; the form says so too).
 - ``GET /api/library`` (``offset``, ``limit``): the member's entries, newest first, with
   counts; with ``?format=bibtex|csl-json|ris`` the known papers of the library as that file.
 - ``DELETE /api/library/{entry_id}``: one entry removed (404: no such entry of yours).
@@ -18,6 +20,9 @@ auth.writer (a token, or the session cookie with its CSRF token).
 
 from __future__ import annotations
 
+import math
+import time
+
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
@@ -30,25 +35,43 @@ from paperboy.library.export import FORMATS
 from paperboy.web import auth
 from paperboy.web.account import _page as account_page  # the account page, with what to add
 from paperboy.web.exports import EXPORTS
+from paperboy.web.ratelimit import RateLimit
 from paperboy.web.signin import no_store
 
 router = APIRouter(tags=["library"])
 pages = APIRouter(include_in_schema=False)
 WRITER = Depends(auth.writer)
 SIGNED_IN = Depends(auth.signed_in)
-# What multipart adds around a file (boundaries, headers, the csrf field), at most.
-_FORM_OVERHEAD = 64 * 1024
+# (A body larger than the file and its form is refused before it is read: web/bodies.py.)
 _TOO_LARGE = f"The file is too large: at most {importer.MAX_BYTES / 1_000_000:g} MB per import."
 
 
-def not_too_large(request: Request) -> None:
-    """Refuse an upload that says it is too large before reading (or spooling) it."""
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > importer.MAX_BYTES + _FORM_OVERHEAD:
-        raise HTTPException(400, _TOO_LARGE)
+def _imports(request: Request) -> RateLimit:
+    """The app's per-member import limiter (made on first use): the token bucket of the
+    per-client limit (web/ratelimit.py), here keyed by member, PAPERBOY_IMPORTS_PER_HOUR
+    at once and as many an hour after that."""
+    state = request.app.state
+    if getattr(state, "import_limit", None) is None:  # (the event loop's thread only: no lock)
+        per_hour = state.config.community.imports_per_hour
+        state.import_limit = RateLimit(None, rate=per_hour / 3600, burst=per_hour)
+    return state.import_limit
 
 
-SMALL = Depends(not_too_large)  # (declared before WRITER: the CSRF check reads the form)
+async def may_import(request: Request, member: Member = WRITER) -> Member:
+    """A member who has not imported too often lately (each import parses up to 5 MB, which
+    takes seconds): the attempt is counted before the file is read."""
+    limiter = _imports(request)
+    if limiter.rate > 0:
+        wait = limiter.allow(f"member:{member.id}", time.monotonic())
+        if wait:
+            minutes = math.ceil(wait / 60)
+            raise HTTPException(429, f"Too many imports: at most {limiter.burst} an hour. Try again in "
+                                     f"{minutes} minute{'s' if minutes != 1 else ''}.",
+                                headers={"Retry-After": str(math.ceil(wait))})
+    return member
+
+
+IMPORTER = Depends(may_import)
 
 
 async def _upload(request: Request) -> tuple[bytes, str]:
@@ -90,7 +113,7 @@ async def _import(request: Request, member: Member, fmt: str | None) -> importer
 
 @router.post("/api/library/import")
 async def import_api(request: Request, fmt: str | None = Query(None, alias="format"),
-                     _small: None = SMALL, member: Member = WRITER) -> Response:
+                     member: Member = IMPORTER) -> Response:
     """Import a library file; the summary of what was matched, kept and rejected."""
     summary = await _import(request, member, fmt)
     return no_store(JSONResponse(summary.as_json()))
@@ -121,12 +144,13 @@ def remove_api(request: Request, entry_id: int, member: Member = WRITER) -> Resp
 
 
 @pages.post("/account/library", response_class=HTMLResponse)
-async def import_form(request: Request, _small: None = SMALL, member: Member = WRITER) -> Response:
+async def import_form(request: Request, member: Member = WRITER) -> Response:
     """The account page's import form: the page again, with the summary (or the reason)."""
     try:
+        await may_import(request, member)
         summary = await _import(request, member, None)
     except HTTPException as e:
-        return await run_in_threadpool(account_page, request, member, 400, library_error=e.detail)
+        return await run_in_threadpool(account_page, request, member, e.status_code, library_error=e.detail)
     return await run_in_threadpool(account_page, request, member, library_summary=summary)
 
 
