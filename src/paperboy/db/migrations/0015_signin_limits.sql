@@ -9,3 +9,15 @@ CREATE TABLE signin_attempts (
     n      integer NOT NULL DEFAULT 1
 );
 CREATE INDEX signin_attempts_since ON signin_attempts (since);
+
+-- Asking for a sign-in link only records the request here: whether the address is a member
+-- (or may join) is found out by the mailer, off the request, which then makes the link and
+-- queues the email. The request does the same work whatever the address, so its timing tells
+-- a member from a stranger no more than its answer does.
+CREATE TABLE signin_requests (
+    id         bigserial PRIMARY KEY,
+    email      text NOT NULL,
+    next_path  text NOT NULL DEFAULT '/',
+    base_url   text NOT NULL,
+    created    timestamptz NOT NULL DEFAULT now()
+);
