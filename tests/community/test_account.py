@@ -4,6 +4,8 @@ export of their data, and deleting the account."""
 from __future__ import annotations
 
 import json
+import threading
+import time
 
 import pytest
 
@@ -71,6 +73,33 @@ def test_rename(client, conn, lived_in):
     assert client.get("/api/whoami").json()["name"] == "ada.l"
 
 
+def test_two_members_renaming_to_one_free_name_at_once(client, conn, db):
+    """Issue 21, item 16: the second of two renames to one free name was a 500. Here bob's
+    rename is under way in another transaction (its new name not committed yet), so ada's
+    check finds the name free, and her update waits on the unique index until bob commits."""
+    csrf = sign_in(client, conn, "ada@example.org")
+    bob = add(conn, "bob@example.org")
+    answer: list = []
+    with db.connection() as other:
+        other.execute("UPDATE members SET name = 'zed' WHERE id = %s", (bob.id,))  # not committed
+        ada_renames = threading.Thread(target=lambda: answer.append(
+            client.post("/account/name", data={"name": "Zed", "csrf": csrf}, follow_redirects=False)))
+        ada_renames.start()
+        deadline, waiting = time.monotonic() + 30, 0
+        while time.monotonic() < deadline and not waiting:
+            time.sleep(0.02)
+            waiting = conn.execute("SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                                   " AND query LIKE 'UPDATE members SET name%%'").fetchone()["n"]
+            conn.commit()  # a new snapshot of pg_stat_activity next time
+        assert waiting, "ada's rename never waited on bob's"
+        other.commit()
+    ada_renames.join(30)
+    (r,) = answer
+    assert r.status_code == 400, r.status_code
+    assert "'Zed' is taken" in Page(r.text).find("p", role="alert").text
+    assert (members.by_email(conn, "ada@example.org").name, members.get(conn, bob.id).name) == ("ada", "zed")
+
+
 def test_changes_need_the_session_form_token(client, conn):
     csrf = sign_in(client, conn, "ada@example.org")
     for data in ({"name": "eve"}, {"name": "eve", "csrf": "wrong"}, {"name": "eve", "csrf": ""}):
@@ -118,10 +147,10 @@ def test_set_and_remove_a_password(client, conn):
     assert ok.status_code == 200 and "Your password is set" in ok.text and "Remove my password" in ok.text
     stored = conn.execute("SELECT password_hash FROM members").fetchone()["password_hash"]
     assert stored.startswith("$argon2id$") and "a long secret" not in stored
-    assert passwords.check(conn, "10.0.0.1", "ada@example.org", "a long secret 1").name == "ada"
+    assert passwords.check(client.app.state.db, "10.0.0.1", "ada@example.org", "a long secret 1").name == "ada"
     removed = client.post("/account/password/remove", data={"csrf": csrf})
     assert removed.status_code == 200 and "emailed link only" in removed.text
-    assert passwords.check(conn, "10.0.0.1", "ada@example.org", "a long secret 1") is None
+    assert passwords.check(client.app.state.db, "10.0.0.1", "ada@example.org", "a long secret 1") is None
 
 
 def test_export_holds_my_data_and_no_secrets(client, conn, lived_in):

@@ -77,15 +77,15 @@ def test_role_and_remove_are_logged_as_the_command_line(db_url, conn):
         ("command line", "remove-member", "deleted member"), ("command line", "role", "deleted member")]
 
 
-def test_password_from_stdin_then_sign_in_with_it(db_url, conn):
+def test_password_from_stdin_then_sign_in_with_it(db_url, db, conn):
     add(conn, "ada@example.org")
     short = user(db_url, "password", "ada@example.org", input="short\n")
     assert short.returncode == 2 and "at least 10 characters" in short.stderr
     r = user(db_url, "password", "ada@example.org", input="a long enough secret\n")
     assert r.returncode == 0, r.stderr
-    assert passwords.check(conn, "127.0.0.1", "ada@example.org", "a long enough secret").email == "ada@example.org"
+    assert passwords.check(db, "127.0.0.1", "ada@example.org", "a long enough secret").email == "ada@example.org"
     assert user(db_url, "password", "ada@example.org", "--remove").returncode == 0
-    assert passwords.check(conn, "127.0.0.1", "ada@example.org", "a long enough secret") is None
+    assert passwords.check(db, "127.0.0.1", "ada@example.org", "a long enough secret") is None
 
 
 def test_link_signs_the_member_in_once(db_url, db, conn):

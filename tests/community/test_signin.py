@@ -134,9 +134,9 @@ def test_the_form_says_the_same_whatever_the_address(mail, conn, smtp):  # noqa:
     assert bad.status_code == 400 and 'role="alert"' in bad.text
 
 
-def test_sign_in_requests_are_limited_per_mailbox_and_refused_the_same(mail, conn, smtp):  # noqa: F811
+def test_sign_in_requests_are_limited_per_mailbox_from_one_client_and_refused_the_same(mail, conn, smtp):  # noqa: F811
     add(conn, "ada@example.org")
-    answers = [ask_link(mail, f"ada+{i}@example.org") for i in range(signin.LINKS_PER_MAILBOX + 2)]
+    answers = [ask_link(mail, f"ada+{i}@example.org") for i in range(signin.LINKS_PER_MAILBOX_FROM_CLIENT + 2)]
     assert {(r.status_code, r.text) for r in answers} == {(answers[0].status_code, answers[0].text)}
     delivered(mail)
     # +tags are one mailbox; the first ones were not members (ada+0…) but still counted
@@ -144,9 +144,9 @@ def test_sign_in_requests_are_limited_per_mailbox_and_refused_the_same(mail, con
     for _ in range(2):
         ask_link(mail, "ada@example.org")
     delivered(mail)
-    assert smtp.to("ada@example.org") == []  # the mailbox's hour is used up
+    assert smtp.to("ada@example.org") == []  # this client's hour for the mailbox is used up
     n = conn.execute("SELECT count(*) AS n FROM subscribe_requests WHERE kind = 'signin'").fetchone()["n"]
-    assert n == signin.LINKS_PER_MAILBOX
+    assert n == signin.LINKS_PER_MAILBOX_FROM_CLIENT
     # subscribing to the digest has limits of its own, untouched by sign-in requests
     sub = mail.post("/subscribe", data={"email": "ada@example.org"}, headers=SAME_SITE)
     assert sub.status_code == 200 and "Check your inbox" in sub.text

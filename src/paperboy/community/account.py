@@ -2,8 +2,8 @@
 deleting the account.
 
 Deleting an account removes the member, their votes, sessions, API tokens, mentions of
-them, unused sign-in links and the emails carrying them, and the digest subscription of
-the same address. Their comments and submissions stay, anonymous (shown as "deleted
+them, unused sign-in links, pending requests for one and the emails carrying them, and the
+digest subscription of the same address. Their comments and submissions stay, anonymous (shown as "deleted
 member"; the schema sets member_id to NULL), as do pins they made; the moderation log keeps
 their actions with the name replaced by "deleted member", and entries naming them as the
 target of an admin action say "deleted member" too. docs/community.md says the same.
@@ -103,6 +103,7 @@ def delete(conn: psycopg.Connection, member_id: int) -> Member:
         conn.execute("UPDATE moderation_log SET target = %s WHERE action = ANY(%s) AND lower(target) = lower(%s)",
                      (DELETED, list(MEMBER_ACTIONS), member.name))
         conn.execute("DELETE FROM signin_tokens WHERE email = %s", (member.email,))
+        conn.execute("DELETE FROM signin_requests WHERE email = %s", (member.email,))
         conn.execute("DELETE FROM outbox WHERE kind IN ('signin', 'invite') AND recipient = %s", (member.email,))
         conn.execute("DELETE FROM subscribers WHERE email = %s", (member.email,))  # its outbox rows go too
         # votes, sessions, tokens and mentions cascade; comments, submissions, pins and the

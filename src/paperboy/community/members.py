@@ -155,12 +155,19 @@ def rename(conn: psycopg.Connection, member_id: int, name: str) -> Member:
     name = name.strip()
     if not NAME.match(name):
         raise MemberError("a name is 1–39 letters, digits, '.', '_' or '-', starting with a letter or digit")
-    with conn.transaction():
-        other = by_name(conn, name)
-        if other and other.id != member_id:
-            raise MemberError(f"the name {name!r} is taken")
-        row = conn.execute(f"UPDATE members SET name = %s WHERE id = %s RETURNING {_COLUMNS}",  # noqa: S608
-                           (name, member_id)).fetchone()
+    try:
+        with conn.transaction():
+            other = by_name(conn, name)
+            if other and other.id != member_id:
+                raise MemberError(f"the name {name!r} is taken")
+            row = conn.execute(f"UPDATE members SET name = %s WHERE id = %s RETURNING {_COLUMNS}",  # noqa: S608
+                               (name, member_id)).fetchone()
+    except psycopg.errors.UniqueViolation:
+        # Another member took the name between the check and the update (two renames at once):
+        # the unique index decides, and the loser hears what the check would have said.
+        raise MemberError(f"the name {name!r} is taken") from None
+    if row is None:
+        raise MemberError("no such member")
     return Member(**row)
 
 

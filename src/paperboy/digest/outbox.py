@@ -10,6 +10,7 @@ from typing import Any
 
 import psycopg
 
+from paperboy.community import signin
 from paperboy.config import Config
 from paperboy.db import Database
 from paperboy.digest import render, send
@@ -41,6 +42,10 @@ def send_now(db: Database, cfg: Config, senders: int = 1,
     database connection; SKIP LOCKED keeps them off each other's messages). A sender that
     stops on an error is re-raised here once all are done, after every delivery is counted.
     Once ``stop`` is set, each sender finishes the message it is sending and leaves the rest."""
+    with db.connection() as conn:
+        # Sign-in links asked for by requests, which record only the asking (so a member's
+        # request takes as long as a stranger's): made and queued here, off the request.
+        signin.send_requested(conn, cfg)
     total = send.SendStats()
     errors: list[Exception] = []
 

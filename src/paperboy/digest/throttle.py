@@ -66,10 +66,13 @@ def describe(client_host: str | None, address: str) -> Request:
     return Request(client_key(client_host), mailbox, domain)
 
 
-def admit(conn: psycopg.Connection, limits: DigestSettings, req: Request, kind: str = "subscribe") -> bool:
+def admit(conn: psycopg.Connection, limits: DigestSettings, req: Request, kind: str = "subscribe",
+          per_mailbox_from_client: int = 0) -> bool:
     """Record ``req`` and return True, or return False (recording nothing) when any limit
     of the past hour is reached. ``kind`` keeps other requests that send mail at a
-    stranger's asking (sign-in links: community/signin.py) apart, each with its own limits."""
+    stranger's asking (sign-in links: community/signin.py) apart, each with its own limits;
+    ``per_mailbox_from_client`` (0: none) limits requests for one mailbox from one client,
+    which holds a stranger back without refusing the mailbox's owner elsewhere."""
     with conn.transaction():
         locks.xact_lock(conn, locks.SUBSCRIBE)  # one key for every subscribe request of the instance
         conn.execute("DELETE FROM subscribe_requests WHERE at < now() - %s", (WINDOW,))
@@ -77,14 +80,16 @@ def admit(conn: psycopg.Connection, limits: DigestSettings, req: Request, kind: 
             "SELECT count(*) AS total,"
             " count(*) FILTER (WHERE client = %(client)s) AS client,"
             " count(*) FILTER (WHERE mailbox = %(mailbox)s) AS mailbox,"
-            " count(*) FILTER (WHERE domain = %(domain)s) AS domain"
+            " count(*) FILTER (WHERE domain = %(domain)s) AS domain,"
+            " count(*) FILTER (WHERE mailbox = %(mailbox)s AND client = %(client)s) AS mailbox_client"
             " FROM subscribe_requests WHERE kind = %(kind)s",
             {"client": req.client, "mailbox": req.mailbox, "domain": req.domain, "kind": kind},
         ).fetchone()
         for used, limit in ((n["total"], limits.subscribe_per_hour),
                             (n["client"], limits.subscribe_per_client),
                             (n["mailbox"], limits.subscribe_per_mailbox),
-                            (n["domain"], limits.subscribe_per_domain)):
+                            (n["domain"], limits.subscribe_per_domain),
+                            (n["mailbox_client"], per_mailbox_from_client)):
             if limit and used >= limit:
                 return False
         conn.execute("INSERT INTO subscribe_requests (client, mailbox, domain, kind) VALUES (%s, %s, %s, %s)",

@@ -20,7 +20,7 @@ from paperboy.community.members import Member, MemberError
 from paperboy.library import importer as library_entries
 from paperboy.papers import view
 from paperboy.web import auth
-from paperboy.web.signin import no_store, signed_out, to_signin
+from paperboy.web.signin import BUSY, busy, no_store, signed_out, to_signin
 from paperboy.web.templating import html
 
 router = APIRouter(include_in_schema=False)
@@ -79,6 +79,8 @@ def set_password(request: Request, password: str = Form(""), again: str = Form("
             passwords.set_password(conn, member.id, password)
     except MemberError as e:
         return _page(request, member, 400, error=str(e))
+    except passwords.Busy:
+        return busy(_page(request, member, 503, error=BUSY))
     return _done("password")
 
 

@@ -24,6 +24,7 @@ router = APIRouter(include_in_schema=False)
 
 SENT = f"If this address may sign in, a link is on its way. It works once, for {signin.LINK_MINUTES} minutes."
 WRONG = "That email address and password do not match a member with a password."
+BUSY = "Too many passwords are being checked right now: try again in a few seconds."
 _REFUSED = {
     "used": (410, "This link has been used already",
              "A sign-in link works once. Ask for a new one below."),
@@ -74,6 +75,12 @@ def safe_next(value: str | None) -> str:
 def no_store(response: Response) -> Response:
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def busy(response: Response) -> Response:
+    """A 503 for passwords.Busy: the client may retry shortly."""
+    response.headers["Retry-After"] = "5"
     return response
 
 
@@ -129,26 +136,28 @@ def signin_post(request: Request, email: str = Form(""), password: str = Form(""
     state = request.app.state
     if password:
         try:
-            with state.db.connection() as conn:
-                member = passwords.check(conn, _client(request), email, password)
+            member = passwords.check(state.db, _client(request), email, password)
         except passwords.Limited:
             response = _page(request, 429, next=to, email=email[:254], error=(
-                "Too many wrong passwords lately (from here or for this address): try again in "
-                "an hour, or sign in by email link."))
+                "Too many password attempts from here lately: try again in an hour, or sign in "
+                "by email link."))
             response.headers["Retry-After"] = "3600"
             return response
+        except passwords.Busy:
+            return busy(_page(request, 503, next=to, email=email[:254], error=BUSY))
         if member is None:
             return _page(request, 400, next=to, email=email[:254], error=WRONG)
         return signed_in_as(request, member, to)
     try:
         with state.db.connection() as conn:
-            outcome = signin.request_link(conn, state.config, state.base_url, _client(request), email, to)
+            signin.request_link(conn, state.base_url, _client(request), email, to)
     except MemberError as e:
         return _page(request, 400, next=to, email=email[:254], error=str(e))
-    if outcome == signin.QUEUED:
-        state.mailer.wake()
-    # The same answer whatever happened: it tells nothing about the address.
-    return no_store(html(request, "message.html", {"title": "Check your inbox", "text": SENT}))
+    # The same answer, after the same work, whatever happened: it tells nothing about the
+    # address. The mailer finds out whether to send anything, after the answer is made.
+    response = no_store(html(request, "message.html", {"title": "Check your inbox", "text": SENT}))
+    state.mailer.wake()
+    return response
 
 
 def _refused(request: Request, reason: str) -> Response:
