@@ -3,7 +3,7 @@ action does to the lists, merging, and the moderation log."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -196,6 +196,31 @@ def test_merge_moves_everything_to_the_kept_paper_and_the_old_id_leads_there(cli
     entry = client.get("/api/moderation", headers=cora).json()[-1]
     assert entry["action"] == "merge" and entry["target"] == old and entry["detail"]["into"] == keep
     assert entry["detail"]["votes"] == 2 and entry["detail"]["comments"] == 1
+
+
+def test_a_pin_to_a_day_after_today_or_before_arxiv_is_a_clear_400_and_changes_nothing(client, conn, hub):
+    """Issue 21, item 16: a pin to 9999-12-31 made that day the hub's latest Daily day,
+    which emptied the front page and Trending."""
+    cora = token_for(conn, "cora@example.org", "curator")
+    pid = _day_papers(conn)[0]
+    trending = [x["paper"]["id"] for x in client.get("/api/trending", params={"limit": 20}).json()]
+    front = client.get("/api/daily_papers").json()
+    later = (datetime.now(UTC).date() + timedelta(days=2)).isoformat()  # 2: a midnight between cannot flake it
+    for day in ("9999-12-31", later, "1991-08-13", "0001-01-01"):
+        r = client.post(f"/api/papers/{pid}/pin", json={"day": day}, headers=cora)
+        assert r.status_code == 400, (day, r.text)
+        assert "day must be between 1991-08-14 (arXiv's first day) and today" in r.json()["error"]
+        csrf = sign_in(client, conn, "cora@example.org", "curator")
+        form = client.post(f"/papers/{pid}/pin", data={"day": day, "csrf": csrf}, follow_redirects=False)
+        assert form.status_code == 400
+    assert conn.execute("SELECT count(*) AS n FROM pins").fetchone()["n"] == 0
+    assert conn.execute("SELECT count(*) AS n FROM moderation_log").fetchone()["n"] == 0
+    assert [x["paper"]["id"] for x in client.get("/api/trending", params={"limit": 20}).json()] == trending
+    assert client.get("/api/daily_papers").json() == front and front
+    # today and arXiv's first day are fine
+    today = datetime.now(UTC).date().isoformat()
+    for day in (today, "1991-08-14"):
+        assert client.post(f"/api/papers/{pid}/pin", json={"day": day}, headers=cora).status_code == 200
 
 
 def test_importing_a_merged_paper_again_does_not_bring_it_back(client, conn, hub):

@@ -14,13 +14,16 @@ from typing import Any
 
 import psycopg
 
-from paperboy.community import comments, merging, modlog
+from paperboy.community import comments, merging, modlog, submissions
 from paperboy.community.comments import Comment
 from paperboy.community.members import Member
 from paperboy.db import locks
 from paperboy.papers import store
 
 CURATOR_SOURCE = "curator"  # the listing a pin adds when the paper was not on that day's list
+# A pin's day lies between arXiv's first day and today (UTC, the day submissions use): a
+# later day would become the hub's latest Daily day, emptying the front page and Trending.
+FIRST_PIN_DAY = date(1991, 8, 14)
 
 
 class CurationError(Exception):
@@ -59,7 +62,11 @@ def pins_of(conn: psycopg.Connection, paper_id: str) -> list[date]:
 
 def pin(conn: psycopg.Connection, actor: Member, paper_id: str, day: date | None = None) -> dict[str, Any]:
     """Pin the paper to the top of ``day``'s Daily list (default: the latest day it is on).
-    A day it is not listed on gets it listed (source "curator")."""
+    A day it is not listed on gets it listed (source "curator"). 400 for a day after today
+    (UTC) or before arXiv's first day (FIRST_PIN_DAY)."""
+    if day is not None and not FIRST_PIN_DAY <= day <= submissions.today():
+        raise CurationError(400, f"day must be between {FIRST_PIN_DAY.isoformat()} (arXiv's first day) and "
+                                 f"today, {submissions.today().isoformat()} (UTC); {day.isoformat()} is not.")
     with conn.transaction():
         paper = _paper(conn, paper_id)
         pid = paper["id"]
