@@ -138,6 +138,33 @@ def test_replies_are_one_level_deep(client, conn, hub):
     assert page.find("li", id=f"c{reply['id']}") is not None
 
 
+def test_a_thread_whose_first_comment_is_deleted_or_hidden_takes_no_more_replies(client, conn, hub):
+    """Issue 21, item 16: a reply to a shown reply landed under the deleted comment that
+    began the thread."""
+    pid = _first_paper(conn)
+    ada, bob, cat = (token_for(conn, f"{n}@example.org") for n in ("ada", "bob", "cat"))
+    cora = token_for(conn, "cora@example.org", "curator")
+    for gone in ("deleted", "hidden"):
+        top = client.post(f"/api/papers/{pid}/comments", json={"body": "top"}, headers=ada).json()
+        reply = client.post(f"/api/papers/{pid}/comments", json={"body": "reply", "parent": top["id"]},
+                            headers=bob).json()
+        if gone == "deleted":
+            assert client.delete(f"/api/comments/{top['id']}", headers=ada).status_code == 200
+        else:
+            assert client.post(f"/api/comments/{top['id']}/hide", headers=cora).status_code == 200
+        before = conn.execute("SELECT count(*) AS n FROM comments").fetchone()["n"]
+        for parent in (top["id"], reply["id"]):  # the comment itself, and a reply in its thread
+            r = client.post(f"/api/papers/{pid}/comments", json={"body": "late", "parent": parent}, headers=cat)
+            assert r.status_code == 400, (gone, parent, r.text)
+            assert r.json()["error"].startswith("parent:") and "deleted or hidden" in r.json()["error"]
+        csrf = sign_in(client, conn, "cat@example.org")
+        form = client.post(f"/papers/{pid}/comments", data={"body": "late", "parent": str(reply["id"]), "csrf": csrf})
+        assert form.status_code == 400 and "deleted or hidden" in form.text
+        client.cookies.clear()
+        conn.commit()
+        assert conn.execute("SELECT count(*) AS n FROM comments").fetchone()["n"] == before
+
+
 def test_edit_and_delete_your_own_only(client, conn, hub):
     pid = _first_paper(conn)
     ada, bob = token_for(conn, "ada@example.org"), token_for(conn, "bob@example.org")
