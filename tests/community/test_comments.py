@@ -116,6 +116,31 @@ def test_mentions_link_existing_members_and_are_recorded(client, conn, hub):
     assert conn.execute("SELECT count(*) AS n FROM mentions").fetchone()["n"] == 0
 
 
+def test_every_name_is_looked_up_and_more_than_fifty_members_is_a_clear_400(client, conn, hub):
+    """Issue 21, item 16: only the first 50 @names (sorted) were looked up; members named
+    after them were silently not mentioned."""
+    pid = _first_paper(conn)
+    members_ = [add(conn, f"m{i:02d}@example.org") for i in range(51)]
+    ada = token_for(conn, "ada@example.org")
+    strangers = " ".join(f"@aaa{i:02d}" for i in range(30))  # no such members; sorted first
+    body = strangers + " " + " ".join(f"@{m.name}" for m in members_[:50])
+    r = client.post(f"/api/papers/{pid}/comments", json={"body": body}, headers=ada)
+    assert r.status_code == 201, r.text
+    mentioned = {x["member_id"] for x in conn.execute("SELECT member_id FROM mentions WHERE comment_id = %s",
+                                                       (r.json()["id"],))}
+    assert mentioned == {m.id for m in members_[:50]}
+    assert len(Page(r.json()["html"]).find_all("a", class_="mention")) == 50
+    before = conn.execute("SELECT count(*) AS n FROM comments").fetchone()["n"]
+    too_many = client.post(f"/api/papers/{pid}/comments", json={"body": body + f" @{members_[50].name}"}, headers=ada)
+    assert too_many.status_code == 400
+    assert too_many.json()["error"] == "A comment can mention at most 50 members; this one mentions 51."
+    edit = client.patch(f"/api/comments/{r.json()['id']}", json={"body": body + f" @{members_[50].name}"}, headers=ada)
+    assert edit.status_code == 400 and "at most 50 members" in edit.json()["error"]
+    conn.commit()
+    assert conn.execute("SELECT count(*) AS n FROM comments").fetchone()["n"] == before
+    assert conn.execute("SELECT count(*) AS n FROM mentions").fetchone()["n"] == 50
+
+
 def test_replies_are_one_level_deep(client, conn, hub):
     pid = _first_paper(conn)
     ada, bob = token_for(conn, "ada@example.org"), token_for(conn, "bob@example.org")

@@ -22,6 +22,7 @@ from paperboy.community.members import Member
 from paperboy.papers import limits, store
 
 MAX_BODY = 10_000
+MAX_MENTIONS = 50  # members one comment may @mention (each is listed on their account page)
 DELETED_MEMBER = "deleted member"  # the author of a comment whose account was deleted
 
 
@@ -102,10 +103,17 @@ def check_body(body: str) -> str:
 
 
 def _render(conn: psycopg.Connection, body: str) -> markdown.Rendered:
-    names = sorted(markdown.mention_candidates(body))[:50]
+    """The comment rendered, every ``@name`` of a member a mention. All the names are looked
+    up, in one indexed query (a body of MAX_BODY characters holds a few thousand at most);
+    more than MAX_MENTIONS members mentioned is a 400 that says so."""
+    names = sorted(markdown.mention_candidates(body))
     known = {r["name"].lower(): r["name"] for r in conn.execute(
         "SELECT name FROM members WHERE lower(name) = ANY(%s)", (names,))} if names else {}
-    return markdown.render(body, known)
+    rendered = markdown.render(body, known)
+    if len(rendered.mentioned) > MAX_MENTIONS:
+        raise CommentError(400, f"A comment can mention at most {MAX_MENTIONS} members; this one mentions "
+                                f"{len(rendered.mentioned)}.")
+    return rendered
 
 
 def _mention(conn: psycopg.Connection, comment_id: int, rendered: markdown.Rendered) -> None:
