@@ -253,6 +253,51 @@ def test_the_moderation_log_is_for_curators_and_admins(client, other, conn, hub)
     assert len(rows) == 1 and "hide-paper" in rows[0].text and "cora" in rows[0].text
 
 
+def test_the_log_shows_members_as_they_are_named_now_and_deleted_ones_as_deleted(client, other, conn, hub):
+    """Issue 21, item 16: the log kept a copy of each name: a rename showed the old name, and
+    a deleted member's name stayed where it was matched by a name they no longer had."""
+    pid = _day_papers(conn)[0]
+    cid = _comment(client, conn, pid, email="bob@example.org")
+    cora = sign_in(other, conn, "cora@example.org", "curator")
+    assert other.post(f"/comments/{cid}/hide", data={"csrf": cora}, follow_redirects=False).status_code == 303
+    root = token_for(conn, "root@example.org", "admin")
+    carl = add(conn, "carl@example.org")
+    csrf = sign_in(client, conn, "root@example.org", "admin")
+    assert client.post(f"/admin/members/{carl.id}/role", data={"role": "curator", "csrf": csrf}).status_code == 200
+
+    def log() -> list[dict]:
+        return client.get("/api/moderation", headers=root).json()
+
+    assert [(e["actor"], e["action"], e["target"]) for e in log()] == [
+        ("root", "role", "carl"), ("cora", "hide-comment", str(cid))]
+    assert log()[-1]["detail"] == {"paper": pid, "author": "bob"}
+    # renames: the curator, the commenter and the member the admin acted on
+    for who, email, new in ((other, "cora@example.org", "cora-renamed"), (other, "bob@example.org", "bobby"),
+                            (other, "carl@example.org", "carlos")):
+        form = sign_in(who, conn, email)
+        assert who.post("/account/name", data={"name": new, "csrf": form}, follow_redirects=False).status_code \
+            in (200, 303)
+    entries = log()
+    assert [(e["actor"], e["target"]) for e in entries] == [("root", "carlos"), ("cora-renamed", str(cid))]
+    assert entries[-1]["detail"]["author"] == "bobby"
+    page = client.get("/moderation").text
+    assert "cora-renamed" in page and "carlos" in page and "bobby" in page
+    assert not any(old in page for old in (">cora<", ">carl<", "author: bob;", "author: bob<"))
+    # deletions: every one of them is "deleted member", their names nowhere
+    for email in ("cora@example.org", "bob@example.org", "carl@example.org"):
+        form = sign_in(other, conn, email)
+        r = other.post("/account/delete", data={"confirm": email, "csrf": form})
+        assert r.status_code == 200, r.text
+    entries = log()
+    assert [(e["actor"], e["target"]) for e in entries] == [("root", "deleted member"), ("deleted member", str(cid))]
+    assert entries[-1]["detail"] == {"paper": pid, "author": "deleted member"}
+    page = client.get("/moderation").text
+    for name in ("cora-renamed", "bobby", "carlos"):
+        assert name not in page and name not in str(entries)
+    stored = str(conn.execute("SELECT * FROM moderation_log").fetchall())
+    assert not any(n in stored for n in ("cora", "bob", "carl"))
+
+
 def test_curator_controls_show_for_curators_only(client, other, conn, hub):
     pid = _day_papers(conn)[0]
     cid = _comment(client, conn, pid)

@@ -5,8 +5,8 @@ Deleting an account removes the member, their votes, sessions, API tokens, menti
 them, unused sign-in links and the emails carrying them, and the digest subscription of
 the same address. Their comments and submissions stay, anonymous (shown as "deleted
 member"; the schema sets member_id to NULL), as do pins they made; the moderation log keeps
-their actions with the name replaced by "deleted member", and entries naming them as the
-target of an admin action say "deleted member" too. docs/community.md says the same.
+their actions, shown as by "deleted member", and entries about them (the target of an admin
+action, a hidden comment's author) say "deleted member" too (community/modlog.py). docs/community.md says the same.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 import psycopg
 
-from paperboy.community import members, tokens
+from paperboy.community import members, modlog, tokens
 from paperboy.community.members import Member
 from paperboy.papers.store import bump_version
 
@@ -124,9 +124,10 @@ def delete(conn: psycopg.Connection, member_id: int) -> Member:
         member = members.get(conn, member_id)
         if member is None:
             raise members.MemberError("no such member")
-        conn.execute("UPDATE moderation_log SET actor_name = %s WHERE actor_id = %s", (DELETED, member_id))
-        conn.execute("UPDATE moderation_log SET target = %s WHERE action = ANY(%s) AND lower(target) = lower(%s)",
-                     (DELETED, list(MEMBER_ACTIONS), member.name))
+        modlog.forget(conn, member_id)
+        # entries written before the log stored members by id (0016) name them by name
+        conn.execute("UPDATE moderation_log SET target = %s WHERE action = ANY(%s) AND target_member_id IS NULL"
+                     " AND lower(target) = lower(%s)", (DELETED, list(MEMBER_ACTIONS), member.name))
         conn.execute("DELETE FROM signin_tokens WHERE email = %s", (member.email,))
         conn.execute("DELETE FROM outbox WHERE kind IN ('signin', 'invite') AND recipient = %s", (member.email,))
         conn.execute("DELETE FROM subscribers WHERE email = %s", (member.email,))  # its outbox rows go too

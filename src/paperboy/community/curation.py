@@ -134,7 +134,7 @@ def hide_comment(conn: psycopg.Connection, actor: Member, comment_id: int, hidde
         if comment.hidden != hidden:
             conn.execute("UPDATE comments SET hidden = %s WHERE id = %s", (hidden, comment_id))
             modlog.record(conn, actor, "hide-comment" if hidden else "unhide-comment", str(comment_id),
-                          {"paper": comment.paper_id, "author": comment.author})
+                          {"paper": comment.paper_id, "author_id": comment.author_id})
             store.bump_version(conn)
     comment.hidden = hidden
     return comment
