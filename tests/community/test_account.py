@@ -202,3 +202,37 @@ def test_deleting_the_account_removes_and_anonymises(client, other, conn, lived_
     assert entry["actor_name"] == "deleted member" and entry["target"] == p2
     assert other.get("/api/whoami").status_code == 401  # every browser is signed out
     assert client.get("/account", follow_redirects=False).status_code == 303
+
+
+def test_export_holds_collections_library_imports_not_interested_and_digest_topics(client, conn, lived_in):
+    """Issue 21, item 16: each of these was left out of "Export my data"."""
+    csrf = sign_in(client, conn, "ada@example.org")
+    auth = {"X-CSRF-Token": csrf}
+    p1, p2 = lived_in["papers"]
+    title = conn.execute("SELECT title FROM papers WHERE id = %s", (p1,)).fetchone()["title"]
+    made = client.post("/api/collections", json={"name": "Weekend", "description": "to read"}, headers=auth)
+    assert made.status_code == 201
+    cid = made.json()["id"]
+    assert client.put(f"/api/collections/{cid}/papers/{p2}", headers=auth).status_code == 200
+    bib = (f"@misc{{mine, title = {{{title}}}, eprint = {{{p1}}}, archivePrefix = {{arXiv}}}}\n"
+           "@book{knuth, title = {The TeXbook}, author = {Knuth, Donald}, year = {1984}}\n").encode()
+    r = client.post("/api/library/import", files={"file": ("mine.bib", bib, "text/plain")}, headers=auth)
+    assert r.status_code == 200 and r.json()["matched"] == 1, r.text
+    assert client.post(f"/api/recommendations/{p2}/not-interested", headers=auth).status_code == 200
+    sub = subscriptions.by_email(conn, "ada@example.org")
+    subscriptions.save_preferences(conn, sub["id"], {"frequency": "weekly", "topics": "diffusion models\nmixture of experts"})
+    conn.commit()
+
+    data = client.get("/account/export.json").json()
+    [collection] = data["collections"]
+    assert (collection["name"], collection["description"], collection["public"]) == ("Weekend", "to read", False)
+    assert [p["paper_id"] for p in collection["papers"]] == [p2] and collection["papers"][0]["added"]
+    assert {(e["paper_id"], e["title"]) for e in data["library"]} == {(p1, title), (None, "The TeXbook")}
+    assert "embedding" not in data["library"][0]
+    [imported] = data["library_imports"]
+    assert (imported["filename"], imported["format"], imported["matched"], imported["library_only"]) == (
+        "mine.bib", "bibtex", 1, 1)
+    assert [m["paper_id"] for m in data["not_interested"]] == [p2]
+    assert data["digest_subscription"]["frequency"] == "weekly"
+    assert data["digest_subscription"]["topics"] == ["diffusion models", "mixture of experts"]
+    json.dumps(data)  # all of it JSON-ready

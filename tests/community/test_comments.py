@@ -116,6 +116,31 @@ def test_mentions_link_existing_members_and_are_recorded(client, conn, hub):
     assert conn.execute("SELECT count(*) AS n FROM mentions").fetchone()["n"] == 0
 
 
+def test_every_name_is_looked_up_and_more_than_fifty_members_is_a_clear_400(client, conn, hub):
+    """Issue 21, item 16: only the first 50 @names (sorted) were looked up; members named
+    after them were silently not mentioned."""
+    pid = _first_paper(conn)
+    members_ = [add(conn, f"m{i:02d}@example.org") for i in range(51)]
+    ada = token_for(conn, "ada@example.org")
+    strangers = " ".join(f"@aaa{i:02d}" for i in range(30))  # no such members; sorted first
+    body = strangers + " " + " ".join(f"@{m.name}" for m in members_[:50])
+    r = client.post(f"/api/papers/{pid}/comments", json={"body": body}, headers=ada)
+    assert r.status_code == 201, r.text
+    mentioned = {x["member_id"] for x in conn.execute("SELECT member_id FROM mentions WHERE comment_id = %s",
+                                                       (r.json()["id"],))}
+    assert mentioned == {m.id for m in members_[:50]}
+    assert len(Page(r.json()["html"]).find_all("a", class_="mention")) == 50
+    before = conn.execute("SELECT count(*) AS n FROM comments").fetchone()["n"]
+    too_many = client.post(f"/api/papers/{pid}/comments", json={"body": body + f" @{members_[50].name}"}, headers=ada)
+    assert too_many.status_code == 400
+    assert too_many.json()["error"] == "A comment can mention at most 50 members; this one mentions 51."
+    edit = client.patch(f"/api/comments/{r.json()['id']}", json={"body": body + f" @{members_[50].name}"}, headers=ada)
+    assert edit.status_code == 400 and "at most 50 members" in edit.json()["error"]
+    conn.commit()
+    assert conn.execute("SELECT count(*) AS n FROM comments").fetchone()["n"] == before
+    assert conn.execute("SELECT count(*) AS n FROM mentions").fetchone()["n"] == 50
+
+
 def test_replies_are_one_level_deep(client, conn, hub):
     pid = _first_paper(conn)
     ada, bob = token_for(conn, "ada@example.org"), token_for(conn, "bob@example.org")
@@ -136,6 +161,33 @@ def test_replies_are_one_level_deep(client, conn, hub):
     thread = page.find("article", id=f"c{top['id']}")
     assert thread is not None and "reply" in thread.text and "deeper" in thread.text
     assert page.find("li", id=f"c{reply['id']}") is not None
+
+
+def test_a_thread_whose_first_comment_is_deleted_or_hidden_takes_no_more_replies(client, conn, hub):
+    """Issue 21, item 16: a reply to a shown reply landed under the deleted comment that
+    began the thread."""
+    pid = _first_paper(conn)
+    ada, bob, cat = (token_for(conn, f"{n}@example.org") for n in ("ada", "bob", "cat"))
+    cora = token_for(conn, "cora@example.org", "curator")
+    for gone in ("deleted", "hidden"):
+        top = client.post(f"/api/papers/{pid}/comments", json={"body": "top"}, headers=ada).json()
+        reply = client.post(f"/api/papers/{pid}/comments", json={"body": "reply", "parent": top["id"]},
+                            headers=bob).json()
+        if gone == "deleted":
+            assert client.delete(f"/api/comments/{top['id']}", headers=ada).status_code == 200
+        else:
+            assert client.post(f"/api/comments/{top['id']}/hide", headers=cora).status_code == 200
+        before = conn.execute("SELECT count(*) AS n FROM comments").fetchone()["n"]
+        for parent in (top["id"], reply["id"]):  # the comment itself, and a reply in its thread
+            r = client.post(f"/api/papers/{pid}/comments", json={"body": "late", "parent": parent}, headers=cat)
+            assert r.status_code == 400, (gone, parent, r.text)
+            assert r.json()["error"].startswith("parent:") and "deleted or hidden" in r.json()["error"]
+        csrf = sign_in(client, conn, "cat@example.org")
+        form = client.post(f"/papers/{pid}/comments", data={"body": "late", "parent": str(reply["id"]), "csrf": csrf})
+        assert form.status_code == 400 and "deleted or hidden" in form.text
+        client.cookies.clear()
+        conn.commit()
+        assert conn.execute("SELECT count(*) AS n FROM comments").fetchone()["n"] == before
 
 
 def test_edit_and_delete_your_own_only(client, conn, hub):

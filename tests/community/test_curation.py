@@ -3,7 +3,7 @@ action does to the lists, merging, and the moderation log."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -198,6 +198,31 @@ def test_merge_moves_everything_to_the_kept_paper_and_the_old_id_leads_there(cli
     assert entry["detail"]["votes"] == 2 and entry["detail"]["comments"] == 1
 
 
+def test_a_pin_to_a_day_after_today_or_before_arxiv_is_a_clear_400_and_changes_nothing(client, conn, hub):
+    """Issue 21, item 16: a pin to 9999-12-31 made that day the hub's latest Daily day,
+    which emptied the front page and Trending."""
+    cora = token_for(conn, "cora@example.org", "curator")
+    pid = _day_papers(conn)[0]
+    trending = [x["paper"]["id"] for x in client.get("/api/trending", params={"limit": 20}).json()]
+    front = client.get("/api/daily_papers").json()
+    later = (datetime.now(UTC).date() + timedelta(days=2)).isoformat()  # 2: a midnight between cannot flake it
+    for day in ("9999-12-31", later, "1991-08-13", "0001-01-01"):
+        r = client.post(f"/api/papers/{pid}/pin", json={"day": day}, headers=cora)
+        assert r.status_code == 400, (day, r.text)
+        assert "day must be between 1991-08-14 (arXiv's first day) and today" in r.json()["error"]
+        csrf = sign_in(client, conn, "cora@example.org", "curator")
+        form = client.post(f"/papers/{pid}/pin", data={"day": day, "csrf": csrf}, follow_redirects=False)
+        assert form.status_code == 400
+    assert conn.execute("SELECT count(*) AS n FROM pins").fetchone()["n"] == 0
+    assert conn.execute("SELECT count(*) AS n FROM moderation_log").fetchone()["n"] == 0
+    assert [x["paper"]["id"] for x in client.get("/api/trending", params={"limit": 20}).json()] == trending
+    assert client.get("/api/daily_papers").json() == front and front
+    # today and arXiv's first day are fine
+    today = datetime.now(UTC).date().isoformat()
+    for day in (today, "1991-08-14"):
+        assert client.post(f"/api/papers/{pid}/pin", json={"day": day}, headers=cora).status_code == 200
+
+
 def test_importing_a_merged_paper_again_does_not_bring_it_back(client, conn, hub):
     keep, old = _day_papers(conn)[:2]
     cora = token_for(conn, "cora@example.org", "curator")
@@ -226,6 +251,51 @@ def test_the_moderation_log_is_for_curators_and_admins(client, other, conn, hub)
     page = Page(client.get("/moderation").text)
     rows = page.find_all("tr")[1:]
     assert len(rows) == 1 and "hide-paper" in rows[0].text and "cora" in rows[0].text
+
+
+def test_the_log_shows_members_as_they_are_named_now_and_deleted_ones_as_deleted(client, other, conn, hub):
+    """Issue 21, item 16: the log kept a copy of each name: a rename showed the old name, and
+    a deleted member's name stayed where it was matched by a name they no longer had."""
+    pid = _day_papers(conn)[0]
+    cid = _comment(client, conn, pid, email="bob@example.org")
+    cora = sign_in(other, conn, "cora@example.org", "curator")
+    assert other.post(f"/comments/{cid}/hide", data={"csrf": cora}, follow_redirects=False).status_code == 303
+    root = token_for(conn, "root@example.org", "admin")
+    carl = add(conn, "carl@example.org")
+    csrf = sign_in(client, conn, "root@example.org", "admin")
+    assert client.post(f"/admin/members/{carl.id}/role", data={"role": "curator", "csrf": csrf}).status_code == 200
+
+    def log() -> list[dict]:
+        return client.get("/api/moderation", headers=root).json()
+
+    assert [(e["actor"], e["action"], e["target"]) for e in log()] == [
+        ("root", "role", "carl"), ("cora", "hide-comment", str(cid))]
+    assert log()[-1]["detail"] == {"paper": pid, "author": "bob"}
+    # renames: the curator, the commenter and the member the admin acted on
+    for who, email, new in ((other, "cora@example.org", "cora-renamed"), (other, "bob@example.org", "bobby"),
+                            (other, "carl@example.org", "carlos")):
+        form = sign_in(who, conn, email)
+        assert who.post("/account/name", data={"name": new, "csrf": form}, follow_redirects=False).status_code \
+            in (200, 303)
+    entries = log()
+    assert [(e["actor"], e["target"]) for e in entries] == [("root", "carlos"), ("cora-renamed", str(cid))]
+    assert entries[-1]["detail"]["author"] == "bobby"
+    page = client.get("/moderation").text
+    assert "cora-renamed" in page and "carlos" in page and "bobby" in page
+    assert not any(old in page for old in (">cora<", ">carl<", "author: bob;", "author: bob<"))
+    # deletions: every one of them is "deleted member", their names nowhere
+    for email in ("cora@example.org", "bob@example.org", "carl@example.org"):
+        form = sign_in(other, conn, email)
+        r = other.post("/account/delete", data={"confirm": email, "csrf": form})
+        assert r.status_code == 200, r.text
+    entries = log()
+    assert [(e["actor"], e["target"]) for e in entries] == [("root", "deleted member"), ("deleted member", str(cid))]
+    assert entries[-1]["detail"] == {"paper": pid, "author": "deleted member"}
+    page = client.get("/moderation").text
+    for name in ("cora-renamed", "bobby", "carlos"):
+        assert name not in page and name not in str(entries)
+    stored = str(conn.execute("SELECT * FROM moderation_log").fetchall())
+    assert not any(n in stored for n in ("cora", "bob", "carl"))
 
 
 def test_curator_controls_show_for_curators_only(client, other, conn, hub):

@@ -270,3 +270,32 @@ def test_a_deleted_members_submission_stays_listed_without_an_account(client, co
     [item] = client.get("/api/daily_papers").json()
     assert item["paper"]["id"] == HEAT_BATH[0] and item["submittedBy"] is None
     assert "Submitted by deleted member" in text_of(client.get(f"/papers/{HEAT_BATH[0]}").text)
+
+
+# An arXiv id is ASCII letters and digits (issue 21, item 16): a long s (ſ, which Python's
+# case-insensitive [a-z] matched as s) was a 500; full-width and Arabic-Indic digits (which
+# \d matched) passed as ids of papers arXiv does not have and dodged "already listed".
+NOT_ASCII = ["ſtat/0101001", "https://arxiv.org/abs/ſtat/0101001", "\u212aat/0101001",
+             "２４１１.０４９０５", "٢٤١١.٠٤٩٠٥", "arXiv:2411.０4905", "hep-th/９７１１２００"]
+
+
+@pytest.mark.parametrize("named", NOT_ASCII)
+def test_an_id_with_letters_or_digits_beyond_ascii_is_a_clear_400(client, conn, replay, named):  # noqa: F811
+    r = client.post("/api/papers/submit", json={"id": named}, headers=token_for(conn, "ada@example.org"))
+    assert r.status_code == 400, r.text
+    assert "is not an arXiv id: arXiv ids are written in ASCII" in r.json()["error"]
+    assert replay.requests_to("/api/query") == [] and counts(conn) == (0, 0, 0)
+
+
+def test_a_listed_paper_named_in_full_width_digits_is_not_listed_again(client, conn, replay, hub):  # noqa: F811
+    pid = hub.execute("SELECT paper_id FROM listings WHERE paper_id ~ '^[0-9]{4}[.][0-9]{5}$'"
+                      " ORDER BY paper_id LIMIT 1").fetchone()["paper_id"]
+    before = counts(conn)
+    csrf = sign_in(client, conn, "ada@example.org")
+    for digits in ("０１２３４５６７８９", "٠١٢٣٤٥٦٧٨٩"):
+        named = pid.translate(str.maketrans("0123456789", digits))
+        r = client.post("/api/papers/submit", json={"id": named}, headers={"X-CSRF-Token": csrf})
+        assert r.status_code == 400 and "ASCII" in r.json()["error"], r.text
+        form = client.post("/submit", data={"id": named, "csrf": csrf})
+        assert form.status_code == 400 and "ASCII" in text_of(form.text)
+    assert replay.requests_to("/api/query") == [] and counts(conn) == before

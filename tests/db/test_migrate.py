@@ -2,6 +2,7 @@
 
 import psycopg
 from psycopg.conninfo import make_conninfo
+from psycopg.rows import dict_row
 
 from paperboy.db import migrate
 from paperboy.papers.record import clean_author
@@ -192,3 +193,37 @@ def test_upgrading_drops_stray_conjunctions_from_stored_author_names(pg_server, 
                      "Donald Johann Jr. and Fred Prior", "Sandy"]
     # the parsers' rule (papers/record.py) gives the same names
     assert [c for n in names if (c := clean_author(n))] == fixed
+
+
+def test_upgrading_links_the_moderation_logs_members_by_id(pg_server, monkeypatch):
+    """Migration 0016 (issue 21): entries written with copies of names now name members by
+    id, so a later rename or deletion shows in the log."""
+    from paperboy.community import modlog
+
+    url = make_conninfo(pg_server, dbname="mig_modlog")
+    with psycopg.connect(pg_server, autocommit=True) as c:
+        c.execute("DROP DATABASE IF EXISTS mig_modlog")
+        c.execute("CREATE DATABASE mig_modlog")
+    real = migrate.available()
+    monkeypatch.setattr(migrate, "available", lambda: [m for m in real if m[0] < 16])
+    migrate.migrate(url)
+    with psycopg.connect(url) as c:
+        c.execute("INSERT INTO papers (id, title, title_key, summary) VALUES ('2501.00001', 'P', 'p', '')")
+        c.execute("INSERT INTO members (id, email, name, role) VALUES (1, 'root@example.org', 'root', 'admin'),"
+                  " (2, 'ada@example.org', 'ada', 'member'), (3, 'bob@example.org', 'bob', 'member')")
+        c.execute("INSERT INTO comments (id, paper_id, member_id, body, html) VALUES (7, '2501.00001', 3, 'x', 'x')")
+        c.execute("INSERT INTO moderation_log (actor_id, actor_name, action, target, detail) VALUES"
+                  " (1, 'root', 'role', 'ADA', '{\"to\": \"curator\"}'),"
+                  " (2, 'ada', 'hide-comment', '7', '{\"paper\": \"2501.00001\", \"author\": \"bob\"}'),"
+                  " (NULL, 'command line', 'invite', 'gone-long-ago', '{}'),"
+                  " (NULL, 'deleted member', 'hide-paper', '2501.00001', '{}')")
+    monkeypatch.setattr(migrate, "available", lambda: real)
+    assert "0016_modlog_member_ids.sql" in migrate.migrate(url)
+    with psycopg.connect(url, row_factory=dict_row) as c:
+        c.execute("UPDATE members SET name = 'ada2' WHERE id = 2")
+        c.execute("UPDATE members SET name = 'bob2' WHERE id = 3")
+        rows, _ = modlog.recent(c)
+    assert [(r["actor_name"], r["action"], r["target"]) for r in reversed(rows)] == [
+        ("root", "role", "ada2"), ("ada2", "hide-comment", "7"), ("command line", "invite", "gone-long-ago"),
+        ("deleted member", "hide-paper", "2501.00001")]
+    assert rows[2]["detail"] == {"paper": "2501.00001", "author": "bob2"}

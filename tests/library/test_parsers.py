@@ -132,6 +132,10 @@ def test_arxiv_ids_everywhere():
     assert arxiv_from_doi("10.1038/nature14539") is None
     assert arxiv_from_text("CoRR abs/1706.03762") is None  # no arXiv: marker, no link
     assert arxiv_from_text("arXiv preprint arXiv:1810.04805") == "1810.04805"
+    # ids are ASCII: other digits and a long s make no id (issue 21, item 16)
+    assert arxiv_from_eprint("２４１１.０４９０５") is None and arxiv_from_eprint("٢٤١١.٠٤٩٠٥") is None
+    assert arxiv_from_url("https://arxiv.org/abs/ſtat/0101001") is None
+    assert arxiv_from_text("arXiv:2411.０4905") is None
 
 
 def test_entries_are_cleaned_and_title_key_is_the_papers_one():

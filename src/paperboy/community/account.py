@@ -5,8 +5,8 @@ Deleting an account removes the member, their votes, sessions, API tokens, menti
 them, unused sign-in links, pending requests for one and the emails carrying them, and the
 digest subscription of the same address. Their comments and submissions stay, anonymous (shown as "deleted
 member"; the schema sets member_id to NULL), as do pins they made; the moderation log keeps
-their actions with the name replaced by "deleted member", and entries naming them as the
-target of an admin action say "deleted member" too. docs/community.md says the same.
+their actions, shown as by "deleted member", and entries about them (the target of an admin
+action, a hidden comment's author) say "deleted member" too (community/modlog.py). docs/community.md says the same.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 import psycopg
 
-from paperboy.community import members, tokens
+from paperboy.community import members, modlog, tokens
 from paperboy.community.members import Member
 from paperboy.papers.store import bump_version
 
@@ -68,14 +68,19 @@ def _iso(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def export(conn: psycopg.Connection, member_id: int) -> dict[str, Any]:
     """All the member's data as JSON-ready values: profile, votes, submissions, comments
     (deleted ones too: they are still stored), mentions, tokens (names and dates only, never
-    their hashes) and their digest subscription, if any."""
+    their hashes), collections with their papers, the imported library (every entry, matched
+    or not, without its vector) and the imports made, the "not interested" marks, and their
+    digest subscription with its topics, if any."""
     profile = conn.execute("SELECT name, email, role, created, last_seen, password_hash IS NOT NULL AS has_password"
                            " FROM members WHERE id = %s", (member_id,)).fetchone()
     if profile is None:
         raise members.MemberError("no such member")
     subscription = conn.execute(
-        "SELECT status, frequency, created, confirmed FROM subscribers WHERE email = %s",
-        (profile["email"],)).fetchone()
+        "SELECT id, status, frequency, weekday, send_hour, timezone, max_papers, created, confirmed"
+        " FROM subscribers WHERE email = %s", (profile["email"],)).fetchone()
+    if subscription:
+        subscription["topics"] = [r["query"] for r in conn.execute(
+            "SELECT query FROM subscriber_topics WHERE subscriber_id = %s ORDER BY id", (subscription.pop("id"),))]
     everything = 1_000_000
     return {
         "profile": _iso([profile])[0],
@@ -88,8 +93,28 @@ def export(conn: psycopg.Connection, member_id: int) -> dict[str, Any]:
         "tokens": _iso(conn.execute(
             "SELECT name, hint, created, last_used, revoked FROM api_tokens WHERE member_id = %s ORDER BY id",
             (member_id,)).fetchall()),
+        "collections": _collections(conn, member_id),
+        "library": _iso(conn.execute(
+            "SELECT id, paper_id, title, abstract, authors, year, arxiv_id, doi, url, cite_key, imported"
+            " FROM library_entries WHERE member_id = %s ORDER BY id", (member_id,)).fetchall()),
+        "library_imports": _iso(conn.execute(
+            "SELECT filename, format, matched, library_only, duplicates, rejected, created"
+            " FROM library_imports WHERE member_id = %s ORDER BY id", (member_id,)).fetchall()),
+        "not_interested": _iso(conn.execute(
+            "SELECT paper_id, created FROM not_interested WHERE member_id = %s ORDER BY created, paper_id",
+            (member_id,)).fetchall()),
         "digest_subscription": _iso([subscription])[0] if subscription else None,
     }
+
+
+def _collections(conn: psycopg.Connection, member_id: int) -> list[dict[str, Any]]:
+    """The member's collections, each with its papers (id and when saved, the first saved first)."""
+    lists = _iso(conn.execute("SELECT id, name, description, public, created, modified FROM collections"
+                              " WHERE member_id = %s ORDER BY id", (member_id,)).fetchall())
+    for c in lists:
+        c["papers"] = _iso(conn.execute("SELECT paper_id, added FROM collection_papers WHERE collection_id = %s"
+                                        " ORDER BY added, paper_id", (c["id"],)).fetchall())
+    return lists
 
 
 def delete(conn: psycopg.Connection, member_id: int) -> Member:
@@ -99,9 +124,10 @@ def delete(conn: psycopg.Connection, member_id: int) -> Member:
         member = members.get(conn, member_id)
         if member is None:
             raise members.MemberError("no such member")
-        conn.execute("UPDATE moderation_log SET actor_name = %s WHERE actor_id = %s", (DELETED, member_id))
-        conn.execute("UPDATE moderation_log SET target = %s WHERE action = ANY(%s) AND lower(target) = lower(%s)",
-                     (DELETED, list(MEMBER_ACTIONS), member.name))
+        modlog.forget(conn, member_id)
+        # entries written before the log stored members by id (0016) name them by name
+        conn.execute("UPDATE moderation_log SET target = %s WHERE action = ANY(%s) AND target_member_id IS NULL"
+                     " AND lower(target) = lower(%s)", (DELETED, list(MEMBER_ACTIONS), member.name))
         conn.execute("DELETE FROM signin_tokens WHERE email = %s", (member.email,))
         conn.execute("DELETE FROM signin_requests WHERE email = %s", (member.email,))
         conn.execute("DELETE FROM outbox WHERE kind IN ('signin', 'invite') AND recipient = %s", (member.email,))

@@ -55,7 +55,7 @@ def invite(conn: psycopg.Connection, cfg: Config, base_url: str, actor: Member, 
                 token = signin.new_link(conn, email, timedelta(days=signin.INVITE_DAYS))
                 signin.queue_mail(conn, cfg, "invite", email, signin.link_url(base_url, token),
                                   inviter=None if actor is COMMAND_LINE else actor.name)
-                modlog.record(conn, actor, "invite", member.name, {"role": role})
+                modlog.record(conn, actor, "invite", member, {"role": role})
         done.append(Invited(email, "invited" if new else "already a member", member))
     return done
 
@@ -70,7 +70,7 @@ def change_role(conn: psycopg.Connection, actor: Member, member_id: int, role: s
             raise MemberError("no such member")
         after = members.set_role(conn, member_id, role)
         if before.role != role:
-            modlog.record(conn, actor, "role", after.name, {"from": before.role, "to": role})
+            modlog.record(conn, actor, "role", after, {"from": before.role, "to": role})
     return after
 
 

@@ -22,6 +22,7 @@ from paperboy.community.members import Member
 from paperboy.papers import limits, store
 
 MAX_BODY = 10_000
+MAX_MENTIONS = 50  # members one comment may @mention (each is listed on their account page)
 DELETED_MEMBER = "deleted member"  # the author of a comment whose account was deleted
 
 
@@ -102,10 +103,17 @@ def check_body(body: str) -> str:
 
 
 def _render(conn: psycopg.Connection, body: str) -> markdown.Rendered:
-    names = sorted(markdown.mention_candidates(body))[:50]
+    """The comment rendered, every ``@name`` of a member a mention. All the names are looked
+    up, in one indexed query (a body of MAX_BODY characters holds a few thousand at most);
+    more than MAX_MENTIONS members mentioned is a 400 that says so."""
+    names = sorted(markdown.mention_candidates(body))
     known = {r["name"].lower(): r["name"] for r in conn.execute(
         "SELECT name FROM members WHERE lower(name) = ANY(%s)", (names,))} if names else {}
-    return markdown.render(body, known)
+    rendered = markdown.render(body, known)
+    if len(rendered.mentioned) > MAX_MENTIONS:
+        raise CommentError(400, f"A comment can mention at most {MAX_MENTIONS} members; this one mentions "
+                                f"{len(rendered.mentioned)}.")
+    return rendered
 
 
 def _mention(conn: psycopg.Connection, comment_id: int, rendered: markdown.Rendered) -> None:
@@ -120,7 +128,8 @@ def post(conn: psycopg.Connection, member: Member, paper_id: str, body: str,
          parent: int | None = None, per_hour: int = 30) -> Comment:
     """A new comment by ``member`` on the paper (or, through an alias, the paper it was
     merged into), or a reply to ``parent``. Raises CommentError: 404 no such paper; 400 an
-    empty or too long body, or a parent that is not a shown comment of this paper; 429 more
+    empty or too long body, a parent that is not a shown comment of this paper, or one whose
+    thread began with a comment since deleted or hidden; 429 more
     than ``per_hour`` comments in the last hour (0: no limit)."""
     body = check_body(body)
     with conn.transaction():
@@ -135,12 +144,19 @@ def post(conn: psycopg.Connection, member: Member, paper_id: str, body: str,
             raise CommentError(429, f"At most {per_hour} comments an hour: try again later.")
         parent_id = None
         if parent is not None:
-            above = get(conn, parent)
+            # Locked (as the thread's first comment below): a delete or hide waits for this
+            # reply, or this reply sees it and is refused.
+            above = get(conn, parent, lock=True)
             if above is None or above.paper_id != paper["id"]:
                 raise CommentError(400, f"parent: there is no comment {parent} on this paper.")
             if not above.shown:
                 raise CommentError(400, "parent: that comment was deleted or hidden; it takes no replies.")
             parent_id = above.parent_id or above.id  # one level: a reply to a reply joins its thread
+            # a reply to a reply lands under the thread's first comment: it must be shown too
+            root = above if parent_id == above.id else get(conn, parent_id, lock=True)
+            if root is None or not root.shown:
+                raise CommentError(400, "parent: the comment that began this thread was deleted or hidden;"
+                                        " the thread takes no more replies.")
         rendered = _render(conn, body)
         row = conn.execute(
             "INSERT INTO comments (paper_id, member_id, parent_id, body, html) VALUES (%s, %s, %s, %s, %s)"

@@ -14,13 +14,16 @@ from typing import Any
 
 import psycopg
 
-from paperboy.community import comments, modlog
+from paperboy.community import comments, merging, modlog, submissions
 from paperboy.community.comments import Comment
 from paperboy.community.members import Member
 from paperboy.db import locks
 from paperboy.papers import store
 
 CURATOR_SOURCE = "curator"  # the listing a pin adds when the paper was not on that day's list
+# A pin's day lies between arXiv's first day and today (UTC, the day submissions use): a
+# later day would become the hub's latest Daily day, emptying the front page and Trending.
+FIRST_PIN_DAY = date(1991, 8, 14)
 
 
 class CurationError(Exception):
@@ -59,7 +62,11 @@ def pins_of(conn: psycopg.Connection, paper_id: str) -> list[date]:
 
 def pin(conn: psycopg.Connection, actor: Member, paper_id: str, day: date | None = None) -> dict[str, Any]:
     """Pin the paper to the top of ``day``'s Daily list (default: the latest day it is on).
-    A day it is not listed on gets it listed (source "curator")."""
+    A day it is not listed on gets it listed (source "curator"). 400 for a day after today
+    (UTC) or before arXiv's first day (FIRST_PIN_DAY)."""
+    if day is not None and not FIRST_PIN_DAY <= day <= submissions.today():
+        raise CurationError(400, f"day must be between {FIRST_PIN_DAY.isoformat()} (arXiv's first day) and "
+                                 f"today, {submissions.today().isoformat()} (UTC); {day.isoformat()} is not.")
     with conn.transaction():
         paper = _paper(conn, paper_id)
         pid = paper["id"]
@@ -95,34 +102,10 @@ def unpin(conn: psycopg.Connection, actor: Member, paper_id: str, day: date | No
     return {"id": pid, "pinned": [d.isoformat() for d in days]}
 
 
-# What a merge moves from the merged paper to the kept one, table by table: rows the kept
-# paper already has (a member who voted for both, a day both were listed) stay single.
-_MOVES = (
-    "DELETE FROM votes v WHERE v.paper_id = %(old)s"
-    " AND EXISTS (SELECT 1 FROM votes w WHERE w.paper_id = %(into)s AND w.member_id = v.member_id)",
-    "UPDATE votes SET paper_id = %(into)s WHERE paper_id = %(old)s",
-    "UPDATE comments SET paper_id = %(into)s WHERE paper_id = %(old)s",
-    "INSERT INTO listings (paper_id, day, source) SELECT %(into)s, day, source FROM listings"
-    " WHERE paper_id = %(old)s ON CONFLICT DO NOTHING",
-    "INSERT INTO new_listings (paper_id, day, source) SELECT %(into)s, day, source FROM new_listings"
-    " WHERE paper_id = %(old)s ON CONFLICT DO NOTHING",
-    "INSERT INTO pins (day, paper_id, member_id, created) SELECT day, %(into)s, member_id, created FROM pins"
-    " WHERE paper_id = %(old)s ON CONFLICT DO NOTHING",
-    "UPDATE submissions SET paper_id = %(into)s WHERE paper_id = %(old)s"
-    " AND NOT EXISTS (SELECT 1 FROM submissions WHERE paper_id = %(into)s)",
-    "INSERT INTO sent_papers (subscriber_id, paper_id, sent) SELECT subscriber_id, %(into)s, sent"
-    " FROM sent_papers WHERE paper_id = %(old)s ON CONFLICT DO NOTHING",
-    "UPDATE paper_aliases SET paper_id = %(into)s WHERE paper_id = %(old)s",
-    "INSERT INTO paper_aliases (old_id, paper_id) VALUES (%(old)s, %(into)s)"
-    " ON CONFLICT (old_id) DO UPDATE SET paper_id = EXCLUDED.paper_id",
-    "UPDATE papers SET listed_on = least(listed_on, (SELECT listed_on FROM papers WHERE id = %(old)s))"
-    " WHERE id = %(into)s",
-)
-
-
 def merge(conn: psycopg.Connection, actor: Member, paper_id: str, into_id: str) -> dict[str, Any]:
-    """Merge the paper ``paper_id`` into ``into_id`` (which is kept): votes, comments,
-    listings (Daily and New), submissions, pins and sent digests move to it; the merged
+    """Merge the paper ``paper_id`` into ``into_id`` (which is kept): every row naming it
+    moves to the kept paper (votes, comments, listings, submissions, pins, sent digests,
+    collections, library entries, "not interested" marks: see merging.MOVES); the merged
     paper is deleted and its id becomes an alias, so its address shows the kept paper."""
     if not isinstance(into_id, str) or not into_id.strip():
         raise CurationError(400, "into: give the id of the paper to keep.")
@@ -134,8 +117,7 @@ def merge(conn: psycopg.Connection, actor: Member, paper_id: str, into_id: str) 
         params = {"old": old["id"], "into": into["id"]}
         counts = {t: conn.execute(f"SELECT count(*) AS n FROM {t} WHERE paper_id = %(old)s",  # noqa: S608 - fixed names
                                   params).fetchone()["n"] for t in ("votes", "comments")}
-        for statement in _MOVES:
-            conn.execute(statement, params)
+        merging.move_references(conn, old["id"], into["id"])
         conn.execute("DELETE FROM papers WHERE id = %(old)s", params)
         modlog.record(conn, actor, "merge", old["id"],
                       {"into": into["id"], "title": old["title"][:200], **counts})
@@ -152,7 +134,7 @@ def hide_comment(conn: psycopg.Connection, actor: Member, comment_id: int, hidde
         if comment.hidden != hidden:
             conn.execute("UPDATE comments SET hidden = %s WHERE id = %s", (hidden, comment_id))
             modlog.record(conn, actor, "hide-comment" if hidden else "unhide-comment", str(comment_id),
-                          {"paper": comment.paper_id, "author": comment.author})
+                          {"paper": comment.paper_id, "author_id": comment.author_id})
             store.bump_version(conn)
     comment.hidden = hidden
     return comment

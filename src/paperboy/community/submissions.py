@@ -16,6 +16,7 @@ written).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
@@ -26,16 +27,16 @@ from paperboy.community.members import Member
 from paperboy.db import Database, locks
 from paperboy.fetch.client import FetchError
 from paperboy.papers import store
-from paperboy.papers.record import Paper, parse_arxiv_id
+from paperboy.papers.record import ARXIV_ID, Paper, parse_arxiv_id
 
 SOURCE = "submission"  # the source of the listing row a submission makes
 MAX_INPUT = 300
 
-_ID = r"(?P<id>\d{4}\.\d{4,5}(?:v[1-9]\d{0,3})?|[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7}(?:v[1-9]\d{0,3})?)"
+_ID = rf"(?P<id>{ARXIV_ID}(?a:v[1-9][0-9]{{0,3}})?)"  # ASCII only: see papers.record.ARXIV_ID
 _FORMS = [
-    re.compile(rf"(?:arxiv:)?{_ID}", re.I),
-    re.compile(rf"(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/{_ID}(?:\.pdf)?/?(?:[?#].*)?", re.I),
-    re.compile(rf"(?:https?://)?(?:www\.)?huggingface\.co/papers/{_ID}/?(?:[?#].*)?", re.I),
+    re.compile(rf"(?:arxiv:)?{_ID}", re.I | re.A),
+    re.compile(rf"(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/{_ID}(?:\.pdf)?/?(?:[?#].*)?", re.I | re.A),
+    re.compile(rf"(?:https?://)?(?:www\.)?huggingface\.co/papers/{_ID}/?(?:[?#].*)?", re.I | re.A),
 ]
 EXAMPLES = "2401.12345, hep-th/9901001, https://arxiv.org/abs/2401.12345 or https://huggingface.co/papers/2401.12345"
 
@@ -77,6 +78,11 @@ def parse(text: str) -> str:
             if m:
                 return _canonical(m["id"])
     shown = text[:80] + ("…" if len(text) > 80 else "")
+    beyond = next((c for c in text if not c.isascii()), None)
+    if beyond is not None:  # "２４１１.０４９０５", "ſtat/0101001": say why, not just "not an id"
+        raise SubmitError(400, f"{shown!r} is not an arXiv id: arXiv ids are written in ASCII letters and "
+                               f"digits, and {beyond!r} ({unicodedata.name(beyond, 'a character')}) is not one; "
+                               f"give one like {EXAMPLES}.")
     raise SubmitError(400, f"{shown!r} is not an arXiv id or an arXiv or Hugging Face paper "
                            f"address; give one like {EXAMPLES}.")
 

@@ -15,7 +15,13 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote
 
 from paperboy.papers import limits
-from paperboy.papers.record import clean_text, normalise_title, parse_arxiv_id
+from paperboy.papers.record import (
+    ARXIV_ID,
+    ARXIV_VERSION,
+    clean_text,
+    normalise_title,
+    parse_arxiv_id,
+)
 
 DOI_MAX = 300  # DOIs are short; a longer "DOI" is something else
 KEY_MAX = 200  # a cite key
@@ -63,7 +69,7 @@ class Parsed:
 
 # An arXiv id, new style (1706.03762) or old style (hep-th/9901001, math.GT/0309136), with an
 # optional version; parse_arxiv_id (papers.record) then splits the version off.
-_ID = r"(?:\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Za-z]{2})?/\d{7})(?:v\d+)?"
+_ID = rf"{ARXIV_ID}{ARXIV_VERSION}?"  # ASCII only (see papers.record.ARXIV_ID)
 _BARE = re.compile(rf"\s*(?:arxiv\s*:\s*)?({_ID})\s*", re.IGNORECASE)
 _URL = re.compile(rf"arxiv\.org/(?:abs|pdf|html|format)/({_ID})", re.IGNORECASE)
 _DOI = re.compile(rf"10\.48550/arxiv\.({_ID})", re.IGNORECASE)

@@ -19,11 +19,20 @@ from typing import Any
 from paperboy.papers import limits
 from paperboy.papers.checks import check
 
-# New-style ids (0704.0001 … 2501.12345) and old-style ids (astro-ph/0601001, math.GT/0309136).
-_NEW_ID = re.compile(r"(?<![\w.])(\d{4}\.\d{4,5})(v\d+)?(?![\w])")
-_OLD_ID = re.compile(r"(?<![\w.])([a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(v\d+)?(?![\w])")
+# New-style ids (0704.0001 … 2501.12345) and old-style ids (astro-ph/0601001, math.GT/0309136),
+# without their version. Every parser of arXiv ids (submissions, library files, search, the
+# sources) builds on these, so one rule holds everywhere: an id is ASCII. The (?a:…) group
+# keeps it so under re.IGNORECASE too, where [a-z] would match "ſ" (long s) and "K" (Kelvin
+# sign); and [0-9], unlike \d, refuses full-width and Arabic-Indic digits, which would make
+# ids arXiv has never given and let a listed paper be named again.
+NEW_ARXIV_ID = r"(?a:[0-9]{4}\.[0-9]{4,5})"
+OLD_ARXIV_ID = r"(?a:[a-z][a-z\-]*(?:\.[A-Z]{2})?/[0-9]{7})"
+ARXIV_ID = rf"(?:{NEW_ARXIV_ID}|{OLD_ARXIV_ID})"
+ARXIV_VERSION = r"(?a:v[0-9]+)"
+_NEW_ID = re.compile(rf"(?<![\w.])({NEW_ARXIV_ID})({ARXIV_VERSION})?(?![\w])")
+_OLD_ID = re.compile(rf"(?<![\w.])({OLD_ARXIV_ID})({ARXIV_VERSION})?(?![\w])")
 # The year and month an id begins with: 2411.04905 -> 24, 11; hep-th/9711200 -> 97, 11.
-_ID_MONTH = re.compile(r"(\d{2})(\d{2})\.\d{4,5}$|[a-z][a-z\-]*(?:\.[A-Z]{2})?/(\d{2})(\d{2})\d{3}$")
+_ID_MONTH = re.compile(r"(?a:([0-9]{2})([0-9]{2})\.[0-9]{4,5}$|[a-z][a-z\-]*(?:\.[A-Z]{2})?/([0-9]{2})([0-9]{2})[0-9]{3}$)")
 # A conjunction a scraper left at either end of a name ("and Lei Bai", "Wanli Ouyang and"),
 # with the commas around it; a name that is nothing else.
 _STRAY_AND = re.compile(r"^[\s,;]*(?:and|&)(?:\s+|[\s,;]*$)|[\s,;]+(?:and|&)[\s,;]*$", re.IGNORECASE)
@@ -36,6 +45,8 @@ def parse_arxiv_id(text: str | None) -> tuple[str, int | None] | None:
     ('2312.17653', 2)
     >>> parse_arxiv_id("http://arxiv.org/abs/astro-ph/0601001v1")
     ('astro-ph/0601001', 1)
+    >>> parse_arxiv_id("２４１１.０４９０５") is None  # ids are ASCII (see ARXIV_ID)
+    True
     """
     if not text:
         return None

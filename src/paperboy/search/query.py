@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import tantivy
 
-from paperboy.papers.record import parse_arxiv_id
+from paperboy.papers.record import ARXIV_ID, ARXIV_VERSION, parse_arxiv_id
 
 MAX_QUERY = 250
 # Plain words such as "the", "of" and "with" say next to nothing to BM25 (nearly every abstract
@@ -29,7 +29,7 @@ _FIELDS = {"title": "title", "abstract": "summary", "summary": "summary", "autho
            "authors": "authors", "category": "categories", "cat": "categories"}
 _TOKEN = re.compile(r'(-|\+)?(?:(\w+):)?("[^"]*"?|[^\s"]+)')
 _ID_ONLY = re.compile(r"^\s*(?:arxiv:\s*|https?://arxiv\.org/(?:abs|pdf)/|https?://huggingface\.co/papers/)?"
-                      r"([a-z\-]+(?:\.[A-Z]{2})?/\d{7}|\d{4}\.\d{4,5})(v\d+)?(?:\.pdf)?\s*$", re.I)
+                      rf"({ARXIV_ID})({ARXIV_VERSION})?(?:\.pdf)?\s*$", re.I)  # ASCII only: see ARXIV_ID
 _WORD = re.compile(r"\w+")
 
 

@@ -103,8 +103,9 @@ async def unhide_paper(request: Request, paper_id: str, who: Curator) -> Respons
 @router.post("/api/papers/{paper_id:path}/pin", summary="Pin a paper to the top of a day (a curator)")
 @router.post("/papers/{paper_id:path}/pin", include_in_schema=False)
 async def pin(request: Request, paper_id: str, who: Curator) -> Response:
-    """Optional body `{"day": "YYYY-MM-DD"}`; by default the latest day the paper is on
-    Daily. Pinning it to a day it is not on puts it on that day's Daily list."""
+    """Optional body `{"day": "YYYY-MM-DD"}`, from 1991-08-14 to today (UTC); by default the
+    latest day the paper is on Daily. Pinning it to a day it is not on puts it on that day's
+    Daily list."""
     day = _day(await _fields(request))
     return await _act(request, lambda c: curation.pin(c, who, paper_id, day), _to_paper)
 
@@ -120,8 +121,9 @@ async def unpin(request: Request, paper_id: str, who: Curator) -> Response:
 @router.post("/api/papers/{paper_id:path}/merge", summary="Merge a paper into another (a curator)")
 @router.post("/papers/{paper_id:path}/merge", include_in_schema=False)
 async def merge(request: Request, paper_id: str, who: Curator) -> Response:
-    """Body `{"into": "other id"}` (the paper kept). Votes, comments, listings,
-    submissions and pins move to it; this paper's id then answers with the kept paper.
+    """Body `{"into": "other id"}` (the paper kept). Everything naming this paper moves to
+    it (votes, comments, listings, submissions, pins, collections, library entries, "not
+    interested" marks); this paper's id then answers with the kept paper.
     400 for merging a paper into itself, 404 for an unknown id."""
     into = (await _fields(request)).get("into")
     if not isinstance(into, str) or not into.strip():
