@@ -196,7 +196,7 @@ def test_upgrading_drops_stray_conjunctions_from_stored_author_names(pg_server, 
 
 
 def test_upgrading_links_the_moderation_logs_members_by_id(pg_server, monkeypatch):
-    """Migration 0016 (issue 21): entries written with copies of names now name members by
+    """Migration 0015 (issue 21): entries written with copies of names now name members by
     id, so a later rename or deletion shows in the log."""
     from paperboy.community import modlog
 
@@ -205,7 +205,7 @@ def test_upgrading_links_the_moderation_logs_members_by_id(pg_server, monkeypatc
         c.execute("DROP DATABASE IF EXISTS mig_modlog")
         c.execute("CREATE DATABASE mig_modlog")
     real = migrate.available()
-    monkeypatch.setattr(migrate, "available", lambda: [m for m in real if m[0] < 16])
+    monkeypatch.setattr(migrate, "available", lambda: [m for m in real if m[0] < 15])
     migrate.migrate(url)
     with psycopg.connect(url) as c:
         c.execute("INSERT INTO papers (id, title, title_key, summary) VALUES ('2501.00001', 'P', 'p', '')")
@@ -218,7 +218,7 @@ def test_upgrading_links_the_moderation_logs_members_by_id(pg_server, monkeypatc
                   " (NULL, 'command line', 'invite', 'gone-long-ago', '{}'),"
                   " (NULL, 'deleted member', 'hide-paper', '2501.00001', '{}')")
     monkeypatch.setattr(migrate, "available", lambda: real)
-    assert "0016_modlog_member_ids.sql" in migrate.migrate(url)
+    assert "0015_modlog_member_ids.sql" in migrate.migrate(url)
     with psycopg.connect(url, row_factory=dict_row) as c:
         c.execute("UPDATE members SET name = 'ada2' WHERE id = 2")
         c.execute("UPDATE members SET name = 'bob2' WHERE id = 3")

@@ -125,7 +125,7 @@ def delete(conn: psycopg.Connection, member_id: int) -> Member:
         if member is None:
             raise members.MemberError("no such member")
         modlog.forget(conn, member_id)
-        # entries written before the log stored members by id (0016) name them by name
+        # entries written before the log stored members by id (0015) name them by name
         conn.execute("UPDATE moderation_log SET target = %s WHERE action = ANY(%s) AND target_member_id IS NULL"
                      " AND lower(target) = lower(%s)", (DELETED, list(MEMBER_ACTIONS), member.name))
         conn.execute("DELETE FROM signin_tokens WHERE email = %s", (member.email,))
