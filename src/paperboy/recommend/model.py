@@ -170,15 +170,17 @@ class Model:
 
 def fit(pos: np.ndarray, background: np.ndarray, neg: np.ndarray | None = None,
         labels: list[dict[str, Any]] | None = None, svm_from: int = SVM_FROM,
-        distance: float = CLUSTER_DISTANCE, apart: float = APART) -> Model:
+        distance: float = CLUSTER_DISTANCE, apart: float = APART,
+        check_split: int = CHECK_SPLIT_UPTO) -> Model:
     """Fit a member's model. Every array is already centred (``centre``); ``background``
-    is a sample of the corpus. ``pos`` must hold at least one row."""
+    is a sample of the corpus. ``pos`` must hold at least one row. ``check_split=0`` fits as
+    before the split check (the benchmark's "before")."""
     if not len(pos):
         raise ValueError("a model needs at least one positive")
     neg = np.zeros((0, pos.shape[1]), np.float32) if neg is None else neg
     ws, bs = [], []
     groups = interests(pos, distance)
-    if len(np.unique(groups)) > 1 and len(pos) <= CHECK_SPLIT_UPTO and not split_helps(pos, background, distance):
+    if len(np.unique(groups)) > 1 and len(pos) <= check_split and not split_helps(pos, background, distance):
         groups = interests(pos, apart)
     for g in np.unique(groups):
         rows = pos[groups == g]
