@@ -51,8 +51,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
-from paperboy.recommend import model as rec  # noqa: E402
 from tests.recommend import listings  # noqa: E402
+
+from paperboy.recommend import model as rec  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 JSONL = DATA / "arxiv-cs-2025-2026.jsonl.gz"
