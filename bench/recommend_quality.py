@@ -26,6 +26,15 @@ relevance), averaged over the members, for
   interests, centroid or linear SVM per interest, z-scores.
 
 The same simulated members are scored by every method in one run.
+
+Interests shaped like a person's (``--people``): the three saved HF listings of
+../shared/data/hf-papers-pages (one theme each, as a person searching saw them; loose, unlike
+the tight neighbourhoods above). A member likes k papers of one listing; the rest of the
+listing is held out. Corpora: the listings among ten days of HF Daily (tests/recommend/
+listings.py: 290 papers), and the same 290 added to the 74,728 arXiv papers. Methods:
+centroid, paperboy as it fitted before the split check (``check_split=0``, interests 0.95
+apart whatever their size), and paperboy now. Vectors of the 290 are computed once with the
+product's encoder and kept in bench/cache/.
 """
 
 from __future__ import annotations
@@ -39,7 +48,10 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
+
+from tests.recommend import listings  # noqa: E402
 
 from paperboy.recommend import model as rec  # noqa: E402
 
@@ -112,13 +124,48 @@ def metrics(scores: np.ndarray, likes: np.ndarray, held: np.ndarray) -> tuple[fl
     return float(rel[:10].mean()), float(rel.sum() / len(held)), dcg / idcg
 
 
+def people(big: np.ndarray, trials: int, seed: int) -> None:
+    """precision@10 for members who like k papers of one saved listing (see the docstring)."""
+    texts, themes = listings.papers()
+    (ROOT / "bench" / "cache").mkdir(exist_ok=True)
+    small = listings.vectors(texts, ROOT / "bench" / "cache" / "listings.minilm.npy")
+    methods = {"centroid": None,
+               "paperboy before": dict(check_split=0, apart=rec.CLUSTER_DISTANCE), "paperboy": {}}
+    print("| corpus | k | " + " | ".join(methods) + " |")
+    print("|---|---|" + "---|" * len(methods))
+    for name, x, th in (("290 papers", small, themes),
+                        (f"{len(big) + len(small):,} papers", np.vstack([big, small]),
+                         np.r_[np.full(len(big), -1), themes])):
+        rng = np.random.default_rng(seed)
+        xc = rec.centre(x, x.mean(axis=0))
+        background = xc[rng.choice(len(x), min(rec.BACKGROUND, len(x)), replace=False)]
+        for k in (5, 20):
+            res: dict[str, list[float]] = {m: [] for m in methods}
+            for theme in range(3):
+                members = np.flatnonzero(th == theme)
+                for _ in range(trials):
+                    likes = rng.choice(members, k, replace=False)
+                    held = np.setdiff1d(members, likes)
+                    for m, kw in methods.items():
+                        s = (rec.centroid(x[likes]).score(x) if kw is None
+                             else rec.fit(xc[likes], background, **kw).score(xc))
+                        res[m].append(metrics(s, likes, held)[0])
+            print(f"| {name} | {k} | " + " | ".join(f"{np.mean(r):.3f}" for r in res.values()) + " |", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--members", type=int, default=100, help="simulated members per row (100)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--people", action="store_true",
+                    help="interests shaped like a person's: the saved listings (precision@10)")
+    ap.add_argument("--trials", type=int, default=40, help="members per listing with --people (40)")
     args = ap.parse_args()
     if not VECTORS.exists():
         sys.exit(f"needs {VECTORS} (see ../shared/data/README.md)")
+    if args.people:
+        people(np.load(VECTORS).astype(np.float32), args.trials, args.seed)
+        return
     t0 = time.perf_counter()
     sim = Sim(*load(), seed=args.seed)
     print(f"corpus: {len(sim.x):,} papers, loaded in {time.perf_counter() - t0:.1f} s; "

@@ -65,5 +65,5 @@ def recommend(
     table.add_column("because", overflow="fold")
     for i, s in enumerate(found.items, 1):
         table.add_row(str(i), s.paper.title, s.paper.arxiv_id or s.paper.id, f"{s.score:.3f}",
-                      "; ".join(b.title for b in s.because))
+                      "(trending)" if s.trending else "; ".join(b.title for b in s.because))
     out.print(table)

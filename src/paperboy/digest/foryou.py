@@ -36,7 +36,8 @@ def section(conn: psycopg.Connection, email: str, start: date, end: date, skip: 
     found = picks.for_you(conn, member.id, since=start, until=end, limit=min(PAPERS + len(skip), 100))
     if found.cold_start or found.fitted is None:
         return None
-    chosen = [s for s in found.items if s.paper.id not in skip][:PAPERS]
+    # trending papers filling the page are no picks (the digest has its own trending section)
+    chosen = [s for s in found.items if s.paper.id not in skip and not s.trending][:PAPERS]
     if not chosen:
         return None
     because = {

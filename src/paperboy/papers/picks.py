@@ -72,6 +72,7 @@ class Shown:
     paper: view.PaperView
     score: float
     because: tuple[Because, ...]
+    trending: bool = False  # a trending paper filling the page, not a pick (no because)
 
     @property
     def reasons(self) -> list[Reason]:
@@ -82,8 +83,9 @@ class Shown:
         return because_text(self.because)
 
     def hf_item(self) -> dict[str, Any]:
-        """The API's item: the HF paper shape, its score and its reasons."""
-        return {**self.paper.hf_paper(), "score": round(float(self.score), 6),
+        """The API's item: the HF paper shape, its score, whether it is a trending paper
+        filling the page, and its reasons."""
+        return {**self.paper.hf_paper(), "score": round(float(self.score), 6), "trending": self.trending,
                 "because": [{"id": b.id, "title": b.title, "kind": b.kind, "url": b.url} for b in self.because]}
 
 
@@ -97,6 +99,8 @@ class ForYou:
     pending: bool  # the signals changed since the model was fitted: a refit is queued
     fitted: datetime | None
     asked: int  # how many picks the recommender gave (hidden papers are left out of items)
+    since: date | None = None  # the period the picks came from (the default one filled in)
+    until: date | None = None
 
 
 def rows_in_order(conn: psycopg.Connection, ids: Sequence[str]) -> list[dict[str, Any]]:
@@ -118,6 +122,7 @@ def for_you(conn: psycopg.Connection, member_id: int, *, since: date | None = No
     picks = recommend.recommend(conn, member_id, since=since, until=until, limit=limit,
                                 offset=offset, days=days)
     rows = {r["id"]: r for r in rows_in_order(conn, [p.paper_id for p in picks.items])}
-    items = [Shown(view.of(rows[p.paper_id]), p.score, tuple(p.because))
+    items = [Shown(view.of(rows[p.paper_id]), p.score, tuple(p.because), p.trending)
              for p in picks.items if p.paper_id in rows]
-    return ForYou(items, picks.cold_start, picks.signals, picks.pending, picks.fitted, len(picks.items))
+    return ForYou(items, picks.cold_start, picks.signals, picks.pending, picks.fitted, len(picks.items),
+                  picks.since, picks.until)

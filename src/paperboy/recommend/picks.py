@@ -1,6 +1,13 @@
 """For you: a member's picks for a period, each with the one or two of their own papers it
-is closest to. Scores come from the member's stored model over the in-memory corpus; no
-model is fitted here (the background job does that)."""
+is really close to. Scores come from the member's stored model over the in-memory corpus; no
+model is fitted here (the background job does that).
+
+A pick close to none of the member's papers (model.py's because cut) is noise, not a pick:
+the page is filled up with trending papers instead, each marked ``trending`` and saying no
+"because". The default period is the last ``days`` listed days up to the hub's latest listed
+day (on Daily or New), the clock Trending and the lists keep: never the newest *published*
+day, which a paper of a saved page (published in 2025, never listed) can put past every list.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +18,14 @@ import numpy as np
 import psycopg
 
 from paperboy import trending
+from paperboy.papers.days import listed_days
 from paperboy.recommend import signals
 from paperboy.recommend.corpus import CACHE, EPOCH, day_number
-from paperboy.recommend.model import Model
+from paperboy.recommend.model import BACKGROUND, Model
 
 MIN_SIGNALS = 3
 ALL_TIME = date(1900, 1, 1)
+SCAN = 2000   # candidates looked at, best score first, for picks with a because (then trending)
 
 
 @dataclass(frozen=True)
@@ -32,6 +41,7 @@ class Pick:
     paper_id: str
     score: float
     because: tuple[Because, ...]
+    trending: bool = False  # a trending paper (a cold start, or filling up after the real picks)
 
 
 @dataclass
@@ -57,7 +67,7 @@ def _trending(conn: psycopg.Connection, member_id: int, n_signals: int, pending:
     own = signals.own_papers(conn, member_id) if n_signals else set()
     rows, _, _ = trending.trending(conn, offset=0, limit=offset + limit + len(own))
     rows = [r for r in rows if r["id"] not in own][offset:offset + limit]
-    items = [Pick(r["id"], float(r["score"] or 0.0), ()) for r in rows]
+    items = [Pick(r["id"], float(r["score"] or 0.0), (), trending=True) for r in rows]
     return Picks(items, cold_start=True, signals=n_signals, pending=pending, fitted=fitted)
 
 
@@ -67,12 +77,57 @@ def _visible(conn: psycopg.Connection, ids: list[str]) -> set[str]:
     return {r["id"] for r in rows}
 
 
+def _default_period(conn: psycopg.Connection, newest: int | None, days: int) -> tuple[int, int] | None:
+    """The last ``days`` listed days up to the hub's latest listed day, as day numbers; a hub
+    that never listed anything: the last ``days`` days up to its newest paper."""
+    ref = trending.reference_day(conn)
+    if ref is not None:
+        listed = listed_days(conn, ref, days)
+        return day_number(listed[-1]), day_number(ref)
+    if newest is None:
+        return None
+    return newest - days + 1, newest
+
+
+def _explained(conn: psycopg.Connection, model: Model, xc: np.ndarray, ids: np.ndarray,
+               scores: np.ndarray, own: set[str], want: int) -> list[Pick]:
+    """Up to ``want`` picks, best score first among the best ``SCAN``, each close to some
+    paper of the member's (a because); the member's own, hidden and withdrawn papers left out."""
+    take = min(len(ids), SCAN + len(own))
+    top = np.argpartition(-scores, take - 1)[:take] if take < len(ids) else np.arange(len(ids))
+    top = top[np.argsort(-scores[top], kind="stable")]
+    top = np.array([i for i in top if ids[i] not in own], dtype=np.int64)
+    out: list[Pick] = []
+    for start in range(0, len(top), 256):
+        chunk = top[start:start + 256]
+        near = model.because(xc[chunk])
+        keep = [(int(i), n) for i, n in zip(chunk, near, strict=True) if n]
+        visible = _visible(conn, [str(ids[i]) for i, _ in keep])
+        for i, n in keep:
+            if str(ids[i]) in visible:
+                out.append(Pick(str(ids[i]), round(float(scores[i]), 4),
+                                tuple(Because(**model.labels[j]) for j in n)))
+                if len(out) >= want:
+                    return out
+    return out
+
+
+def _padding(conn: psycopg.Connection, ref: date | None, skip: set[str], n: int) -> list[Pick]:
+    """``n`` trending papers (as of ``ref``, else the hub's latest listed day), less ``skip``."""
+    if n <= 0:
+        return []
+    rows, _, _ = trending.trending(conn, ref=ref, offset=0, limit=n + len(skip))
+    return [Pick(r["id"], float(r["score"] or 0.0), (), trending=True)
+            for r in rows if r["id"] not in skip][:n]
+
+
 def recommend(conn: psycopg.Connection, member_id: int, *, since: date | None = None,
               until: date | None = None, limit: int = 20, offset: int = 0,
               days: int = 14) -> Picks:
     """The member's picks among papers of [since, until] (by the day a paper was listed,
-    else published). Without a period: the last ``days`` days up to the newest day with
-    papers. Fewer than 3 signals, or no model yet: trending papers (``cold_start``)."""
+    else published), then trending papers to fill the page. Without a period: the last
+    ``days`` listed days up to the hub's latest listed day. Fewer than 3 signals, or no
+    model yet: trending papers (``cold_start``)."""
     n_signals = signals.count(conn, member_id)
     row = _model(conn, member_id)
     pending = bool(row and row["pending"])
@@ -83,31 +138,26 @@ def recommend(conn: psycopg.Connection, member_id: int, *, since: date | None = 
     corpus = CACHE.get(conn)
     if not len(corpus.ids):
         return Picks([], False, n_signals, pending, fitted)
+    pad_ref = None  # trending as of the hub's latest listed day, or of the period's end
     if since is None and until is None:
-        newest = corpus.newest
-        lo, hi = newest - days + 1, newest
+        span = _default_period(conn, corpus.newest, days)
+        if span is None:
+            return Picks([], False, n_signals, pending, fitted)
+        lo, hi = span
         since, until = EPOCH + timedelta(days=lo), EPOCH + timedelta(days=hi)
     else:
         lo = day_number(since) if since else -(10**6)
         hi = day_number(until) if until else 10**6
+        latest = trending.reference_day(conn)
+        pad_ref = min(until, latest) if until and latest else None
+    model.cut_on(corpus.sample(BACKGROUND))
     rows = corpus.window(lo, hi)
     xc, ids = corpus.xc[rows], corpus.ids[rows]
     own = signals.own_papers(conn, member_id)
     want = offset + limit
-    items: list[Pick] = []
+    found: list[Pick] = []
     if len(ids) and want > 0:
-        scores = model.score(xc)
-        # Enough extra to survive dropping the member's own, hidden and withdrawn papers.
-        take = min(len(ids), want + len(own) + 50)
-        top = np.argpartition(-scores, take - 1)[:take] if take < len(ids) else np.arange(len(ids))
-        top = top[np.argsort(-scores[top], kind="stable")]
-        ranked = [(str(ids[i]), float(scores[i]), int(i)) for i in top if ids[i] not in own]
-        visible = _visible(conn, [r[0] for r in ranked[: want + 50]])
-        ranked = [r for r in ranked if r[0] in visible][offset:want]
-        if ranked:
-            near = model.because(xc[[r[2] for r in ranked]])
-            for (pid, score, _), idx in zip(ranked, near, strict=True):
-                because = tuple(Because(**model.labels[i]) for i in idx)
-                items.append(Pick(pid, round(score, 4), because))
-    return Picks(items, cold_start=False, signals=n_signals, pending=pending, fitted=fitted,
-                 since=since, until=until)
+        found = _explained(conn, model, xc, ids, model.score(xc), own, want)
+    found += _padding(conn, pad_ref, own | {p.paper_id for p in found}, want - len(found))
+    return Picks(found[offset:want], cold_start=False, signals=n_signals, pending=pending,
+                 fitted=fitted, since=since, until=until)

@@ -1,5 +1,12 @@
 """Refitting members' models: in the background job whenever a member's signals change
-(never in a request)."""
+(never in a request).
+
+A member with a small model is refit at once (a vote shows in the picks within a round of
+the job). A member whose last fit had ``LARGE`` positives or more is refit at most once per
+``LARGE_EVERY``: importing a library embeds it 32 entries at a time and each batch changes the
+signals; 3,000 entries meant 74 refits and 57 s of CPU, and a few more entries barely move a
+large model. The last change is still fitted, ``LARGE_EVERY`` later.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +20,8 @@ from paperboy.recommend.corpus import CACHE, Corpus
 
 log = logging.getLogger(__name__)
 BATCH = 50
+LARGE = 100                # positives from which a model is refit at most once per LARGE_EVERY
+LARGE_EVERY = "2 minutes"
 
 
 def refresh_member(conn: psycopg.Connection, member_id: int, corpus: Corpus | None = None) -> bool:
@@ -41,10 +50,14 @@ def refresh_member(conn: psycopg.Connection, member_id: int, corpus: Corpus | No
     return fitted is not None
 
 
-def stale(conn: psycopg.Connection, limit: int | None = None) -> list[int]:
+def stale(conn: psycopg.Connection, limit: int | None = None, debounce: bool = True) -> list[int]:
+    """Members whose signals changed since their fit and who are due (see the docstring)."""
     rows = conn.execute(
         "SELECT member_id FROM recommender_models WHERE fitted_seq < signals_seq"
-        " ORDER BY member_id LIMIT %s", (limit,)).fetchall()
+        " AND (NOT %(debounce)s OR coalesce(positives, 0) < %(large)s OR fitted IS NULL"
+        "      OR fitted < now() - %(every)s::interval)"
+        " ORDER BY member_id LIMIT %(limit)s",
+        {"limit": limit, "large": LARGE, "every": LARGE_EVERY, "debounce": debounce}).fetchall()
     conn.commit()
     return [r["member_id"] for r in rows]
 
@@ -71,7 +84,7 @@ def refresh_all(conn: psycopg.Connection, progress=None) -> int:
                  " ON CONFLICT DO NOTHING")
     conn.execute("UPDATE recommender_models SET fitted_seq = 0")
     conn.commit()
-    ids = stale(conn)
+    ids = stale(conn, debounce=False)
     corpus = CACHE.get(conn)
     for member_id in ids:
         refresh_member(conn, member_id, corpus)

@@ -176,9 +176,11 @@ def _mark(request: Request, member: Member, paper_id: str, on: bool) -> str:
 def recommendations(request: Request, member: SignedIn, limit: Limit = PAGE, offset: Offset = 0,
                     since: Since = None, until: Until = None, fmt: Format = None) -> Response:
     """The papers most like the ones you upvoted, saved or have in your library, best
-    first: each item is the HF paper shape plus `score` and `because` (`[{id, title, kind,
-    url}]`, the one or two of your own papers it is closest to). With no `since`/`until`:
-    the last PAPERBOY_FOR_YOU_DAYS days; `since=1900-01-01` means all time. Headers:
+    first: each item is the HF paper shape plus `score`, `trending` (true: a trending paper
+    filling the page, as nothing else was close enough to yours) and `because` (`[{id, title,
+    kind, url}]`, the one or two of your own papers it is really close to). With no `since`/`until`:
+    the last PAPERBOY_FOR_YOU_DAYS listed days up to the hub's latest listed day;
+    `since=1900-01-01` means all time. Headers:
     `X-Paperboy-Signals` (your upvotes, saves and library entries), `X-Paperboy-Cold-Start: 1`
     (fewer than 3 signals: the items are trending papers, `because` empty) and
     `X-Paperboy-Pending: 1` (your picks are being updated after a change). With `format`
