@@ -11,7 +11,17 @@ import psycopg
 
 from paperboy import embeddings, recommend
 from paperboy.collections import lists, saved
-from paperboy.community import comments, curation, members, sessions, signin, tokens, votes
+from paperboy.community import (
+    comments,
+    curation,
+    members,
+    passwords,
+    sessions,
+    signin,
+    tokens,
+    votes,
+)
+from paperboy.db import Database
 from paperboy.digest import compose, subscriptions
 from paperboy.fetch import runs
 from paperboy.library.importer import import_library
@@ -43,6 +53,13 @@ def fill(conn: psycopg.Connection, home: Path) -> dict[str, int]:
     sessions.start(conn, secret, ada.id, days=30)
     tokens.create(conn, bob.id, "laptop")
     signin.new_link(conn, "dan@lab.example.org")
+    signin.request_link(conn, "http://testserver", "192.0.2.7", "eve@lab.example.org")
+    conn.commit()
+    db = Database(conn.info.dsn, max_size=1).open()
+    try:  # a wrong password is counted before it is checked (signin_attempts)
+        passwords.check(db, "192.0.2.7", "ada@lab.example.org", "not her password")
+    finally:
+        db.close()
     for who, papers in ((ada, ids[:5]), (bob, ids[3:8]), (cat, ids[6:9])):
         for p in papers:
             votes.upvote(conn, p, who.id)
