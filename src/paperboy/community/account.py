@@ -18,8 +18,9 @@ import psycopg
 from paperboy.community import members, modlog, tokens
 from paperboy.community.members import Member
 from paperboy.papers.store import bump_version
+from paperboy.papers.view import DELETED_MEMBER
 
-DELETED = "deleted member"
+DELETED = DELETED_MEMBER
 MEMBER_ACTIONS = ("invite", "role", "remove-member")  # moderation-log actions whose target is a member
 LIMIT = 100  # of each list on the account page
 

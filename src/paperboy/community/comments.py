@@ -20,10 +20,10 @@ from markupsafe import Markup
 from paperboy.community import markdown
 from paperboy.community.members import Member
 from paperboy.papers import limits, store
+from paperboy.papers.view import DELETED_MEMBER
 
 MAX_BODY = 10_000
 MAX_MENTIONS = 50  # members one comment may @mention (each is listed on their account page)
-DELETED_MEMBER = "deleted member"  # the author of a comment whose account was deleted
 
 
 class CommentError(Exception):

@@ -19,6 +19,7 @@ from paperboy.community.comments import Comment
 from paperboy.community.members import Member
 from paperboy.db import locks
 from paperboy.papers import store
+from paperboy.papers.view import DELETED_MEMBER
 
 CURATOR_SOURCE = "curator"  # the listing a pin adds when the paper was not on that day's list
 # A pin's day lies between arXiv's first day and today (UTC, the day submissions use): a
@@ -149,7 +150,7 @@ def hidden_now(conn: psycopg.Connection, limit: int = 100) -> dict[str, list[dic
             "SELECT c.id, c.paper_id, left(c.body, 200) AS excerpt, coalesce(m.name, %s) AS author"
             " FROM comments c LEFT JOIN members m ON m.id = c.member_id"
             " WHERE c.hidden AND NOT c.deleted ORDER BY c.id DESC LIMIT %s",
-            (comments.DELETED_MEMBER, limit)).fetchall(),
+            (DELETED_MEMBER, limit)).fetchall(),
         "pins": conn.execute(
             "SELECT n.day, n.paper_id, p.title FROM pins n JOIN papers p ON p.id = n.paper_id"
             " ORDER BY n.day DESC, n.created DESC LIMIT %s", (limit,)).fetchall(),

@@ -17,8 +17,8 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
-from paperboy.community.comments import DELETED_MEMBER
 from paperboy.community.members import Member
+from paperboy.papers.view import DELETED_MEMBER
 
 
 def record(conn: psycopg.Connection, actor: Member, action: str, target: str | Member,

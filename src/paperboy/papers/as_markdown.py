@@ -6,19 +6,20 @@ Titles, authors and abstracts are text, not Markdown: the characters Markdown wo
 list or heading marks at a line start) are escaped with a backslash, so a title like
 ``A <b>bold</b> *claim* about $x_i$`` renders exactly as written. LaTeX stays readable:
 ``\\alpha`` or ``$x^2$`` need no escape. Comments are Markdown already and are quoted as
-their authors wrote them, except that raw HTML tags outside code become text.
+their authors wrote them, except that raw HTML tags outside code become text. Which comments
+readers see is community/comments.py's rule (``thread``), the same as on the HTML page.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
-
-import psycopg
+from typing import TYPE_CHECKING
 
 from paperboy.papers.view import PaperView
+
+if TYPE_CHECKING:
+    from paperboy.community.comments import Comment
 
 _SPECIAL = re.compile(r"[`*_\[\]<>#|~]|\\(?=[!-/:-@\[-`{-~])|&(?=#?\w+;)")
 _LINE_START = re.compile(r"^(\s*)([-+=]|\d+(?=[.)]))", re.M)
@@ -70,37 +71,6 @@ def _quote(body: str, depth: int = 1) -> str:
     return "\n".join((prefix + line).rstrip() for line in body.split("\n"))
 
 
-@dataclass
-class Comment:
-    author: str
-    body: str
-    created: datetime
-    shown: bool = True
-    replies: list[Comment] = field(default_factory=list)
-
-
-DELETED_MEMBER = "deleted member"
-
-
-def comments(conn: psycopg.Connection, paper_id: str) -> list[Comment]:
-    """The comments readers see (neither deleted nor hidden), oldest first, each with its
-    replies; a removed comment stays only as a placeholder above shown replies."""
-    rows = conn.execute(
-        "SELECT c.id, c.parent_id, coalesce(m.name, %s) AS author, c.body, c.created,"
-        " NOT (c.deleted OR c.hidden) AS shown FROM comments c LEFT JOIN members m ON m.id = c.member_id"
-        " WHERE c.paper_id = %s ORDER BY c.id",
-        (DELETED_MEMBER, paper_id),
-    ).fetchall()
-    top: dict[int, Comment] = {}
-    for r in rows:
-        c = Comment(r["author"], r["body"], r["created"], r["shown"])
-        if r["parent_id"] is None:
-            top[r["id"]] = c
-        elif c.shown and r["parent_id"] in top:
-            top[r["parent_id"]].replies.append(c)
-    return [c for c in top.values() if c.shown or c.replies]
-
-
 def _when(t: datetime) -> str:
     return t.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
@@ -142,6 +112,3 @@ def render(p: PaperView, thread: list[Comment], base_url: str = "") -> str:
             out += [f"> **{text(r.author)}** replied · {_when(r.created)}", ">", _quote(_no_tags(r.body), 2), ""]
     return "\n".join(out).rstrip("\n") + "\n"
 
-
-def page(conn: psycopg.Connection, row: dict[str, Any], p: PaperView, base_url: str = "") -> str:
-    return render(p, comments(conn, row["id"]), base_url)

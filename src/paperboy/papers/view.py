@@ -24,7 +24,7 @@ from paperboy.papers.limits import safe_url
 from paperboy.papers.record import arxiv_month
 
 EXCERPT = 1_000  # characters of an abstract on a list: cards clamp to a few lines anyway
-DELETED_MEMBER = "deleted member"  # the submitter shown once their account is deleted
+DELETED_MEMBER = "deleted member"  # how a deleted account is named wherever it acted (submitter, author, log)
 EMAIL_EXCERPT = 320  # an email shows a few lines of each abstract; the page has it whole
 
 

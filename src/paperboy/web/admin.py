@@ -115,7 +115,8 @@ def remove(request: Request, member_id: int, sure: str = Form(""), me: Member = 
 
 @router.get("/admin/status", response_class=HTMLResponse)
 def status_page(request: Request) -> Response:
-    return _visitor(request) or _uncached(html(request, "admin_status.html", {"report": _report(request), "names": NAMES}))
+    return _visitor(request) or _uncached(html(request, "admin_status.html", {"report": _report(request), "names": NAMES},
+                                                        json="/admin/status.json"))
 
 
 @router.get("/admin/status.json")

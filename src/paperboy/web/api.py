@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 from markupsafe import escape
 
 from paperboy import trending as trend
-from paperboy.papers import listing, store, view
+from paperboy.papers import listing, page, store, view
 from paperboy.search import similar
 from paperboy.web import searching
 from paperboy.web.exports import EXPORTS, Format, check_format, exported
@@ -166,8 +166,7 @@ def similar_papers(
 @router.get("/papers/{paper_id:path}", summary="One paper")
 def paper(request: Request, paper_id: str) -> dict[str, Any]:
     with request.app.state.db.connection() as conn:
-        row = store.get(conn, paper_id)
-        if row is None:
-            raise HTTPException(404, f"no paper with id {paper_id[:80]!r}")
-        days = listing.listing_days(conn, row["id"])
-    return {**view.of(row).hf_paper(), "listedOn": [d["day"].isoformat() for d in days]}
+        found = page.load(conn, paper_id)
+    if found is None:
+        raise HTTPException(404, f"no paper with id {paper_id[:80]!r}")
+    return found.api()

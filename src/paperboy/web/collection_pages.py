@@ -51,7 +51,8 @@ def _list_page(request: Request, member: Member | None, status: int = 200, **ext
         with request.app.state.db.connection() as conn:
             mine = collections.of_member(conn, member.id)
     return no_store(render(request, "collections.html", {
-        "member": member, "mine": mine, "max_name": collections.MAX_NAME, **extra}, status))
+        "member": member, "mine": mine, "max_name": collections.MAX_NAME, **extra}, status,
+        json="/api/collections" if member is not None else None))
 
 
 @router.get("/collections", response_class=HTMLResponse)
@@ -70,7 +71,8 @@ def collection_page(request: Request, collection_id: int, done: str = "",
     return no_store(render(request, "collection.html", {
         "c": c, "papers": [view.of(r) for r in rows], "owner": member is not None and member.id == c.member_id,
         "page": page, "last": max(1, -(-c.n_papers // PAGE_SIZE)), "total": c.n_papers,
-        "offset": (page - 1) * PAGE_SIZE, "notice": DONE.get(done), "max_name": collections.MAX_NAME}))
+        "offset": (page - 1) * PAGE_SIZE, "notice": DONE.get(done), "max_name": collections.MAX_NAME},
+        json=f"/api/collections/{c.id}"))
 
 
 def _public(value: str) -> bool | None:

@@ -30,7 +30,7 @@ from paperboy.community.comments import iso
 from paperboy.community.curation import CurationError
 from paperboy.community.members import Member
 from paperboy.web import auth
-from paperboy.web.templating import html
+from paperboy.web.templating import html, twin
 
 router = APIRouter(tags=["curation"])
 Curator = Annotated[Member, Depends(auth.writer_with("curator"))]
@@ -182,6 +182,7 @@ def moderation_page(request: Request, who: Reader,
         rows, total = modlog.recent(conn, (page - 1) * PAGE_SIZE, PAGE_SIZE)
         now = curation.hidden_now(conn) if page == 1 else None
     response = html(request, "moderation.html", {
-        "entries": rows, "now": now, "page": page, "last": max(1, -(-total // PAGE_SIZE)), "total": total})
+        "entries": rows, "now": now, "page": page, "last": max(1, -(-total // PAGE_SIZE)), "total": total},
+        json=twin("/api/moderation", p=page - 1, limit=PAGE_SIZE))
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -32,7 +32,7 @@ from paperboy.papers.limits import EARLIEST
 from paperboy.web import auth, searching
 from paperboy.web.exports import EXPORTS, Format, check_format, exported
 from paperboy.web.signin import no_store, to_signin
-from paperboy.web.templating import html
+from paperboy.web.templating import html, twin
 from paperboy.web.votes import local_path
 
 router = APIRouter(include_in_schema=False)
@@ -89,7 +89,8 @@ def page(request: Request, since: Since = None, until: Until = None, offset: Off
             prev_url=("/for-you?" + urlencode({**query, "offset": max(0, offset - limit)})) if offset else None,
             back=request.url.path + ("?" + request.url.query if request.url.query else ""),
         )
-    return no_store(html(request, "foryou.html", context))
+    return no_store(html(request, "foryou.html", context, json=twin(
+        "/api/recommendations", since=since, until=until, limit=limit, offset=offset or None) if member else None))
 
 
 _PAPER_ID = re.compile(r"[\w:-][\w.:-]*(?:/[\w.:-]+)*")

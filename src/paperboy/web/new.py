@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse
 from paperboy.fetch.arxiv import check_category
 from paperboy.papers import listing, view
 from paperboy.search.query import MAX_QUERY
-from paperboy.web.templating import html
+from paperboy.web.templating import html, twin
 
 router = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api", tags=["papers"])
@@ -108,7 +108,8 @@ def new(
         "switch": switch, "sort": sort, "category": cat, "words": text, "categories": categories,
         "links": links, "param": PARAM[period.kind], "page": page, "total": total,
         "last": max(1, -(-total // PAGE_SIZE)), "offset": (page - 1) * PAGE_SIZE,
-    })
+    }, json=twin("/api/new_papers", **{PARAM[period.kind]: period.key}, sort=sort, category=cat, q=text,
+                 p=page - 1, limit=PAGE_SIZE))
 
 
 @api.get(

@@ -9,19 +9,23 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from paperboy import trending as trend
-from paperboy.community import comments, curation
-from paperboy.papers import listing, store, view
-from paperboy.search import similar
+from paperboy.papers import listing, page, store, view
 from paperboy.web import searching
-from paperboy.web.templating import html
+from paperboy.web.templating import html, twin
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 30
+PARAM = {"day": "date", "week": "week", "month": "month"}  # a period as the query names it
 Page = Annotated[int, Query(ge=1, le=100_000, description="page number, from 1")]
 
 
 def _db(request: Request):
     return request.app.state.db
+
+
+def _query(request: Request) -> dict[str, str]:
+    """The page's query, less its page number (a twin counts pages its own way: ``p``, from 0)."""
+    return {k: v for k, v in request.query_params.items() if k not in ("page", "p", "limit")}
 
 
 def _pages(total: int, page: int) -> dict:
@@ -49,12 +53,14 @@ def feed(
     sort: str = "upvotes",
     page: Page = 1,
 ) -> HTMLResponse:
-    if sort not in ("upvotes", "publishedAt"):
-        raise HTTPException(400, "sort must be upvotes or publishedAt")
+    if sort not in listing.SORTS:  # the orders /api/daily_papers knows too
+        raise HTTPException(400, "sort must be upvotes, publishedAt or trending")
     try:
         period = listing.parse_period(date, week, month)
     except listing.PeriodError as e:
         raise HTTPException(400, str(e)) from None
+    if period is None and sort == "trending":  # as /api/daily_papers?sort=trending: the Trending list
+        return RedirectResponse("/trending" + (f"?page={page}" if page > 1 else ""), status_code=307)
     with _db(request).connection() as conn:
         if period is None:
             latest = listing.latest_day(conn)
@@ -70,7 +76,7 @@ def feed(
     return html(request, "papers.html", {
         "period": period, "papers": [view.of(r) for r in rows], "prev": prev, "next": nxt, "sort": sort, "switch": switch,
         **_pages(total, page), "offset": (page - 1) * PAGE_SIZE,
-    })
+    }, json=twin("/api/daily_papers", **{PARAM[period.kind]: period.key}, sort=sort, p=page - 1, limit=PAGE_SIZE))
 
 
 @router.get("/trending", response_class=HTMLResponse)
@@ -79,7 +85,7 @@ def trending(request: Request, page: Page = 1) -> HTMLResponse:
         rows, total, ref = trend.trending(conn, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
     return html(request, "trending.html", {
         "papers": [view.of(r) for r in rows], "ref": ref, **_pages(total, page), "offset": (page - 1) * PAGE_SIZE,
-    })
+    }, json=twin("/api/trending", p=page - 1, limit=PAGE_SIZE))
 
 
 @router.get("/search", response_class=HTMLResponse)
@@ -102,22 +108,17 @@ def search_page(
         "params": params, "result": result, "q": params.q,
         "papers": [view.of(r) for r in result.items] if result else [],
         **_pages(result.total if result else 0, page), "offset": (page - 1) * PAGE_SIZE,
-    })
+    }, json=twin("/api/papers/search", **_query(request), p=page - 1, limit=PAGE_SIZE) if result else None)
 
 
 @router.get("/papers/{paper_id:path}", response_class=HTMLResponse)
 def paper(request: Request, paper_id: str) -> Response:
     with _db(request).connection() as conn:
-        row = store.get(conn, paper_id)
-        if row is None:
-            raise HTTPException(404, f"No paper with id {paper_id[:80]!r} in this hub.")
-        if row["id"] != paper_id:  # merged into another paper by a curator: it lives there now
-            return RedirectResponse(f"/papers/{quote(row['id'], safe='/:')}", status_code=301)
-        days = listing.listing_days(conn, row["id"])
-        near = similar(conn, row["id"], limit=6)
-        thread = comments.thread(conn, row["id"])
-        pins = curation.pins_of(conn, row["id"])
+        found = page.load(conn, paper_id, with_similar=True)
+    if found is None:
+        raise HTTPException(404, f"No paper with id {paper_id[:80]!r} in this hub.")
+    if found.moved:  # merged into another paper by a curator: it lives there now
+        return RedirectResponse(f"/papers/{quote(found.id, safe='/:')}", status_code=301)
     return html(request, "paper.html", {
-        "p": view.of(row), "days": days, "similar": [view.of(r) for r in near],
-        "comments": thread, "pins": pins,
-    })
+        "p": found.paper, "days": found.days, "similar": found.similar, "comments": found.comments, "pins": found.pins,
+    }, json=f"/api{found.paper.path}")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
-from paperboy.papers import as_markdown, store, view
+from paperboy.papers import page
 
 router = APIRouter(include_in_schema=False)
 
@@ -14,8 +14,7 @@ router = APIRouter(include_in_schema=False)
 @router.get("/papers/{paper_id:path}.md")
 def paper_markdown(request: Request, paper_id: str) -> Response:
     with request.app.state.db.connection() as conn:
-        row = store.get(conn, paper_id)
-        if row is None:
-            raise HTTPException(404, f"No paper with id {paper_id[:80]!r} in this hub.")
-        text = as_markdown.page(conn, row, view.of(row), request.app.state.base_url)
-    return Response(text, media_type="text/markdown; charset=utf-8")
+        found = page.load(conn, paper_id)
+    if found is None:
+        raise HTTPException(404, f"No paper with id {paper_id[:80]!r} in this hub.")
+    return Response(found.markdown(request.app.state.base_url), media_type="text/markdown; charset=utf-8")

@@ -7,6 +7,7 @@ other (the helper used to live in app.py, which imports the routers).
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -45,6 +46,17 @@ templates.env.filters["safe_url"] = safe_url
 templates.env.filters["sources"] = source_labels  # "hf-daily" as readers say it
 
 
-def html(request: Request, name: str, context: dict, status: int = 200) -> HTMLResponse:
-    """Render the page template ``name`` as the answer to ``request``."""
-    return templates.TemplateResponse(request, name, context, status_code=status)
+def twin(path: str, **params: object) -> str:
+    """The address of a page's JSON twin: ``path`` with the ``params`` that are set."""
+    query = urlencode({k: v for k, v in params.items() if v not in (None, "")})
+    return f"{path}?{query}" if query else path
+
+
+def html(request: Request, name: str, context: dict, status: int = 200, json: str | None = None) -> HTMLResponse:
+    """Render the page template ``name`` as the answer to ``request``. ``json``: the address
+    of the page's JSON twin (the same data), which the page then announces twice: a
+    ``<link rel="alternate" type="application/json">`` in its head and a ``Link`` header."""
+    response = templates.TemplateResponse(request, name, {**context, "json_twin": json}, status_code=status)
+    if json:
+        response.headers.append("Link", f'<{json}>; rel="alternate"; type="application/json"')
+    return response
