@@ -121,3 +121,12 @@ def test_no_sql_in_the_cli_or_the_web_layer():
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and SQL.search(node.value):
                 offenders.append(f"{name}:{node.lineno}")
     assert not offenders, f"SQL in the CLI or web layer (move it into the feature's module): {offenders}"
+
+
+def test_the_page_cache_is_invalidated_by_the_database_alone():
+    """The tables public pages read bump data_version by trigger (migration 0017,
+    tests/db/test_data_version.py); Python must not bump it by hand again, where a forgotten
+    call leaves pages stale (a write to data_version outside the migrations fails here)."""
+    bump = re.compile(r"UPDATE\s+data_version|bump_version\(", re.IGNORECASE)
+    offenders = [f"{name}" for name, path in MODULES.items() if bump.search(path.read_text())]
+    assert not offenders, f"data_version written by hand in {offenders}"

@@ -26,7 +26,6 @@ from paperboy.digest import compose, outbox, subscriptions
 from paperboy.digest.compose import now_utc
 from paperboy.library import embed as library_embed
 from paperboy.library import matching as library_matching
-from paperboy.papers.store import bump_version
 from paperboy.search import Searcher
 
 log = logging.getLogger(__name__)
@@ -128,9 +127,7 @@ class BackgroundJobs:
         finally:
             locks.unlock(conn, locks.EMBED)
             conn.commit()
-        if stats.embedded:
-            with conn.transaction():
-                bump_version(conn)  # similar papers and semantic results changed
+        if stats.embedded:  # (the new vectors bumped data_version: similar papers changed)
             library_matching.rematch(conn)  # library-only entries whose paper just arrived
         return stats.embedded > 0 or entries > 0
 

@@ -17,7 +17,6 @@ import psycopg
 
 from paperboy.community import members, modlog, tokens
 from paperboy.community.members import Member
-from paperboy.papers.store import bump_version
 from paperboy.papers.view import DELETED_MEMBER
 
 DELETED = DELETED_MEMBER
@@ -136,5 +135,4 @@ def delete(conn: psycopg.Connection, member_id: int) -> Member:
         # votes, sessions, tokens and mentions cascade; comments, submissions, pins and the
         # log's actor_id are set to NULL by the schema
         conn.execute("DELETE FROM members WHERE id = %s", (member_id,))
-        bump_version(conn)  # their votes leave the counts public pages show
     return member

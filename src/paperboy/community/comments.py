@@ -162,7 +162,6 @@ def post(conn: psycopg.Connection, member: Member, paper_id: str, body: str,
             "INSERT INTO comments (paper_id, member_id, parent_id, body, html) VALUES (%s, %s, %s, %s, %s)"
             " RETURNING id", (paper["id"], member.id, parent_id, body, rendered.html)).fetchone()
         _mention(conn, row["id"], rendered)
-        store.bump_version(conn)
         made = get(conn, row["id"])
     assert made is not None
     return made
@@ -186,7 +185,6 @@ def edit(conn: psycopg.Connection, member: Member, comment_id: int, body: str) -
         conn.execute("UPDATE comments SET body = %s, html = %s, edited = now() WHERE id = %s",
                      (body, rendered.html, comment_id))
         _mention(conn, comment_id, rendered)
-        store.bump_version(conn)
         changed = get(conn, comment_id)
     assert changed is not None
     return changed
@@ -197,7 +195,6 @@ def delete(conn: psycopg.Connection, member: Member, comment_id: int) -> Comment
     with conn.transaction():
         comment = _own(conn, member, comment_id)
         conn.execute("UPDATE comments SET deleted = true WHERE id = %s", (comment_id,))
-        store.bump_version(conn)
     comment.deleted = True
     return comment
 

@@ -53,7 +53,6 @@ def hide_paper(conn: psycopg.Connection, actor: Member, paper_id: str, hidden: b
             conn.execute("UPDATE papers SET hidden = %s, modified = now() WHERE id = %s", (hidden, paper["id"]))
             modlog.record(conn, actor, "hide-paper" if hidden else "unhide-paper", paper["id"],
                           {"title": paper["title"][:200]})
-            store.bump_version(conn)
     return {"id": paper["id"], "hidden": hidden}
 
 
@@ -82,7 +81,6 @@ def pin(conn: psycopg.Connection, actor: Member, paper_id: str, day: date | None
                                   " WHERE NOT EXISTS (SELECT 1 FROM listings WHERE paper_id = %(p)s AND day = %(d)s)",
                                   {"p": pid, "d": day, "s": CURATOR_SOURCE}).rowcount
             modlog.record(conn, actor, "pin", pid, {"day": day.isoformat(), "listed": bool(listed)})
-            store.bump_version(conn)
         days = pins_of(conn, pid)
     return {"id": pid, "pinned": [d.isoformat() for d in days]}
 
@@ -98,7 +96,6 @@ def unpin(conn: psycopg.Connection, actor: Member, paper_id: str, day: date | No
             conn.execute("DELETE FROM listings WHERE paper_id = %s AND source = %s AND day = ANY(%s)",
                          (pid, CURATOR_SOURCE, gone))
             modlog.record(conn, actor, "unpin", pid, {"days": sorted(d.isoformat() for d in gone)})
-            store.bump_version(conn)
         days = pins_of(conn, pid)
     return {"id": pid, "pinned": [d.isoformat() for d in days]}
 
@@ -122,7 +119,6 @@ def merge(conn: psycopg.Connection, actor: Member, paper_id: str, into_id: str) 
         conn.execute("DELETE FROM papers WHERE id = %(old)s", params)
         modlog.record(conn, actor, "merge", old["id"],
                       {"into": into["id"], "title": old["title"][:200], **counts})
-        store.bump_version(conn)
     return {"id": into["id"], "merged": old["id"]}
 
 
@@ -136,7 +132,6 @@ def hide_comment(conn: psycopg.Connection, actor: Member, comment_id: int, hidde
             conn.execute("UPDATE comments SET hidden = %s WHERE id = %s", (hidden, comment_id))
             modlog.record(conn, actor, "hide-comment" if hidden else "unhide-comment", str(comment_id),
                           {"paper": comment.paper_id, "author_id": comment.author_id})
-            store.bump_version(conn)
     comment.hidden = hidden
     return comment
 

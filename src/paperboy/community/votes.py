@@ -25,7 +25,7 @@ from typing import Any
 
 import psycopg
 
-from paperboy.papers.store import bump_version, resolve_id
+from paperboy.papers.store import resolve_id
 
 
 class NoSuchPaper(LookupError):
@@ -73,15 +73,11 @@ def _change(conn: psycopg.Connection, paper_id: str, member_id: int, up: bool | 
         pid = _paper_id(conn, paper_id)
         if up is None:
             up = not _state(conn, pid, member_id)["upvoted"]
-        if up:
-            changed = conn.execute(
-                "INSERT INTO votes (paper_id, member_id) VALUES (%s, %s) ON CONFLICT DO NOTHING",
-                (pid, member_id)).rowcount
+        if up:  # a vote that was there already changes no row (and bumps no data_version)
+            conn.execute("INSERT INTO votes (paper_id, member_id) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+                         (pid, member_id))
         else:
-            changed = conn.execute("DELETE FROM votes WHERE paper_id = %s AND member_id = %s",
-                                   (pid, member_id)).rowcount
-        if changed:
-            bump_version(conn)
+            conn.execute("DELETE FROM votes WHERE paper_id = %s AND member_id = %s", (pid, member_id))
         # One statement, so the count and "upvoted" agree with each other.
         return _state(conn, pid, member_id)
 

@@ -72,8 +72,6 @@ class Run:
                 " requests = %s WHERE id = %s",
                 (status, message, error, requests, self.id),
             )
-            if self.counts.new or self.counts.updated:
-                self.conn.execute("UPDATE data_version SET version = version + 1")
 
 
 def begin(conn: psycopg.Connection, source: str, params: dict[str, Any], trigger: str = "command",

@@ -260,14 +260,7 @@ def store_groups(conn: psycopg.Connection, groups: Sequence[Group]) -> StoreStat
                 cur.executemany("UPDATE papers SET upvote_growth = %s WHERE id = %s", growth)
             if stale_vectors:
                 cur.executemany("DELETE FROM embeddings WHERE paper_id = %s", stale_vectors)
-            if inserts or updates or listings or observations:
-                bump_version(cur)
     return stats
-
-
-def bump_version(cur: psycopg.Cursor | psycopg.Connection) -> None:
-    """Tell readers (the web layer's response cache) that stored data changed."""
-    cur.execute("UPDATE data_version SET version = version + 1")
 
 
 def data_version(conn: psycopg.Connection) -> int:

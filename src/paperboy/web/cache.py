@@ -1,6 +1,6 @@
 """A response cache for public GET pages, valid while the stored data has not changed.
 
-Every write bumps ``data_version`` (see :func:`paperboy.papers.store.bump_version`). Each
+Every write to a table public pages read bumps ``data_version`` (triggers, migration 0017). Each
 worker checks that counter at most once every ``check_every`` seconds and serves stored
 responses while it is unchanged, so after a write a page is stale for at most that long.
 A signed-in member gets the same stored answer as everyone, made personal on the way out
