@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from paperboy.papers import limits
+from paperboy.papers import formats, limits
 from paperboy.papers.checks import check
 
 # New-style ids (0704.0001 … 2501.12345) and old-style ids (astro-ph/0601001, math.GT/0309136),
@@ -131,10 +131,8 @@ def title_id(title: str) -> str:
     return "t-" + hashlib.sha1(normalise_title(title).encode()).hexdigest()[:12]
 
 
-# Sources whose author lists are complete and clean. Scraped daily listings often keep
-# only the first author, or split one name in two ("Chun-Fu", "Chen"); listing pages
-# carry only a count.
-COMPLETE_AUTHOR_SOURCES = frozenset({"arxiv-atom", "arxiv-jsonl", "hf-api", "hf-snapshot"})
+# Sources whose author lists are complete and clean (each format says which of its own are).
+COMPLETE_AUTHOR_SOURCES = formats.COMPLETE_AUTHOR_SOURCES
 
 
 @dataclass(frozen=True)
