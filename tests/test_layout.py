@@ -121,3 +121,23 @@ def test_no_sql_in_the_cli_or_the_web_layer():
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and SQL.search(node.value):
                 offenders.append(f"{name}:{node.lineno}")
     assert not offenders, f"SQL in the CLI or web layer (move it into the feature's module): {offenders}"
+
+
+# An arXiv id written out as a pattern ("[0-9]{4}\.[0-9]{4,5}", "\d{4}\.\d{5}", "/[0-9]{7}").
+ARXIV_ID_PATTERN = re.compile(r"\{4\}\\\.|\{4,5\}|/(?:\[0-9\]|\\d)\{7\}")
+
+
+def test_one_pattern_defines_an_arxiv_id():
+    home = MODULES["paperboy.papers.record"]
+    offenders = []
+    for name, path in MODULES.items():
+        if path == home:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and ARXIV_ID_PATTERN.search(node.value):
+                offenders.append(f"{name}:{node.lineno}")
+    assert not offenders, f"arXiv id patterns outside papers/record.py (build on ARXIV_ID): {offenders}"
+    # ... and inside it, once: the id is spelled by NEW_ARXIV_ID and OLD_ARXIV_ID alone.
+    spelled = [n.value for n in ast.walk(ast.parse(home.read_text()))
+               if isinstance(n, ast.Constant) and isinstance(n.value, str) and ARXIV_ID_PATTERN.search(n.value)]
+    assert len(spelled) == 2, spelled
