@@ -59,3 +59,18 @@ def test_the_readme_is_a_front_door_that_links_every_page():
     for page in DOCS:
         if page != "README.md":
             assert f"docs/{page}" in README, f"the README does not link docs/{page}"
+
+
+def test_the_trending_formula_is_written_as_the_code_computes_it():
+    from paperboy import trending
+
+    t = trending
+    assert trending.ONE_LINE == (
+        f"Trending = (upvotes + {t.GROWTH_WEIGHT} × recent growth + {t.FRESHNESS}) ÷ "
+        f"(days since listed + {t.AGE_SHIFT})^{t.GRAVITY}, over the last {t.WINDOW_DAYS} days with listings.")
+    assert t.score(10, 3, 4) == (10 + t.GROWTH_WEIGHT * 3 + t.FRESHNESS) / (4 + t.AGE_SHIFT) ** t.GRAVITY
+    assert (f"score = (upvotes + {t.GROWTH_WEIGHT} × growth + {t.FRESHNESS}) / (age_in_days + {t.AGE_SHIFT})"
+            f" ^ {t.GRAVITY}") in (trending.__doc__ or "")
+    assert (f"score = (upvotes + {t.GROWTH_WEIGHT} × growth + {t.FRESHNESS}) ÷ (days since first listed + "
+            f"{t.AGE_SHIFT})^{t.GRAVITY}, over the\npapers first listed on the hub's last {t.WINDOW_DAYS}"
+            " *listed days*") in DOCS["web.md"]
