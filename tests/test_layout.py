@@ -130,3 +130,24 @@ def test_the_page_cache_is_invalidated_by_the_database_alone():
     bump = re.compile(r"UPDATE\s+data_version|bump_version\(", re.IGNORECASE)
     offenders = [f"{name}" for name, path in MODULES.items() if bump.search(path.read_text())]
     assert not offenders, f"data_version written by hand in {offenders}"
+
+
+
+# An arXiv id written out as a pattern ("[0-9]{4}\.[0-9]{4,5}", "\d{4}\.\d{5}", "/[0-9]{7}").
+ARXIV_ID_PATTERN = re.compile(r"\{4\}\\\.|\{4,5\}|/(?:\[0-9\]|\\d)\{7\}")
+
+
+def test_one_pattern_defines_an_arxiv_id():
+    home = MODULES["paperboy.papers.record"]
+    offenders = []
+    for name, path in MODULES.items():
+        if path == home:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and ARXIV_ID_PATTERN.search(node.value):
+                offenders.append(f"{name}:{node.lineno}")
+    assert not offenders, f"arXiv id patterns outside papers/record.py (build on ARXIV_ID): {offenders}"
+    # ... and inside it, once: the id is spelled by NEW_ARXIV_ID and OLD_ARXIV_ID alone.
+    spelled = [n.value for n in ast.walk(ast.parse(home.read_text()))
+               if isinstance(n, ast.Constant) and isinstance(n.value, str) and ARXIV_ID_PATTERN.search(n.value)]
+    assert len(spelled) == 2, spelled

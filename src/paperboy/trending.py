@@ -37,14 +37,18 @@ from paperboy.papers.days import listed_days
 from paperboy.papers.store import submitter_sql
 
 GROWTH_WEIGHT = 2
+FRESHNESS = 1  # added to every count: a new paper without votes ranks by its age alone
+AGE_SHIFT = 2  # added to every age: a fresh paper is not divided by zero, nor boosted without end
 GRAVITY = 1.5
 WINDOW_DAYS = 30
-ONE_LINE = (f"Trending = (upvotes + {GROWTH_WEIGHT} × recent growth + 1) ÷ (days since listed + 2)^{GRAVITY},"
-            f" over the last {WINDOW_DAYS} days with listings.")
+# Built from the constants, so the line pages, feeds and digests print cannot drift from the
+# score (tests/test_docs.py holds this module's docstring and docs/web.md to them too).
+ONE_LINE = (f"Trending = (upvotes + {GROWTH_WEIGHT} × recent growth + {FRESHNESS}) ÷ "
+            f"(days since listed + {AGE_SHIFT})^{GRAVITY}, over the last {WINDOW_DAYS} days with listings.")
 
 
 def score(upvotes: int | None, growth: int, age_days: int) -> float:
-    return (max(upvotes or 0, 0) + GROWTH_WEIGHT * growth + 1) / (max(age_days, 0) + 2) ** GRAVITY
+    return (max(upvotes or 0, 0) + GROWTH_WEIGHT * growth + FRESHNESS) / (max(age_days, 0) + AGE_SHIFT) ** GRAVITY
 
 
 def total_sql(paper: str) -> str:
@@ -72,8 +76,8 @@ def score_sql(paper: str, day: str, days: str) -> str:
     """The same score as SQL over a paper alias, a listing-day expression and the listed
     days (see :func:`age_sql`); the query must include :func:`recent_votes_join`."""
     return (
-        f"(({total_sql(paper)} + {GROWTH_WEIGHT} * ({paper}.upvote_growth + coalesce(rv.n, 0)) + 1)::float8"
-        f" / power({age_sql(day, days)} + 2, {GRAVITY}))"
+        f"(({total_sql(paper)} + {GROWTH_WEIGHT} * ({paper}.upvote_growth + coalesce(rv.n, 0)) + {FRESHNESS})::float8"
+        f" / power({age_sql(day, days)} + {AGE_SHIFT}, {GRAVITY}))"
     )
 
 

@@ -14,14 +14,14 @@ from paperboy import config
 from paperboy.cli.console import err, fail, open_db, out, when
 from paperboy.cli.searching import run_embed, sync_index
 from paperboy.db import Database
-from paperboy.papers import store
+from paperboy.papers import formats, store
 from paperboy.papers.importer import ImportFileError, parse_file, store_result
 from paperboy.sources import FORMATS
 
 # paperboy.embeddings (numpy, and torch once a model loads) is imported inside embed_hint,
 # so that `paperboy --help` stays fast.
 
-FORMAT_HELP = "auto (detect), hf-page, hf-json, arxiv-atom or arxiv-jsonl"
+FORMAT_HELP = formats.HELP
 
 
 def _expand(paths: list[Path]) -> list[Path]:

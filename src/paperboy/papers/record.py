@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from paperboy.papers import limits
+from paperboy.papers import formats, limits
 from paperboy.papers.checks import check
 
 # New-style ids (0704.0001 … 2501.12345) and old-style ids (astro-ph/0601001, math.GT/0309136),
@@ -31,8 +31,8 @@ ARXIV_ID = rf"(?:{NEW_ARXIV_ID}|{OLD_ARXIV_ID})"
 ARXIV_VERSION = r"(?a:v[0-9]+)"
 _NEW_ID = re.compile(rf"(?<![\w.])({NEW_ARXIV_ID})({ARXIV_VERSION})?(?![\w])")
 _OLD_ID = re.compile(rf"(?<![\w.])({OLD_ARXIV_ID})({ARXIV_VERSION})?(?![\w])")
-# The year and month an id begins with: 2411.04905 -> 24, 11; hep-th/9711200 -> 97, 11.
-_ID_MONTH = re.compile(r"(?a:([0-9]{2})([0-9]{2})\.[0-9]{4,5}$|[a-z][a-z\-]*(?:\.[A-Z]{2})?/([0-9]{2})([0-9]{2})[0-9]{3}$)")
+# A whole id, nothing around it (arxiv_month reads its year and month from its digits).
+_WHOLE_ID = re.compile(rf"{ARXIV_ID}$")
 # A conjunction a scraper left at either end of a name ("and Lei Bai", "Wanli Ouyang and"),
 # with the commas around it; a name that is nothing else.
 _STRAY_AND = re.compile(r"^[\s,;]*(?:and|&)(?:\s+|[\s,;]*$)|[\s,;]+(?:and|&)[\s,;]*$", re.IGNORECASE)
@@ -64,11 +64,12 @@ def arxiv_month(arxiv_id: str | None) -> date | None:
     >>> arxiv_month("2411.04905"), arxiv_month("hep-th/9711200"), arxiv_month("t-3f2a")
     (datetime.date(2024, 11, 1), datetime.date(1997, 11, 1), None)
     """
-    m = _ID_MONTH.match(arxiv_id or "")
-    if not m:
+    if not arxiv_id or not _WHOLE_ID.match(arxiv_id):
         return None
-    yy, mm = int(m.group(1) or m.group(3)), int(m.group(2) or m.group(4))
-    year = 2000 + yy if m.group(1) or yy < 91 else 1900 + yy
+    new_style = "/" not in arxiv_id
+    digits = arxiv_id.rpartition("/")[2]  # YYMM.NNNNN or YYMMNNN
+    yy, mm = int(digits[:2]), int(digits[2:4])
+    year = 2000 + yy if new_style or yy < 91 else 1900 + yy
     return date(year, mm, 1) if 1 <= mm <= 12 else None
 
 
@@ -131,10 +132,8 @@ def title_id(title: str) -> str:
     return "t-" + hashlib.sha1(normalise_title(title).encode()).hexdigest()[:12]
 
 
-# Sources whose author lists are complete and clean. Scraped daily listings often keep
-# only the first author, or split one name in two ("Chun-Fu", "Chen"); listing pages
-# carry only a count.
-COMPLETE_AUTHOR_SOURCES = frozenset({"arxiv-atom", "arxiv-jsonl", "hf-api", "hf-snapshot"})
+# Sources whose author lists are complete and clean (each format says which of its own are).
+COMPLETE_AUTHOR_SOURCES = formats.COMPLETE_AUTHOR_SOURCES
 
 
 @dataclass(frozen=True)

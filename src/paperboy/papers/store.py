@@ -15,12 +15,13 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from paperboy.db import locks
+from paperboy.papers import formats
 from paperboy.papers.merge import merge
 from paperboy.papers.record import Paper
 
 # Where a listing goes: arXiv's announcements (fetched or imported) are the firehose, New;
-# every other source is a Daily list someone chose (Hugging Face's, a submission, a curator).
-NEW_SOURCES = frozenset({"arxiv-atom", "arxiv-jsonl"})
+# every other source is a Daily list someone chose (each format says which it is).
+NEW_SOURCES = formats.NEW_SOURCES
 
 _COLUMNS = (
     "id", "arxiv_id", "title", "title_key", "summary", "authors", "num_authors", "categories",

@@ -7,20 +7,25 @@ it could not), or raises :class:`ParseError` when the input as a whole is unusab
 
 from __future__ import annotations
 
+import importlib
 from datetime import date
 
+from paperboy.papers import formats
 from paperboy.papers.record import ParseError, Rejection
-from paperboy.sources import arxiv_atom, arxiv_jsonl, detect, hf_json, hf_page
+from paperboy.sources import detect
 from paperboy.sources.result import FORMATS, Parser, ParseResult
 
-__all__ = ["ParseResult", "ParseError", "Rejection", "FORMATS", "detect_format", "parse"]
+__all__ = ["ParseResult", "ParseError", "Rejection", "FORMATS", "detect_format", "parse", "parser"]
 
-PARSERS: dict[str, Parser] = {
-    "hf-page": hf_page.parse,
-    "hf-json": hf_json.parse,
-    "arxiv-atom": arxiv_atom.parse,
-    "arxiv-jsonl": arxiv_jsonl.parse,
-}
+
+def parser(fmt: str) -> Parser:
+    """The parse function of the format named ``fmt``: its module is named after it (the one
+    list of formats is :mod:`paperboy.papers.formats`)."""
+    try:
+        module = formats.BY_NAME[fmt].module
+    except KeyError:
+        raise ParseError(f"unknown format {fmt!r}; known: auto, {', '.join(FORMATS)}") from None
+    return importlib.import_module(module).parse
 
 
 def detect_format(name: str, text: str) -> str:
@@ -34,8 +39,4 @@ def detect_format(name: str, text: str) -> str:
 def parse(fmt: str, text: str, name: str = "<input>", reference_date: date | None = None) -> ParseResult:
     if fmt == "auto":
         fmt = detect_format(name, text)
-    try:
-        parser = PARSERS[fmt]
-    except KeyError:
-        raise ParseError(f"unknown format {fmt!r}; known: auto, {', '.join(FORMATS)}") from None
-    return parser(text, name, reference_date)
+    return parser(fmt)(text, name, reference_date)

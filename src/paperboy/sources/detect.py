@@ -17,6 +17,7 @@ import re
 import unicodedata
 from typing import Any
 
+from paperboy.papers import formats
 from paperboy.papers.record import ParseError
 from paperboy.sources import hf_page
 from paperboy.sources.result import FORMATS
@@ -89,6 +90,5 @@ def detect_format(name: str, text: str) -> str:
     if hf_page.looks_like_page(stripped):
         return "hf-page"
     raise ParseError(
-        "unrecognised format; expected one of: saved HF Daily Papers page (text), HF JSON, "
-        "arXiv API Atom XML, arXiv JSON Lines"
+        f"unrecognised format; expected one of: {', '.join(f.description for f in formats.ALL)}"
     )

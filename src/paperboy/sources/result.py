@@ -8,9 +8,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
+from paperboy.papers import formats
 from paperboy.papers.record import Paper, Rejection
 
-FORMATS = ("hf-page", "hf-json", "arxiv-atom", "arxiv-jsonl")
+FORMATS = formats.NAMES  # one record per format: paperboy.papers.formats
 
 
 @dataclass
