@@ -35,6 +35,7 @@ NOT_SHOWN = {
     "collection_papers": "collection pages are per asker, never cached",
     "moderation_log": "/moderation is never cached",
     "mentions": "a member's own mentions (account page)",
+    "rate_limits": "counts of the rate limits (ratelimit/)",
 }
 
 

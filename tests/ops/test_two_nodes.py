@@ -7,8 +7,10 @@ advisory locks (src/paperboy/db/locks.py)."""
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -31,6 +33,7 @@ EARLY = [DAYS / f"2024-10-{d}.json" for d in range(14, 32)] + [DAYS / f"2024-11-
 LATE = [DAYS / f"2024-11-{d:02d}.json" for d in range(4, 11)]
 SUBSCRIBERS = [f"reader{i}@example.org" for i in range(6)]
 FETCH_EVERY = 4.0  # seconds: several scheduled fetches while the module runs
+VOTES_PER_MINUTE = 10
 
 
 def papers_of(files: list[Path]) -> dict[str, str]:
@@ -74,7 +77,8 @@ def pair(external_pg: PgServer, tmp_path_factory: pytest.TempPathFactory) -> Ite
                 "PAPERBOY_SMTP_SECURITY": "none", "PAPERBOY_MAIL_FROM": "paperboy <digest@example.org>",
                 "PAPERBOY_FETCH_EVERY": f"{FETCH_EVERY:g}s", "PAPERBOY_FETCH_SOURCES": "hf",
                 "PAPERBOY_HF_URL": replay.url, "PAPERBOY_HF_DELAY": "0.05",
-                "PAPERBOY_FETCH_TIMEOUT": "2", "PAPERBOY_FETCH_RETRIES": "1"}
+                "PAPERBOY_FETCH_TIMEOUT": "2", "PAPERBOY_FETCH_RETRIES": "1",
+                "PAPERBOY_VOTES_PER_MINUTE": str(VOTES_PER_MINUTE)}
     # Both at once: they start, compose the due digests and look for due fetches together.
     started = time.monotonic()
     a = nodes.start(url, root / "a", **settings)
@@ -135,6 +139,27 @@ def test_vote_on_a_shows_on_b(pair: Pair) -> None:
                        headers={"Authorization": f"Bearer {pair.token}"})
     assert again.status_code == 200 and again.json()["upvoted"] is True
     assert pair.a.get(f"/api/papers/{pid}").json()["communityUpvotes"] == 1  # one vote a member
+
+
+def test_a_vote_limit_is_one_limit_across_nodes(pair: Pair) -> None:
+    """40 votes of one member at once, half to each node: exactly PAPERBOY_VOTES_PER_MINUTE
+    are cast (counted in the one database; each node counting its own would allow 20)."""
+    assert pair.a.cli("user", "add", "voter@example.org").returncode == 0
+    token = pair.a.cli("user", "token", "voter@example.org").stdout.split()[1]
+    pid = next(iter(papers_of(EARLY)))
+    start = threading.Barrier(40)
+
+    def vote(i: int) -> int:
+        node = (pair.a, pair.b)[i % 2]
+        with httpx.Client(timeout=60) as http:
+            start.wait()
+            return http.request("POST" if i % 4 < 2 else "DELETE", f"{node.base}/api/papers/{pid}/upvote",
+                                headers={"Authorization": f"Bearer {token}"}).status_code
+
+    with ThreadPoolExecutor(40) as pool:
+        codes = list(pool.map(vote, range(40)))
+    assert sorted(codes) == [200] * VOTES_PER_MINUTE + [429] * (40 - VOTES_PER_MINUTE), \
+        f"{codes.count(200)} of 40 votes admitted"
 
 
 def test_signed_in_on_a_is_signed_in_on_b(pair: Pair) -> None:

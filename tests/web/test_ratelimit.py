@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from fastapi.testclient import TestClient
 
+from paperboy.ratelimit import BUCKET, Policy, admit
 from paperboy.web.app import create_app
-from paperboy.web.ratelimit import RateLimit
 
 
-def test_bucket_refills_at_the_rate():
-    rl = RateLimit(app=None, rate=2, burst=3)
+class _Bucket:
+    """The per-client bucket's arithmetic (ratelimit/store.py), at chosen moments."""
+
+    def __init__(self, conn, rate: float, burst: int) -> None:
+        self.conn, self.burst = conn, burst
+        self.policy = Policy("test-requests", per=timedelta(seconds=burst / rate), limit=burst, kind=BUCKET)
+
+    def allow(self, client: str, now: float) -> float:
+        at = datetime(2025, 1, 1, tzinfo=UTC) + timedelta(seconds=now)
+        return admit(self.conn, self.policy, client, self.burst, self.policy.window(None), at)
+
+
+def test_bucket_refills_at_the_rate(conn):
+    rl = _Bucket(conn, rate=2, burst=3)
     assert [rl.allow("a", 0.0) for _ in range(3)] == [0, 0, 0]
     assert rl.allow("a", 0.0) == 0.5  # next token in half a second
     assert rl.allow("b", 0.0) == 0  # another client has its own bucket

@@ -17,10 +17,12 @@ from typing import Any
 import psycopg
 from markupsafe import Markup
 
+from paperboy import ratelimit
 from paperboy.community import markdown
 from paperboy.community.members import Member
 from paperboy.papers import limits, store
 from paperboy.papers.view import DELETED_MEMBER
+from paperboy.ratelimit.policies import COMMENTS
 
 MAX_BODY = 10_000
 MAX_MENTIONS = 50  # members one comment may @mention (each is listed on their account page)
@@ -136,11 +138,9 @@ def post(conn: psycopg.Connection, member: Member, paper_id: str, body: str,
         paper = store.get(conn, paper_id)
         if paper is None:
             raise CommentError(404, f"No paper with id {paper_id[:80]!r}.")
-        # One comment of a member at a time: the hourly count cannot be raced past.
-        conn.execute("SELECT 1 FROM members WHERE id = %s FOR NO KEY UPDATE", (member.id,))
-        recent = conn.execute("SELECT count(*) AS n FROM comments WHERE member_id = %s"
-                              " AND created > now() - interval '1 hour'", (member.id,)).fetchone()["n"]
-        if per_hour > 0 and recent >= per_hour:
+        # Counted in this transaction (the ``comments`` policy): concurrent comments of a
+        # member queue on its row, and a comment refused below was never counted.
+        if ratelimit.admit(conn, COMMENTS, member.id, per_hour, COMMENTS.window(None)):
             raise CommentError(429, f"At most {per_hour} comments an hour: try again later.")
         parent_id = None
         if parent is not None:

@@ -31,7 +31,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from paperboy.community import members
 from paperboy.community.members import Member, MemberError
 from paperboy.db import Database
-from paperboy.digest import throttle
+from paperboy.ratelimit import client_key
 
 MIN_LENGTH = 10
 MAX_LENGTH = 1000
@@ -95,7 +95,7 @@ def remove_password(conn: psycopg.Connection, member_id: int) -> None:
 
 def _limits(client_host: str | None, address: str) -> dict[str, int]:
     """The counters an attempt raises, and the most attempts each allows an hour."""
-    client = throttle.client_key(client_host)
+    client = client_key(client_host)
     return {f"address {client} {address}": FAILURES_PER_ADDRESS, f"client {client}": FAILURES_PER_CLIENT}
 
 

@@ -11,15 +11,12 @@ together.
 Each change bumps the data version in the same transaction, so cached pages and the API show
 the new count once a worker next checks (PAPERBOY_CACHE_SECONDS).
 
-:class:`Limiter` is the per-member limit (PAPERBOY_VOTES_PER_MINUTE): a sliding minute of
-each member's votes and un-votes, in the memory of one worker process.
+The per-member limit (PAPERBOY_VOTES_PER_MINUTE) is the ``votes`` policy of
+ratelimit/policies.py, checked by the web layer before a vote is cast.
 """
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import OrderedDict, deque
 from collections.abc import Iterable
 from typing import Any
 
@@ -106,41 +103,3 @@ def of_member(conn: psycopg.Connection, member_id: int, offset: int = 0, limit: 
         " WHERE v.member_id = %s ORDER BY v.created DESC, v.paper_id OFFSET %s LIMIT %s",
         (member_id, offset, limit)).fetchall()
 
-
-class Limiter:
-    """At most ``per_minute`` votes and un-votes per member in any 60 seconds (0: no limit).
-
-    Kept in the worker's memory (voting must not cost a write per check); with several
-    workers each counts the calls it serves, so a member spreading calls over N workers may
-    make up to N times the limit. Bounded: the least recently active members are forgotten.
-    """
-
-    WINDOW = 60.0
-
-    def __init__(self, per_minute: int, max_members: int = 100_000) -> None:
-        self.per_minute = per_minute
-        self.max_members = max_members
-        self.calls: OrderedDict[int, deque[float]] = OrderedDict()
-        self.lock = threading.Lock()  # routes run in a thread pool
-
-    def wait(self, member_id: int, now: float | None = None) -> float:
-        """0 and the call is counted; else the seconds until one more would be allowed."""
-        if self.per_minute <= 0:
-            return 0.0
-        now = time.monotonic() if now is None else now
-        with self.lock:
-            return self._wait(member_id, now)
-
-    def _wait(self, member_id: int, now: float) -> float:
-        calls = self.calls.pop(member_id, None) or deque()
-        while calls and calls[0] <= now - self.WINDOW:
-            calls.popleft()
-        wait = 0.0
-        if len(calls) >= self.per_minute:
-            wait = calls[0] + self.WINDOW - now
-        else:
-            calls.append(now)
-        self.calls[member_id] = calls
-        while len(self.calls) > self.max_members:
-            self.calls.popitem(last=False)
-        return wait

@@ -1,7 +1,7 @@
 """Limits on subscribe requests, so /subscribe cannot be used to flood someone's inbox.
 
 Every subscribe request that passes the limits is recorded (subscribe_requests) and counts
-for an hour: per client (IP address), per mailbox (``victim+1@x`` and ``Victim+2@X`` are one
+for an hour: per client (IP address, IPv6 /64: :func:`paperboy.ratelimit.client_key`), per mailbox (``victim+1@x`` and ``Victim+2@X`` are one
 mailbox), per domain, and in total. A request counts whether or not it sent a mail (the
 address may be subscribed already, or had a link minutes ago): were only sent mails counted,
 whether a later request is refused would tell whether an address is subscribed.
@@ -13,7 +13,6 @@ transaction-scoped advisory lock makes check-and-record atomic across all of the
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -21,6 +20,7 @@ import psycopg
 
 from paperboy.config import DigestSettings
 from paperboy.db import locks
+from paperboy.ratelimit.clients import client_key
 
 WINDOW = timedelta(hours=1)
 
@@ -30,24 +30,6 @@ class Request:
     client: str
     mailbox: str
     domain: str
-
-
-def client_key(host: str | None) -> str:
-    """The client an address stands for: itself, or for IPv6 its /64 network (one machine or
-    home usually holds a whole /64 and can pick any address in it).
-
-    >>> client_key("203.0.113.7"), client_key("2001:db8:0:1::5")
-    ('203.0.113.7', '2001:db8:0:1::/64')
-    """
-    try:
-        ip = ipaddress.ip_address(host or "")
-    except ValueError:
-        return host or "?"
-    if isinstance(ip, ipaddress.IPv6Address):
-        if ip.ipv4_mapped:  # ::ffff:203.0.113.7 is that IPv4 client
-            return str(ip.ipv4_mapped)
-        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
-    return str(ip)
 
 
 def mailbox_key(address: str) -> tuple[str, str]:

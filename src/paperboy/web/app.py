@@ -5,6 +5,7 @@ Routes parse the request, call one feature function, and render a template or JS
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from contextlib import asynccontextmanager
@@ -21,6 +22,8 @@ from paperboy.db import Database, open_database
 from paperboy.digest.outbox import Mailer
 from paperboy.digest.subscriptions import secret_key
 from paperboy.jobs import BackgroundJobs, shut_down
+from paperboy.ratelimit import Limits
+from paperboy.ratelimit.policies import REQUESTS
 from paperboy.search import Searcher
 from paperboy.web import account, admin, api, apidocs, feeds, headers, pages, signin, subscribe
 from paperboy.web import collection_pages as web_collection_pages  # registers Save slots
@@ -201,6 +204,8 @@ def create_app(
     app.state.secret = secret  # signs email links and form tokens (web/subscribe.py)
     app.state.config = cfg  # read once per process; routes use this, never config.load()
     app.state.mailer = Mailer(db, cfg)  # sends what requests queue, off the request
+    # Every rate limit (ratelimit/policies.py), counted in the database: one limit for all workers.
+    app.state.limits = Limits(db, cfg if rate_limit is None else dataclasses.replace(cfg, rate_limit=rate_limit))
     # Read once: absolute links in feeds and Link headers start here, never at the Host header.
     app.state.base_url = (base_url or cfg.base_url).rstrip("/")
     if trusted_hosts is None:
@@ -243,9 +248,8 @@ def create_app(
     app.add_middleware(Members, db=db, secret=secret, settings=cfg.community)
     app.add_middleware(HeadAsGet)
     app.add_middleware(TrustedHosts, allowed=trusted_hosts)
-    rate_limit = cfg.rate_limit if rate_limit is None else rate_limit
-    if rate_limit > 0:  # a limited client costs nothing further
-        app.add_middleware(RateLimit, rate=rate_limit, burst=cfg.rate_burst)
+    if app.state.limits.most(REQUESTS) > 0:  # a limited client costs nothing further
+        app.add_middleware(RateLimit, limits=app.state.limits)
     app.add_middleware(SecurityHeaders)  # 429s and refused hosts get them too
     app.add_middleware(RequestLog, loggable=loggable)  # outermost: every request logged, with its id
     return app

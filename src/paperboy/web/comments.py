@@ -16,9 +16,6 @@ server checks every request anyway.
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import OrderedDict, deque
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -31,6 +28,7 @@ from paperboy.community import comments, members
 from paperboy.community.comments import Comment, CommentError
 from paperboy.community.members import Member
 from paperboy.papers import store
+from paperboy.ratelimit.policies import COMMENT_EDITS
 from paperboy.web import auth, personal
 from paperboy.web.signin import to_signin
 from paperboy.web.templating import html
@@ -66,43 +64,12 @@ def _post(request: Request, member: Member, paper_id: str, body: str, parent: in
         raise _fail(e) from None
 
 
-class EditLimit:
-    """At most ``per_hour`` edits per member in any hour (0: no limit), counted in this
-    worker's memory: every edit changes the shared pages (and empties their cache), so a
-    member must not be able to edit in a loop. New comments are counted in the database."""
-
-    WINDOW = 3600.0
-    MAX_MEMBERS = 100_000
-
-    def __init__(self, per_hour: int) -> None:
-        self.per_hour = per_hour
-        self.edits: OrderedDict[int, deque[float]] = OrderedDict()
-        self.lock = threading.Lock()  # sync routes run in a thread pool
-
-    def allow(self, member_id: int) -> bool:
-        if self.per_hour <= 0:
-            return True
-        now = time.monotonic()
-        with self.lock:
-            edits = self.edits.pop(member_id, None) or deque()
-            while edits and edits[0] <= now - self.WINDOW:
-                edits.popleft()
-            ok = len(edits) < self.per_hour
-            if ok:
-                edits.append(now)
-            self.edits[member_id] = edits
-            while len(self.edits) > self.MAX_MEMBERS:
-                self.edits.popitem(last=False)
-        return ok
-
-
 def _edit(request: Request, member: Member, comment_id: int, body: str) -> Comment:
-    state = request.app.state
-    limit = getattr(state, "comment_edits", None)
-    if limit is None:
-        limit = state.comment_edits = EditLimit(state.config.community.comments_per_hour)
-    if not limit.allow(member.id):
-        raise HTTPException(429, f"At most {limit.per_hour} edits an hour: try again later.",
+    # Every edit changes the shared pages (and empties their cache): at most
+    # PAPERBOY_COMMENTS_PER_HOUR a member an hour (the ``comment_edits`` policy).
+    limits = request.app.state.limits
+    if limits.check(COMMENT_EDITS, member.id):
+        raise HTTPException(429, f"At most {limits.most(COMMENT_EDITS)} edits an hour: try again later.",
                             headers={"Retry-After": "3600"})
     try:
         with _db(request).connection() as conn:

@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 import re
-import threading
 from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -25,10 +24,10 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from paperboy import recommend
-from paperboy.community import votes
 from paperboy.community.members import Member
 from paperboy.papers import picks
 from paperboy.papers.limits import EARLIEST
+from paperboy.ratelimit.policies import MARKS
 from paperboy.web import auth, searching
 from paperboy.web.exports import EXPORTS, Format, check_format, exported
 from paperboy.web.signin import no_store, to_signin
@@ -44,7 +43,6 @@ Limit = Annotated[int, Query(ge=1, le=100, description="picks, 1–100")]
 Offset = Annotated[int, Query(ge=0, le=100_000, description="picks to skip, from 0")]
 Since = Annotated[str | None, Query(description="from this day on, YYYY-MM-DD (1900-01-01: all time)")]
 Until = Annotated[str | None, Query(description="up to this day, YYYY-MM-DD")]
-_MAKING = threading.Lock()
 
 
 def period(since: str | None, until: str | None) -> tuple[date | None, date | None]:
@@ -143,23 +141,15 @@ async def undo_form(request: Request, paper_id: str) -> RedirectResponse:
 
 # --- the API -------------------------------------------------------------------------------
 
-def _limiter(request: Request) -> votes.Limiter:
-    """Marks count like votes: at most PAPERBOY_VOTES_PER_MINUTE a minute per member."""
-    app = request.app
-    with _MAKING:
-        if getattr(app.state, "not_interested_limiter", None) is None:
-            app.state.not_interested_limiter = votes.Limiter(app.state.config.community.votes_per_minute)
-    return app.state.not_interested_limiter
-
-
 def _mark(request: Request, member: Member, paper_id: str, on: bool) -> str:
     """Mark (``on``) or unmark the paper; its id (a merged paper's id resolves to where it
-    lives). 404 for an unknown paper, 429 past the limit."""
-    limiter = _limiter(request)
-    wait = limiter.wait(member.id)
+    lives). 404 for an unknown paper, 429 past the limit (marks count like votes: at most
+    PAPERBOY_VOTES_PER_MINUTE a minute per member)."""
+    limits = request.app.state.limits
+    wait = limits.check(MARKS, member.id)
     if wait:
         raise HTTPException(
-            429, f"Too many changes: at most {limiter.per_minute} a minute. Try again in {int(wait) + 1} s.",
+            429, f"Too many changes: at most {limits.most(MARKS)} a minute. Try again in {int(wait) + 1} s.",
             headers={"Retry-After": str(int(wait) + 1)})
     if "\x00" in paper_id or len(paper_id) > 200:  # no paper has such an id (nor may SQL text hold NUL)
         raise HTTPException(404, f"no paper with id {paper_id[:80]!r}")

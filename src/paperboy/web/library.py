@@ -21,7 +21,6 @@ auth.writer (a token, or the session cookie with its CSRF token).
 from __future__ import annotations
 
 import math
-import time
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -32,10 +31,10 @@ from paperboy.community.members import Member
 from paperboy.library import importer
 from paperboy.library.entry import LibraryError
 from paperboy.library.export import FORMATS
+from paperboy.ratelimit.policies import IMPORTS
 from paperboy.web import auth
 from paperboy.web.account import _page as account_page  # the account page, with what to add
 from paperboy.web.exports import EXPORTS
-from paperboy.web.ratelimit import RateLimit
 from paperboy.web.signin import no_store
 
 router = APIRouter(tags=["library"])
@@ -46,28 +45,17 @@ SIGNED_IN = Depends(auth.signed_in)
 _TOO_LARGE = f"The file is too large: at most {importer.MAX_BYTES / 1_000_000:g} MB per import."
 
 
-def _imports(request: Request) -> RateLimit:
-    """The app's per-member import limiter (made on first use): the token bucket of the
-    per-client limit (web/ratelimit.py), here keyed by member, PAPERBOY_IMPORTS_PER_HOUR
-    at once and as many an hour after that."""
-    state = request.app.state
-    if getattr(state, "import_limit", None) is None:  # (the event loop's thread only: no lock)
-        per_hour = state.config.community.imports_per_hour
-        state.import_limit = RateLimit(None, rate=per_hour / 3600, burst=per_hour)
-    return state.import_limit
-
-
 async def may_import(request: Request, member: Member = WRITER) -> Member:
     """A member who has not imported too often lately (each import parses up to 5 MB, which
-    takes seconds): the attempt is counted before the file is read."""
-    limiter = _imports(request)
-    if limiter.rate > 0:
-        wait = limiter.allow(f"member:{member.id}", time.monotonic())
-        if wait:
-            minutes = math.ceil(wait / 60)
-            raise HTTPException(429, f"Too many imports: at most {limiter.burst} an hour. Try again in "
-                                     f"{minutes} minute{'s' if minutes != 1 else ''}.",
-                                headers={"Retry-After": str(math.ceil(wait))})
+    takes seconds): the attempt is counted before the file is read (the ``imports`` policy:
+    PAPERBOY_IMPORTS_PER_HOUR at once and as many an hour after that)."""
+    limits = request.app.state.limits
+    wait = limits.held(IMPORTS, member.id) or await run_in_threadpool(limits.check, IMPORTS, member.id)
+    if wait:
+        minutes = math.ceil(wait / 60)
+        raise HTTPException(429, f"Too many imports: at most {limits.most(IMPORTS)} an hour. Try again in "
+                                 f"{minutes} minute{'s' if minutes != 1 else ''}.",
+                            headers={"Retry-After": str(math.ceil(wait))})
     return member
 
 

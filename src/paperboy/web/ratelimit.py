@@ -1,46 +1,36 @@
-"""Per-client rate limiting: a token bucket per client address, in each worker's memory.
+"""Per-client rate limiting of every request but static files: the ``requests`` policy
+(ratelimit/policies.py), a bucket per client (an address, or an IPv6 /64) counted in PostgreSQL,
+so one client gets one allowance whatever the worker or node that serves it.
 
-A client may make ``burst`` requests at once and ``rate`` a second after that; beyond, it
-gets 429 with Retry-After. Static files are not counted. Behind a reverse proxy, uvicorn
-takes the client address from X-Forwarded-For when the proxy is on 127.0.0.1.
+A client may make PAPERBOY_RATE_BURST requests at once and PAPERBOY_RATE_LIMIT a second after
+that; beyond, it gets 429 with Retry-After. A refused client is remembered by the worker until
+its wait is over, so knocking on costs no query. Behind a reverse proxy, uvicorn takes the
+client address from X-Forwarded-For when the proxy is on 127.0.0.1.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import time
-from collections import OrderedDict
+
+import anyio
+
+from paperboy.ratelimit import Limits, client_key
+from paperboy.ratelimit.policies import REQUESTS
 
 
 class RateLimit:
-    def __init__(self, app, rate: float, burst: int, max_clients: int = 100_000) -> None:
+    def __init__(self, app, limits: Limits) -> None:
         self.app = app
-        self.rate = rate
-        self.burst = burst
-        self.max_clients = max_clients
-        self.buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()  # client -> (tokens, time)
-
-    def allow(self, client: str, now: float) -> float:
-        """0 when allowed, else seconds until the next request would be."""
-        tokens, last = self.buckets.pop(client, (float(self.burst), now))
-        tokens = min(self.burst, tokens + (now - last) * self.rate)
-        wait = 0.0
-        if tokens >= 1:
-            tokens -= 1
-        else:
-            wait = (1 - tokens) / self.rate
-        self.buckets[client] = (tokens, now)
-        if len(self.buckets) > self.max_clients:
-            self.buckets.popitem(last=False)
-        return wait
+        self.limits = limits
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http" or scope["path"].startswith("/static/"):
             await self.app(scope, receive, send)
             return
-        client = (scope.get("client") or ("?", 0))[0]
-        wait = self.allow(client, time.monotonic())
+        client = client_key((scope.get("client") or ("?", 0))[0])
+        wait = self.limits.held(REQUESTS, client) or await anyio.to_thread.run_sync(
+            self.limits.check, REQUESTS, client)
         if not wait:
             await self.app(scope, receive, send)
             return

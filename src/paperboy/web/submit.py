@@ -12,8 +12,9 @@
 arXiv is asked through one polite client per process (PAPERBOY_ARXIV_URL, spaced by
 PAPERBOY_ARXIV_DELAY), one question at a time, with a short timeout and one retry: a
 person is waiting. Besides the daily limit (PAPERBOY_SUBMIT_PER_DAY, kept in the database)
-a member may try at most BURST submissions a minute (in the worker's memory), so no one
-can make this instance hammer arXiv.
+a member may try at most BURST submissions a minute (the ``submit_burst`` policy of
+ratelimit/policies.py, counted in the database for all workers), so no one can make this
+instance hammer arXiv.
 """
 
 from __future__ import annotations
@@ -27,20 +28,21 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from paperboy.community import submissions, votes
+from paperboy.community import submissions
 from paperboy.community.members import Member
 from paperboy.config import Config
 from paperboy.fetch import arxiv
 from paperboy.fetch.client import PoliteClient
 from paperboy.papers import view
 from paperboy.papers.record import Paper
+from paperboy.ratelimit.policies import SUBMIT_BURST, SUBMIT_TRIES
 from paperboy.web import auth
 from paperboy.web.signin import to_signin
 from paperboy.web.templating import html
 
 router = APIRouter(tags=["community"])
 Writer = Annotated[Member, Depends(auth.writer)]
-BURST = 5  # submissions a member may try a minute (curators and admins: no limit)
+BURST = SUBMIT_TRIES  # submissions a member may try a minute (curators and admins: no limit)
 TIMEOUT = 15.0  # seconds arXiv may take to answer a submission (at most the fetch timeout)
 
 
@@ -62,21 +64,20 @@ class Lookup:
 _MAKING = threading.Lock()
 
 
-def _tools(request: Request) -> tuple[Lookup, votes.Limiter]:
-    """The app's arXiv lookup and burst limiter (made on first use)."""
+def _lookup(request: Request) -> Lookup:
+    """The app's arXiv lookup (made on first use)."""
     state = request.app.state
     with _MAKING:
         if getattr(state, "submit_lookup", None) is None:
             state.submit_lookup = Lookup(state.config)
-            state.submit_burst = votes.Limiter(BURST)
-    return state.submit_lookup, state.submit_burst
+    return state.submit_lookup
 
 
 def _submit(request: Request, member: Member, text: str) -> dict[str, Any]:
     """The stored paper, or raises SubmitError."""
-    lookup, burst = _tools(request)
+    lookup = _lookup(request)
     if not member.can("curator"):
-        wait = burst.wait(member.id)
+        wait = request.app.state.limits.check(SUBMIT_BURST, member.id)
         if wait:
             raise submissions.SubmitError(
                 429, f"Too many submissions at once: at most {BURST} a minute. Try again in {int(wait) + 1} s.")

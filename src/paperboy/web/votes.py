@@ -27,6 +27,7 @@ from fastapi.responses import RedirectResponse
 
 from paperboy.community import votes
 from paperboy.community.members import Member
+from paperboy.ratelimit.policies import VOTES
 from paperboy.web import auth, personal
 from paperboy.web.signin import to_signin
 
@@ -38,22 +39,13 @@ State = dict[str, Any]
 _MAKING = threading.Lock()
 
 
-def _limiter(request: Request) -> votes.Limiter:
-    """The app's limiter (one per app, made on first use)."""
-    app = request.app
-    with _MAKING:
-        if getattr(app.state, "vote_limiter", None) is None:
-            app.state.vote_limiter = votes.Limiter(app.state.config.community.votes_per_minute)
-    return app.state.vote_limiter
-
-
 def _vote(request: Request, member: Member, paper_id: str,
           change: Callable[[Any, str, int], State]) -> State:
-    limiter = _limiter(request)
-    wait = limiter.wait(member.id)
+    limits = request.app.state.limits
+    wait = limits.check(VOTES, member.id)
     if wait:
         raise HTTPException(
-            429, f"Too many votes: at most {limiter.per_minute} a minute. Try again in {int(wait) + 1} s.",
+            429, f"Too many votes: at most {limits.most(VOTES)} a minute. Try again in {int(wait) + 1} s.",
             headers={"Retry-After": str(int(wait) + 1)})
     try:
         with request.app.state.db.connection() as conn:
