@@ -37,7 +37,8 @@ test: $(STAMP) browser
 ## the HTTP API from its schema with 300 requests per operation and role (make test: a few hundred, 25)
 fuzz: $(STAMP)
 	PAPERBOY_FUZZ_EXAMPLES=$${PAPERBOY_FUZZ_EXAMPLES:-10000} PAPERBOY_SCHEMA_EXAMPLES=$${PAPERBOY_SCHEMA_EXAMPLES:-300} \
-	  $(BIN)/python -m pytest tests/fuzz tests/api_schema -q -s -p no:cacheprovider --hypothesis-show-statistics
+	  $(BIN)/python -m pytest tests/fuzz tests/api_schema -q -s -p no:cacheprovider --hypothesis-show-statistics \
+	    --hypothesis-profile=fuzz
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

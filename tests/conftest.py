@@ -12,6 +12,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from hypothesis import settings
 from psycopg.conninfo import make_conninfo
 
 from paperboy.db import Database, embedded, migrate
@@ -31,6 +32,35 @@ os.environ["PAPERBOY_LOG_LEVEL"] = "warning"
 # Each embedded server of the suite (one per xdist worker, plus tests' own homes) would size
 # shared_buffers at 25% of this machine's memory: keep PostgreSQL's default for the suite.
 os.environ["PAPERBOY_DB_SHARED_BUFFERS"] = "128MB"
+
+# Hypothesis in the normal run (`make test`, a plain pytest) is derandomised: each test draws
+# the same inputs on every run, from a seed derived from the test itself (printed with a
+# failure, below), so a failure comes back when the test is run again and a green run stays
+# green. `make fuzz` (--hypothesis-profile=fuzz) explores at random, a new seed each run.
+settings.register_profile("test", derandomize=True, database=None, print_blob=True)
+settings.register_profile("fuzz", derandomize=False, print_blob=True)
+settings.load_profile("test")  # the plugin loads --hypothesis-profile's after this
+
+
+def _hypothesis_seed(item: pytest.Item) -> int | None:
+    """The seed hypothesis draws a derandomised test's inputs from (a digest of the test)."""
+    inner = getattr(getattr(getattr(item, "obj", None), "hypothesis", None), "inner_test", None)
+    if inner is None or not settings.default.derandomize:
+        return None
+    from hypothesis.internal.compat import int_from_bytes
+    from hypothesis.internal.reflection import function_digest
+
+    return int_from_bytes(function_digest(inner))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):  # noqa: ARG001 - pytest's names
+    report = (yield).get_result()
+    if report.when == "call" and report.failed and (seed := _hypothesis_seed(item)) is not None:
+        report.sections.append(("hypothesis seed", (
+            f"derandomised run: this test draws its inputs from seed {seed} on every run. Run it "
+            f"again to see the failure again, or add @seed({seed}) to keep those inputs under "
+            "`make fuzz`, which draws new ones each run.")))
 
 
 @pytest.fixture(scope="session")

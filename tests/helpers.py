@@ -1,6 +1,7 @@
 """What tests share: paths, the shared data folder, running the real command, a free port,
-importing files like the CLI, screenshots. Fixtures live in the conftest.py files; plain
-helpers live here, so no test imports another test module."""
+importing files like the CLI, screenshots. Fixtures live in the conftest.py files (those
+more than one folder uses in tests/fixtures/); plain helpers live here, so no test imports
+another test module."""
 
 from __future__ import annotations
 
@@ -49,12 +50,12 @@ def run_cli(args: list[str], env: dict[str, str], timeout: float = 300, **kw) ->
 
 
 @contextmanager
-def database(server_url: str, prefix: str = "t_") -> Iterator[str]:
-    """A fresh database on the session's server, cloned from the migrated template (the
-    URL), dropped afterwards."""
+def database(server_url: str, prefix: str = "t_", template: str = "pb_template") -> Iterator[str]:
+    """A fresh database on the session's server, cloned from ``template`` (the migrated
+    schema unless a filled template is named), dropped afterwards; yields its URL."""
     name = prefix + uuid.uuid4().hex[:12]
     with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE pb_template')
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     try:
         yield make_conninfo(server_url, dbname=name)
     finally:

@@ -22,7 +22,7 @@ from schemathesis.specs.openapi.checks import content_type_conformance, response
 from tests.api_schema.conftest import EXAMPLES
 
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
-SIZE = settings(max_examples=EXAMPLES, deadline=None, derandomize=False, database=None,
+SIZE = settings(max_examples=EXAMPLES, deadline=None, database=None,
                 phases=[Phase.explicit, Phase.generate],  # the first failing request, as sent
                 suppress_health_check=list(HealthCheck))
 

@@ -1,28 +1,12 @@
+"""The collections tests' fixtures: the app and two browsers on it (tests/fixtures/web.py), the
+hub of real HF daily lists (tests/fixtures/hub.py), and five papers of it."""
+
 from __future__ import annotations
 
 import pytest
-from fastapi.testclient import TestClient
 
-from paperboy.web.app import create_app
-from tests.web.conftest import hub  # noqa: F401 - two weeks of real HF daily lists
-
-
-@pytest.fixture
-def app(db, tmp_path):
-    """The app without response cache or per-client rate limit, its keyword index in
-    ``tmp_path`` (tests change data between requests and send many)."""
-    return create_app(db, cache_seconds=0, rate_limit=0, home=tmp_path)
-
-
-@pytest.fixture
-def client(app):
-    return TestClient(app, raise_server_exceptions=False)
-
-
-@pytest.fixture
-def other(app):
-    """A second browser on the same app."""
-    return TestClient(app, raise_server_exceptions=False)
+from tests.fixtures.hub import db_url, hub, hub_template  # noqa: F401 - fixtures
+from tests.fixtures.web import app, client, other  # noqa: F401 - fixtures
 
 
 @pytest.fixture

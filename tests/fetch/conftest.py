@@ -1,28 +1,18 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 
 import pytest
 
 from paperboy import config
 from tests.fetch.replay import Replay
-from tests.helpers import shared
+from tests.fixtures.fetch import replay  # noqa: F401 - the local arXiv and HF, for tests here and elsewhere
 
 DELAY = 0.2  # seconds between requests in tests (arXiv asks for 3)
 
 
 @pytest.fixture
-def replay() -> Iterator[Replay]:
-    shared("arxiv-api-recorded", "current")
-    shared("hf-daily-papers-2024")
-    server = Replay(shared("arxiv-api-recorded").parent).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def cfg(replay: Replay) -> config.Config:
+def cfg(replay: Replay) -> config.Config:  # noqa: F811 - the fixture imported above
     """Settings pointing both sources at the replay server, with short pauses and timeouts."""
     fetch = config.FetchSettings(
         categories=("cs.CL",), every=3600.0, arxiv_url=f"{replay.url}/api/query", hf_url=replay.url,
@@ -30,7 +20,7 @@ def cfg(replay: Replay) -> config.Config:
     return dataclasses.replace(config.load(), fetch=fetch)
 
 
-def fetch_env(replay: Replay, db_url: str, **extra: str) -> dict[str, str]:
+def fetch_env(replay: Replay, db_url: str, **extra: str) -> dict[str, str]:  # noqa: F811 - a Replay
     """Environment for running `paperboy fetch …` as a process against the replay server."""
     return {"DATABASE_URL": db_url, "PAPERBOY_ARXIV_URL": f"{replay.url}/api/query",
             "PAPERBOY_HF_URL": replay.url, "PAPERBOY_ARXIV_DELAY": str(DELAY),

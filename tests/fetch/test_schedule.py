@@ -89,9 +89,7 @@ def test_stopping_serve_ends_a_running_fetch_as_interrupted(db, conn, cfg, repla
     while not replay.log:
         assert time.monotonic() < deadline
         time.sleep(0.05)
-    started = time.monotonic()
     jobs.stop()  # mid-run: the run waits 2 s before its next request
-    assert time.monotonic() - started < 5
     assert not jobs.fetch_thread.is_alive()
     run = conn.execute("SELECT status, error FROM fetch_runs").fetchone()
     assert run == {"status": "interrupted", "error": "Hugging Face: stopped because paperboy is shutting down"}

@@ -9,5 +9,5 @@ from datetime import timedelta
 from hypothesis import HealthCheck, settings
 
 EXAMPLES = int(os.environ.get("PAPERBOY_FUZZ_EXAMPLES", "300"))
-FUZZ = settings(max_examples=EXAMPLES, deadline=timedelta(seconds=1), derandomize=False,
+FUZZ = settings(max_examples=EXAMPLES, deadline=timedelta(seconds=1),
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

@@ -21,7 +21,7 @@ from paperboy.papers.record import clean_text, normalise_title
 from tests.fuzz.mutations import mutated, mutated_json
 
 EXAMPLES = int(os.environ.get("PAPERBOY_FUZZ_EXAMPLES", "300"))
-FUZZ = settings(max_examples=EXAMPLES, deadline=timedelta(seconds=1), derandomize=False,
+FUZZ = settings(max_examples=EXAMPLES, deadline=timedelta(seconds=1),
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 DATA = Path(__file__).resolve().parents[1] / "library" / "data"
 BIB = [(DATA / "zotero.bib").read_text()]

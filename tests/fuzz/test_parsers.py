@@ -24,7 +24,7 @@ from tests.fuzz.mutations import mutated, mutated_atom, mutated_json
 from tests.fuzz.seeds import seeds, structured
 
 EXAMPLES = int(os.environ.get("PAPERBOY_FUZZ_EXAMPLES", "300"))
-FUZZ = settings(max_examples=EXAMPLES, deadline=timedelta(seconds=1), derandomize=False,
+FUZZ = settings(max_examples=EXAMPLES, deadline=timedelta(seconds=1),
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 

@@ -7,11 +7,10 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 
 from paperboy.papers.record import Paper
 from paperboy.papers.store import store_batch
-from paperboy.web.app import create_app
+from tests.fixtures.web import app, client  # noqa: F401 - fixtures
 
 DATA = Path(__file__).parent / "data"
 
@@ -54,14 +53,3 @@ def known(conn):
     conn.execute("INSERT INTO paper_aliases (old_id, paper_id) VALUES (%s, %s)", ALIAS)
     conn.commit()
     return {p.title: title_id(conn, p.title) for p in KNOWN}
-
-
-@pytest.fixture
-def app(db, tmp_path):
-    """The app without response cache or per-client rate limit."""
-    return create_app(db, cache_seconds=0, rate_limit=0, home=tmp_path)
-
-
-@pytest.fixture
-def client(app):
-    return TestClient(app, raise_server_exceptions=False)

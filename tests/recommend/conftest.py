@@ -3,39 +3,30 @@ template built once per session."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 
 import psycopg
 import pytest
-from psycopg.conninfo import make_conninfo
+from tests.fixtures.templates import filled_template
+from tests.helpers import database
 from tests.recommend import topics
 
 from paperboy.db import Database
 
 
 @pytest.fixture(scope="session")
-def topics_template(pg_server: str, tmp_path_factory) -> str:
-    name = "pb_topics_" + uuid.uuid4().hex[:8]
-    with psycopg.connect(pg_server, autocommit=True) as c:
-        c.execute(f'CREATE DATABASE "{name}" TEMPLATE pb_template')
-    db = Database(make_conninfo(pg_server, dbname=name), max_size=2).open()
-    with db.connection() as conn:
-        topics.store(conn, tmp_path_factory.mktemp("topics"))
-    db.close()
-    return name
+def topics_template(pg_server: str, tmp_path_factory) -> Iterator[str]:
+    scratch = tmp_path_factory.mktemp("topics")
+    with filled_template(pg_server, "pb_topics_", lambda conn: topics.store(conn, scratch)) as name:
+        yield name
 
 
 @pytest.fixture
 def tdb(pg_server: str, topics_template: str) -> Iterator[Database]:
-    name = "t_" + uuid.uuid4().hex[:12]
-    with psycopg.connect(pg_server, autocommit=True) as c:
-        c.execute(f'CREATE DATABASE "{name}" TEMPLATE "{topics_template}"')
-    db = Database(make_conninfo(pg_server, dbname=name), max_size=4).open()
-    yield db
-    db.close()
-    with psycopg.connect(pg_server, autocommit=True) as c:
-        c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with database(pg_server, template=topics_template) as url:
+        db = Database(url, max_size=4).open()
+        yield db
+        db.close()
 
 
 @pytest.fixture

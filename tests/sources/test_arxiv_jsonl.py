@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import time
 from datetime import date
 from pathlib import Path
 
@@ -27,9 +26,7 @@ def text() -> str:
 
 @pytest.mark.slow
 def test_whole_file(text: str) -> None:
-    start = time.perf_counter()
-    result = arxiv_jsonl.parse(text, JSONL.name, None)
-    elapsed = time.perf_counter() - start
+    result = arxiv_jsonl.parse(text, JSONL.name, None)  # its speed: bench/import_rate.py
     lines = [line for line in text.split("\n") if line.strip()]
     assert len(lines) == 74_728
     assert result.rejected == []
@@ -40,8 +37,6 @@ def test_whole_file(text: str) -> None:
     assert min(p.listed_on for p in result.papers) == date(2025, 3, 18)
     assert max(p.listed_on for p in result.papers) == date(2026, 7, 1)
     assert all("\n" not in p.summary for p in result.papers)
-    # "A couple of seconds" on a developer machine; the bound only catches a blow-up.
-    assert elapsed < 15, elapsed
 
 
 def test_known_paper(text: str) -> None:
