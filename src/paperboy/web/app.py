@@ -206,6 +206,9 @@ def create_app(
     app.state.mailer = Mailer(db, cfg)  # sends what requests queue, off the request
     # Every rate limit (ratelimit/policies.py), counted in the database: one limit for all workers.
     app.state.limits = Limits(db, cfg if rate_limit is None else dataclasses.replace(cfg, rate_limit=rate_limit))
+    # The other per-process objects, made here, not on first use under module locks.
+    app.state.submit_lookup = web_submit.Lookup(cfg)  # reads a submitted paper from arXiv
+    app.state.vote_marks = web_votes.Marks()  # what this worker knows of members' votes
     # Read once: absolute links in feeds and Link headers start here, never at the Host header.
     app.state.base_url = (base_url or cfg.base_url).rstrip("/")
     if trusted_hosts is None:

@@ -61,16 +61,9 @@ class Lookup:
             return arxiv.lookup(self.client, self.url, arxiv_id)
 
 
-_MAKING = threading.Lock()
-
-
 def _lookup(request: Request) -> Lookup:
-    """The app's arXiv lookup (made on first use)."""
-    state = request.app.state
-    with _MAKING:
-        if getattr(state, "submit_lookup", None) is None:
-            state.submit_lookup = Lookup(state.config)
-    return state.submit_lookup
+    """The app's arXiv lookup (made by create_app)."""
+    return request.app.state.submit_lookup
 
 
 def _submit(request: Request, member: Member, text: str) -> dict[str, Any]:

@@ -36,7 +36,6 @@ Writer = Annotated[Member, Depends(auth.writer)]
 State = dict[str, Any]
 
 
-_MAKING = threading.Lock()
 
 
 def _vote(request: Request, member: Member, paper_id: str,
@@ -158,14 +157,8 @@ class Marks:
 
 
 def marks_of(app: Any) -> Marks:
-    """The app's marks (one per app: tests run several apps in one process)."""
-    marks = getattr(app.state, "vote_marks", None)
-    if marks is None:
-        with _MAKING:
-            if getattr(app.state, "vote_marks", None) is None:
-                app.state.vote_marks = Marks()
-        marks = app.state.vote_marks
-    return marks
+    """The app's marks (made by create_app; one per app: tests run several apps in one process)."""
+    return app.state.vote_marks
 
 
 def _ask(db: Any, member_id: int, ids: list[str]) -> set[str]:
