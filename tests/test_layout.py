@@ -151,3 +151,20 @@ def test_one_pattern_defines_an_arxiv_id():
     spelled = [n.value for n in ast.walk(ast.parse(home.read_text()))
                if isinstance(n, ast.Constant) and isinstance(n.value, str) and ARXIV_ID_PATTERN.search(n.value)]
     assert len(spelled) == 2, spelled
+
+
+def test_what_every_route_shares_is_written_once_in_web_http():
+    """The next-page Link header, the sign-in redirect and reading a period live in
+    web/http.py (each was written 2 to 8 times across web/); docstrings may name them."""
+    once = {'>; rel="next"': "a next-page Link header", "/signin?": "a sign-in redirect"}
+    offenders = []
+    for name, path in MODULES.items():
+        if not name.startswith("paperboy.web.") or name == "paperboy.web.http":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                offenders += [f"{name}:{node.lineno} writes {what}" for mark, what in once.items()
+                              if mark in node.value and "`" not in node.value]  # (docs quote it)
+            if isinstance(node, ast.Attribute) and node.attr == "parse_period":
+                offenders.append(f"{name}:{node.lineno} reads a period itself")
+    assert not offenders, f"use web/http.py: {offenders}"

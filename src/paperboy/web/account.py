@@ -20,7 +20,8 @@ from paperboy.community.members import Member, MemberError
 from paperboy.library import importer as library_entries
 from paperboy.papers import view
 from paperboy.web import auth
-from paperboy.web.signin import BUSY, busy, no_store, signed_out, to_signin
+from paperboy.web.http import no_store, to_signin
+from paperboy.web.signin import BUSY, busy, signed_out
 from paperboy.web.templating import html
 
 router = APIRouter(include_in_schema=False)

@@ -21,7 +21,7 @@ from paperboy.community import admin, members, modlog
 from paperboy.community.members import ROLES, Member, MemberError
 from paperboy.fetch.runs import NAMES
 from paperboy.web.auth import current, role, writer_with
-from paperboy.web.signin import to_signin
+from paperboy.web.http import no_store, to_signin
 from paperboy.web.templating import html
 
 router = APIRouter(include_in_schema=False)
@@ -40,12 +40,6 @@ def _report(request: Request) -> status.Status:
                              fetch_runs=FETCH_RUNS)
 
 
-def _uncached(response: Response) -> Response:
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Robots-Tag"] = "noindex"
-    return response
-
-
 def _page(request: Request, page: int = 1, status_code: int = 200, **extra: Any) -> Response:
     page = max(1, page)
     with request.app.state.db.connection() as conn:
@@ -53,7 +47,7 @@ def _page(request: Request, page: int = 1, status_code: int = 200, **extra: Any)
         total = members.count(conn)
         log, _ = modlog.recent(conn, 0, 20)
     pages = max(1, -(-total // PER_PAGE))
-    return _uncached(html(request, "admin.html", {
+    return no_store(html(request, "admin.html", {
         "people": people, "total": total, "page": page, "pages": pages, "roles": ROLES, "log": log,
         **extra}, status_code))
 
@@ -62,7 +56,7 @@ def _visitor(request: Request) -> Response | None:
     """A visitor to an admin page is sent to sign in (as /account does); members below
     admin get the 403 of :func:`role`."""
     if current(request) is None:
-        return _uncached(to_signin(request.url.path, "admin"))
+        return no_store(to_signin(request.url.path, "admin"))
     role("admin")(request)
     return None
 
@@ -115,10 +109,10 @@ def remove(request: Request, member_id: int, sure: str = Form(""), me: Member = 
 
 @router.get("/admin/status", response_class=HTMLResponse)
 def status_page(request: Request) -> Response:
-    return _visitor(request) or _uncached(html(request, "admin_status.html", {"report": _report(request), "names": NAMES},
+    return _visitor(request) or no_store(html(request, "admin_status.html", {"report": _report(request), "names": NAMES},
                                                         json="/admin/status.json"))
 
 
 @router.get("/admin/status.json")
 def status_json(request: Request, me: Member = reader) -> Response:
-    return _uncached(JSONResponse(jsonable_encoder(_report(request).public())))
+    return no_store(JSONResponse(jsonable_encoder(_report(request).public())))

@@ -10,17 +10,10 @@ from markupsafe import escape
 from paperboy import trending as trend
 from paperboy.papers import listing, page, store, view
 from paperboy.search import similar
-from paperboy.web import searching
+from paperboy.web import http, searching
 from paperboy.web.exports import EXPORTS, Format, check_format, exported
 
 router = APIRouter(prefix="/api", tags=["papers"])
-
-
-def _next_link(request: Request, response: Response, p: int, limit: int) -> None:
-    """``Link: <…>; rel="next"``, absolute from PAPERBOY_BASE_URL (a client may follow it;
-    the request's Host header must not decide where to)."""
-    url = request.url.include_query_params(p=p + 1, limit=limit)  # re-encodes every value
-    response.headers["Link"] = f'<{request.app.state.base_url}{url.path}?{url.query}>; rel="next"'
 
 
 @router.get(
@@ -53,10 +46,7 @@ def daily_papers(
     check_format(fmt)
     if submitter and "\x00" in submitter:
         raise HTTPException(400, "submitter contains a NUL character")
-    try:
-        period = listing.parse_period(date, week, month)
-    except listing.PeriodError as e:
-        raise HTTPException(400, str(e)) from None
+    period = http.period(date, week, month)
     name = "trending"
     with request.app.state.db.connection() as conn:
         if period is None and sort == "trending" and not submitter:
@@ -75,7 +65,7 @@ def daily_papers(
     if fmt:
         return exported([view.of(r).hf_paper() for r in rows], fmt, name)  # type: ignore[return-value]
     if (p + 1) * limit < total:
-        _next_link(request, response, p, limit)
+        http.next_link(request, response, p=p + 1, limit=limit)
     response.headers["X-Total-Count"] = str(total)
     return [view.of(r).hf_daily_item() for r in rows]
 
@@ -90,7 +80,7 @@ def trending(
     with request.app.state.db.connection() as conn:
         rows, total, _ = trend.trending(conn, offset=p * limit, limit=limit)
     if (p + 1) * limit < total:
-        _next_link(request, response, p, limit)
+        http.next_link(request, response, p=p + 1, limit=limit)
     return [{**view.of(r).hf_daily_item(), "trendingScore": round(r["score"], 6)} for r in rows]
 
 
@@ -125,7 +115,7 @@ def search(
         if fmt:
             return exported([view.of(r).hf_paper() for r in rows], fmt, "papers")  # type: ignore[return-value]
         if (p + 1) * limit < total:
-            _next_link(request, response, p, limit)
+            http.next_link(request, response, p=p + 1, limit=limit)
         views = [view.of(r) for r in rows]
         # highlighted* are HTML, as a search's are (there is nothing to mark)
         return [{**v.hf_daily_item(), "highlightedTitle": str(escape(v.title)),
@@ -139,7 +129,7 @@ def search(
     if result.notices:
         response.headers["X-Search-Notice"] = " ".join(result.notices)[:500]
     if (p + 1) * limit < result.total:
-        _next_link(request, response, p, limit)
+        http.next_link(request, response, p=p + 1, limit=limit)
     return [
         {**view.of(r).hf_daily_item(), "highlightedTitle": str(r["highlighted_title"]),
          "highlightedSummary": str(r["highlighted_summary"]), "score": round(r["score"], 6)}

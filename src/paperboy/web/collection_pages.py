@@ -29,10 +29,9 @@ from paperboy.community.members import Member
 from paperboy.papers import view
 from paperboy.web import auth, personal
 from paperboy.web.collections import call, fail, viewable
-from paperboy.web.signin import no_store, to_signin
+from paperboy.web.http import local_path, no_store, to_signin
 from paperboy.web.templating import html as render
 from paperboy.web.templating import templates
-from paperboy.web.votes import local_path
 
 router = APIRouter(include_in_schema=False)
 Writer = Annotated[Member, Depends(auth.writer)]

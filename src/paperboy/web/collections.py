@@ -27,8 +27,8 @@ from paperboy.collections.lists import iso
 from paperboy.community.members import Member
 from paperboy.papers import view
 from paperboy.web import auth, feeds
-from paperboy.web.exports import EXPORT_MAX, EXPORTS, Format, check_format, exported, next_link
-from paperboy.web.signin import no_store
+from paperboy.web.exports import EXPORT_MAX, EXPORTS, Format, check_format, exported
+from paperboy.web.http import next_link, no_store
 
 router = APIRouter(tags=["collections"])
 Writer = Annotated[Member, Depends(auth.writer)]
@@ -114,7 +114,7 @@ def one(request: Request, collection_id: int, fmt: Format = None,
     response = JSONResponse({**c.api(), "papers": [{**view.of(r).hf_paper(), "addedAt": iso(r["added"])}
                                                    for r in rows]})
     if (p + 1) * limit < c.n_papers:
-        next_link(request, response, p, limit)
+        next_link(request, response, p=p + 1, limit=limit)
     return private(c, response)
 
 

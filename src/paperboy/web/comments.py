@@ -30,7 +30,7 @@ from paperboy.community.members import Member
 from paperboy.papers import store
 from paperboy.ratelimit.policies import COMMENT_EDITS
 from paperboy.web import auth, personal
-from paperboy.web.signin import to_signin
+from paperboy.web.http import to_signin
 from paperboy.web.templating import html
 
 router = APIRouter(tags=["community"])

@@ -21,7 +21,7 @@ from paperboy.community.members import Member
 from paperboy.library.export import FORMATS, MEDIA_TYPES, export
 from paperboy.papers import view
 from paperboy.web import auth
-from paperboy.web.signin import no_store
+from paperboy.web.http import next_link, no_store
 
 router = APIRouter(tags=["collections"])
 EXPORT_MAX = collections.MAX_PAPERS  # papers an export holds at most (a whole collection)
@@ -57,12 +57,6 @@ def exported(papers: Sequence[Mapping[str, Any]], fmt: str, filename_stem: str) 
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-def next_link(request: Request, response: Response, p: int, limit: int) -> None:
-    """``Link: <…>; rel="next"`` from PAPERBOY_BASE_URL (as web/api.py writes it)."""
-    url = request.url.include_query_params(p=p + 1, limit=limit)
-    response.headers["Link"] = f'<{request.app.state.base_url}{url.path}?{url.query}>; rel="next"'
-
-
 @router.get("/api/upvotes", summary="Your upvoted papers (a member), or an export of them", responses=EXPORTS)
 def upvotes(
     request: Request,
@@ -85,6 +79,6 @@ def upvotes(
     response = JSONResponse([{**view.of(r).hf_paper(), "upvotedAt": iso(r["upvoted"])}
                              for r in rows])
     if (p + 1) * size < total:
-        next_link(request, response, p, size)
+        next_link(request, response, p=p + 1, limit=size)
     response.headers["X-Total-Count"] = str(total)
     return no_store(response)

@@ -30,9 +30,8 @@ from paperboy.papers.limits import EARLIEST
 from paperboy.ratelimit.policies import MARKS
 from paperboy.web import auth, searching
 from paperboy.web.exports import EXPORTS, Format, check_format, exported
-from paperboy.web.signin import no_store, to_signin
+from paperboy.web.http import local_path, next_link, no_store, to_signin
 from paperboy.web.templating import html, twin
-from paperboy.web.votes import local_path
 
 router = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api", tags=["for you"])
@@ -185,8 +184,7 @@ def recommendations(request: Request, member: SignedIn, limit: Limit = PAGE, off
         "X-Paperboy-Signals": str(found.signals), "X-Paperboy-Cold-Start": "1" if found.cold_start else "0",
         "X-Paperboy-Pending": "1" if found.pending else "0", "Cache-Control": "private, no-store"})
     if found.asked >= limit:
-        url = request.url.include_query_params(offset=offset + limit, limit=limit)
-        response.headers["Link"] = f'<{request.app.state.base_url}{url.path}?{url.query}>; rel="next"'
+        next_link(request, response, offset=offset + limit, limit=limit)
     return response
 
 

@@ -35,7 +35,7 @@ from paperboy.ratelimit.policies import IMPORTS
 from paperboy.web import auth
 from paperboy.web.account import _page as account_page  # the account page, with what to add
 from paperboy.web.exports import EXPORTS
-from paperboy.web.signin import no_store
+from paperboy.web.http import no_store
 
 router = APIRouter(tags=["library"])
 pages = APIRouter(include_in_schema=False)

@@ -19,6 +19,8 @@ from fastapi.responses import HTMLResponse
 from paperboy.fetch.arxiv import check_category
 from paperboy.papers import listing, view
 from paperboy.search.query import MAX_QUERY
+from paperboy.web import http
+from paperboy.web.http import next_link
 from paperboy.web.templating import html, twin
 
 router = APIRouter(include_in_schema=False)
@@ -47,13 +49,6 @@ def _text(value: str | None) -> str | None:
     if len(text) > MAX_QUERY:
         raise HTTPException(400, f"q must be at most {MAX_QUERY} characters (got {len(text)})")
     return text or None
-
-
-def _period(date: str | None, week: str | None, month: str | None) -> listing.Period | None:
-    try:
-        return listing.parse_period(date, week, month)
-    except listing.PeriodError as e:
-        raise HTTPException(400, str(e)) from None
 
 
 @dataclass(frozen=True)
@@ -88,7 +83,7 @@ def new(
 ) -> HTMLResponse:
     if sort not in listing.SORTS:
         raise HTTPException(400, "sort must be upvotes, publishedAt or trending")
-    period, cat, text = _period(date, week, month), _category(category), _text(q)
+    period, cat, text = http.period(date, week, month), _category(category), _text(q)
     links = Links(sort, cat, text)
     with request.app.state.db.connection() as conn:
         if period is None:
@@ -132,7 +127,7 @@ def new_papers(
     limit: Annotated[int, Query(ge=1, le=100, description="items per page, 1–100 (400 outside)")] = 50,
 ) -> list[dict[str, Any]]:
     """With no date, week or month: the latest day New has papers."""
-    period, cat, text = _period(date, week, month), _category(category), _text(q)
+    period, cat, text = http.period(date, week, month), _category(category), _text(q)
     with request.app.state.db.connection() as conn:
         if period is None:
             latest = listing.latest_day(conn, "new")
@@ -142,7 +137,6 @@ def new_papers(
         rows, total = listing.papers_in(conn, period, sort, p * limit, limit, board="new",
                                         category=cat, text=text)
     if (p + 1) * limit < total:
-        url = request.url.include_query_params(p=p + 1, limit=limit)
-        response.headers["Link"] = f'<{request.app.state.base_url}{url.path}?{url.query}>; rel="next"'
+        next_link(request, response, p=p + 1, limit=limit)
     response.headers["X-Total-Count"] = str(total)
     return [view.of(r).hf_daily_item() for r in rows]

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from paperboy import trending as trend
 from paperboy.papers import listing, page, store, view
-from paperboy.web import searching
+from paperboy.web import http, searching
 from paperboy.web.templating import html, twin
 
 router = APIRouter(include_in_schema=False)
@@ -55,10 +55,7 @@ def feed(
 ) -> HTMLResponse:
     if sort not in listing.SORTS:  # the orders /api/daily_papers knows too
         raise HTTPException(400, "sort must be upvotes, publishedAt or trending")
-    try:
-        period = listing.parse_period(date, week, month)
-    except listing.PeriodError as e:
-        raise HTTPException(400, str(e)) from None
+    period = http.period(date, week, month)
     if period is None and sort == "trending":  # as /api/daily_papers?sort=trending: the Trending list
         return RedirectResponse("/trending" + (f"?page={page}" if page > 1 else ""), status_code=307)
     with _db(request).connection() as conn:

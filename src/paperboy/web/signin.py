@@ -10,7 +10,6 @@ token. GET never changes anything: mail scanners open links.
 from __future__ import annotations
 
 from collections.abc import Callable
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -18,6 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from paperboy.community import passwords, sessions, signin
 from paperboy.community.members import Member, MemberError
 from paperboy.web import auth, csrf
+from paperboy.web.http import WHY, no_store, safe_next
 from paperboy.web.templating import html
 
 router = APIRouter(include_in_schema=False)
@@ -37,45 +37,6 @@ _REFUSED = {
     "not allowed": (403, "This address may not join",
                     "This instance takes new members by invitation (or from some domains only)."),
 }
-
-
-# Why someone was sent here: the sign-in page says it in a sentence (a fixed list, so a link
-# cannot put words of its own on the page).
-WHY = {
-    "vote": "Sign in to upvote papers: a vote counts once per member.",
-    "submit": "Sign in to submit a paper to the Daily list.",
-    "comment": "Sign in to comment on papers.",
-    "save": "Sign in to save papers to your collections.",
-    "for-you": "Sign in to tell For you what you are not interested in.",
-    "admin": "Sign in as an admin to manage this hub.",
-}
-
-
-def to_signin(back: str, why: str | None = None) -> RedirectResponse:
-    """Send someone who is not signed in to the sign-in page, saying ``why`` (a key of
-    :data:`WHY`, or nothing where the page itself says it), and back to ``back`` (a path of
-    this site) afterwards."""
-    query = urlencode({"next": back, **({"why": why} if why else {})}, safe="/")
-    return RedirectResponse(f"/signin?{query}", status_code=303)
-
-
-def safe_next(value: str | None) -> str:
-    """Where to go after signing in: a path on this site, else the front page.
-
-    >>> safe_next("/account"), safe_next("//evil.example/"), safe_next("https://evil.example")
-    ('/account', '/', '/')
-    """
-    v = (value or "").strip()
-    if (not v.startswith("/") or v.startswith("//") or "\\" in v or len(v) > 500
-            or any(ord(c) < 32 or ord(c) == 127 for c in v)):
-        return "/"
-    return v
-
-
-def no_store(response: Response) -> Response:
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Robots-Tag"] = "noindex"
-    return response
 
 
 def busy(response: Response) -> Response:

@@ -37,7 +37,7 @@ from paperboy.papers import view
 from paperboy.papers.record import Paper
 from paperboy.ratelimit.policies import SUBMIT_BURST, SUBMIT_TRIES
 from paperboy.web import auth
-from paperboy.web.signin import to_signin
+from paperboy.web.http import to_signin
 from paperboy.web.templating import html
 
 router = APIRouter(tags=["community"])

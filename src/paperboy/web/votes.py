@@ -19,7 +19,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Annotated, Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import anyio
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -29,7 +29,7 @@ from paperboy.community import votes
 from paperboy.community.members import Member
 from paperboy.ratelimit.policies import VOTES
 from paperboy.web import auth, personal
-from paperboy.web.signin import to_signin
+from paperboy.web.http import local_path, to_signin
 
 router = APIRouter(tags=["community"])
 Writer = Annotated[Member, Depends(auth.writer)]
@@ -67,21 +67,6 @@ def upvote(request: Request, paper_id: str, member: Writer) -> State:
 def remove_upvote(request: Request, paper_id: str, member: Writer) -> State:
     """Taking back a vote one never cast changes nothing. Answers as POST does."""
     return _vote(request, member, paper_id, votes.remove)
-
-
-def local_path(raw: object, default: str) -> str:
-    """``raw`` if it is a path of this site (one leading "/", no scheme, host or backslash),
-    else ``default``: a redirect must never leave the site.
-
-    >>> local_path("/papers?date=2024-11-08#p3", "/"), local_path("//evil.example/x", "/")
-    ('/papers?date=2024-11-08#p3', '/')
-    """
-    if not isinstance(raw, str) or not raw.startswith("/") or raw.startswith("//") or len(raw) > 2000:
-        return default
-    if "\\" in raw or any(ord(c) < 32 or ord(c) == 127 for c in raw):
-        return default
-    parts = urlsplit(raw)
-    return raw if not parts.scheme and not parts.netloc else default
 
 
 @router.post("/papers/{paper_id:path}/upvote", include_in_schema=False)
