@@ -9,7 +9,7 @@ import pytest
 
 MODULES = ["paperboy.config", "paperboy.fetch", "paperboy.fetch.client", "paperboy.papers.record",
            "paperboy.papers.limits", "paperboy.papers.listing", "paperboy.papers.view", "paperboy.web.cache",
-           "paperboy.digest.addresses", "paperboy.digest.throttle", "paperboy.web.signin",
+           "paperboy.digest.addresses", "paperboy.digest.throttle", "paperboy.web.http",
            "paperboy.community.admin", "paperboy.web.app"]
 
 
