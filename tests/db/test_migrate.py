@@ -8,11 +8,26 @@ from paperboy.db import migrate
 from paperboy.papers.record import clean_author
 
 
-def test_fresh_database_gets_every_migration_then_nothing(pg_server):
-    url = make_conninfo(pg_server, dbname="mig_fresh")
+def _empty_database(pg_server: str, name: str) -> str:
+    """A new, empty database of the test server (dropped first if a run left it)."""
     with psycopg.connect(pg_server, autocommit=True) as c:
-        c.execute("DROP DATABASE IF EXISTS mig_fresh")
-        c.execute("CREATE DATABASE mig_fresh")
+        c.execute(f"DROP DATABASE IF EXISTS {name}")
+        c.execute(f"CREATE DATABASE {name}")
+    return make_conninfo(pg_server, dbname=name)
+
+
+def _migrated_before(pg_server: str, monkeypatch, name: str, number: int) -> tuple[str, list]:
+    """A database migrated as an older paperboy left it (every migration before ``number``),
+    and the real list of migrations, for the test to put back before upgrading."""
+    url = _empty_database(pg_server, name)
+    real = migrate.available()
+    monkeypatch.setattr(migrate, "available", lambda: [m for m in real if m[0] < number])
+    migrate.migrate(url)
+    return url, real
+
+
+def test_fresh_database_gets_every_migration_then_nothing(pg_server):
+    url = _empty_database(pg_server, "mig_fresh")
     shipped = [name for _, name, _ in migrate.available()]
     assert shipped and shipped[0].startswith("0001_")
     assert migrate.migrate(url) == shipped
@@ -25,10 +40,7 @@ def test_fresh_database_gets_every_migration_then_nothing(pg_server):
 
 
 def test_upgrade_applies_only_the_new_ones(pg_server, monkeypatch):
-    url = make_conninfo(pg_server, dbname="mig_upgrade")
-    with psycopg.connect(pg_server, autocommit=True) as c:
-        c.execute("DROP DATABASE IF EXISTS mig_upgrade")
-        c.execute("CREATE DATABASE mig_upgrade")
+    url = _empty_database(pg_server, "mig_upgrade")
     real = migrate.available()
     monkeypatch.setattr(migrate, "available", lambda: real[:1])
     migrate.migrate(url)
@@ -40,10 +52,7 @@ def test_upgrade_applies_only_the_new_ones(pg_server, monkeypatch):
 
 
 def test_a_failing_migration_is_rolled_back_and_reported(pg_server, monkeypatch):
-    url = make_conninfo(pg_server, dbname="mig_fail")
-    with psycopg.connect(pg_server, autocommit=True) as c:
-        c.execute("DROP DATABASE IF EXISTS mig_fail")
-        c.execute("CREATE DATABASE mig_fail")
+    url = _empty_database(pg_server, "mig_fail")
     bad = (1, "0001_bad.sql", "CREATE TABLE half_done (x int); SELECT no_such_function();")
     monkeypatch.setattr(migrate, "available", lambda: [bad])
     try:
@@ -60,13 +69,7 @@ def test_a_failing_migration_is_rolled_back_and_reported(pg_server, monkeypatch)
 def test_upgrading_cleans_what_older_versions_stored_unchecked(pg_server, monkeypatch):
     """Migration 0007 (issue 10): hostile links, impossible dates, control characters and
     oversized values stored by an older paperboy are brought within today's rules."""
-    url = make_conninfo(pg_server, dbname="mig_clean")
-    with psycopg.connect(pg_server, autocommit=True) as c:
-        c.execute("DROP DATABASE IF EXISTS mig_clean")
-        c.execute("CREATE DATABASE mig_clean")
-    real = migrate.available()
-    monkeypatch.setattr(migrate, "available", lambda: [m for m in real if m[0] < 7])
-    migrate.migrate(url)
+    url, real = _migrated_before(pg_server, monkeypatch, "mig_clean", 7)
     with psycopg.connect(url) as c:
         c.execute(
             "INSERT INTO papers (id, title, title_key, summary, comment, authors, github_repo,"
@@ -96,13 +99,7 @@ def test_upgrading_cleans_what_older_versions_stored_unchecked(pg_server, monkey
 def test_upgrading_moves_arxiv_listings_from_daily_to_new(pg_server, monkeypatch):
     """Migration 0009 (issue 12): papers fetched or imported from arXiv were on the Daily
     list; they move to New, and what Hugging Face listed stays on Daily."""
-    url = make_conninfo(pg_server, dbname="mig_new")
-    with psycopg.connect(pg_server, autocommit=True) as c:
-        c.execute("DROP DATABASE IF EXISTS mig_new")
-        c.execute("CREATE DATABASE mig_new")
-    real = migrate.available()
-    monkeypatch.setattr(migrate, "available", lambda: [m for m in real if m[0] < 9])
-    migrate.migrate(url)
+    url, real = _migrated_before(pg_server, monkeypatch, "mig_new", 9)
     with psycopg.connect(url) as c:
         c.execute("INSERT INTO papers (id, title, title_key, summary) VALUES"
                   " ('2501.00001', 'Fetched', 'fetched', ''), ('2501.00002', 'Imported', 'imported', ''),"
@@ -126,10 +123,7 @@ def test_a_database_newer_than_the_code_is_refused_naming_both_versions(pg_serve
 
     from tests.helpers import run_cli
 
-    url = make_conninfo(pg_server, dbname="mig_newer")
-    with psycopg.connect(pg_server, autocommit=True) as c:
-        c.execute("DROP DATABASE IF EXISTS mig_newer")
-        c.execute("CREATE DATABASE mig_newer")
+    url = _empty_database(pg_server, "mig_newer")
     migrate.migrate(url)
     known = migrate.available()[-1][0]
     with psycopg.connect(url) as c:
@@ -157,10 +151,7 @@ def test_a_database_newer_than_the_code_is_refused_naming_both_versions(pg_serve
 def test_each_migration_records_the_paperboy_that_applied_it(pg_server):
     from paperboy import __version__
 
-    url = make_conninfo(pg_server, dbname="mig_by")
-    with psycopg.connect(pg_server, autocommit=True) as c:
-        c.execute("DROP DATABASE IF EXISTS mig_by")
-        c.execute("CREATE DATABASE mig_by")
+    url = _empty_database(pg_server, "mig_by")
     migrate.migrate(url)
     with psycopg.connect(url) as c:
         assert {r[0] for r in c.execute("SELECT paperboy FROM schema_migrations")} == {__version__}
@@ -170,13 +161,7 @@ def test_each_migration_records_the_paperboy_that_applied_it(pg_server):
 def test_upgrading_drops_stray_conjunctions_from_stored_author_names(pg_server, monkeypatch):
     """Migration 0013 (issue 21): names stored as "and Lei Bai" (a scraped list's "and")
     become "Lei Bai"; a name that holds "and" in the middle, or inside a word, stays."""
-    url = make_conninfo(pg_server, dbname="mig_and")
-    with psycopg.connect(pg_server, autocommit=True) as c:
-        c.execute("DROP DATABASE IF EXISTS mig_and")
-        c.execute("CREATE DATABASE mig_and")
-    real = migrate.available()
-    monkeypatch.setattr(migrate, "available", lambda: [m for m in real if m[0] < 13])
-    migrate.migrate(url)
+    url, real = _migrated_before(pg_server, monkeypatch, "mig_and", 13)
     names = ["Wanli Ouyang", "and Lei Bai", "and", "Ada Lovelace, and", "& Co", "AND Bo",
              "Alexander Anderson", "Donald Johann Jr. and Fred Prior", "Sandy"]
     with psycopg.connect(url) as c:
@@ -200,13 +185,7 @@ def test_upgrading_links_the_moderation_logs_members_by_id(pg_server, monkeypatc
     id, so a later rename or deletion shows in the log."""
     from paperboy.community import modlog
 
-    url = make_conninfo(pg_server, dbname="mig_modlog")
-    with psycopg.connect(pg_server, autocommit=True) as c:
-        c.execute("DROP DATABASE IF EXISTS mig_modlog")
-        c.execute("CREATE DATABASE mig_modlog")
-    real = migrate.available()
-    monkeypatch.setattr(migrate, "available", lambda: [m for m in real if m[0] < 15])
-    migrate.migrate(url)
+    url, real = _migrated_before(pg_server, monkeypatch, "mig_modlog", 15)
     with psycopg.connect(url) as c:
         c.execute("INSERT INTO papers (id, title, title_key, summary) VALUES ('2501.00001', 'P', 'p', '')")
         c.execute("INSERT INTO members (id, email, name, role) VALUES (1, 'root@example.org', 'root', 'admin'),"

@@ -51,15 +51,17 @@ class PaperPage:
         return as_markdown.render(self.paper, self.comments, base_url)
 
 
-def load(conn: psycopg.Connection, paper_id: str, *, with_similar: bool = False) -> PaperPage | None:
+def load(conn: psycopg.Connection, paper_id: str, *, with_similar: bool = False,
+         with_thread: bool = True) -> PaperPage | None:
     """The page of paper ``paper_id`` (or of the paper it was merged into), or None when the
     hub has no such paper. ``with_similar`` adds the nearest papers (the HTML page shows
-    them; the twins link to ``/api/papers/{id}/similar`` instead)."""
+    them; the twins link to ``/api/papers/{id}/similar`` instead); without ``with_thread``
+    comments and pins are left out (the JSON twin, like HF's paper object, has neither)."""
     row = store.get(conn, paper_id)
     if row is None:
         return None
     pid = row["id"]
     near = [view.of(r) for r in nearest(conn, pid, limit=SIMILAR_ON_PAGE)] if with_similar else []
     return PaperPage(row=row, paper=view.of(row), moved=pid != paper_id, days=listing.listing_days(conn, pid),
-                     comments=community_comments.thread(conn, pid), pins=curation.pins_of(conn, pid),
-                     similar=near)
+                     comments=community_comments.thread(conn, pid) if with_thread else [],
+                     pins=curation.pins_of(conn, pid) if with_thread else [], similar=near)

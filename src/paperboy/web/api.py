@@ -156,7 +156,7 @@ def similar_papers(
 @router.get("/papers/{paper_id:path}", summary="One paper")
 def paper(request: Request, paper_id: str) -> dict[str, Any]:
     with request.app.state.db.connection() as conn:
-        found = page.load(conn, paper_id)
+        found = page.load(conn, paper_id, with_thread=False)
     if found is None:
         raise HTTPException(404, f"no paper with id {paper_id[:80]!r}")
     return found.api()
