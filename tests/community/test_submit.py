@@ -111,7 +111,7 @@ def test_arxiv_refusing_the_id_is_404_too(client, conn, replay):  # noqa: F811
     # A form arXiv cannot parse gets its HTTP 400 (recorded for "abc"); our check lets no
     # such id through, so ask the lookup directly as the route would.
     lookup = client.app.state
-    from paperboy.web.submit import Lookup
+    from paperboy.web.routes.submit import Lookup
     assert Lookup(lookup.config)("abc") is None
     assert [s.params["id_list"] for s in replay.requests_to("/api/query")] == ["abc"]
 

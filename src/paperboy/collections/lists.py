@@ -15,6 +15,7 @@ from typing import Any
 
 import psycopg
 
+from paperboy.errors import Refused
 from paperboy.papers.limits import forbidden
 
 MAX_NAME = 100  # characters (the table's CHECK says the same)
@@ -23,13 +24,8 @@ MAX_COLLECTIONS = 200  # per member
 MAX_PAPERS = 5_000  # per collection
 
 
-class CollectionError(Exception):
+class CollectionError(Refused):
     """A collection request that cannot be done: ``status`` (400, 404, 409) and why."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 def not_found(collection_id: int) -> CollectionError:

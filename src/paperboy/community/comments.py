@@ -20,6 +20,7 @@ from markupsafe import Markup
 from paperboy import ratelimit
 from paperboy.community import markdown
 from paperboy.community.members import Member
+from paperboy.errors import Refused
 from paperboy.papers import limits, store
 from paperboy.papers.view import DELETED_MEMBER
 from paperboy.ratelimit.policies import COMMENTS
@@ -28,13 +29,8 @@ MAX_BODY = 10_000
 MAX_MENTIONS = 50  # members one comment may @mention (each is listed on their account page)
 
 
-class CommentError(Exception):
+class CommentError(Refused):
     """A comment request that cannot be done: ``status`` (400, 403, 404, 429) and why."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 def iso(t: datetime | None) -> str | None:
@@ -141,7 +137,7 @@ def post(conn: psycopg.Connection, member: Member, paper_id: str, body: str,
         # Counted in this transaction (the ``comments`` policy): concurrent comments of a
         # member queue on its row, and a comment refused below was never counted.
         if ratelimit.admit(conn, COMMENTS, member.id, per_hour, COMMENTS.window(None)):
-            raise CommentError(429, f"At most {per_hour} comments an hour: try again later.")
+            raise CommentError(429, f"At most {per_hour} comments an hour: try again later.", retry_after=3600)
         parent_id = None
         if parent is not None:
             # Locked (as the thread's first comment below): a delete or hide waits for this

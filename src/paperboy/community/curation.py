@@ -18,6 +18,7 @@ from paperboy.community import comments, merging, modlog, submissions
 from paperboy.community.comments import Comment
 from paperboy.community.members import Member
 from paperboy.db import locks
+from paperboy.errors import Refused
 from paperboy.papers import store
 from paperboy.papers.view import DELETED_MEMBER
 
@@ -27,13 +28,8 @@ CURATOR_SOURCE = "curator"  # the listing a pin adds when the paper was not on t
 FIRST_PIN_DAY = date(1991, 8, 14)
 
 
-class CurationError(Exception):
+class CurationError(Refused):
     """A curator request that cannot be done: ``status`` (400, 404) and why."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 def _paper(conn: psycopg.Connection, paper_id: str) -> dict[str, Any]:

@@ -25,6 +25,7 @@ import psycopg
 
 from paperboy.community.members import Member
 from paperboy.db import Database, locks
+from paperboy.errors import Refused
 from paperboy.fetch.client import FetchError
 from paperboy.papers import store
 from paperboy.papers.record import ARXIV_ID, Paper, parse_arxiv_id
@@ -41,14 +42,8 @@ _FORMS = [
 EXAMPLES = "2401.12345, hep-th/9901001, https://arxiv.org/abs/2401.12345 or https://huggingface.co/papers/2401.12345"
 
 
-class SubmitError(Exception):
+class SubmitError(Refused):
     """A submission refused; ``status`` is the HTTP answer, ``extra`` more JSON fields."""
-
-    def __init__(self, status: int, message: str, **extra: Any) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.extra = extra
 
 
 def _canonical(arxiv_id: str) -> str:

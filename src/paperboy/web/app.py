@@ -6,16 +6,12 @@ Routes parse the request, call one feature function, and render a template or JS
 from __future__ import annotations
 
 import dataclasses
-import logging
-import re
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi import FastAPI
+from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from paperboy import __version__, config, logs
 from paperboy.db import Database, open_database
@@ -25,28 +21,15 @@ from paperboy.jobs import BackgroundJobs, shut_down
 from paperboy.ratelimit import Limits
 from paperboy.ratelimit.policies import REQUESTS
 from paperboy.search import Searcher
-from paperboy.web import account, admin, api, apidocs, feeds, headers, pages, signin, subscribe
-from paperboy.web import collection_pages as web_collection_pages  # registers Save slots
-from paperboy.web import collections as web_collections
-from paperboy.web import comments as web_comments  # also registers its personal.HOOKS hook
-from paperboy.web import curation as web_curation
-from paperboy.web import exports as web_exports
-from paperboy.web import foryou as web_foryou
-from paperboy.web import health as web_health
-from paperboy.web import library as web_library
-from paperboy.web import new as web_new
-from paperboy.web import paper_md as web_paper_md
-from paperboy.web import submit as web_submit
-from paperboy.web import votes as web_votes  # also registers its personal.HOOKS hook
+from paperboy.web import errors
 from paperboy.web.auth import Members
 from paperboy.web.bodies import Bodies
 from paperboy.web.cache import Personalised, ResponseCache, known_params
 from paperboy.web.headers import SecurityHeaders, TrustedHosts
 from paperboy.web.ratelimit import RateLimit
 from paperboy.web.requestlog import RequestLog
-from paperboy.web.templating import HERE, templates
-
-log = logging.getLogger(__name__)
+from paperboy.web.routes import ROUTERS, apidocs, submit, votes
+from paperboy.web.templating import HERE
 
 
 class CachedStatic(StaticFiles):
@@ -75,81 +58,6 @@ class HeadAsGet:
             await send(message)
 
         await self.app({**scope, "method": "GET"}, receive, no_body)
-
-
-# Paths whose last part is a secret (a sign-in, confirmation or preferences link).
-_SECRET_PATHS = re.compile(r"^/(signin|confirm|unsubscribe|preferences)/[^/]+")
-
-
-def loggable(path: str) -> str:
-    """A request path fit for a log: the secret part of an emailed link left out.
-
-    >>> loggable("/signin/abc123"), loggable("/papers/2401.1")
-    ('/signin/…', '/papers/2401.1')
-    """
-    return _SECRET_PATHS.sub(lambda m: f"/{m.group(1)}/…", path)
-
-
-def wants_json(request: Request) -> bool:
-    return request.url.path.startswith("/api/") or request.url.path.endswith(".json")
-
-
-def error_response(request: Request, status: int, message: str) -> Response:
-    if wants_json(request):
-        response: Response = JSONResponse({"error": message, "status": status}, status_code=status)
-    else:
-        response = templates.TemplateResponse(
-            request, "error.html", {"status": status, "message": message}, status_code=status
-        )
-    if status >= 500:
-        # A crash is answered outside every middleware (by Starlette's outermost error
-        # handler), so this answer gets its security headers here.
-        for name, value in headers.HEADERS:
-            response.headers[name.decode()] = value.decode()
-        if "request_id" in logs.bound():
-            response.headers["X-Request-ID"] = logs.bound()["request_id"]
-    return response
-
-
-def _shown(value: object) -> str:
-    text = value if isinstance(value, str) else str(value)
-    return repr(text[:40] + ("…" if len(text) > 40 else ""))
-
-
-def _plain(error: dict) -> str:
-    """One validation error in plain words, naming the field and what it takes (pydantic's
-    own sentences, "Input should be a valid integer, unable to parse string as an integer",
-    speak of inputs and parsing).
-
-    >>> _plain({"type": "int_parsing", "loc": ("query", "page"), "input": "abc"})
-    "page must be a whole number, not 'abc'"
-    >>> _plain({"type": "less_than_equal", "loc": ("query", "limit"), "input": "500", "ctx": {"le": 100}})
-    'limit must be at most 100'
-    """
-    where = ".".join(str(x) for x in error.get("loc", ()) if x not in ("query", "path", "body", "header"))
-    name = where or "the request"
-    ctx = error.get("ctx") or {}
-    kind = error.get("type", "")
-    given = error.get("input")
-    words = {
-        "missing": f"{name} is required",
-        "int_parsing": f"{name} must be a whole number, not {_shown(given)}",
-        "int_from_float": f"{name} must be a whole number, not {_shown(given)}",
-        "float_parsing": f"{name} must be a number, not {_shown(given)}",
-        "bool_parsing": f"{name} must be true or false, not {_shown(given)}",
-        "greater_than_equal": f"{name} must be at least {ctx.get('ge')}",
-        "greater_than": f"{name} must be more than {ctx.get('gt')}",
-        "less_than_equal": f"{name} must be at most {ctx.get('le')}",
-        "less_than": f"{name} must be less than {ctx.get('lt')}",
-        "literal_error": f"{name} must be one of {ctx.get('expected', '').replace(chr(39), '')}",
-        "string_too_long": f"{name} must be at most {ctx.get('max_length')} characters",
-        "string_too_short": f"{name} must be at least {ctx.get('min_length')} characters",
-    }
-    return words.get(kind) or (f"{name}: {error.get('msg', 'invalid')}" if where else error.get("msg", "invalid"))
-
-
-def _validation_message(exc: RequestValidationError) -> str:
-    return "; ".join(_plain(e) for e in exc.errors()) or "invalid request"
 
 
 def create_app(
@@ -207,8 +115,8 @@ def create_app(
     # Every rate limit (ratelimit/policies.py), counted in the database: one limit for all workers.
     app.state.limits = Limits(db, cfg if rate_limit is None else dataclasses.replace(cfg, rate_limit=rate_limit))
     # The other per-process objects, made here, not on first use under module locks.
-    app.state.submit_lookup = web_submit.Lookup(cfg)  # reads a submitted paper from arXiv
-    app.state.vote_marks = web_votes.Marks()  # what this worker knows of members' votes
+    app.state.submit_lookup = submit.Lookup(cfg)  # reads a submitted paper from arXiv
+    app.state.vote_marks = votes.Marks()  # what this worker knows of members' votes
     # Read once: absolute links in feeds and Link headers start here, never at the Host header.
     app.state.base_url = (base_url or cfg.base_url).rstrip("/")
     if trusted_hosts is None:
@@ -216,36 +124,18 @@ def create_app(
     app.mount("/static/swagger-ui", CachedStatic(directory=apidocs.SWAGGER_UI), name="swagger-ui")
     app.mount("/static", CachedStatic(directory=str(HERE / "static")), name="static")
 
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        message = exc.detail if isinstance(exc.detail, str) else "error"
-        if exc.status_code == 404 and message == "Not Found":
-            message = "There is no page at this address."
-        response = error_response(request, exc.status_code, message)
-        for name, value in (exc.headers or {}).items():  # Retry-After, WWW-Authenticate
-            response.headers[name] = value
-        return response
+    errors.install(app)  # every refusal, HTTP error and crash answered one way
 
-    @app.exception_handler(RequestValidationError)
-    async def invalid(request: Request, exc: RequestValidationError) -> Response:
-        return error_response(request, 400, _validation_message(exc))
-
-    @app.exception_handler(Exception)
-    async def crashed(request: Request, exc: Exception) -> Response:
-        log.exception("unhandled error on %s", loggable(request.url.path))
-        return error_response(request, 500, "Something went wrong on our side.")
-
-    routers = [web_health.router, web_submit.router, web_new.router, web_new.api, web_paper_md.router, web_votes.router, web_comments.router, web_curation.router, web_collections.router, web_collection_pages.router, web_exports.router, web_library.router, web_library.pages, web_foryou.router, web_foryou.api, api.router, feeds.router, subscribe.router, signin.router, account.router, account.api, admin.router, pages.router, apidocs.router]
-    for router in routers:
+    for router in ROUTERS:  # one list, in the order routes are tried (web/routes/__init__.py)
         app.include_router(router)
     cache_seconds = cfg.cache_seconds if cache_seconds is None else cache_seconds
-    if cache_seconds > 0:
-        known = known_params(r for router in routers for r in router.routes)
+    known = known_params(r for router in ROUTERS for r in router.routes) if cache_seconds > 0 else None
+    if known is not None:
         app.add_middleware(ResponseCache, db=db, known=known, check_every=cache_seconds,
                            max_bytes=cfg.cache_bytes)
-    app.add_middleware(Personalised, cached=cache_seconds > 0)  # the member's votes on other pages
+    app.add_middleware(Personalised, known=known)  # the member's votes on other pages
     # Inside Members: a body is read only for someone the route lets in, and never past its limit.
-    app.add_middleware(Bodies, routes=[r for router in routers for r in router.routes],
+    app.add_middleware(Bodies, routes=[r for router in ROUTERS for r in router.routes],
                        read_timeout=cfg.read_timeout)
     # Outside the cache: it needs to know who asks, to make shared pages personal.
     app.add_middleware(Members, db=db, secret=secret, settings=cfg.community)
@@ -254,7 +144,7 @@ def create_app(
     if app.state.limits.most(REQUESTS) > 0:  # a limited client costs nothing further
         app.add_middleware(RateLimit, limits=app.state.limits)
     app.add_middleware(SecurityHeaders)  # 429s and refused hosts get them too
-    app.add_middleware(RequestLog, loggable=loggable)  # outermost: every request logged, with its id
+    app.add_middleware(RequestLog)  # outermost: every request logged, with its id
     return app
 
 

@@ -34,20 +34,10 @@ Scope = dict[str, Any]
 Message = dict[str, Any]
 ASGIApp = Callable[[Scope, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]], Awaitable[None]]
 
-CACHEABLE = ("/papers", "/trending", "/new", "/api/daily_papers", "/api/new_papers", "/api/trending",
-             "/api/papers/", "/feeds/")
 ENTRY_OVERHEAD = 512  # bytes of Python objects around each entry, roughly
-Known = list[tuple[re.Pattern[str], frozenset[str]]]
-
-
-# Answers read from this worker's keyword index, which follows PostgreSQL a round of the
-# background worker after each write (another node's, a cron fetch's): kept by data version
-# alone, an answer given in between would stay stale until the next write. As /search.
-FROM_LOCAL_INDEX = frozenset({"/api/papers/search", "/feeds/search.atom"})
-
-
-def cacheable(path: str) -> bool:
-    return (path == "/" or path.startswith(CACHEABLE)) and path not in FROM_LOCAL_INDEX
+# Each GET route: its path pattern, the query parameters it reads, and whether its answer may
+# be kept (it says so with web/http.py's @cacheable).
+Known = list[tuple[re.Pattern[str], frozenset[str], bool]]
 
 
 def _query_names(dependant) -> set[str]:
@@ -58,14 +48,25 @@ def _query_names(dependant) -> set[str]:
 
 
 def known_params(routes: Iterable[Any]) -> Known:
-    """Each GET route's path pattern and the query parameters it declares, in routing order
-    (the first match answers, as in the router). Read from the routes themselves so a
-    parameter added to a route is never dropped by the cache."""
+    """Each GET route's path pattern, the query parameters it declares and whether it is
+    cacheable, in routing order (the first match answers, as in the router). Read from the
+    routes themselves, so a parameter added to a route is never dropped by the cache and a
+    new page is cached when it says it may be, not when someone remembers a list."""
     known: Known = []
     for r in routes:
         if isinstance(r, APIRoute) and "GET" in r.methods:
-            known.append((r.path_regex, frozenset(_query_names(r.dependant))))
+            known.append((r.path_regex, frozenset(_query_names(r.dependant)),
+                          bool(getattr(r.endpoint, "cacheable", False))))
     return known
+
+
+def cached_names(known: Known, path: str) -> frozenset[str] | None:
+    """The query parameters of the route that answers ``path``, if that route is cacheable;
+    else None."""
+    for pattern, names, keep in known:
+        if pattern.match(path):
+            return names if keep else None
+    return None
 
 
 def canonical_query(query_string: bytes, names: frozenset[str]) -> bytes:
@@ -103,16 +104,16 @@ class Personalised:
     with the cache off (PAPERBOY_CACHE_SECONDS=0), every page. Those render for the member
     directly; the hooks still add what no template renders. Install it outside the cache."""
 
-    def __init__(self, app: ASGIApp, cached: bool) -> None:
+    def __init__(self, app: ASGIApp, known: Known | None) -> None:
         self.app = app
-        self.cached = cached  # the response cache personalises cacheable pages itself
+        self.known = known  # the response cache's routes (None: no cache), which it personalises itself
 
     async def __call__(self, scope: Scope, receive, send) -> None:
         path = scope.get("path", "")
         if (scope["type"] == "http" and scope["method"] == "GET"
                 and (scope.get("state") or {}).get("member") is not None
                 and not path.startswith(("/api/", "/feeds/", "/static/"))
-                and not (self.cached and cacheable(path))):
+                and not (self.known is not None and cached_names(self.known, path) is not None)):
             send = _personal(scope, send, stored=False)
         await self.app(scope, receive, send)
 
@@ -157,12 +158,6 @@ class ResponseCache:
         assert self.version is not None
         return self.version
 
-    def _names(self, path: str) -> frozenset[str] | None:
-        for pattern, names in self.known:
-            if pattern.match(path):
-                return names
-        return None
-
     def store(self, key: tuple, version: int, messages: list[Message]) -> None:
         size = _size(key, messages)
         if size > self.max_bytes // 4:  # one huge answer must not push out everything else
@@ -185,8 +180,8 @@ class ResponseCache:
             self.checked = 0.0
             return
         names = None
-        if scope["type"] == "http" and scope["method"] == "GET" and cacheable(scope["path"]):
-            names = self._names(scope["path"])
+        if scope["type"] == "http" and scope["method"] == "GET":
+            names = cached_names(self.known, scope["path"])
         if names is None:
             await self.app(scope, receive, send)
             return

@@ -4,12 +4,34 @@ One place, so a fix to one of them is a fix everywhere (each was written 2 to 8 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import HTTPException, Request, Response
 from fastapi.responses import RedirectResponse
 
 from paperboy.papers import listing
+
+T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def cacheable(endpoint: F) -> F:
+    """Declares a GET route's answer the same for everyone who asks (rendered as for no one;
+    a member's own parts are filled in on the way out, web/personal.py) and valid until the
+    stored data changes: the response cache (web/cache.py) may keep and serve it again. Put
+    it under the route's decorator. An answer read from this worker's keyword index (a
+    search) is not cacheable: that index follows the database a moment later."""
+    endpoint.cacheable = True  # type: ignore[attr-defined]
+    return endpoint
+
+
+def call(request: Request, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """``fn(conn, *args, **kwargs)`` on a pooled connection (a feature's refusal propagates:
+    web/errors.py answers it)."""
+    with request.app.state.db.connection() as conn:
+        return fn(conn, *args, **kwargs)
 
 
 def next_link(request: Request, response: Response, **params: object) -> None:

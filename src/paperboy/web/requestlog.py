@@ -3,7 +3,7 @@
 The id is the proxy's X-Request-ID when it sent a sane one (letters, digits, ``-._``, at
 most 64), else a new random one; it is bound to the logging context for the request (so a
 crash logged inside a route carries it too) and sent back as X-Request-ID. The logged path
-leaves out the secret part of emailed links (app.loggable); the query string is not logged.
+leaves out the secret part of emailed links (loggable); the query string is not logged.
 """
 
 from __future__ import annotations
@@ -20,6 +20,18 @@ log = logging.getLogger("paperboy.web.request")
 _SANE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 HEADER = b"x-request-id"
 
+# Paths whose last part is a secret (a sign-in, confirmation or preferences link).
+_SECRET_PATHS = re.compile(r"^/(signin|confirm|unsubscribe|preferences)/[^/]+")
+
+
+def loggable(path: str) -> str:
+    """A request path fit for a log: the secret part of an emailed link left out.
+
+    >>> loggable("/signin/abc123"), loggable("/papers/2401.1")
+    ('/signin/…', '/papers/2401.1')
+    """
+    return _SECRET_PATHS.sub(lambda m: f"/{m.group(1)}/…", path)
+
 
 def request_id(scope) -> str:
     given = next((v for k, v in scope["headers"] if k == HEADER), b"")
@@ -31,9 +43,8 @@ def request_id(scope) -> str:
 
 
 class RequestLog:
-    def __init__(self, app, loggable) -> None:
+    def __init__(self, app) -> None:
         self.app = app
-        self.loggable = loggable
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
@@ -55,7 +66,7 @@ class RequestLog:
             await self.app(scope, receive, with_id)
         except BaseException:
             # The id stays bound: Starlette's outermost handler, which answers the crash next
-            # (in this same task), logs it and puts the id on its 500 (app.error_response).
+            # (in this same task), logs it and puts the id on its 500 (web/errors.py).
             self._log(scope, 500, started)
             raise
         self._log(scope, status, started)
@@ -65,5 +76,5 @@ class RequestLog:
         client = scope.get("client") or ("", 0)
         level = logging.ERROR if status >= 500 else logging.INFO
         log.log(level, "request", extra={
-            "method": scope["method"], "path": self.loggable(scope["path"]), "status": status,
+            "method": scope["method"], "path": loggable(scope["path"]), "status": status,
             "ms": round((time.perf_counter() - started) * 1000, 1), "client": client[0]})

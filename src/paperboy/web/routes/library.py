@@ -33,12 +33,12 @@ from paperboy.library.entry import LibraryError
 from paperboy.library.export import FORMATS
 from paperboy.ratelimit.policies import IMPORTS
 from paperboy.web import auth
-from paperboy.web.account import _page as account_page  # the account page, with what to add
-from paperboy.web.exports import EXPORTS
 from paperboy.web.http import no_store
+from paperboy.web.routes.account import _page as account_page  # the account page, with what to add
+from paperboy.web.routes.exports import EXPORTS
 
-router = APIRouter(tags=["library"])
-pages = APIRouter(include_in_schema=False)
+api = APIRouter(tags=["library"])  # the HTTP API for programs (docs/api.md, /openapi.json)
+pages = APIRouter(include_in_schema=False)  # pages for people, their forms and twins
 WRITER = Depends(auth.writer)
 SIGNED_IN = Depends(auth.signed_in)
 # (A body larger than the file and its form is refused before it is read: web/bodies.py.)
@@ -99,7 +99,7 @@ async def _import(request: Request, member: Member, fmt: str | None) -> importer
         raise HTTPException(400, str(e)) from None
 
 
-@router.post("/api/library/import")
+@api.post("/api/library/import")
 async def import_api(request: Request, fmt: str | None = Query(None, alias="format"),
                      member: Member = IMPORTER) -> Response:
     """Import a library file; the summary of what was matched, kept and rejected."""
@@ -107,7 +107,7 @@ async def import_api(request: Request, fmt: str | None = Query(None, alias="form
     return no_store(JSONResponse(summary.as_json()))
 
 
-@router.get("/api/library", responses=EXPORTS)
+@api.get("/api/library", responses=EXPORTS)
 def library_api(request: Request, offset: int = Query(0, ge=0, le=1_000_000),  # (beyond: bigint overflow, a 500)
                 limit: int = Query(importer.PAGE, ge=1, le=500),
                 fmt: str | None = Query(None, alias="format"), member: Member = SIGNED_IN) -> Response:
@@ -123,7 +123,7 @@ def library_api(request: Request, offset: int = Query(0, ge=0, le=1_000_000),  #
         "Content-Disposition": f'attachment; filename="library.{exported.extension}"'}))
 
 
-@router.delete("/api/library/{entry_id}")
+@api.delete("/api/library/{entry_id}")
 def remove_api(request: Request, entry_id: int, member: Member = WRITER) -> Response:
     with request.app.state.db.connection() as conn:
         if not importer.remove_entry(conn, member.id, entry_id):

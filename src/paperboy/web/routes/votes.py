@@ -31,7 +31,8 @@ from paperboy.ratelimit.policies import VOTES
 from paperboy.web import auth, personal
 from paperboy.web.http import local_path, to_signin
 
-router = APIRouter(tags=["community"])
+api = APIRouter(tags=["community"])  # the HTTP API for programs (docs/api.md, /openapi.json)
+pages = APIRouter(include_in_schema=False)  # pages for people, their forms and twins
 Writer = Annotated[Member, Depends(auth.writer)]
 State = dict[str, Any]
 
@@ -55,7 +56,7 @@ def _vote(request: Request, member: Member, paper_id: str,
     return state
 
 
-@router.post("/api/papers/{paper_id:path}/upvote", summary="Upvote a paper (a member)")
+@api.post("/api/papers/{paper_id:path}/upvote", summary="Upvote a paper (a member)")
 def upvote(request: Request, paper_id: str, member: Writer) -> State:
     """One vote per member: upvoting again changes nothing. Answers the paper's count
     shown (`upvotes`: imported plus community), the community votes alone and whether the
@@ -63,13 +64,13 @@ def upvote(request: Request, paper_id: str, member: Writer) -> State:
     return _vote(request, member, paper_id, votes.upvote)
 
 
-@router.delete("/api/papers/{paper_id:path}/upvote", summary="Take back an upvote (a member)")
+@api.delete("/api/papers/{paper_id:path}/upvote", summary="Take back an upvote (a member)")
 def remove_upvote(request: Request, paper_id: str, member: Writer) -> State:
     """Taking back a vote one never cast changes nothing. Answers as POST does."""
     return _vote(request, member, paper_id, votes.remove)
 
 
-@router.post("/papers/{paper_id:path}/upvote", include_in_schema=False)
+@pages.post("/papers/{paper_id:path}/upvote")
 async def upvote_form(request: Request, paper_id: str) -> RedirectResponse:
     form = await request.form()
     back = local_path(form.get("next"), f"/papers/{quote(paper_id, safe='/:')}")

@@ -24,7 +24,7 @@ from paperboy.web.auth import current, role, writer_with
 from paperboy.web.http import no_store, to_signin
 from paperboy.web.templating import html
 
-router = APIRouter(include_in_schema=False)
+pages = APIRouter(include_in_schema=False)  # pages for people, their forms and twins
 reader = Depends(role("admin"))
 changer = Depends(writer_with("admin"))
 
@@ -61,12 +61,12 @@ def _visitor(request: Request) -> Response | None:
     return None
 
 
-@router.get("/admin", response_class=HTMLResponse)
+@pages.get("/admin", response_class=HTMLResponse)
 def admin_page(request: Request, page: int = Query(1, ge=1, le=1_000_000), done: str = "") -> Response:
     return _visitor(request) or _page(request, page, notice=DONE.get(done))
 
 
-@router.post("/admin/invite", response_class=HTMLResponse)
+@pages.post("/admin/invite", response_class=HTMLResponse)
 def invite(request: Request, emails: str = Form(""), role_: str = Form("member", alias="role"),
            me: Member = changer) -> Response:
     state = request.app.state
@@ -82,7 +82,7 @@ def invite(request: Request, emails: str = Form(""), role_: str = Form("member",
     return _page(request, invited=done)
 
 
-@router.post("/admin/members/{member_id}/role", response_class=HTMLResponse)
+@pages.post("/admin/members/{member_id}/role", response_class=HTMLResponse)
 def change_role(request: Request, member_id: int, role_: str = Form("", alias="role"),
                 me: Member = changer) -> Response:
     try:
@@ -94,7 +94,7 @@ def change_role(request: Request, member_id: int, role_: str = Form("", alias="r
     return RedirectResponse("/admin?done=role", status_code=303)
 
 
-@router.post("/admin/members/{member_id}/remove", response_class=HTMLResponse)
+@pages.post("/admin/members/{member_id}/remove", response_class=HTMLResponse)
 def remove(request: Request, member_id: int, sure: str = Form(""), me: Member = changer) -> Response:
     if sure != "yes":
         return _page(request, status_code=400, error="Tick the box to confirm removing a member.")
@@ -107,12 +107,12 @@ def remove(request: Request, member_id: int, sure: str = Form(""), me: Member = 
     return RedirectResponse("/admin?done=removed", status_code=303)
 
 
-@router.get("/admin/status", response_class=HTMLResponse)
+@pages.get("/admin/status", response_class=HTMLResponse)
 def status_page(request: Request) -> Response:
     return _visitor(request) or no_store(html(request, "admin_status.html", {"report": _report(request), "names": NAMES},
                                                         json="/admin/status.json"))
 
 
-@router.get("/admin/status.json")
+@pages.get("/admin/status.json")
 def status_json(request: Request, me: Member = reader) -> Response:
     return no_store(JSONResponse(jsonable_encoder(_report(request).public())))

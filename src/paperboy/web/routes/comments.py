@@ -25,15 +25,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from paperboy.community import comments, members
-from paperboy.community.comments import Comment, CommentError
+from paperboy.community.comments import Comment
 from paperboy.community.members import Member
 from paperboy.papers import store
 from paperboy.ratelimit.policies import COMMENT_EDITS
 from paperboy.web import auth, personal
-from paperboy.web.http import to_signin
+from paperboy.web.http import cacheable, to_signin
 from paperboy.web.templating import html
 
-router = APIRouter(tags=["community"])
+api = APIRouter(tags=["community"])  # the HTTP API for programs (docs/api.md, /openapi.json)
+pages = APIRouter(include_in_schema=False)  # pages for people, their forms and twins
 Writer = Annotated[Member, Depends(auth.writer)]
 
 
@@ -50,18 +51,10 @@ def _db(request: Request):
     return request.app.state.db
 
 
-def _fail(e: CommentError) -> HTTPException:
-    headers = {"Retry-After": "3600"} if e.status == 429 else None
-    return HTTPException(e.status, e.message, headers=headers)
-
-
 def _post(request: Request, member: Member, paper_id: str, body: str, parent: int | None) -> Comment:
     per_hour = request.app.state.config.community.comments_per_hour
-    try:
-        with _db(request).connection() as conn:
-            return comments.post(conn, member, paper_id, body, parent, per_hour)
-    except CommentError as e:
-        raise _fail(e) from None
+    with _db(request).connection() as conn:
+        return comments.post(conn, member, paper_id, body, parent, per_hour)
 
 
 def _edit(request: Request, member: Member, comment_id: int, body: str) -> Comment:
@@ -71,11 +64,8 @@ def _edit(request: Request, member: Member, comment_id: int, body: str) -> Comme
     if limits.check(COMMENT_EDITS, member.id):
         raise HTTPException(429, f"At most {limits.most(COMMENT_EDITS)} edits an hour: try again later.",
                             headers={"Retry-After": "3600"})
-    try:
-        with _db(request).connection() as conn:
-            return comments.edit(conn, member, comment_id, body)
-    except CommentError as e:
-        raise _fail(e) from None
+    with _db(request).connection() as conn:
+        return comments.edit(conn, member, comment_id, body)
 
 
 def _back(c: Comment) -> str:
@@ -84,7 +74,8 @@ def _back(c: Comment) -> str:
 
 # --- the JSON API ----------------------------------------------------------------------
 
-@router.get("/api/papers/{paper_id:path}/comments", summary="A paper's comments")
+@api.get("/api/papers/{paper_id:path}/comments", summary="A paper's comments")
+@cacheable
 def list_comments(request: Request, paper_id: str) -> list[dict[str, Any]]:
     """`[{id, author, html, created, parent, edited, deleted, hidden}]`: top-level comments
     oldest first, each followed by its replies (`parent` is the top-level comment's id).
@@ -98,7 +89,7 @@ def list_comments(request: Request, paper_id: str) -> list[dict[str, Any]]:
     return [c.api() for c in comments.flat(thread)]
 
 
-@router.post("/api/papers/{paper_id:path}/comments", status_code=201, summary="Comment on a paper (a member)")
+@api.post("/api/papers/{paper_id:path}/comments", status_code=201, summary="Comment on a paper (a member)")
 def add_comment(request: Request, paper_id: str, data: NewComment, member: Writer) -> dict[str, Any]:
     """Markdown, rendered to sanitised HTML (LaTeX in `$…$` kept as text); `parent` makes
     it a reply (a reply to a reply joins its top-level comment's thread). 400 for an empty
@@ -108,26 +99,23 @@ def add_comment(request: Request, paper_id: str, data: NewComment, member: Write
     return {k: v for k, v in made.api().items() if k in ("id", "author", "html", "created", "parent")}
 
 
-@router.patch("/api/comments/{comment_id}", summary="Edit your comment")
+@api.patch("/api/comments/{comment_id}", summary="Edit your comment")
 def edit_comment(request: Request, comment_id: int, data: CommentText, member: Writer) -> dict[str, Any]:
     """Your own comment only (403 for anyone else's, 404 unknown or deleted); it is then
     marked edited. 429 past PAPERBOY_COMMENTS_PER_HOUR edits an hour."""
     return _edit(request, member, comment_id, data.body).api()
 
 
-@router.delete("/api/comments/{comment_id}", summary="Delete your comment")
+@api.delete("/api/comments/{comment_id}", summary="Delete your comment")
 def delete_comment(request: Request, comment_id: int, member: Writer) -> dict[str, Any]:
-    try:
-        with _db(request).connection() as conn:
-            gone = comments.delete(conn, member, comment_id)
-    except CommentError as e:
-        raise _fail(e) from None
+    with _db(request).connection() as conn:
+        gone = comments.delete(conn, member, comment_id)
     return {"id": gone.id, "deleted": True}
 
 
 # --- plain forms -------------------------------------------------------------------------
 
-@router.post("/papers/{paper_id:path}/comments", include_in_schema=False)
+@pages.post("/papers/{paper_id:path}/comments")
 async def comment_form(request: Request, paper_id: str, body: Annotated[str, Form()] = "",
                        parent: Annotated[str, Form()] = "") -> RedirectResponse:
     member = auth.current(request)
@@ -151,7 +139,7 @@ def _own(request: Request, member: Member, comment_id: int) -> Comment:
     return c
 
 
-@router.get("/comments/{comment_id}/edit", include_in_schema=False)
+@pages.get("/comments/{comment_id}/edit")
 def edit_page(request: Request, comment_id: int) -> Response:
     member = auth.current(request)
     if member is None:
@@ -159,23 +147,20 @@ def edit_page(request: Request, comment_id: int) -> Response:
     return html(request, "comment_edit.html", {"c": _own(request, member, comment_id)})
 
 
-@router.post("/comments/{comment_id}/edit", include_in_schema=False)
+@pages.post("/comments/{comment_id}/edit")
 def edit_form(request: Request, comment_id: int, member: Writer,
               body: Annotated[str, Form()] = "") -> RedirectResponse:
     return RedirectResponse(_back(_edit(request, member, comment_id, body)), status_code=303)
 
 
-@router.post("/comments/{comment_id}/delete", include_in_schema=False)
+@pages.post("/comments/{comment_id}/delete")
 def delete_form(request: Request, comment_id: int, member: Writer) -> RedirectResponse:
-    try:
-        with _db(request).connection() as conn:
-            c = comments.delete(conn, member, comment_id)
-    except CommentError as e:
-        raise _fail(e) from None
+    with _db(request).connection() as conn:
+        c = comments.delete(conn, member, comment_id)
     return RedirectResponse(f"/papers/{quote(c.paper_id, safe='/:')}#comments", status_code=303)
 
 
-@router.get("/members/{name}", response_class=HTMLResponse, include_in_schema=False)
+@pages.get("/members/{name}", response_class=HTMLResponse)
 def member_page(request: Request, name: str) -> HTMLResponse:
     with _db(request).connection() as conn:
         who = members.by_name(conn, name) if members.NAME.match(name) else None

@@ -11,18 +11,20 @@ from paperboy import trending as trend
 from paperboy.papers import listing, page, store, view
 from paperboy.search import similar
 from paperboy.web import http, searching
-from paperboy.web.exports import EXPORTS, Format, check_format, exported
+from paperboy.web.http import cacheable
+from paperboy.web.routes.exports import EXPORTS, Format, check_format, exported
 
-router = APIRouter(prefix="/api", tags=["papers"])
+api = APIRouter(prefix="/api", tags=["papers"])  # the HTTP API for programs (docs/api.md, /openapi.json)
 
 
-@router.get(
+@api.get(
     "/daily_papers",
     summary="Papers listed on a day, week or month",
     responses=EXPORTS,
     response_description="A list of daily-paper items; a `Link: <…>; rel=\"next\"` header "
     "points to the next page when there is one.",
 )
+@cacheable
 def daily_papers(
     request: Request,
     response: Response,
@@ -70,7 +72,8 @@ def daily_papers(
     return [view.of(r).hf_daily_item() for r in rows]
 
 
-@router.get("/trending", summary="Trending papers (see the formula in the README)")
+@api.get("/trending", summary="Trending papers (see the formula in the README)")
+@cacheable
 def trending(
     request: Request,
     response: Response,
@@ -84,7 +87,7 @@ def trending(
     return [{**view.of(r).hf_daily_item(), "trendingScore": round(r["score"], 6)} for r in rows]
 
 
-@router.get("/papers/search", summary="Search papers (keyword + semantic, fused)", responses=EXPORTS)
+@api.get("/papers/search", summary="Search papers (keyword + semantic, fused)", responses=EXPORTS)
 def search(
     request: Request,
     response: Response,
@@ -137,7 +140,8 @@ def search(
     ]
 
 
-@router.get("/papers/{paper_id:path}/similar", summary="Papers similar to one paper")
+@api.get("/papers/{paper_id:path}/similar", summary="Papers similar to one paper")
+@cacheable
 def similar_papers(
     request: Request,
     paper_id: str,
@@ -153,7 +157,8 @@ def similar_papers(
     return [{"paper": view.of(r).hf_paper(), "similarity": round(r["similarity"], 6)} for r in near]
 
 
-@router.get("/papers/{paper_id:path}", summary="One paper")
+@api.get("/papers/{paper_id:path}", summary="One paper")
+@cacheable
 def paper(request: Request, paper_id: str) -> dict[str, Any]:
     with request.app.state.db.connection() as conn:
         found = page.load(conn, paper_id, with_thread=False)

@@ -29,12 +29,12 @@ from paperboy.papers import picks
 from paperboy.papers.limits import EARLIEST
 from paperboy.ratelimit.policies import MARKS
 from paperboy.web import auth, searching
-from paperboy.web.exports import EXPORTS, Format, check_format, exported
 from paperboy.web.http import local_path, next_link, no_store, to_signin
+from paperboy.web.routes.exports import EXPORTS, Format, check_format, exported
 from paperboy.web.templating import html, twin
 
-router = APIRouter(include_in_schema=False)
-api = APIRouter(prefix="/api", tags=["for you"])
+api = APIRouter(prefix="/api", tags=["for you"])  # the HTTP API for programs (docs/api.md, /openapi.json)
+pages = APIRouter(include_in_schema=False)  # pages for people, their forms and twins
 Writer = Annotated[Member, Depends(auth.writer)]
 SignedIn = Annotated[Member, Depends(auth.signed_in)]
 PAGE = 20
@@ -66,7 +66,7 @@ NOTICES = {"removed": "Removed from your picks: you will see fewer papers like i
            "undone": "Back among your picks."}
 
 
-@router.get("/for-you", response_class=HTMLResponse)
+@pages.get("/for-you", response_class=HTMLResponse)
 def page(request: Request, since: Since = None, until: Until = None, offset: Offset = 0,
          limit: Limit = PAGE, done: str = "", paper: str = "") -> Response:
     start, end = period(since, until)
@@ -116,7 +116,7 @@ def _with(back: str, **params: str) -> str:
     return f"{path}?{'&'.join([*kept, urlencode(params)])}"
 
 
-@router.post("/for-you/{paper_id:path}/not-interested")
+@pages.post("/for-you/{paper_id:path}/not-interested")
 async def not_interested_form(request: Request, paper_id: str) -> RedirectResponse:
     form = await request.form()
     member = auth.current(request)
@@ -127,7 +127,7 @@ async def not_interested_form(request: Request, paper_id: str) -> RedirectRespon
     return RedirectResponse(_with(_back(form), done="removed", paper=resolved), status_code=303)
 
 
-@router.post("/for-you/{paper_id:path}/undo")
+@pages.post("/for-you/{paper_id:path}/undo")
 async def undo_form(request: Request, paper_id: str) -> RedirectResponse:
     form = await request.form()
     member = auth.current(request)

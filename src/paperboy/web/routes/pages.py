@@ -11,9 +11,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from paperboy import trending as trend
 from paperboy.papers import listing, page, store, view
 from paperboy.web import http, searching
+from paperboy.web.http import cacheable
 from paperboy.web.templating import html, twin
 
-router = APIRouter(include_in_schema=False)
+pages = APIRouter(include_in_schema=False)  # pages for people, their forms and twins
 PAGE_SIZE = 30
 PARAM = {"day": "date", "week": "week", "month": "month"}  # a period as the query names it
 Page = Annotated[int, Query(ge=1, le=100_000, description="page number, from 1")]
@@ -33,18 +34,20 @@ def _pages(total: int, page: int) -> dict:
     return {"page": page, "last": last, "total": total}
 
 
-@router.get("/favicon.ico")
+@pages.get("/favicon.ico")
 def favicon() -> RedirectResponse:
     """Browsers ask for /favicon.ico whatever the page says: point them at the icon."""
     return RedirectResponse("/static/favicon.svg", status_code=301)
 
 
-@router.get("/", response_class=HTMLResponse)
+@pages.get("/", response_class=HTMLResponse)
+@cacheable
 def home(request: Request, sort: str = "upvotes", page: Page = 1) -> HTMLResponse:
     return feed(request, sort=sort, page=page)
 
 
-@router.get("/papers", response_class=HTMLResponse)
+@pages.get("/papers", response_class=HTMLResponse)
+@cacheable
 def feed(
     request: Request,
     date: str | None = None,
@@ -76,7 +79,8 @@ def feed(
     }, json=twin("/api/daily_papers", **{PARAM[period.kind]: period.key}, sort=sort, p=page - 1, limit=PAGE_SIZE))
 
 
-@router.get("/trending", response_class=HTMLResponse)
+@pages.get("/trending", response_class=HTMLResponse)
+@cacheable
 def trending(request: Request, page: Page = 1) -> HTMLResponse:
     with _db(request).connection() as conn:
         rows, total, ref = trend.trending(conn, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
@@ -85,7 +89,7 @@ def trending(request: Request, page: Page = 1) -> HTMLResponse:
     }, json=twin("/api/trending", p=page - 1, limit=PAGE_SIZE))
 
 
-@router.get("/search", response_class=HTMLResponse)
+@pages.get("/search", response_class=HTMLResponse)
 def search_page(
     request: Request,
     q: str | None = None,
@@ -108,7 +112,8 @@ def search_page(
     }, json=twin("/api/papers/search", **_query(request), p=page - 1, limit=PAGE_SIZE) if result else None)
 
 
-@router.get("/papers/{paper_id:path}", response_class=HTMLResponse)
+@pages.get("/papers/{paper_id:path}", response_class=HTMLResponse)
+@cacheable
 def paper(request: Request, paper_id: str) -> Response:
     with _db(request).connection() as conn:
         found = page.load(conn, paper_id, with_similar=True)

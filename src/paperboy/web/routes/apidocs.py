@@ -15,9 +15,9 @@ from swagger_ui_bundle import swagger_ui_path
 from paperboy.web.templating import html
 
 SWAGGER_UI = str(swagger_ui_path)
-router = APIRouter(include_in_schema=False)
+pages = APIRouter(include_in_schema=False)  # pages for people, their forms and twins
 
 
-@router.get("/docs", response_class=HTMLResponse)
+@pages.get("/docs", response_class=HTMLResponse)
 def docs(request: Request) -> HTMLResponse:
     return html(request, "docs.html", {"openapi_url": request.app.openapi_url})

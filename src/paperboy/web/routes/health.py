@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from paperboy.ops import health
 
-router = APIRouter()
+api = APIRouter()  # the HTTP API for programs (docs/api.md, /openapi.json)
 
 
 class Migrations(BaseModel):
@@ -34,7 +34,7 @@ class Health(BaseModel):
     embedding_backlog: int | None = None
 
 
-@router.get("/healthz", response_model=Health, tags=["operations"],
+@api.get("/healthz", response_model=Health, tags=["operations"],
             responses={503: {"model": Health, "description": "the database is unreachable or "
                              "its schema is not current"}})
 def healthz(request: Request) -> Any:

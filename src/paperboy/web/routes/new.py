@@ -20,11 +20,11 @@ from paperboy.fetch.arxiv import check_category
 from paperboy.papers import listing, view
 from paperboy.search.query import MAX_QUERY
 from paperboy.web import http
-from paperboy.web.http import next_link
+from paperboy.web.http import cacheable, next_link
 from paperboy.web.templating import html, twin
 
-router = APIRouter(include_in_schema=False)
-api = APIRouter(prefix="/api", tags=["papers"])
+api = APIRouter(prefix="/api", tags=["papers"])  # the HTTP API for programs (docs/api.md, /openapi.json)
+pages = APIRouter(include_in_schema=False)  # pages for people, their forms and twins
 PAGE_SIZE = 30
 Page = Annotated[int, Query(ge=1, le=100_000, description="page number, from 1")]
 Sort = Literal["upvotes", "publishedAt", "trending"]
@@ -70,7 +70,8 @@ class Links:
         return f"/new?{query}" if query else "/new"
 
 
-@router.get("/new", response_class=HTMLResponse)
+@pages.get("/new", response_class=HTMLResponse)
+@cacheable
 def new(
     request: Request,
     date: str | None = None,
@@ -113,6 +114,7 @@ def new(
     response_description="Items shaped like /api/daily_papers; `Link: <…>; rel=\"next\"` points to "
     "the next page when there is one, `X-Total-Count` says how many there are.",
 )
+@cacheable
 def new_papers(
     request: Request,
     response: Response,

@@ -40,7 +40,8 @@ from paperboy.web import auth
 from paperboy.web.http import to_signin
 from paperboy.web.templating import html
 
-router = APIRouter(tags=["community"])
+api = APIRouter(tags=["community"])  # the HTTP API for programs (docs/api.md, /openapi.json)
+pages = APIRouter(include_in_schema=False)  # pages for people, their forms and twins
 Writer = Annotated[Member, Depends(auth.writer)]
 BURST = SUBMIT_TRIES  # submissions a member may try a minute (curators and admins: no limit)
 TIMEOUT = 15.0  # seconds arXiv may take to answer a submission (at most the fetch timeout)
@@ -83,7 +84,7 @@ class Submission(BaseModel):
                                 "arXiv or Hugging Face paper address", max_length=1000)
 
 
-@router.post(
+@api.post(
     "/api/papers/submit",
     status_code=201,
     summary="Submit a paper to today's Daily list (a member)",
@@ -96,10 +97,7 @@ class Submission(BaseModel):
 def submit_api(request: Request, body: Submission, member: Writer) -> Response:
     """Reads the paper from arXiv when this instance does not have it yet, and lists it on
     today's (UTC) Daily list as submitted by the caller. Answers the daily item."""
-    try:
-        row = _submit(request, member, body.id)
-    except submissions.SubmitError as e:
-        return JSONResponse({"error": e.message, "status": e.status, **e.extra}, status_code=e.status)
+    row = _submit(request, member, body.id)  # a SubmitError is answered by web/errors.py
     return JSONResponse(view.of(row).hf_daily_item(), status_code=201)
 
 
@@ -113,12 +111,12 @@ def _page(request: Request, paper_id: str = "", error: str | None = None, status
     return response
 
 
-@router.get("/submit", include_in_schema=False)
+@pages.get("/submit")
 def submit_page(request: Request, id: str = "") -> Response:  # noqa: A002 - the form's field
     return _page(request, id[:300])
 
 
-@router.post("/submit", include_in_schema=False)
+@pages.post("/submit")
 async def submit_form(request: Request) -> Response:
     form = await request.form()
     text = str(form.get("id") or "")[:1000]

@@ -14,26 +14,25 @@ private collection exists is never told. The pages and forms are web/collection_
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from paperboy import collections
-from paperboy.collections import Collection, CollectionError
+from paperboy.collections import Collection
 from paperboy.collections.lists import iso
 from paperboy.community.members import Member
 from paperboy.papers import view
-from paperboy.web import auth, feeds
-from paperboy.web.exports import EXPORT_MAX, EXPORTS, Format, check_format, exported
-from paperboy.web.http import next_link, no_store
+from paperboy.web import auth
+from paperboy.web.http import call, next_link, no_store
+from paperboy.web.routes import feeds
+from paperboy.web.routes.exports import EXPORT_MAX, EXPORTS, Format, check_format, exported
 
-router = APIRouter(tags=["collections"])
+api = APIRouter(tags=["collections"])  # the HTTP API for programs (docs/api.md, /openapi.json)
 Writer = Annotated[Member, Depends(auth.writer)]
 SignedIn = Annotated[Member, Depends(auth.signed_in)]
-T = TypeVar("T")
 
 
 class NewCollection(BaseModel):
@@ -48,25 +47,12 @@ class CollectionChange(BaseModel):
     public: bool | None = Field(None, description="make it public (true) or private (false)")
 
 
-def fail(e: CollectionError) -> HTTPException:
-    return HTTPException(e.status, e.message)
-
-
-def call(request: Request, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """``fn(conn, *args, **kwargs)`` on a pooled connection, its CollectionError as HTTP."""
-    try:
-        with request.app.state.db.connection() as conn:
-            return fn(conn, *args, **kwargs)
-    except CollectionError as e:
-        raise fail(e) from None
-
-
 def viewable(request: Request, collection_id: int) -> Collection:
     """The collection if the asker may see it; else 404 (as for none at all)."""
     member = auth.current(request)
     found = call(request, collections.get, collection_id, member.id if member else None)
     if found is None:
-        raise fail(collections.lists.not_found(collection_id))
+        raise collections.lists.not_found(collection_id)
     return found
 
 
@@ -75,7 +61,7 @@ def private(c: Collection, response: Response) -> Response:
     return response if c.public else no_store(response)
 
 
-@router.get("/api/collections", summary="Your collections (a member)")
+@api.get("/api/collections", summary="Your collections (a member)")
 def mine(request: Request, member: SignedIn,
          paper: Annotated[str | None, Query(max_length=200, description="a paper id: each collection "
                                             "then says whether it holds it (`hasPaper`)")] = None) -> Response:
@@ -88,7 +74,7 @@ def mine(request: Request, member: SignedIn,
     return no_store(JSONResponse([{**c.api(), **({"hasPaper": c.id in saved} if paper else {})} for c in found]))
 
 
-@router.post("/api/collections", status_code=201, summary="Make a collection (a member)")
+@api.post("/api/collections", status_code=201, summary="Make a collection (a member)")
 def create(request: Request, data: NewCollection, member: Writer) -> dict[str, Any]:
     """**201** the new collection (with `papers: []`). 400 a bad name or description, or
     200 collections already; 409 a name you use already."""
@@ -96,7 +82,7 @@ def create(request: Request, data: NewCollection, member: Writer) -> dict[str, A
     return {**made.api(), "papers": []}
 
 
-@router.get("/api/collections/{collection_id:int}", summary="A collection and its papers, or an export",
+@api.get("/api/collections/{collection_id:int}", summary="A collection and its papers, or an export",
             responses=EXPORTS)
 def one(request: Request, collection_id: int, fmt: Format = None,
         p: Annotated[int, Query(ge=0, le=1_000_000, description="page, from 0")] = 0,
@@ -118,21 +104,21 @@ def one(request: Request, collection_id: int, fmt: Format = None,
     return private(c, response)
 
 
-@router.patch("/api/collections/{collection_id:int}", summary="Rename a collection, or make it public or private")
+@api.patch("/api/collections/{collection_id:int}", summary="Rename a collection, or make it public or private")
 def change(request: Request, collection_id: int, data: CollectionChange, member: Writer) -> dict[str, Any]:
     """The fields given change; the collection after. 404 for a collection not yours."""
     return call(request, collections.update, member.id, collection_id, data.name, data.description,
                 data.public).api()
 
 
-@router.delete("/api/collections/{collection_id:int}", summary="Delete a collection")
+@api.delete("/api/collections/{collection_id:int}", summary="Delete a collection")
 def delete(request: Request, collection_id: int, member: Writer) -> dict[str, Any]:
     """The papers stay where they are; only the list goes. 404 for a collection not yours."""
     call(request, collections.delete, member.id, collection_id)
     return {"id": collection_id, "deleted": True}
 
 
-@router.put("/api/collections/{collection_id:int}/papers/{paper_id:path}", summary="Save a paper to a collection")
+@api.put("/api/collections/{collection_id:int}/papers/{paper_id:path}", summary="Save a paper to a collection")
 def save(request: Request, collection_id: int, paper_id: str, member: Writer) -> dict[str, Any]:
     """`{collection, paper, saved: true, numPapers}`; saving again changes nothing. 404 for
     a collection not yours or an unknown paper; 400 when the collection holds 5,000."""
@@ -140,7 +126,7 @@ def save(request: Request, collection_id: int, paper_id: str, member: Writer) ->
     return {"collection": collection_id, **done, "saved": True}
 
 
-@router.delete("/api/collections/{collection_id:int}/papers/{paper_id:path}",
+@api.delete("/api/collections/{collection_id:int}/papers/{paper_id:path}",
                summary="Take a paper out of a collection")
 def unsave(request: Request, collection_id: int, paper_id: str, member: Writer) -> dict[str, Any]:
     """`{collection, paper, saved: false, numPapers}`; a paper not in it changes nothing."""
@@ -148,14 +134,14 @@ def unsave(request: Request, collection_id: int, paper_id: str, member: Writer) 
     return {"collection": collection_id, **done, "saved": False}
 
 
-@router.get("/collections/{collection_id:int}/feed.atom", summary="Atom feed of a public collection",
+@api.get("/collections/{collection_id:int}/feed.atom", summary="Atom feed of a public collection",
             response_class=feeds.AtomResponse)
 def feed(request: Request, collection_id: int) -> Response:
     """The last 100 papers saved to a public collection (404 for a private one)."""
     with request.app.state.db.connection() as conn:
         c = collections.get(conn, collection_id, None)  # a feed reader is no one: public only
         if c is None:
-            raise fail(collections.lists.not_found(collection_id))
+            raise collections.lists.not_found(collection_id)
         rows = collections.papers(conn, c.id, 0, 100)
     base = request.app.state.base_url
     return feeds._feed(request, f"collection-{c.id}", f"paperboy · {c.name}",

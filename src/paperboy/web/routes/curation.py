@@ -27,12 +27,12 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 
 from paperboy.community import curation, modlog
 from paperboy.community.comments import iso
-from paperboy.community.curation import CurationError
 from paperboy.community.members import Member
 from paperboy.web import auth
 from paperboy.web.templating import html, twin
 
-router = APIRouter(tags=["curation"])
+api = APIRouter(tags=["curation"])  # the HTTP API for programs (docs/api.md, /openapi.json)
+pages = APIRouter(include_in_schema=False)  # pages for people, their forms and twins
 Curator = Annotated[Member, Depends(auth.writer_with("curator"))]
 Reader = Annotated[Member, Depends(auth.role("curator"))]
 PAGE_SIZE = 50
@@ -72,11 +72,8 @@ def _paper_path(paper_id: str) -> str:
 async def _act(request: Request, action: Callable[[Any], dict[str, Any]], back: Callable[[dict[str, Any]], str]) -> Response:
     """Run ``action(conn)`` off the event loop; answer JSON on /api/, else 303 to ``back``."""
     def run() -> dict[str, Any]:
-        try:
-            with request.app.state.db.connection() as conn:
-                return action(conn)
-        except CurationError as e:
-            raise HTTPException(e.status, e.message) from None
+        with request.app.state.db.connection() as conn:
+            return action(conn)  # a CurationError is answered by web/errors.py
     result = await anyio.to_thread.run_sync(run)
     if request.url.path.startswith("/api/"):
         return JSONResponse(result)
@@ -87,21 +84,21 @@ def _to_paper(result: dict[str, Any]) -> str:
     return _paper_path(result["id"]) + "#curate"
 
 
-@router.post("/api/papers/{paper_id:path}/hide", summary="Hide a paper from every list (a curator)")
-@router.post("/papers/{paper_id:path}/hide", include_in_schema=False)
+@api.post("/api/papers/{paper_id:path}/hide", summary="Hide a paper from every list (a curator)")
+@pages.post("/papers/{paper_id:path}/hide")
 async def hide_paper(request: Request, paper_id: str, who: Curator) -> Response:
     """It leaves Daily, New, trending, search, feeds and digests; its page stays, marked."""
     return await _act(request, lambda c: curation.hide_paper(c, who, paper_id, True), _to_paper)
 
 
-@router.post("/api/papers/{paper_id:path}/unhide", summary="Show a hidden paper again (a curator)")
-@router.post("/papers/{paper_id:path}/unhide", include_in_schema=False)
+@api.post("/api/papers/{paper_id:path}/unhide", summary="Show a hidden paper again (a curator)")
+@pages.post("/papers/{paper_id:path}/unhide")
 async def unhide_paper(request: Request, paper_id: str, who: Curator) -> Response:
     return await _act(request, lambda c: curation.hide_paper(c, who, paper_id, False), _to_paper)
 
 
-@router.post("/api/papers/{paper_id:path}/pin", summary="Pin a paper to the top of a day (a curator)")
-@router.post("/papers/{paper_id:path}/pin", include_in_schema=False)
+@api.post("/api/papers/{paper_id:path}/pin", summary="Pin a paper to the top of a day (a curator)")
+@pages.post("/papers/{paper_id:path}/pin")
 async def pin(request: Request, paper_id: str, who: Curator) -> Response:
     """Optional body `{"day": "YYYY-MM-DD"}`, from 1991-08-14 to today (UTC); by default the
     latest day the paper is on Daily. Pinning it to a day it is not on puts it on that day's
@@ -110,16 +107,16 @@ async def pin(request: Request, paper_id: str, who: Curator) -> Response:
     return await _act(request, lambda c: curation.pin(c, who, paper_id, day), _to_paper)
 
 
-@router.post("/api/papers/{paper_id:path}/unpin", summary="Unpin a paper (a curator)")
-@router.post("/papers/{paper_id:path}/unpin", include_in_schema=False)
+@api.post("/api/papers/{paper_id:path}/unpin", summary="Unpin a paper (a curator)")
+@pages.post("/papers/{paper_id:path}/unpin")
 async def unpin(request: Request, paper_id: str, who: Curator) -> Response:
     """Optional body `{"day": "YYYY-MM-DD"}`; by default from every day it is pinned to."""
     day = _day(await _fields(request))
     return await _act(request, lambda c: curation.unpin(c, who, paper_id, day), _to_paper)
 
 
-@router.post("/api/papers/{paper_id:path}/merge", summary="Merge a paper into another (a curator)")
-@router.post("/papers/{paper_id:path}/merge", include_in_schema=False)
+@api.post("/api/papers/{paper_id:path}/merge", summary="Merge a paper into another (a curator)")
+@pages.post("/papers/{paper_id:path}/merge")
 async def merge(request: Request, paper_id: str, who: Curator) -> Response:
     """Body `{"into": "other id"}` (the paper kept). Everything naming this paper moves to
     it (votes, comments, listings, submissions, pins, collections, library entries, "not
@@ -142,14 +139,14 @@ def _hide_comment(who: Member, comment_id: int, hidden: bool) -> Callable[[Any],
     return action
 
 
-@router.post("/api/comments/{comment_id}/hide", summary="Hide a comment (a curator)")
-@router.post("/comments/{comment_id}/hide", include_in_schema=False)
+@api.post("/api/comments/{comment_id}/hide", summary="Hide a comment (a curator)")
+@pages.post("/comments/{comment_id}/hide")
 async def hide_comment(request: Request, comment_id: int, who: Curator) -> Response:
     return await _act(request, _hide_comment(who, comment_id, True), _comment_back)
 
 
-@router.post("/api/comments/{comment_id}/unhide", summary="Show a hidden comment again (a curator)")
-@router.post("/comments/{comment_id}/unhide", include_in_schema=False)
+@api.post("/api/comments/{comment_id}/unhide", summary="Show a hidden comment again (a curator)")
+@pages.post("/comments/{comment_id}/unhide")
 async def unhide_comment(request: Request, comment_id: int, who: Curator) -> Response:
     return await _act(request, _hide_comment(who, comment_id, False), _comment_back)
 
@@ -161,7 +158,7 @@ def _entry(r: dict[str, Any]) -> dict[str, Any]:
             "target": r["target"], "detail": r["detail"]}
 
 
-@router.get("/api/moderation", summary="The moderation log (curators and admins)")
+@api.get("/api/moderation", summary="The moderation log (curators and admins)")
 def moderation_api(request: Request, who: Reader, response: Response,
                    p: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
                    limit: Annotated[int, Query(ge=1, le=100)] = 50) -> list[dict[str, Any]]:
@@ -175,7 +172,7 @@ def moderation_api(request: Request, who: Reader, response: Response,
     return [_entry(r) for r in rows]
 
 
-@router.get("/moderation", response_class=HTMLResponse, include_in_schema=False)
+@pages.get("/moderation", response_class=HTMLResponse)
 def moderation_page(request: Request, who: Reader,
                     page: Annotated[int, Query(ge=1, le=100_000)] = 1) -> HTMLResponse:
     with request.app.state.db.connection() as conn:

@@ -20,7 +20,7 @@ from paperboy.web import auth, csrf
 from paperboy.web.http import WHY, no_store, safe_next
 from paperboy.web.templating import html
 
-router = APIRouter(include_in_schema=False)
+pages = APIRouter(include_in_schema=False)  # pages for people, their forms and twins
 
 SENT = f"If this address may sign in, a link is on its way. It works once, for {signin.LINK_MINUTES} minutes."
 WRONG = "That email address and password do not match a member with a password."
@@ -83,12 +83,12 @@ def _page(request: Request, status: int = 200, **context) -> Response:
         "domains": settings.signup_domains, "minutes": signin.LINK_MINUTES, **context}, status))
 
 
-@router.get("/signin", response_class=HTMLResponse)
+@pages.get("/signin", response_class=HTMLResponse)
 def signin_page(request: Request, next: str = "/", why: str = "") -> Response:
     return _page(request, next=safe_next(next), why=WHY.get(why))
 
 
-@router.post("/signin", response_class=HTMLResponse)
+@pages.post("/signin", response_class=HTMLResponse)
 def signin_post(request: Request, email: str = Form(""), password: str = Form(""),
                 next: str = Form("/"), csrf_token: str = Form("", alias="csrf")) -> Response:
     csrf.check(request)
@@ -126,7 +126,7 @@ def _refused(request: Request, reason: str) -> Response:
     return _page(request, status, title=title, refused=text)
 
 
-@router.get("/signin/{token}", response_class=HTMLResponse)
+@pages.get("/signin/{token}", response_class=HTMLResponse)
 def link_page(request: Request, token: str, next: str = "/") -> Response:
     with request.app.state.db.connection() as conn:
         state, email = signin.link_state(conn, token[:200])
@@ -137,7 +137,7 @@ def link_page(request: Request, token: str, next: str = "/") -> Response:
         "form_token": csrf.token(request.app.state.secret, request.url.path)}))
 
 
-@router.post("/signin/{token}", response_class=HTMLResponse)
+@pages.post("/signin/{token}", response_class=HTMLResponse)
 def use_link(request: Request, token: str, next: str = Form("/"),
              csrf_token: str = Form("", alias="csrf")) -> Response:
     csrf.check(request)
@@ -150,7 +150,7 @@ def use_link(request: Request, token: str, next: str = Form("/"),
     return signed_in_as(request, member, "/account?done=welcome" if new else safe_next(next))
 
 
-@router.post("/signout", dependencies=[Depends(auth.check_csrf)])
+@pages.post("/signout", dependencies=[Depends(auth.check_csrf)])
 def signout(request: Request) -> Response:
     """Sign this browser out (a form in every page's account corner)."""
     key = getattr(request.state, "session_key", None)

@@ -7,11 +7,13 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
 from paperboy.papers import page
+from paperboy.web.http import cacheable
 
-router = APIRouter(include_in_schema=False)
+pages = APIRouter(include_in_schema=False)  # pages for people, their forms and twins
 
 
-@router.get("/papers/{paper_id:path}.md")
+@pages.get("/papers/{paper_id:path}.md")
+@cacheable
 def paper_markdown(request: Request, paper_id: str) -> Response:
     with request.app.state.db.connection() as conn:
         found = page.load(conn, paper_id)

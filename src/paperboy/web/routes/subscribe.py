@@ -15,7 +15,7 @@ from paperboy.digest.subscriptions import InvalidInput, LinkExpired
 from paperboy.web import csrf
 from paperboy.web.templating import html
 
-router = APIRouter(include_in_schema=False)
+pages = APIRouter(include_in_schema=False)  # pages for people, their forms and twins
 DAY = 86400
 
 
@@ -27,12 +27,12 @@ def _message(request: Request, title: str, text: str, status: int = 200, **extra
     return html(request, "message.html", {"title": title, "text": text, **extra}, status)
 
 
-@router.get("/subscribe", response_class=HTMLResponse)
+@pages.get("/subscribe", response_class=HTMLResponse)
 def subscribe_page(request: Request) -> HTMLResponse:
     return html(request, "subscribe.html", {})
 
 
-@router.post("/subscribe", response_class=HTMLResponse)
+@pages.post("/subscribe", response_class=HTMLResponse)
 def subscribe(request: Request, email: str = Form("")) -> HTMLResponse:
     csrf.check(request)
     state = request.app.state
@@ -63,7 +63,7 @@ _TOKEN_TEXT = {
 }
 
 
-@router.get("/confirm/{token}", response_class=HTMLResponse)
+@pages.get("/confirm/{token}", response_class=HTMLResponse)
 def confirm_page(request: Request, token: str) -> HTMLResponse:
     with request.app.state.db.connection() as conn:
         state = subscriptions.check_token(conn, token[:200])
@@ -73,7 +73,7 @@ def confirm_page(request: Request, token: str) -> HTMLResponse:
     return html(request, "confirm.html", {"token": token})
 
 
-@router.post("/confirm/{token}", response_class=HTMLResponse)
+@pages.post("/confirm/{token}", response_class=HTMLResponse)
 def confirm(request: Request, token: str) -> HTMLResponse:
     csrf.check(request)
     with request.app.state.db.connection() as conn:
@@ -100,13 +100,13 @@ def _subscriber(request: Request, purpose: str, token: str) -> int:
     return sid
 
 
-@router.get("/unsubscribe/{token}", response_class=HTMLResponse)
+@pages.get("/unsubscribe/{token}", response_class=HTMLResponse)
 def unsubscribe_page(request: Request, token: str) -> HTMLResponse:
     _subscriber(request, "unsubscribe", token)
     return html(request, "unsubscribe.html", {"token": token})
 
 
-@router.post("/unsubscribe/{token}", response_class=HTMLResponse)
+@pages.post("/unsubscribe/{token}", response_class=HTMLResponse)
 def unsubscribe(request: Request, token: str) -> HTMLResponse:
     # RFC 8058 one-click: mail clients POST "List-Unsubscribe=One-Click" without cookies or
     # Origin; the signed URL is the authority, so no CSRF check here.
@@ -117,7 +117,7 @@ def unsubscribe(request: Request, token: str) -> HTMLResponse:
                     "Subscribe again from any page.")
 
 
-@router.get("/preferences/{token}", response_class=HTMLResponse)
+@pages.get("/preferences/{token}", response_class=HTMLResponse)
 def preferences_page(request: Request, token: str, saved: bool = False) -> HTMLResponse:
     sid = _subscriber(request, "preferences", token)
     with request.app.state.db.connection() as conn:
@@ -130,7 +130,7 @@ def preferences_page(request: Request, token: str, saved: bool = False) -> HTMLR
     })
 
 
-@router.post("/preferences/{token}", response_class=HTMLResponse)
+@pages.post("/preferences/{token}", response_class=HTMLResponse)
 def save_preferences(
     request: Request, token: str, frequency: str = Form("daily"), weekday: str = Form("0"),
     send_hour: str = Form("8"), timezone: str = Form("UTC"), max_papers: str = Form("10"),

@@ -19,8 +19,9 @@ from paperboy.papers import listing, view
 from paperboy.papers.days import listed_days
 from paperboy.papers.limits import xml_safe
 from paperboy.web import searching
+from paperboy.web.http import cacheable
 
-router = APIRouter(prefix="/feeds", tags=["feeds"])
+api = APIRouter(prefix="/feeds", tags=["feeds"])  # the HTTP API for programs (docs/api.md, /openapi.json)
 ATOM = "application/atom+xml; charset=utf-8"
 
 
@@ -74,7 +75,8 @@ def _feed(request: Request, name: str, title: str, subtitle: str, rows: list[dic
     return AtomResponse(fg.atom_str(pretty=True), media_type=ATOM)
 
 
-@router.get("/daily.atom", summary="Atom feed: papers of the latest listed days", response_class=AtomResponse)
+@api.get("/daily.atom", summary="Atom feed: papers of the latest listed days", response_class=AtomResponse)
+@cacheable
 def daily(request: Request) -> Response:
     with request.app.state.db.connection() as conn:
         latest = listing.latest_day(conn)
@@ -88,14 +90,15 @@ def daily(request: Request) -> Response:
                  "Papers of the latest days, newest day first", rows)
 
 
-@router.get("/trending.atom", summary="Atom feed: trending papers", response_class=AtomResponse)
+@api.get("/trending.atom", summary="Atom feed: trending papers", response_class=AtomResponse)
+@cacheable
 def trending(request: Request) -> Response:
     with request.app.state.db.connection() as conn:
         rows, _, _ = trend.trending(conn, limit=50)
     return _feed(request, "trending.atom", "paperboy · trending papers", trend.ONE_LINE, rows)
 
 
-@router.get("/search.atom", summary="Atom feed of a search: subscribe to a saved search",
+@api.get("/search.atom", summary="Atom feed of a search: subscribe to a saved search",
             response_class=AtomResponse)
 def search_feed(request: Request, q: str, mode: str | None = None, category: str | None = None,
                 code: str | None = None) -> Response:

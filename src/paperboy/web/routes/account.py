@@ -21,11 +21,11 @@ from paperboy.library import importer as library_entries
 from paperboy.papers import view
 from paperboy.web import auth
 from paperboy.web.http import no_store, to_signin
-from paperboy.web.signin import BUSY, busy, signed_out
+from paperboy.web.routes.signin import BUSY, busy, signed_out
 from paperboy.web.templating import html
 
-router = APIRouter(include_in_schema=False)
-api = APIRouter(tags=["account"])
+api = APIRouter(tags=["account"])  # the HTTP API for programs (docs/api.md, /openapi.json)
+pages = APIRouter(include_in_schema=False)  # pages for people, their forms and twins
 WRITER = Depends(auth.writer)  # signed in, and the session's form token when by cookie
 SIGNED_IN = Depends(auth.signed_in)
 
@@ -51,7 +51,7 @@ def _done(what: str) -> Response:
     return RedirectResponse(f"/account?done={what}", status_code=303)
 
 
-@router.get("/account", response_class=HTMLResponse)
+@pages.get("/account", response_class=HTMLResponse)
 def account_page(request: Request, done: str = "") -> Response:
     member = auth.current(request)
     if member is None:
@@ -59,7 +59,7 @@ def account_page(request: Request, done: str = "") -> Response:
     return _page(request, member, notice=DONE.get(done))
 
 
-@router.post("/account/name", response_class=HTMLResponse)
+@pages.post("/account/name", response_class=HTMLResponse)
 def rename(request: Request, name: str = Form(""), member: Member = WRITER) -> Response:
     try:
         with request.app.state.db.connection() as conn:
@@ -70,7 +70,7 @@ def rename(request: Request, name: str = Form(""), member: Member = WRITER) -> R
     return _done("name")
 
 
-@router.post("/account/password", response_class=HTMLResponse)
+@pages.post("/account/password", response_class=HTMLResponse)
 def set_password(request: Request, password: str = Form(""), again: str = Form(""),
                  member: Member = WRITER) -> Response:
     if password != again:
@@ -85,14 +85,14 @@ def set_password(request: Request, password: str = Form(""), again: str = Form("
     return _done("password")
 
 
-@router.post("/account/password/remove", response_class=HTMLResponse)
+@pages.post("/account/password/remove", response_class=HTMLResponse)
 def remove_password(request: Request, member: Member = WRITER) -> Response:
     with request.app.state.db.connection() as conn:
         passwords.remove_password(conn, member.id)
     return _done("password-removed")
 
 
-@router.post("/account/tokens", response_class=HTMLResponse)
+@pages.post("/account/tokens", response_class=HTMLResponse)
 def new_token(request: Request, name: str = Form(""), member: Member = WRITER) -> Response:
     """A new API token, shown on this answer only (it is stored hashed)."""
     with request.app.state.db.connection() as conn:
@@ -100,7 +100,7 @@ def new_token(request: Request, name: str = Form(""), member: Member = WRITER) -
     return _page(request, member, new_token=token)
 
 
-@router.post("/account/tokens/{token_id}/revoke", response_class=HTMLResponse)
+@pages.post("/account/tokens/{token_id}/revoke", response_class=HTMLResponse)
 def revoke_token(request: Request, token_id: int, member: Member = WRITER) -> Response:
     try:
         with request.app.state.db.connection() as conn:
@@ -111,7 +111,7 @@ def revoke_token(request: Request, token_id: int, member: Member = WRITER) -> Re
     return _done("revoked")
 
 
-@router.post("/account/signout-everywhere", response_class=HTMLResponse)
+@pages.post("/account/signout-everywhere", response_class=HTMLResponse)
 def signout_everywhere(request: Request, member: Member = WRITER) -> Response:
     with request.app.state.db.connection() as conn:
         n = sessions.end_all(conn, member.id)
@@ -121,7 +121,7 @@ def signout_everywhere(request: Request, member: Member = WRITER) -> Response:
                 "work: revoke them on your account page."}))
 
 
-@router.get("/account/export.json")
+@pages.get("/account/export.json")
 def export(request: Request, member: Member = SIGNED_IN) -> Response:
     with request.app.state.db.connection() as conn:
         data = account.export(conn, member.id)
@@ -129,7 +129,7 @@ def export(request: Request, member: Member = SIGNED_IN) -> Response:
         "Content-Disposition": 'attachment; filename="paperboy-account.json"'}))
 
 
-@router.post("/account/delete", response_class=HTMLResponse)
+@pages.post("/account/delete", response_class=HTMLResponse)
 def delete(request: Request, confirm: str = Form(""), member: Member = WRITER) -> Response:
     if confirm.strip().lower() != member.email:
         return _page(request, member, 400, error="To delete your account, type its email address exactly.")
@@ -149,7 +149,7 @@ def whoami(member: Member = SIGNED_IN) -> Response:
                                   "type": "user"}))
 
 
-@api.get("/api/whoami-v2", include_in_schema=False)
+@api.get("/api/whoami-v2", include_in_schema=False)  # for huggingface_hub, not documented
 def whoami_v2(request: Request, member: Member = SIGNED_IN) -> Response:
     """Hugging Face's name for the same call, in Hugging Face's shape (``huggingface_hub``'s
     ``whoami()`` and ``hf auth whoami`` read ``orgs`` and ``auth``): a member of paperboy

@@ -28,12 +28,12 @@ from paperboy.collections import CollectionError
 from paperboy.community.members import Member
 from paperboy.papers import view
 from paperboy.web import auth, personal
-from paperboy.web.collections import call, fail, viewable
-from paperboy.web.http import local_path, no_store, to_signin
+from paperboy.web.http import call, local_path, no_store, to_signin
+from paperboy.web.routes.collections import viewable
 from paperboy.web.templating import html as render
 from paperboy.web.templating import templates
 
-router = APIRouter(include_in_schema=False)
+pages = APIRouter(include_in_schema=False)  # pages for people, their forms and twins
 Writer = Annotated[Member, Depends(auth.writer)]
 PAGE_SIZE = 30
 DONE = {
@@ -54,13 +54,13 @@ def _list_page(request: Request, member: Member | None, status: int = 200, **ext
         json="/api/collections" if member is not None else None))
 
 
-@router.get("/collections", response_class=HTMLResponse)
+@pages.get("/collections", response_class=HTMLResponse)
 def list_page(request: Request, done: str = "") -> Response:
     """The member's collections and the form to make one; for no one, how to sign in."""
     return _list_page(request, auth.current(request), notice=DONE.get(done))
 
 
-@router.get("/collections/{collection_id:int}", response_class=HTMLResponse)
+@pages.get("/collections/{collection_id:int}", response_class=HTMLResponse)
 def collection_page(request: Request, collection_id: int, done: str = "",
                     page: Annotated[int, Query(ge=1, le=100_000)] = 1) -> Response:
     """A collection's papers as cards, newest saved first (404 when not the asker's to see)."""
@@ -81,7 +81,7 @@ def _public(value: str) -> bool | None:
     return value.lower() in ("1", "on", "true", "yes", "public")
 
 
-@router.post("/collections", response_class=HTMLResponse)
+@pages.post("/collections", response_class=HTMLResponse)
 def create_form(request: Request, member: Writer, name: Annotated[str, Form()] = "",
                 description: Annotated[str, Form()] = "", public: Annotated[str, Form()] = "") -> Response:
     try:
@@ -92,7 +92,7 @@ def create_form(request: Request, member: Writer, name: Annotated[str, Form()] =
     return RedirectResponse(f"{made.path}?done=made", status_code=303)
 
 
-@router.post("/collections/{collection_id:int}/edit")
+@pages.post("/collections/{collection_id:int}/edit")
 def edit_form(request: Request, collection_id: int, member: Writer, name: Annotated[str | None, Form()] = None,
               description: Annotated[str | None, Form()] = None, public: Annotated[str, Form()] = "") -> Response:
     """Rename (``name``, ``description``) or make public or private (``public`` 1 or 0);
@@ -101,13 +101,13 @@ def edit_form(request: Request, collection_id: int, member: Writer, name: Annota
     return RedirectResponse(f"/collections/{collection_id}?done=changed", status_code=303)
 
 
-@router.post("/collections/{collection_id:int}/delete")
+@pages.post("/collections/{collection_id:int}/delete")
 def delete_form(request: Request, collection_id: int, member: Writer) -> Response:
     call(request, collections.delete, member.id, collection_id)
     return RedirectResponse("/collections?done=deleted", status_code=303)
 
 
-@router.post("/collections/{collection_id:int}/remove")
+@pages.post("/collections/{collection_id:int}/remove")
 def remove_form(request: Request, collection_id: int, member: Writer, paper: Annotated[str, Form()] = "",
                 next_: Annotated[str, Form(alias="next")] = "") -> Response:
     """Take ``paper`` out of the collection; back to ``next`` (a path of this site) or the
@@ -119,22 +119,19 @@ def remove_form(request: Request, collection_id: int, member: Writer, paper: Ann
 def _save(request: Request, member: Member, paper: str, collection: str, new_collection: str) -> str:
     """Save ``paper`` to the member's collection ``collection`` (an id), or to the one
     named ``new_collection`` (made when they have none by that name); its stored id."""
-    try:
-        with request.app.state.db.connection() as conn:
-            if new_collection.strip():
-                target = collections.named(conn, member.id, new_collection) or collections.create(
-                    conn, member.id, new_collection)
-                cid = target.id
-            elif collection.isdigit():
-                cid = int(collection)
-            else:
-                raise HTTPException(400, "Choose one of your collections, or type the name of a new one.")
-            return collections.add_paper(conn, member.id, cid, paper)["paper"]
-    except CollectionError as e:
-        raise fail(e) from None
+    with request.app.state.db.connection() as conn:
+        if new_collection.strip():
+            target = collections.named(conn, member.id, new_collection) or collections.create(
+                conn, member.id, new_collection)
+            cid = target.id
+        elif collection.isdigit():
+            cid = int(collection)
+        else:
+            raise HTTPException(400, "Choose one of your collections, or type the name of a new one.")
+        return collections.add_paper(conn, member.id, cid, paper)["paper"]
 
 
-@router.post("/collections/save")
+@pages.post("/collections/save")
 async def save_form(request: Request, paper: Annotated[str, Form()] = "", collection: Annotated[str, Form()] = "",
                     new_collection: Annotated[str, Form()] = "",
                     next_: Annotated[str, Form(alias="next")] = "") -> Response:

@@ -23,7 +23,7 @@ from paperboy.papers import view
 from paperboy.web import auth
 from paperboy.web.http import next_link, no_store
 
-router = APIRouter(tags=["collections"])
+api = APIRouter(tags=["collections"])  # the HTTP API for programs (docs/api.md, /openapi.json)
 EXPORT_MAX = collections.MAX_PAPERS  # papers an export holds at most (a whole collection)
 FORMAT_HELP = "bibtex, csl-json or ris: the list as a file of that format instead of JSON"
 Format = Annotated[str | None, Query(alias="format", description=FORMAT_HELP)]
@@ -57,7 +57,7 @@ def exported(papers: Sequence[Mapping[str, Any]], fmt: str, filename_stem: str) 
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-@router.get("/api/upvotes", summary="Your upvoted papers (a member), or an export of them", responses=EXPORTS)
+@api.get("/api/upvotes", summary="Your upvoted papers (a member), or an export of them", responses=EXPORTS)
 def upvotes(
     request: Request,
     member: Annotated[Member, Depends(auth.signed_in)],
