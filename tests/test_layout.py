@@ -168,3 +168,92 @@ def test_what_every_route_shares_is_written_once_in_web_http():
             if isinstance(node, ast.Attribute) and node.attr == "parse_period":
                 offenders.append(f"{name}:{node.lineno} reads a period itself")
     assert not offenders, f"use web/http.py: {offenders}"
+
+
+# What a module-level name may not hold in web/: state shared by every app in the process
+# (two apps in one test process, or a second worker's, would see each other's).
+_MUTABLE_CALLS = {"dict", "list", "set", "OrderedDict", "defaultdict", "deque", "Counter", "Lock", "RLock",
+                  "Semaphore", "Event", "WeakValueDictionary", "WeakKeyDictionary"}
+_CHANGES = {"append", "extend", "insert", "add", "update", "setdefault", "pop", "popitem", "clear", "remove",
+            "discard", "move_to_end"}
+
+
+def _mutable(value: ast.AST | None) -> bool:
+    if isinstance(value, ast.Dict | ast.List | ast.Set | ast.DictComp | ast.ListComp | ast.SetComp):
+        return True
+    if isinstance(value, ast.Call):
+        f = value.func
+        return (f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", "")) in _MUTABLE_CALLS
+    return False
+
+
+def test_no_module_level_mutable_singletons_in_web():
+    """Per-process objects (limits, caches, marks, the personal slots) are built in create_app
+    and hang off app.state; a module-level dict, list, lock or ``global`` is state that
+    outlives the app and is shared by every app in the process.
+    A table of constants (an UPPER_CASE name) may be a dict or list when nothing changes it."""
+    offenders, tables, trees = [], set(), {}
+    for name, path in MODULES.items():
+        if name.startswith("paperboy.web"):
+            trees[name] = tree = ast.parse(path.read_text())
+            for node in tree.body:
+                value = node.value if isinstance(node, ast.Assign | ast.AnnAssign) else None
+                targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+                names = [t.id for t in targets if isinstance(t, ast.Name)]
+                if _mutable(value):
+                    if names and all(n.isupper() for n in names):
+                        tables.update(names)
+                    else:
+                        offenders.append(f"{name}:{node.lineno} {names}")
+    for name, tree in trees.items():
+        for n in ast.walk(tree):
+            if isinstance(n, ast.Global):
+                offenders.append(f"{name}:{n.lineno} global")
+            changed = (n.targets if isinstance(n, ast.Assign) else [n.target] if isinstance(n, ast.AugAssign) else [])
+            changed += [n.func.value] if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) \
+                and n.func.attr in _CHANGES else []
+            for t in changed:
+                t = t.value if isinstance(t, ast.Subscript) else t
+                who = t.id if isinstance(t, ast.Name) else t.attr if isinstance(t, ast.Attribute) else None
+                if who in tables and not (isinstance(n, ast.Assign) and n.col_offset == 0
+                                          and isinstance(changed[0], ast.Name)):
+                    offenders.append(f"{name}:{n.lineno} changes {who}")
+    assert not offenders, f"module-level mutable state in web/ (build it in create_app): {offenders}"
+
+
+def test_every_router_is_registered_in_one_list():
+    """Routers live in web/routes/, are named ``api`` (for programs) or ``pages`` (for people),
+    and are all in web/routes/__init__.py's ROUTERS, the one list create_app includes."""
+    from paperboy.web import routes
+    offenders = []
+    for name, path in MODULES.items():
+        if not name.startswith("paperboy."):
+            continue
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "include_router" \
+                    and name != "paperboy.web.app":
+                offenders.append(f"{name}:{node.lineno} includes a router")
+        for node in tree.body:
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) \
+                    and getattr(node.value.func, "id", "") == "APIRouter":
+                names = [t.id for t in node.targets if isinstance(t, ast.Name)]
+                if not name.startswith("paperboy.web.routes.") or names not in (["api"], ["pages"]):
+                    offenders.append(f"{name}:{node.lineno} makes a router {names}")
+                    continue
+                module = __import__(name, fromlist=["_"])
+                if not any(getattr(module, names[0]) is r for r in routes.ROUTERS):
+                    offenders.append(f"{name}.{names[0]} is not in ROUTERS")
+    assert not offenders, offenders
+
+
+def test_a_refusal_is_translated_to_http_in_one_place():
+    """A feature's refusal (paperboy.errors.Refused) is answered by web/errors.py alone; a route
+    that rebuilds the answer from its status (``HTTPException(e.status, …)``) is a second
+    translator that drifts (the Retry-After of one, the extra fields of another)."""
+    offenders = []
+    for name, path in MODULES.items():
+        if name.startswith("paperboy.web") and name != "paperboy.web.errors":
+            text = path.read_text()
+            offenders += [f"{name}: {m.group(0)}" for m in re.finditer(r"HTTPException\(\w+\.status|\"error\": \w+\.message", text)]
+    assert not offenders, offenders

@@ -209,8 +209,8 @@ def test_a_personal_page_is_the_shared_page_with_only_the_personal_parts_changed
         first.get(path)
         mine, shared = member.get(path).text, anonymous.get(path).text
         assert 'aria-pressed="true"' in mine and csrf in mine and csrf not in shared
-        start, end = mine.index("<!--account-->"), mine.index("<!--/account-->")
-        corner = shared[shared.index("<!--account-->"):shared.index("<!--/account-->")]
+        start, end = mine.index("<!--slot:account-->"), mine.index("<!--/slot:account-->")
+        corner = shared[shared.index("<!--slot:account-->"):shared.index("<!--/slot:account-->")]
         back = (mine[:start] + corner + mine[end:]).replace(csrf, "").replace(
             'aria-pressed="true" class="vote-btn voted"', 'aria-pressed="false" class="vote-btn"')
         assert back == shared, path

@@ -3,7 +3,7 @@ Chromium, as a visitor, a member, a curator and an admin, at 1280 and 390 px, li
 no serious or critical violation (issue: a real user's first hour, item 9 and acceptance 2).
 
 axe.min.js comes from the axe-playwright-python package (axe-core 4.x). Swagger UI's /docs is
-not checked: its markup is Swagger's, served as it ships (web/apidocs.py), not ours.
+not checked: its markup is Swagger's, served as it ships (web/routes/apidocs.py), not ours.
 """
 
 from __future__ import annotations

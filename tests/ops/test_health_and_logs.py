@@ -113,7 +113,7 @@ def test_an_odd_incoming_request_id_is_replaced(client, given):
 
 
 def test_a_crash_is_logged_with_the_request_id_of_its_answer(app, client, log_lines, monkeypatch):
-    from paperboy.web import api
+    from paperboy.web.routes import api
 
     def broken(*a, **k):
         raise RuntimeError("boom in the route")

@@ -21,7 +21,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from psycopg.rows import dict_row
 
+from paperboy.community import passwords
 from paperboy.demo import data_dir
+from tests.community.people import add, form_token
 from tests.digest.conftest import Sink
 from tests.fetch.replay import Replay
 from tests.helpers import SHARED, Page, free_port, run_cli
@@ -78,7 +80,8 @@ def pair(external_pg: PgServer, tmp_path_factory: pytest.TempPathFactory) -> Ite
                 "PAPERBOY_FETCH_EVERY": f"{FETCH_EVERY:g}s", "PAPERBOY_FETCH_SOURCES": "hf",
                 "PAPERBOY_HF_URL": replay.url, "PAPERBOY_HF_DELAY": "0.05",
                 "PAPERBOY_FETCH_TIMEOUT": "2", "PAPERBOY_FETCH_RETRIES": "1",
-                "PAPERBOY_VOTES_PER_MINUTE": str(VOTES_PER_MINUTE)}
+                "PAPERBOY_VOTES_PER_MINUTE": str(VOTES_PER_MINUTE),
+                "PAPERBOY_COMMENTS_PER_HOUR": str(VOTES_PER_MINUTE)}
     # Both at once: they start, compose the due digests and look for due fetches together.
     started = time.monotonic()
     a = nodes.start(url, root / "a", **settings)
@@ -157,6 +160,46 @@ def test_a_vote_limit_is_one_limit_across_nodes(pair: Pair) -> None:
         codes = list(pool.map(vote, range(40)))
     assert sorted(codes) == [200] * VOTES_PER_MINUTE + [429] * (40 - VOTES_PER_MINUTE), \
         f"{codes.count(200)} of 40 votes admitted"
+
+
+def _at_once(calls: list) -> list[int]:
+    """Every call (a function of an httpx client) at the same moment, on connections of its
+    own; their statuses."""
+    start = threading.Barrier(len(calls))
+
+    def one(call) -> int:
+        with httpx.Client(timeout=60) as http:
+            start.wait()
+            return call(http).status_code
+
+    with ThreadPoolExecutor(len(calls)) as pool:
+        return list(pool.map(one, calls))
+
+
+def test_comment_and_signin_limits_are_one_limit_across_nodes(pair: Pair) -> None:
+    """40 comments of one member at once, half to each node: exactly
+    PAPERBOY_COMMENTS_PER_HOUR are posted. 20 wrong passwords for one address, half to each
+    node: exactly FAILURES_PER_ADDRESS are checked, the rest refused unchecked."""
+    assert pair.a.cli("user", "add", "writer@example.org").returncode == 0
+    token = pair.a.cli("user", "token", "writer@example.org").stdout.split()[1]
+    pid = list(papers_of(EARLY))[1]
+    post = [lambda h, node=(pair.a, pair.b)[i % 2]: h.post(
+        f"{node.base}/api/papers/{pid}/comments", json={"body": "hi"},
+        headers={"Authorization": f"Bearer {token}"}) for i in range(40)]
+    codes = _at_once(post)
+    assert sorted(codes) == [201] * VOTES_PER_MINUTE + [429] * (40 - VOTES_PER_MINUTE), \
+        f"{codes.count(201)} of 40 comments admitted"
+
+    with psycopg.connect(pair.url, row_factory=dict_row) as conn:
+        passwords.set_password(conn, add(conn, "locked@example.org").id, "correct horse battery")
+        conn.commit()
+    forms = {node.base: form_token(httpx.get(node.base + "/signin").text) for node in (pair.a, pair.b)}
+    tries = [lambda h, node=(pair.a, pair.b)[i % 2]: h.post(
+        f"{node.base}/signin", headers={"origin": node.base},
+        data={"email": "locked@example.org", "password": "wrong wrong wrong", "csrf": forms[node.base]})
+        for i in range(20)]
+    checked = [s for s in _at_once(tries) if s != 429]
+    assert len(checked) == passwords.FAILURES_PER_ADDRESS, checked
 
 
 def test_signed_in_on_a_is_signed_in_on_b(pair: Pair) -> None:

@@ -142,7 +142,7 @@ def test_two_request_ids_and_a_huge_header_are_harmless(server):
 
 def test_the_served_tree_is_only_the_static_folders():
     """What the app mounts: the two static folders, nothing above them."""
-    from paperboy.web import apidocs
+    from paperboy.web.routes import apidocs
     from paperboy.web.templating import HERE
 
     for folder in (HERE / "static", Path(apidocs.SWAGGER_UI)):

@@ -2,7 +2,7 @@
 
 lists.py makes, changes and finds collections (and says who may see one); saved.py puts
 papers in and takes them out, lists a collection's papers, and the member's upvoted papers
-(the other list a member exports). The web layer (web/collections.py, web/collection_pages.py)
+(the other list a member exports). The web layer (web/routes/collections.py, web/routes/collection_pages.py)
 parses requests and calls these.
 """
 

@@ -1,7 +1,7 @@
 """The hub's clock: the days on which it listed papers (on Daily, New or both).
 
 Trending counts a paper's age in these days (trending.py), and the daily feed carries the
-last few of them (web/feeds.py): a hub whose lists paused (an archive, a failing fetch)
+last few of them (web/routes/feeds.py): a hub whose lists paused (an archive, a failing fetch)
 does not age its papers, or empty its feed, by the length of the pause.
 """
 

@@ -26,19 +26,19 @@ def _requests_per(cfg: Any) -> timedelta:
 # Every request but static files, per client (IPv6 /64): PAPERBOY_RATE_BURST at once, then
 # PAPERBOY_RATE_LIMIT a second (web/ratelimit.py).
 REQUESTS = policy("requests", per=_requests_per, limit=_requests_most, kind=BUCKET)
-# Upvotes and un-votes: PAPERBOY_VOTES_PER_MINUTE in any minute (web/votes.py).
+# Upvotes and un-votes: PAPERBOY_VOTES_PER_MINUTE in any minute (web/routes/votes.py).
 VOTES = policy("votes", per=timedelta(minutes=1), setting="community.votes_per_minute")
-# "Not interested" marks and their undoing on For you, counted like votes (web/foryou.py).
+# "Not interested" marks and their undoing on For you, counted like votes (web/routes/foryou.py).
 MARKS = policy("not_interested", per=timedelta(minutes=1), setting="community.votes_per_minute")
 # New comments and replies: PAPERBOY_COMMENTS_PER_HOUR in any hour (community/comments.py,
 # counted in the comment's own transaction: a refused or failed comment is not counted).
 COMMENTS = policy("comments", per=timedelta(hours=1), setting="community.comments_per_hour")
-# Edits of one's comments: as many again (web/comments.py).
+# Edits of one's comments: as many again (web/routes/comments.py).
 COMMENT_EDITS = policy("comment_edits", per=timedelta(hours=1), setting="community.comments_per_hour")
 # Library imports over the web: PAPERBOY_IMPORTS_PER_HOUR at once, refilled over the hour
-# (web/library.py; each import parses up to 5 MB).
+# (web/routes/library.py; each import parses up to 5 MB).
 IMPORTS = policy("imports", per=timedelta(hours=1), setting="community.imports_per_hour", kind=BUCKET)
 # Submissions a member may try a minute, besides the daily limit, so no one can make the
-# instance hammer arXiv (web/submit.py; curators and admins: no limit).
+# instance hammer arXiv (web/routes/submit.py; curators and admins: no limit).
 SUBMIT_TRIES = 5
 SUBMIT_BURST = policy("submit_burst", per=timedelta(minutes=1), limit=SUBMIT_TRIES)

@@ -26,9 +26,10 @@ from paperboy.web.auth import Members
 from paperboy.web.bodies import Bodies
 from paperboy.web.cache import Personalised, ResponseCache, known_params
 from paperboy.web.headers import SecurityHeaders, TrustedHosts
+from paperboy.web.personal import Personaliser
 from paperboy.web.ratelimit import RateLimit
 from paperboy.web.requestlog import RequestLog
-from paperboy.web.routes import ROUTERS, apidocs, submit, votes
+from paperboy.web.routes import ROUTERS, apidocs, collection_pages, comments, submit, votes
 from paperboy.web.templating import HERE
 
 
@@ -109,7 +110,7 @@ def create_app(
     )
     app.state.db = db
     app.state.searcher = searcher
-    app.state.secret = secret  # signs email links and form tokens (web/subscribe.py)
+    app.state.secret = secret  # signs email links and form tokens (web/routes/subscribe.py)
     app.state.config = cfg  # read once per process; routes use this, never config.load()
     app.state.mailer = Mailer(db, cfg)  # sends what requests queue, off the request
     # Every rate limit (ratelimit/policies.py), counted in the database: one limit for all workers.
@@ -117,6 +118,10 @@ def create_app(
     # The other per-process objects, made here, not on first use under module locks.
     app.state.submit_lookup = submit.Lookup(cfg)  # reads a submitted paper from arXiv
     app.state.vote_marks = votes.Marks()  # what this worker knows of members' votes
+    # The personal parts of shared pages (web/personal.py): each slot the templates mark, by
+    # name, with its filler, and the hooks that run on a member's whole page.
+    app.state.personaliser = Personaliser(
+        slots={"vote": votes.press_upvoted, "save": collection_pages.save_box}, hooks=[comments.reveal])
     # Read once: absolute links in feeds and Link headers start here, never at the Host header.
     app.state.base_url = (base_url or cfg.base_url).rstrip("/")
     if trusted_hosts is None:

@@ -124,15 +124,12 @@ def current(request: Request) -> Member | None:
     return getattr(request.state, "member", None)
 
 
-# The least role each dependency below lets through: web/bodies.py reads it off a route's
-# dependencies, and gives no request body to a caller who could not pass (FastAPI reads and
-# parses a body before it resolves any dependency).
-NEEDS: dict[Callable[..., Any], str] = {}
-
-
 def needs(role_name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Marks a dependency with the least role it lets through (``dependency.needs``):
+    web/bodies.py reads it off a route's dependencies, and gives no request body to a caller
+    who could not pass (FastAPI reads and parses a body before it resolves any dependency)."""
     def mark(dependency: Callable[..., Any]) -> Callable[..., Any]:
-        NEEDS[dependency] = role_name
+        dependency.needs = role_name  # type: ignore[attr-defined]
         return dependency
     return mark
 

@@ -8,7 +8,7 @@
   deploy/ carry the same limits (tests/test_deploy_files.py checks).
 - **Who.** FastAPI reads and parses a body before it resolves a route's dependencies, so an
   anonymous 20 MB JSON array used to be parsed (and cost the worker 480 MB) before its 401.
-  A route whose dependencies need a member (auth.NEEDS) now gets an empty body when the
+  A route whose dependencies need a member (``auth.needs``) now gets an empty body when the
   caller is not one, or lacks the role: its own dependency then answers 401 or 403 as
   always, and nothing the caller sent is read or parsed.
 - **Time.** The body must arrive within ``read_timeout`` (PAPERBOY_READ_TIMEOUT) seconds,
@@ -37,7 +37,6 @@ from starlette.routing import BaseRoute, Match
 
 from paperboy.community.members import ROLES
 from paperboy.library import importer
-from paperboy.web import auth
 
 SMALL = 64 * 1024  # bytes: every form and JSON body but those below
 # A comment of comments.MAX_BODY (10,000) characters, each up to 12 bytes once escaped
@@ -89,7 +88,7 @@ def needed_role(route: BaseRoute) -> str | None:
     stack = [route.dependant]
     while stack:
         dependant = stack.pop()
-        name = auth.NEEDS.get(dependant.call) if dependant.call is not None else None
+        name = getattr(dependant.call, "needs", None) if dependant.call is not None else None
         if name and (found is None or ROLES.index(name) > ROLES.index(found)):
             found = name
         stack.extend(dependant.dependencies)

@@ -28,7 +28,6 @@ from fastapi.routing import APIRoute
 
 from paperboy.db import Database
 from paperboy.papers.store import data_version
-from paperboy.web.personal import personalise
 
 Scope = dict[str, Any]
 Message = dict[str, Any]
@@ -93,13 +92,13 @@ def _personal(scope: Scope, send, stored: bool = True):
             return
         held.append(message)
         if message["type"] == "http.response.body" and not message.get("more_body"):
-            for m in await personalise(scope, held, stored):
+            for m in await scope["app"].state.personaliser.personalise(scope, held, stored):
                 await send(m)
     return hold
 
 
 class Personalised:
-    """The member's own state (personal.HOOKS: which papers they upvoted) on the pages the
+    """The member's own state (web/personal.py: which papers they upvoted) on the pages the
     response cache does not serve: pages that are never cached (search, the account's) and,
     with the cache off (PAPERBOY_CACHE_SECONDS=0), every page. Those render for the member
     directly; the hooks still add what no template renders. Install it outside the cache."""

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
 
 from paperboy import __version__, trending
 from paperboy.papers.limits import safe_url
@@ -38,8 +39,19 @@ def csrf(request: Request) -> str:
     return getattr(request.state, "csrf", "") or ""
 
 
+def slot(name: str, arg: object = "") -> Markup:
+    """The opening marker of a personal slot (web/personal.py), ``arg`` escaped."""
+    return Markup(f"<!--slot:{name} {escape(str(arg))}-->" if arg != "" else f"<!--slot:{name}-->")
+
+
+def endslot(name: str) -> Markup:
+    """The closing marker of a personal slot."""
+    return Markup(f"<!--/slot:{name}-->")
+
+
 templates = Jinja2Templates(directory=str(HERE / "templates"))  # autoescapes .html
-templates.env.globals.update(version=__version__, trending_line=trending.ONE_LINE, here=here, me=me, csrf=csrf)
+templates.env.globals.update(version=__version__, trending_line=trending.ONE_LINE, here=here, me=me, csrf=csrf,
+                             slot=slot, endslot=endslot)
 # Every href made from stored data goes through safe_url: a javascript: link stored by an
 # older version (or a parser's bug) is left out rather than written into the page.
 templates.env.filters["safe_url"] = safe_url

@@ -4,7 +4,7 @@ and the "Save" control of the paper page and the paper cards.
 
 Every form works without JavaScript: it posts (with the session's ``csrf`` field) and is
 answered with a redirect back (static/collections.js only dims the list of collections while
-a new one's name is typed). The JSON API (web/collections.py) does the same for scripts.
+a new one's name is typed). The JSON API (web/routes/collections.py) does the same for scripts.
 
 The paper page is cached and shared (web/cache.py), so it is rendered as for no one, with
 a marked "save" box (templates/_save.html: a sign-in prompt); a slot of web/personal.py,
@@ -14,8 +14,6 @@ only). Each paper card links to that box ("Save"), the same link for everyone.
 
 from __future__ import annotations
 
-import html
-import re
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -27,8 +25,9 @@ from paperboy import collections
 from paperboy.collections import CollectionError
 from paperboy.community.members import Member
 from paperboy.papers import view
-from paperboy.web import auth, personal
+from paperboy.web import auth
 from paperboy.web.http import call, local_path, no_store, to_signin
+from paperboy.web.personal import Found
 from paperboy.web.routes.collections import viewable
 from paperboy.web.templating import html as render
 from paperboy.web.templating import templates
@@ -148,11 +147,6 @@ async def save_form(request: Request, paper: Annotated[str, Form()] = "", collec
 
 # --- the member's "Save" controls on shared pages ------------------------------------------
 
-# The box templates/_save.html writes for no one.
-SAVE_BOX = re.compile(rb'<!--save--><section id="save" class="save-box" data-paper="([^"]*)">.*?<!--/save-->',
-                      re.DOTALL)
-
-
 def _save_state(db: Any, member_id: int, paper_ids: list[str]) -> tuple[list[Any], dict[str, set[int]]]:
     with db.connection() as conn:
         return collections.of_member(conn, member_id), collections.containing(conn, member_id, paper_ids)
@@ -165,13 +159,11 @@ def save_box_for(pid: str, mine: list[Any], saved: set[int], csrf: str) -> bytes
         csrf_token=csrf).encode()
 
 
-async def save_box(scope: dict[str, Any], member: Member, found: list[re.Match[bytes]]) -> list[bytes]:
-    """Each save box on the page, made the member's: their collections to choose from,
-    those holding the paper, and the form to save it."""
-    ids = [html.unescape(m[1].decode()) for m in found]
+async def save_box(scope: dict[str, Any], member: Member, found: list[Found]) -> list[bytes]:
+    """The "save" slots of a page (templates/_save.html), made the member's: their
+    collections to choose from, those holding the paper, and the form to save it."""
+    ids = [f.arg for f in found]
     mine, held = await anyio.to_thread.run_sync(_save_state, scope["app"].state.db, member.id, ids)
     csrf = (scope.get("state") or {}).get("csrf", "")
     return [save_box_for(pid, mine, held.get(pid, set()), csrf) for pid in ids]
 
-
-personal.slot("save-box", SAVE_BOX, save_box)

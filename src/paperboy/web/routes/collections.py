@@ -9,7 +9,7 @@
 - ``GET /collections/{id}/feed.atom``: a public collection's papers (404 private).
 
 A collection someone may not see is 404 exactly like one that does not exist: whether a
-private collection exists is never told. The pages and forms are web/collection_pages.py.
+private collection exists is never told. The pages and forms are web/routes/collection_pages.py.
 """
 
 from __future__ import annotations

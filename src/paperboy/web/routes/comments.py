@@ -10,7 +10,7 @@ the hook that shows each member the controls that are theirs.
 
 The paper page is cached and shared, so it is rendered as for no one: the comment form,
 a member's own edit and delete buttons and the curators' controls are in the page but
-``hidden``; :func:`reveal` (a personal.HOOKS hook) unhides what the member may use. The
+``hidden``; :func:`reveal` (a hook of web/personal.py, named in create_app) unhides what the member may use. The
 server checks every request anyway.
 """
 
@@ -29,7 +29,7 @@ from paperboy.community.comments import Comment
 from paperboy.community.members import Member
 from paperboy.papers import store
 from paperboy.ratelimit.policies import COMMENT_EDITS
-from paperboy.web import auth, personal
+from paperboy.web import auth
 from paperboy.web.http import cacheable, to_signin
 from paperboy.web.templating import html
 
@@ -174,9 +174,9 @@ def member_page(request: Request, name: str) -> HTMLResponse:
 
 # The marked elements, each written with its marker right after the tag's name: user text
 # is escaped ("<" becomes "&lt;"), so no comment can contain these bytes.
-_FOR_MEMBERS = [b"<%s data-for=\"members\"" % t for t in (b"form", b"details")]
+_FOR_MEMBERS = tuple(b"<%s data-for=\"members\"" % t for t in (b"form", b"details"))
 _FOR_NO_ONE = b'<p data-for="no-one"'
-_CURATE = [b"<%s data-curate=\"1\"" % t for t in (b"section", b"form")]
+_CURATE = tuple(b"<%s data-curate=\"1\"" % t for t in (b"section", b"form"))
 
 
 async def reveal(scope: dict[str, Any], member: Member, body: bytes) -> bytes:
@@ -197,4 +197,3 @@ async def reveal(scope: dict[str, Any], member: Member, body: bytes) -> bytes:
 
 
 reveal.markers = (b" data-for=", b" data-own=", b" data-curate=")  # type: ignore[attr-defined]
-personal.HOOKS.append(reveal)  # runs only on pages with its markers (web/personal.py)

@@ -2,7 +2,7 @@
 
 :func:`exported` turns the papers a route found (Hugging Face paper shapes) into the file,
 written by library/export.py; the routes that take ``format`` are a collection
-(web/collections.py), a search and a day, week or month (web/api.py), and the member's
+(web/routes/collections.py), a search and a day, week or month (web/routes/api.py), and the member's
 upvotes, served here: ``GET /api/upvotes``.
 """
 

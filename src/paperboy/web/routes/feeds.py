@@ -39,7 +39,7 @@ _EMPTY_FEED_DATE = datetime(2000, 1, 1, tzinfo=UTC)
 def _feed(request: Request, name: str, title: str, subtitle: str, rows: list[dict[str, Any]],
           alternate: str | None = None, query: str = "", path: str | None = None) -> Response:
     """The Atom feed of ``rows`` (paper rows), at ``/feeds/{name}`` or ``path`` (a feed
-    elsewhere on the site: a public collection's, web/collections.py)."""
+    elsewhere on the site: a public collection's, web/routes/collections.py)."""
     base = request.app.state.base_url
     at = f"{base}{path or '/feeds/' + name}"
     fg = FeedGenerator()

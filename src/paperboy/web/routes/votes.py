@@ -8,13 +8,11 @@ marked on shared (cached) pages.
   page it came from (``next``, a path of this site only) or the paper's page; someone not
   signed in is sent to sign in first.
 - :func:`press_upvoted`, a slot of web/personal.py: on a page made personal for a member,
-  the vote buttons of the papers they upvoted are pressed.
+  the vote buttons of the papers they upvoted are pressed (create_app names the slot).
 """
 
 from __future__ import annotations
 
-import html
-import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -28,8 +26,9 @@ from fastapi.responses import RedirectResponse
 from paperboy.community import votes
 from paperboy.community.members import Member
 from paperboy.ratelimit.policies import VOTES
-from paperboy.web import auth, personal
+from paperboy.web import auth
 from paperboy.web.http import local_path, to_signin
+from paperboy.web.personal import Found
 
 api = APIRouter(tags=["community"])  # the HTTP API for programs (docs/api.md, /openapi.json)
 pages = APIRouter(include_in_schema=False)  # pages for people, their forms and twins
@@ -85,7 +84,8 @@ async def upvote_form(request: Request, paper_id: str) -> RedirectResponse:
 # --- the member's own votes on shared pages -----------------------------------------------
 
 # A vote button as templates/_card.html and paper.html write it, not pressed.
-BUTTON = re.compile(rb'data-vote="([^"]*)" aria-pressed="false" class="vote-btn"')
+# A vote button as the template writes it, and as it is for a member who upvoted the paper.
+UNPRESSED, PRESSED = b'aria-pressed="false" class="vote-btn"', b'aria-pressed="true" class="vote-btn voted"'
 
 
 class Marks:
@@ -152,10 +152,10 @@ def _ask(db: Any, member_id: int, ids: list[str]) -> set[str]:
         return votes.voted_among(conn, member_id, ids)
 
 
-async def press_upvoted(scope: dict[str, Any], member: Member, found: list[re.Match[bytes]]) -> list[bytes]:
-    """What replaces each vote button's marked part (:data:`BUTTON`) for ``member``: pressed
-    for the papers they upvoted, as it was for the others."""
-    ids = [html.unescape(m[1].decode()) if b"&" in m[1] else m[1].decode() for m in found]
+async def press_upvoted(scope: dict[str, Any], member: Member, found: list[Found]) -> list[bytes]:
+    """The "vote" slots of a page (templates/_vote.html) for ``member``: the buttons of the
+    papers they upvoted pressed, the others as they were."""
+    ids = [f.arg for f in found]
     app = scope["app"]
     marks = marks_of(app)
     version = (scope.get("state") or {}).get("data_version")
@@ -167,8 +167,5 @@ async def press_upvoted(scope: dict[str, Any], member: Member, found: list[re.Ma
         learnt = {i: i in voted for i in missing}
         marks.add(member.id, version, epoch, learnt)
         known.update(learnt)
-    return [b'data-vote="' + m[1] + b'" aria-pressed="true" class="vote-btn voted"' if known[i] else m[0]
-            for m, i in zip(found, ids, strict=True)]
-
-
-personal.slot("vote", BUTTON, press_upvoted)
+    return [f.whole.replace(UNPRESSED, PRESSED, 1) if known[i] else f.whole
+            for f, i in zip(found, ids, strict=True)]
