@@ -7,11 +7,13 @@ question, its text read for what an agent needs, and the refusals.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
-from mcp import Client
+import pytest
+from mcp import Client, MCPError
 from mcp.types import CallToolResult
 
 from paperboy.mcp_server.render import MARKDOWN_CHARS
@@ -129,17 +131,20 @@ async def anonymous(client: Client, api: Api, f: Filled, no_member: str) -> None
     assert status == 400 and answer["error"] in await refused(client, "search_papers", query="x", since="yesterday")
     status, answer = api("GET", "/api/daily_papers?week=45")
     assert status == 400 and answer["error"] in await refused(client, "daily_papers", week="45")
-    assert "limit" in await refused(client, "trending", limit=500)
-    assert "page" in await refused(client, "trending", page=-1)
+    assert "limit must be at most 50" in await refused(client, "trending", limit=500)
+    assert "page must be at least 0" in await refused(client, "trending", page=-1)
+    assert "limit must be a whole number, not 'ten'" in await refused(client, "trending", limit="ten")
+    assert "sort must be one of upvotes, publishedAt or trending" in await refused(client, "daily_papers",
+                                                                                    sort="best")
+    assert "bogus is not an argument of this tool" in await refused(client, "trending", bogus=1)
     assert f"no paper with id {'nope'!r}" in await refused(client, "get_paper", id="nope")
-    assert "id" in await refused(client, "get_paper")
+    assert "id is required" in await refused(client, "get_paper")
     assert "No paper with id" in await refused(client, "read_paper", id="nope")
 
     # The resources: a paper's Markdown, a public collection.
     read = await client.read_resource(f"paper://{first}")
     assert read.contents[0].text == markdown
     read = await client.read_resource(f"collection://{f.ada_public}")
-    import json
     assert json.loads(read.contents[0].text)["papers"] == answer_papers(api, f.ada_public)
 
 
@@ -190,8 +195,11 @@ async def member(client: Client, api: Api, f: Filled) -> None:
     status, again = api("POST", f"/api/papers/{paper}/upvote", token=t)
     assert status == 200 and again == data  # one vote per member
     assert f"no paper with id {'nope'!r}" in await refused(client, "upvote", paper="nope")
-    assert "paper" in await refused(client, "upvote", paper="a\x00b")
+    assert "paper must not hold a NUL character" in await refused(client, "upvote", paper="a\x00b")
 
     read = await client.read_resource(f"collection://{f.ada_private}")
-    import json
     assert json.loads(read.contents[0].text)["name"] == "Reading"
+    for uri in (f"collection://{f.bob_private}", "collection://x", "paper://nope"):
+        with pytest.raises(MCPError) as refusal:
+            await client.read_resource(uri)
+        assert "No collection" in str(refusal.value) or "No paper with id 'nope'" in str(refusal.value)

@@ -12,6 +12,7 @@ from typing import Any
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ToolError
 from mcp.types import ListToolsResult
+from pydantic import ValidationError
 
 from paperboy import __version__
 from paperboy.mcp_server import mine, reading, render
@@ -28,8 +29,52 @@ Markdown, 20,000 characters a call: pass offset to read on). Lists come a page a
 (page=1, 2, … for more). Paper ids are arXiv ids such as 2411.04965."""
 
 
+class Server(MCPServer):
+    """The SDK's server, saying what is wrong with a tool's arguments in plain words (as the
+    API does: "limit must be at most 50", not pydantic's report with its links)."""
+
+    async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
+        tool = next((t for t in await self.list_tools() if t.name == name), None)
+        takes = set((tool.input_schema.get("properties") or {}) if tool else ())
+        unknown = sorted(set(arguments or {}) - takes)
+        if tool and unknown:
+            raise ToolError(f"Error executing tool {name}: {', '.join(unknown)[:200]} is not an argument of "
+                            f"this tool (it takes {', '.join(sorted(takes)) or 'none'})")
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError as e:
+            if not isinstance(e.__cause__, ValidationError):
+                raise
+            words = "; ".join(plain(err) for err in e.__cause__.errors())
+            raise ToolError(f"Error executing tool {name}: {words}") from None
+
+
+def plain(error: Any) -> str:
+    """One argument error in plain words, naming the argument (the API's words: web/app.py).
+
+    >>> plain({"type": "less_than_equal", "loc": ("limit",), "input": 500, "ctx": {"le": 50}})
+    'limit must be at most 50'
+    """
+    name = ".".join(str(x) for x in error.get("loc", ())) or "the arguments"
+    ctx, given = error.get("ctx") or {}, str(error.get("input"))[:40]
+    words = {
+        "missing": f"{name} is required",
+        "int_parsing": f"{name} must be a whole number, not {given!r}",
+        "int_type": f"{name} must be a whole number, not {given!r}",
+        "int_from_float": f"{name} must be a whole number, not {given!r}",
+        "string_type": f"{name} must be text",
+        "greater_than_equal": f"{name} must be at least {ctx.get('ge')}",
+        "less_than_equal": f"{name} must be at most {ctx.get('le')}",
+        "literal_error": f"{name} must be one of {str(ctx.get('expected', '')).replace(chr(39), '')}",
+        "string_too_long": f"{name} must be at most {ctx.get('max_length')} characters",
+        "string_too_short": f"{name} must be at least {ctx.get('min_length')} characters",
+        "string_pattern_mismatch": f"{name} must not hold a NUL character",
+    }
+    return words.get(error.get("type", ""), f"{name}: {error.get('msg', 'invalid')}")
+
+
 def build(hub: Hub) -> MCPServer:
-    server = MCPServer("paperboy", title="paperboy", version=__version__, instructions=INSTRUCTIONS,
+    server = Server("paperboy", title="paperboy", version=__version__, instructions=INSTRUCTIONS,
                        log_level="WARNING")
     reading.register(server, hub)
     mine.register(server, hub)
