@@ -97,9 +97,9 @@ def register(server: MCPServer, hub: Hub) -> None:
         offset: Annotated[int, Field(ge=0, description="where to start, in characters (from the "
                                                        "previous call's next_offset)")] = 0,
     ) -> CallToolResult:
-        """The paper as Markdown (what /papers/{id}.md serves): its full text when the hub
-        has it, else its abstract, with the readers' comments. At most 20,000 characters a
-        call; the last line says how to read on (offset=next_offset)."""
+        """The paper as Markdown (what /papers/{id}.md serves): its metadata, links and
+        abstract (its full text, where the hub stores one) and the readers' comments. At
+        most 20,000 characters a call; the last line says how to read on (offset=next_offset)."""
         markdown = markdown_of(hub, id)
         if offset and offset >= len(markdown):
             raise ToolError(f"offset must be less than {len(markdown)} (the length of this paper's Markdown)")
