@@ -64,8 +64,9 @@ def register(server: MCPServer, hub: Hub) -> None:
         extras = [s.because_text or ("trending now" if s.trending else "") for s in found.items]
         notes = []
         if found.cold_start:
-            notes.append(f"you have {found.signals} signals (upvotes, saves, library entries); with fewer "
-                         "than 3 these are trending papers: upvote or save a few to get picks")
+            notes.append("these are trending papers, not picks of your own yet: For you needs 3 signals "
+                         f"(upvotes, saves, library entries; you have {found.signals}) and a model fitted to "
+                         "them, which the hub's background worker refits")
         if found.pending:
             notes.append("your picks are being updated after a change")
         text = render.paper_list(f"For you, {member.name}", items, hub.base_url, page=page, limit=limit,
@@ -83,7 +84,8 @@ def register(server: MCPServer, hub: Hub) -> None:
         lines = [f"{len(found)} collections of {member.name}" + ("." if found else
                  " (make one on the hub's Collections page).")]
         lines += [f"- {c['id']}: {c['name']} ({'public' if c['public'] else 'private'}, {c['numPapers']} "
-                  f"papers){' · ' + c['description'] if c['description'] else ''}" for c in found]
+                  f"paper{'' if c['numPapers'] == 1 else 's'}){' · ' + c['description'] if c['description'] else ''}"
+                  for c in found]
         return render.result("\n".join(lines), {"collections": found})
 
     @server.tool(name="get_collection", title="A collection")
