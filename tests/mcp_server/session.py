@@ -63,7 +63,9 @@ async def tool_names(client: Client) -> set[str]:
 async def anonymous(client: Client, api: Api, f: Filled, no_member: str) -> None:
     """A session without a token: the read tools, each against the API; the member's tools
     refused with ``no_member``; bad arguments refused in plain words."""
-    assert await tool_names(client) == READ_TOOLS
+    tools = (await client.list_tools()).tools
+    assert {t.name for t in tools} == READ_TOOLS
+    assert all(t.annotations and t.annotations.read_only_hint for t in tools)  # a client may run them unasked
     first = f.latest[0]
 
     text, data = await ok(client, "search_papers", query="language model", mode="keyword", limit=5)
@@ -157,7 +159,9 @@ def answer_papers(api: Api, collection_id: int, token: str | None = None) -> lis
 async def member(client: Client, api: Api, f: Filled) -> None:
     """Ada's session: every tool, the member's against the API with her token."""
     t = f.ada_token
-    assert await tool_names(client) == READ_TOOLS | MEMBER_TOOLS
+    tools = (await client.list_tools()).tools
+    assert {t.name for t in tools} == READ_TOOLS | MEMBER_TOOLS
+    assert {t.name for t in tools if not t.annotations.read_only_hint} == {"save_to_collection", "upvote"}
 
     text, data = await ok(client, "list_collections")
     status, answer = api("GET", "/api/collections", token=t)

@@ -20,6 +20,7 @@ from typing import Annotated, Any
 import psycopg
 from fastapi import HTTPException
 from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import ToolAnnotations
 from pydantic import Field
 
 from paperboy.collections import CollectionError
@@ -134,3 +135,9 @@ def by_token(db: Database, token: str | None) -> WhoAsks:
 PaperId = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00]+$",
                                description="a paper id: an arXiv id such as 2411.04965, or the hub's own id")]
 Page = Annotated[int, Field(ge=0, le=1000, description="page of results, from 0")]
+
+# What a client may tell its user (or decide alone) about a tool: reading changes nothing and
+# reaches no other site; saving and upvoting change the hub, but again changes nothing more.
+READS = ToolAnnotations(read_only_hint=True, open_world_hint=False)
+WRITES = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True,
+                         open_world_hint=False)

@@ -19,7 +19,7 @@ from paperboy import collections
 from paperboy.collections.lists import iso, not_found
 from paperboy.community import votes
 from paperboy.mcp_server import render
-from paperboy.mcp_server.hub import Hub, Page, PaperId, failing_as_tools
+from paperboy.mcp_server.hub import READS, WRITES, Hub, Page, PaperId, failing_as_tools
 from paperboy.papers import picks, view
 from paperboy.ratelimit.policies import VOTES
 from paperboy.web import searching
@@ -42,7 +42,7 @@ def collection(hub: Hub, request_context: Any, collection_id: int, limit: int, p
 
 
 def register(server: MCPServer, hub: Hub) -> None:
-    @server.tool(name="recommendations", title="For you")
+    @server.tool(name="recommendations", title="For you", annotations=READS)
     def recommendations(
         ctx: Context,
         limit: Annotated[int, Field(ge=1, le=50, description="picks per page, 1–50")] = 10,
@@ -74,7 +74,7 @@ def register(server: MCPServer, hub: Hub) -> None:
         return render.result(text, {"papers": items, "signals": found.signals, "coldStart": found.cold_start,
                                     "pending": found.pending, "page": page})
 
-    @server.tool(name="list_collections", title="Your collections")
+    @server.tool(name="list_collections", title="Your collections", annotations=READS)
     def list_collections(ctx: Context) -> CallToolResult:
         """(A member.) Your collections, the most recently changed first. Structured
         content: GET /api/collections."""
@@ -88,7 +88,7 @@ def register(server: MCPServer, hub: Hub) -> None:
                   for c in found]
         return render.result("\n".join(lines), {"collections": found})
 
-    @server.tool(name="get_collection", title="A collection")
+    @server.tool(name="get_collection", title="A collection", annotations=READS)
     def get_collection(
         ctx: Context, id: CollectionId,  # noqa: A002
         limit: Annotated[int, Field(ge=1, le=100, description="papers per page, 1–100")] = 50,
@@ -100,7 +100,7 @@ def register(server: MCPServer, hub: Hub) -> None:
         text, data = collection(hub, ctx.request_context, id, limit, page)
         return render.result(text, data)
 
-    @server.tool(name="save_to_collection", title="Save a paper to a collection")
+    @server.tool(name="save_to_collection", title="Save a paper to a collection", annotations=WRITES)
     def save_to_collection(ctx: Context, collection: CollectionId, paper: PaperId) -> CallToolResult:
         """(A member.) Save a paper to one of your collections; saving again changes nothing.
         Structured content: PUT /api/collections/{id}/papers/{paper}."""
@@ -111,7 +111,7 @@ def register(server: MCPServer, hub: Hub) -> None:
         return render.result(f"Saved {done['paper']} to collection {collection} "
                              f"({done['numPapers']} papers in it now).", data)
 
-    @server.tool(name="upvote", title="Upvote a paper")
+    @server.tool(name="upvote", title="Upvote a paper", annotations=WRITES)
     def upvote(ctx: Context, paper: PaperId) -> CallToolResult:
         """(A member.) Upvote a paper: one vote per member, upvoting again changes nothing.
         Answers the paper's count (imported plus members'), the members' votes alone and

@@ -15,7 +15,7 @@ from pydantic import Field
 
 from paperboy import trending as trend
 from paperboy.mcp_server import render
-from paperboy.mcp_server.hub import Hub, Page, PaperId, failing_as_tools
+from paperboy.mcp_server.hub import READS, Hub, Page, PaperId, failing_as_tools
 from paperboy.papers import listing, page, store, view
 from paperboy.search import similar
 from paperboy.web import searching
@@ -65,7 +65,7 @@ def daily_papers(hub: Hub, date: str | None, week: str | None, month: str | None
 
 
 def register(server: MCPServer, hub: Hub) -> None:
-    @server.tool(name="search_papers", title="Search papers")
+    @server.tool(name="search_papers", title="Search papers", annotations=READS)
     def search_tool(
         query: Annotated[str, Field(description='words, "phrases", -excluded, a OR b, author:Name, '
                                                 "title:word, category:cs.CL, or an arXiv id")],
@@ -79,7 +79,7 @@ def register(server: MCPServer, hub: Hub) -> None:
         structured content: the items of GET /api/papers/search."""
         return search_papers(hub, query, since, until, mode, limit, page)
 
-    @server.tool(name="get_paper", title="A paper")
+    @server.tool(name="get_paper", title="A paper", annotations=READS)
     def get_paper(id: PaperId) -> CallToolResult:  # noqa: A002 - the tool's argument is `id`
         """A paper's metadata, links (arXiv, PDF, code, project page, its page here) and
         counts (upvotes imported and from members, comments), and the days it was on the
@@ -91,7 +91,7 @@ def register(server: MCPServer, hub: Hub) -> None:
         data = found.api()
         return render.result(render.paper_card(data, hub.base_url), data)
 
-    @server.tool(name="read_paper", title="Read a paper")
+    @server.tool(name="read_paper", title="Read a paper", annotations=READS)
     def read_paper(
         id: PaperId,  # noqa: A002
         offset: Annotated[int, Field(ge=0, description="where to start, in characters (from the "
@@ -107,7 +107,7 @@ def register(server: MCPServer, hub: Hub) -> None:
         return render.result(text, {"id": id, "offset": offset, "next_offset": next_offset,
                                     "total_chars": len(markdown), "markdown": text})
 
-    @server.tool(name="similar_papers", title="Similar papers")
+    @server.tool(name="similar_papers", title="Similar papers", annotations=READS)
     def similar_papers(id: PaperId,  # noqa: A002
                        limit: Annotated[int, Field(ge=1, le=50, description="papers, 1–50")] = 10,
                        ) -> CallToolResult:
@@ -126,7 +126,7 @@ def register(server: MCPServer, hub: Hub) -> None:
                                  limit=limit, total=None, more=False, extras=extras, notes=notes)
         return render.result(text, {"papers": items})
 
-    @server.tool(name="daily_papers", title="Daily papers")
+    @server.tool(name="daily_papers", title="Daily papers", annotations=READS)
     def daily_tool(
         date: Day = None,
         week: Annotated[str | None, Field(max_length=40, description="an ISO week, YYYY-Www")] = None,
@@ -140,7 +140,7 @@ def register(server: MCPServer, hub: Hub) -> None:
         items of GET /api/daily_papers."""
         return daily_papers(hub, date, week, month, sort, limit, page)
 
-    @server.tool(name="trending", title="Trending papers")
+    @server.tool(name="trending", title="Trending papers", annotations=READS)
     def trending_tool(limit: Annotated[int, Field(ge=1, le=50, description="papers per page, 1–50")] = 20,
                       page: Page = 0) -> CallToolResult:
         """What is trending on the hub now (votes and their growth over the last listed

@@ -75,7 +75,7 @@ def plain(error: Any) -> str:
 
 def build(hub: Hub) -> MCPServer:
     server = Server("paperboy", title="paperboy", version=__version__, instructions=INSTRUCTIONS,
-                       log_level="WARNING")
+                    log_level="WARNING")
     reading.register(server, hub)
     mine.register(server, hub)
 
@@ -86,7 +86,8 @@ def build(hub: Hub) -> MCPServer:
             return answer
         if isinstance(answer, ListToolsResult):
             return answer.model_copy(update={"tools": [t for t in answer.tools if t.name in READ_TOOLS]})
-        return {**answer, "tools": [t for t in answer["tools"] if t["name"] in READ_TOOLS]}  # as sent
+        # (the SDK hands a middleware the answer as it will be sent: a dict)
+        return {**answer, "tools": [t for t in answer["tools"] if t["name"] in READ_TOOLS]}
 
     server.middleware.append(tools_for_the_asker)
 
