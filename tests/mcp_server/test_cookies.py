@@ -39,3 +39,14 @@ def test_a_signed_in_browser_is_no_one_here(filled: Filled, db: Database, conn, 
                    Authorization=f"Bearer {filled.ada_token}")
         assert not done.get("isError") and {c["name"] for c in done["structuredContent"]["collections"]} == {
             "Reading", "Shared"}
+
+
+def test_the_server_runs_while_the_app_does(db: Database, tmp_path: Path):
+    """Built when the app starts (its lifespan), not when it is made; started again, it
+    answers again; an app never started says so instead of failing."""
+    app = create_app(db, cache_seconds=0, rate_limit=0, home=tmp_path, base_url="http://testserver")
+    idle = TestClient(app).post("/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"}, headers=HEADERS)
+    assert idle.status_code == 503 and "not running" in idle.json()["error"]["message"]
+    for _ in range(2):
+        with TestClient(app) as client:
+            assert {t["name"] for t in rpc(client, "tools/list", {})["tools"]} == READ_TOOLS

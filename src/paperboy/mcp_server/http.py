@@ -17,6 +17,8 @@ and TrustedHosts has checked the Host already.
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
@@ -29,12 +31,26 @@ from paperboy.web.csrf import origin
 PATH = "/mcp"
 
 
-class OriginCheck:
-    """The ASGI app at /mcp: the Origin check, then the SDK's session manager."""
+class Endpoint:
+    """The ASGI app at /mcp: the Origin check, then the SDK's session manager. The server is
+    built when the app starts (:meth:`run`, in its lifespan), not when the app is made: an
+    app that never serves (most tests make one) never pays for it."""
 
-    def __init__(self, sessions: StreamableHTTPSessionManager, base_url: str) -> None:
-        self.sessions = sessions
-        self.base_url = base_url
+    def __init__(self, state: Any) -> None:
+        self.state = state
+        self.sessions: StreamableHTTPSessionManager | None = None
+
+    @asynccontextmanager
+    async def run(self) -> AsyncIterator[None]:
+        server = build(Hub(self.state, over_http, "http"))
+        server.streamable_http_app(stateless_http=True, json_response=True,
+                                   transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False))
+        self.sessions = server.session_manager
+        try:
+            async with self.sessions.run():
+                yield
+        finally:
+            self.sessions = None
 
     def allows(self, scope: dict[str, Any]) -> bool:
         headers = dict(scope["headers"])
@@ -43,28 +59,29 @@ class OriginCheck:
             return True
         claimed = origin(given.decode("latin-1"))
         host = headers.get(b"host", b"").decode("latin-1")
-        ours = {origin(self.base_url), origin(f"{scope.get('scheme', 'http')}://{host}")} - {None}
+        ours = {origin(self.state.base_url), origin(f"{scope.get('scheme', 'http')}://{host}")} - {None}
         return claimed is not None and claimed in ours
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if self.allows(scope):
+        if not self.allows(scope):
+            await _refuse(send, 403, "Origin not allowed: this MCP endpoint answers pages of this hub only "
+                                     "(and clients that send no Origin).")
+        elif self.sessions is None:
+            await _refuse(send, 503, "The MCP server is not running (the app was not started).")
+        else:
             await self.sessions.handle_request(scope, receive, send)
-            return
-        body = json.dumps({"jsonrpc": "2.0", "id": None, "error": {
-            "code": -32600, "message": "Origin not allowed: this MCP endpoint answers pages of this hub "
-                                       "only (and clients that send no Origin)."}}).encode()
-        await send({"type": "http.response.start", "status": 403, "headers": [
-            (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
-        await send({"type": "http.response.body", "body": body})
 
 
-def mount(app: Any) -> StreamableHTTPSessionManager:
+async def _refuse(send: Any, status: int, message: str) -> None:
+    body = json.dumps({"jsonrpc": "2.0", "id": None, "error": {"code": -32600, "message": message}}).encode()
+    await send({"type": "http.response.start", "status": status, "headers": [
+        (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def mount(app: Any) -> Endpoint:
     """Answer MCP at /mcp in ``app`` (made by web/app.py's create_app, which enters what this
     returns, ``.run()``, in its lifespan)."""
-    server = build(Hub(app.state, over_http, "http"))
-    server.streamable_http_app(stateless_http=True, json_response=True,
-                               transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False))
-    sessions = server.session_manager
-    app.router.add_route(PATH, OriginCheck(sessions, app.state.base_url), methods=["GET", "POST", "DELETE"],
-                         include_in_schema=False)
-    return sessions
+    endpoint = Endpoint(app.state)
+    app.router.add_route(PATH, endpoint, methods=["GET", "POST", "DELETE"], include_in_schema=False)
+    return endpoint
