@@ -23,11 +23,11 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
 from pydantic import Field
 
-from paperboy.collections import CollectionError
 from paperboy.community import tokens
 from paperboy.community.members import Member
 from paperboy.community.votes import NoSuchPaper
 from paperboy.db import Database
+from paperboy.errors import Refused
 from paperboy.papers.listing import PeriodError
 
 # What the API answers a caller without a member (web/auth.py's signed_in), and what
@@ -92,13 +92,13 @@ class Hub:
 
 @contextmanager
 def failing_as_tools() -> Iterator[None]:
-    """The API's refusals (an HTTPException of the web's parameter readers, a collection's
-    404, a bad period, an unknown paper) as tool errors with the same message."""
+    """The API's refusals (an HTTPException of the web's parameter readers, a feature's
+    Refused, a bad period, an unknown paper) as tool errors with the same message."""
     try:
         yield
     except HTTPException as e:
         raise ToolError(str(e.detail)) from None
-    except CollectionError as e:
+    except Refused as e:  # any feature's refusal (a collection's 404, a full one, …)
         raise ToolError(e.message) from None
     except PeriodError as e:
         raise ToolError(str(e)) from None
