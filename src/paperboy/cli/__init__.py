@@ -10,6 +10,7 @@ import typer
 
 from paperboy import config, logs
 from paperboy.cli import (
+    agents,
     digests,
     fetching,
     importing,
@@ -48,6 +49,7 @@ app.command()(searching.search)
 app.command()(recommending.recommend)
 app.command()(serving.serve)
 app.command()(serving.demo)
+app.command()(agents.mcp)
 app.add_typer(digests.app, name="digest")
 app.add_typer(fetching.app, name="fetch")
 app.add_typer(library.app, name="library")

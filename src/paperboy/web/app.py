@@ -18,6 +18,7 @@ from paperboy.db import Database, open_database
 from paperboy.digest.outbox import Mailer
 from paperboy.digest.subscriptions import secret_key
 from paperboy.jobs import BackgroundJobs, shut_down
+from paperboy.mcp_server import http as mcp_http
 from paperboy.ratelimit import Limits
 from paperboy.ratelimit.policies import REQUESTS
 from paperboy.search import Searcher
@@ -95,7 +96,8 @@ def create_app(
     async def lifespan(app: FastAPI):
         if jobs:
             jobs.start()
-        yield
+        async with app.state.mcp.run():  # the MCP server's sessions (mcp_server/http.py)
+            yield
         shut_down(jobs, app.state.mailer)  # each ends after its current step, within bounds
         searcher.close()
 
@@ -126,6 +128,7 @@ def create_app(
     app.state.base_url = (base_url or cfg.base_url).rstrip("/")
     if trusted_hosts is None:
         trusted_hosts = config.trusted_hosts(app.state.base_url) if base_url else cfg.trusted_hosts
+    app.state.mcp = mcp_http.mount(app)  # /mcp: MCP over streamable HTTP (docs/mcp.md)
     app.mount("/static/swagger-ui", CachedStatic(directory=apidocs.SWAGGER_UI), name="swagger-ui")
     app.mount("/static", CachedStatic(directory=str(HERE / "static")), name="static")
 
