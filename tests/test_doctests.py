@@ -10,7 +10,7 @@ import pytest
 MODULES = ["paperboy.config", "paperboy.fetch", "paperboy.fetch.client", "paperboy.papers.record",
            "paperboy.papers.limits", "paperboy.papers.listing", "paperboy.papers.view", "paperboy.web.cache",
            "paperboy.digest.addresses", "paperboy.digest.throttle", "paperboy.web.http",
-           "paperboy.community.admin", "paperboy.web.errors", "paperboy.web.requestlog"]
+           "paperboy.community.admin", "paperboy.errors", "paperboy.web.requestlog"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -14,7 +14,7 @@ from mcp.server.mcpserver.exceptions import ResourceError, ToolError
 from mcp.types import ListToolsResult
 from pydantic import ValidationError
 
-from paperboy import __version__
+from paperboy import __version__, errors
 from paperboy.mcp_server import mine, reading, render
 from paperboy.mcp_server.hub import Hub
 
@@ -50,27 +50,15 @@ class Server(MCPServer):
 
 
 def plain(error: Any) -> str:
-    """One argument error in plain words, naming the argument (the API's words: web/app.py).
+    """One argument error in plain words, naming the argument (the API's words:
+    paperboy.errors.plain).
 
     >>> plain({"type": "less_than_equal", "loc": ("limit",), "input": 500, "ctx": {"le": 50}})
     'limit must be at most 50'
     """
-    name = ".".join(str(x) for x in error.get("loc", ())) or "the arguments"
-    ctx, given = error.get("ctx") or {}, str(error.get("input"))[:40]
-    words = {
-        "missing": f"{name} is required",
-        "int_parsing": f"{name} must be a whole number, not {given!r}",
-        "int_type": f"{name} must be a whole number, not {given!r}",
-        "int_from_float": f"{name} must be a whole number, not {given!r}",
-        "string_type": f"{name} must be text",
-        "greater_than_equal": f"{name} must be at least {ctx.get('ge')}",
-        "less_than_equal": f"{name} must be at most {ctx.get('le')}",
-        "literal_error": f"{name} must be one of {str(ctx.get('expected', '')).replace(chr(39), '')}",
-        "string_too_long": f"{name} must be at most {ctx.get('max_length')} characters",
-        "string_too_short": f"{name} must be at least {ctx.get('min_length')} characters",
-        "string_pattern_mismatch": f"{name} must not hold a NUL character",
-    }
-    return words.get(error.get("type", ""), f"{name}: {error.get('msg', 'invalid')}")
+    if error.get("type") == "string_pattern_mismatch":  # the tools' one pattern: no NUL
+        return f"{'.'.join(str(x) for x in error.get('loc', ()))} must not hold a NUL character"
+    return errors.plain(error)
 
 
 def build(hub: Hub) -> MCPServer:

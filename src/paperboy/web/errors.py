@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from paperboy import logs
-from paperboy.errors import Refused
+from paperboy.errors import Refused, plain
 from paperboy.web import headers
 from paperboy.web.requestlog import loggable
 from paperboy.web.templating import templates
@@ -44,45 +44,8 @@ def error_response(request: Request, status: int, message: str, **extra: object)
     return response
 
 
-def _shown(value: object) -> str:
-    text = value if isinstance(value, str) else str(value)
-    return repr(text[:40] + ("…" if len(text) > 40 else ""))
-
-
-def _plain(error: dict) -> str:
-    """One validation error in plain words, naming the field and what it takes (pydantic's
-    own sentences, "Input should be a valid integer, unable to parse string as an integer",
-    speak of inputs and parsing).
-
-    >>> _plain({"type": "int_parsing", "loc": ("query", "page"), "input": "abc"})
-    "page must be a whole number, not 'abc'"
-    >>> _plain({"type": "less_than_equal", "loc": ("query", "limit"), "input": "500", "ctx": {"le": 100}})
-    'limit must be at most 100'
-    """
-    where = ".".join(str(x) for x in error.get("loc", ()) if x not in ("query", "path", "body", "header"))
-    name = where or "the request"
-    ctx = error.get("ctx") or {}
-    kind = error.get("type", "")
-    given = error.get("input")
-    words = {
-        "missing": f"{name} is required",
-        "int_parsing": f"{name} must be a whole number, not {_shown(given)}",
-        "int_from_float": f"{name} must be a whole number, not {_shown(given)}",
-        "float_parsing": f"{name} must be a number, not {_shown(given)}",
-        "bool_parsing": f"{name} must be true or false, not {_shown(given)}",
-        "greater_than_equal": f"{name} must be at least {ctx.get('ge')}",
-        "greater_than": f"{name} must be more than {ctx.get('gt')}",
-        "less_than_equal": f"{name} must be at most {ctx.get('le')}",
-        "less_than": f"{name} must be less than {ctx.get('lt')}",
-        "literal_error": f"{name} must be one of {ctx.get('expected', '').replace(chr(39), '')}",
-        "string_too_long": f"{name} must be at most {ctx.get('max_length')} characters",
-        "string_too_short": f"{name} must be at least {ctx.get('min_length')} characters",
-    }
-    return words.get(kind) or (f"{name}: {error.get('msg', 'invalid')}" if where else error.get("msg", "invalid"))
-
-
 def _validation_message(exc: RequestValidationError) -> str:
-    return "; ".join(_plain(e) for e in exc.errors()) or "invalid request"
+    return "; ".join(plain(e) for e in exc.errors()) or "invalid request"
 
 
 def install(app: FastAPI) -> None:
