@@ -11,6 +11,7 @@ import typer
 from paperboy import config, logs
 from paperboy.cli import (
     digests,
+    enriching,
     fetching,
     importing,
     library,
@@ -44,6 +45,7 @@ app.command()(ops.backup)
 app.command()(ops.restore)
 app.command()(searching.embed)
 app.command()(searching.reindex)
+app.command()(enriching.enrich)
 app.command()(searching.search)
 app.command()(recommending.recommend)
 app.command()(serving.serve)
