@@ -165,8 +165,8 @@ def _work(conn: psycopg.Connection, cfg: Config, s: Source, client, lease: state
                 missed = [r["id"] for r in rows if notes.get(r["id"]) is None]
                 if missed:
                     state.failed(conn, s.name, missed, s.missing_error)
-            outcome.done[s.name] = outcome.done.get(s.name, 0) + len(rows) - len(missed)
-            outcome.failed[s.name] = outcome.failed.get(s.name, 0) + len(missed)
+            _count(outcome.done, s.name, len(rows) - len(missed))
+            _count(outcome.failed, s.name, len(missed))
         if limit is not None:
             limit -= len(rows)
         if progress:
@@ -179,5 +179,10 @@ def _failed(conn: psycopg.Connection, s: Source, rows: list[dict[str, Any]], err
                 ", ".join(r["id"] for r in rows[:5]) + (" …" if len(rows) > 5 else ""))
     with conn.transaction():
         state.failed(conn, s.name, [r["id"] for r in rows], error)
-    outcome.failed[s.name] = outcome.failed.get(s.name, 0) + len(rows)
+    _count(outcome.failed, s.name, len(rows))
     outcome.errors.append(f"{s.name}: {error}")
+
+
+def _count(counts: dict[str, int], name: str, n: int) -> None:
+    if n:
+        counts[name] = counts.get(name, 0) + n
