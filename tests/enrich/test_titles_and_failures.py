@@ -136,3 +136,21 @@ def test_a_killed_enrichment_resumes(db_url, conn, arxiv, tmp_path):
 def _second(gate: dict) -> bool:
     gate["n"] += 1
     return gate["n"] == 2
+
+
+def test_status_and_healthz_show_the_backlog_per_source(db, db_url, conn, cfg, arxiv, client, tmp_path):  # noqa: F811
+    store_batch(conn, [Paper(title="Property-Based Mutation Testing", source="hf-daily", arxiv_id="2301.13615",
+                             listed_on=date(2023, 2, 1)),
+                       Paper(title="An unknown paper", source="hf-daily", arxiv_id="2301.99999",
+                             listed_on=date(2023, 2, 1)),
+                       _saved_page_paper("A title arXiv has never seen")])
+    conn.commit()
+    arxiv.faults.append(Fault("status", lambda path, params: bool(params.get("id_list")), times=99, status=503))
+    enrich.run(db, cfg, sources=["arxiv"])
+    health = client.get("/healthz").json()
+    assert health["enrichment_backlog"] == {"arxiv": {"pending": 2, "due": 0, "failed": 0}}
+    from tests.helpers import run_cli
+    out = run_cli(["status"], {"DATABASE_URL": db_url, "PAPERBOY_HOME": str(tmp_path)})
+    assert out.returncode == 0, out.stderr
+    line = next(x for x in out.stdout.splitlines() if x.startswith("enrichment:"))
+    assert "arxiv 2 pending (0 due now), 0 done, 0 failed" in line and "HTTP 503" in line
