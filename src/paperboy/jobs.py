@@ -113,6 +113,8 @@ class BackgroundJobs:
             outcome = None
         if outcome is not None and outcome.papers:
             log.info("enriched %s", ", ".join(f"{n}: {k} done" for n, k in outcome.done.items()) or "nothing")
+        for error in outcome.errors if outcome is not None else ():
+            log.warning("enrichment: %s", error)
         busy = outcome is not None and outcome.papers >= ENRICH_ROUND
         if not busy:
             self._enriched = time.monotonic()

@@ -156,17 +156,26 @@ def _work(conn: psycopg.Connection, cfg: Config, s: Source, client, lease: state
             log.exception("enrichment from %s failed", s.name)
             _failed(conn, s, rows, f"unexpected error: {e!r}", outcome)
         else:
-            with conn.transaction():
-                notes = s.apply(conn, rows, answer)
-                for pid, note in notes.items():
-                    if note is None:
-                        continue
-                    state.done(conn, s.name, pid, note)
-                missed = [r["id"] for r in rows if notes.get(r["id"]) is None]
-                if missed:
-                    state.failed(conn, s.name, missed, s.missing_error)
-            _count(outcome.done, s.name, len(rows) - len(missed))
-            _count(outcome.failed, s.name, len(missed))
+            try:
+                with conn.transaction():
+                    notes = s.apply(conn, rows, answer)
+                    for pid, note in notes.items():
+                        if note is not None:
+                            state.done(conn, s.name, pid, note)
+                    missed = [r["id"] for r in rows if notes.get(r["id"]) is None]
+                    if missed:
+                        state.failed(conn, s.name, missed, s.missing_error)
+            except psycopg.Error as e:
+                if conn.broken:  # the database is gone: nothing can be recorded
+                    raise
+                log.exception("storing what %s answered failed", s.name)
+                _failed(conn, s, rows, f"database error: {e}"[:300], outcome)
+            except Exception as e:  # a bug over a surprise answer: rolled back, retried later
+                log.exception("storing what %s answered failed", s.name)
+                _failed(conn, s, rows, f"unexpected error: {e!r}"[:300], outcome)
+            else:
+                _count(outcome.done, s.name, len(rows) - len(missed))
+                _count(outcome.failed, s.name, len(missed))
         if limit is not None:
             limit -= len(rows)
         if progress:
