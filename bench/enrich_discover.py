@@ -23,7 +23,6 @@ from psycopg.rows import dict_row
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from common import fresh_database  # noqa: E402
-
 from paperboy import enrich  # noqa: E402
 from paperboy.enrich import state  # noqa: E402
 
