@@ -3,6 +3,7 @@ and block nothing; a killed `paperboy enrich` resumes."""
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import time
@@ -18,7 +19,7 @@ from tests.enrich.conftest import enrich_env
 from tests.enrich.standin import recorded_entries, title_of
 from tests.fetch.replay import Fault, at
 from tests.fixtures.web import app, client  # noqa: F401 - the web app over the test's database
-from tests.helpers import paperboy_cmd, shared
+from tests.helpers import import_demo, paperboy_cmd, run_cli, shared
 
 
 def _saved_page_paper(title: str, **kw) -> Paper:
@@ -59,9 +60,8 @@ def test_id_less_papers_merge_on_an_exact_title_only(db, conn, cfg, arxiv, clien
     # a near miss and a title whose authors differ stay apart, with a note why
     assert olds[near] in ids and olds[titles["2101.09077"]] in ids
     assert "2106.04735" not in ids and "2101.09077" not in ids
-    notes = dict(conn.execute("SELECT paper_id, note FROM enrich_state WHERE source = 'arxiv-title'").fetchall()
-                 and [(r["paper_id"], r["note"]) for r in conn.execute(
-                     "SELECT paper_id, note FROM enrich_state WHERE source = 'arxiv-title'")])
+    notes = {r["paper_id"]: r["note"] for r in conn.execute(
+        "SELECT paper_id, note FROM enrich_state WHERE source = 'arxiv-title'")}
     assert notes[olds[near]].startswith("no exact title match among") and notes[olds[near]] != \
         "no exact title match among 0 arXiv results"  # the search did return the near title
 
@@ -103,13 +103,11 @@ def test_a_killed_enrichment_resumes(db_url, conn, arxiv, tmp_path):
     """`paperboy enrich` killed (SIGKILL) in the middle of its second request: the next run
     starts at once (the lease of the dead process is free), finishes the rest, and every
     paper ends filled once."""
-    from tests.helpers import import_demo
-
     import_demo(conn)
     gate = {"n": 0}
     hold = Fault("slow", lambda path, params: bool(params.get("id_list")) and _second(gate), times=1, seconds=30)
     arxiv.faults.append(hold)
-    env = {**__import__("os").environ, **enrich_env(arxiv, db_url), "PAPERBOY_HOME": str(tmp_path)}
+    env = {**os.environ, **enrich_env(arxiv, db_url), "PAPERBOY_HOME": str(tmp_path)}
     proc = subprocess.Popen([*paperboy_cmd(), "enrich", "--source", "arxiv"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     deadline = time.monotonic() + 120
@@ -149,7 +147,6 @@ def test_status_and_healthz_show_the_backlog_per_source(db, db_url, conn, cfg, a
     enrich.run(db, cfg, sources=["arxiv"])
     health = client.get("/healthz").json()
     assert health["enrichment_backlog"] == {"arxiv": {"pending": 2, "due": 0, "failed": 0}}
-    from tests.helpers import run_cli
     out = run_cli(["status"], {"DATABASE_URL": db_url, "PAPERBOY_HOME": str(tmp_path)})
     assert out.returncode == 0, out.stderr
     line = next(x for x in out.stdout.splitlines() if x.startswith("enrichment:"))
