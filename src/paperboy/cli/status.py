@@ -15,7 +15,7 @@ from paperboy.db import DatabaseError, connect
 def status() -> None:
     """Show where the data is, how many papers there are, how far embedding and the keyword
     index have got, the digest subscribers, what is fetched and when, the database server's
-    memory settings, the latest fetch runs and the latest imports."""
+    memory settings, the enrichment backlog per source, the latest fetch runs and the latest imports."""
     from paperboy.fetch.runs import NAMES
     from paperboy.status import report
 
