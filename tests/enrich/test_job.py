@@ -70,8 +70,13 @@ def test_a_live_holder_of_the_lease_is_left_alone_and_a_dead_one_is_not(db, db_u
     assert not arxiv.requests_to("/api/query")
     pid = other.info.backend_pid
     other.close()  # that process died: its connection is gone, and with it the lease
-    wait_for(lambda: not conn.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone()
-             and not conn.commit(), 30, "the closed connection's backend to end")
+
+    def ended() -> bool:
+        gone = conn.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone() is None
+        conn.commit()  # pg_stat_activity is read once per transaction: the next look must see anew
+        return gone
+
+    wait_for(ended, 30, "the closed connection's backend to end")
     assert enrich.run(db, cfg).done == {"arxiv": 1}
 
 
