@@ -2,8 +2,9 @@
 database, embeds papers that lack a vector (a small batch at a time), once a minute
 composes and sends the email digests that are due, refits the For you models of members
 whose signals changed, and on its own thread fetches new
-papers from Hugging Face and arXiv when PAPERBOY_FETCH_EVERY says (so one instance needs
-no cron).
+papers from Hugging Face and arXiv when PAPERBOY_FETCH_EVERY says and, between fetches,
+completes papers from their sources (enrich/, every PAPERBOY_ENRICH_EVERY), so one instance
+needs no cron.
 
 With several web workers (or several machines on one database) only one embeds at a time
 (an advisory lock); each keeps its own keyword index folder synced.
@@ -20,7 +21,7 @@ import logging
 import threading
 import time
 
-from paperboy import config, embeddings, fetch, recommend
+from paperboy import config, embeddings, enrich, fetch, recommend
 from paperboy.db import Database, locks
 from paperboy.digest import compose, outbox, subscriptions
 from paperboy.digest.compose import now_utc
@@ -33,6 +34,7 @@ SHUTDOWN_WAIT = 30.0  # seconds serve's shutdown waits, in all, for jobs to end 
 DIGEST_EVERY = 60.0
 FETCH_CHECK = 30.0
 REFIT_BATCH = 50  # For you models refit per round  # seconds between looks at whether a fetch is due
+ENRICH_ROUND = 300  # papers enriched per round, between two looks at the fetch schedule
 SWEEP_EVERY = 600.0  # seconds: with no paper changed, how often the embed job still looks
 
 
@@ -55,6 +57,7 @@ class BackgroundJobs:
         self.thread = threading.Thread(target=self._run, name="paperboy-jobs", daemon=True)
         self.fetch = fetch
         self.fetch_thread = threading.Thread(target=self._fetch_loop, name="paperboy-fetch", daemon=True)
+        self._enriched = -float("inf")  # when the last enrichment round found nothing more to do
 
     def start(self) -> None:
         self.thread.start()
@@ -78,18 +81,44 @@ class BackgroundJobs:
         return self.join(timeout)
 
     def _fetch_loop(self) -> None:
-        """Fetch each source when its time comes. Runs are long (arXiv wants 3 s between
-        requests), so they get their own thread: the index, embeddings and digests go on."""
+        """Fetch each source when its time comes, and enrich papers between fetches. Runs are
+        long (arXiv wants 3 s between requests), so they get their own thread: the index,
+        embeddings and digests go on. One thread for both keeps this process's requests to
+        arXiv one at a time, at the polite rate."""
         while not self.stop_event.is_set():
             check = FETCH_CHECK
+            cfg = self.cfg
             try:
-                cfg = self.cfg
                 if cfg.fetch.every:
                     check = min(FETCH_CHECK, max(0.5, cfg.fetch.every / 2))
                     fetch.run_due(self.db, cfg, stop=self.stop_event)
             except Exception:  # keep serving; the next check retries
                 log.exception("scheduled fetch failed")
+            if cfg.fetch.enrich_every and not self.stop_event.is_set():
+                check = min(check, max(0.5, cfg.fetch.enrich_every / 2))
+                if self.enrich_round():
+                    continue  # more is due: go on after the fetch schedule had its look
             self.stop_event.wait(check)
+
+    def enrich_round(self) -> bool:
+        """Enrich up to ENRICH_ROUND papers when PAPERBOY_ENRICH_EVERY has passed since the
+        last round that found nothing to do; True when that many were done (more may be due)."""
+        every = self.cfg.fetch.enrich_every
+        if every is None or time.monotonic() - self._enriched < every:
+            return False
+        try:
+            outcome = enrich.run(self.db, self.cfg, limit=ENRICH_ROUND, stop=self.stop_event)
+        except Exception:  # keep serving; the next round retries
+            log.exception("enrichment failed")
+            outcome = None
+        if outcome is not None and outcome.papers:
+            log.info("enriched %s", ", ".join(f"{n}: {k} done" for n, k in outcome.done.items()) or "nothing")
+        for error in outcome.errors if outcome is not None else ():
+            log.warning("enrichment: %s", error)
+        busy = outcome is not None and outcome.papers >= ENRICH_ROUND
+        if not busy:
+            self._enriched = time.monotonic()
+        return busy
 
     def _run(self) -> None:
         while not self.stop_event.is_set():

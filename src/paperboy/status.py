@@ -7,14 +7,14 @@ and the latest imports. Read-only: gathering it changes nothing.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import psycopg
 
-from paperboy import embeddings, fetch
+from paperboy import embeddings, enrich, fetch
 from paperboy.config import DB_MEMORY, Config
 from paperboy.digest import subscriptions
 from paperboy.fetch import runs
@@ -44,6 +44,7 @@ class Status:
     imports: list[dict[str, Any]]  # newest first
     now: datetime
     db_memory: list[dict[str, Any]]  # the server's memory settings now (server_memory)
+    enrichment: dict[str, dict[str, Any]] = field(default_factory=dict)  # per source: enrich.backlog
 
     def public(self) -> dict[str, Any]:
         """The report as a dict, without what only the host's owner should see."""
@@ -80,6 +81,7 @@ def report(conn: psycopg.Connection, cfg: Config, *, index: KeywordIndex | None 
             " FROM imports ORDER BY id DESC LIMIT %s", (imports,)).fetchall(),
         now=now,
         db_memory=server_memory(conn, cfg),
+        enrichment=enrich.backlog(conn),
     )
 
 

@@ -26,6 +26,8 @@ NOT_SHOWN = {
     "sent_papers": "what a digest sent, private",
     "fetch_runs": "the admin status page (never cached)",
     "fetch_state": "the admin status page (never cached)",
+    "enrich_state": "the admin status page and /healthz (never cached); what it fills is in papers",
+    "enrich_leases": "which process enriches from a service: read by no page",
     "imports": "the admin status page (never cached)",
     "library_entries": "a member's library (pages per member, never cached)",
     "library_imports": "a member's imports",

@@ -23,6 +23,7 @@ from paperboy.community import (
 )
 from paperboy.db import Database
 from paperboy.digest import compose, subscriptions
+from paperboy.enrich import state
 from paperboy.fetch import runs
 from paperboy.library.importer import import_library
 from paperboy.recommend import signals
@@ -95,6 +96,13 @@ def fill(conn: psycopg.Connection, home: Path) -> dict[str, int]:
                  (ids[7], bob.id))
     conn.execute("INSERT INTO new_listings (paper_id, day, source) VALUES (%s, '2024-11-08', 'arxiv-atom')",
                  (ids[7],))
+    # enrichment's state, as `paperboy enrich` leaves it: papers queued, one done, a failure
+    # waiting for its retry, and the lease of the service it talked to, released
+    state.add_pending(conn, "arxiv", ids[:4])
+    state.done(conn, "arxiv", ids[0], "filled published_at")
+    state.failed(conn, "arxiv", ids[1:2], "HTTP 503 (1 ids from x; gave up after 6 attempts)")
+    conn.commit()
+    state.release(conn, state.take(conn, "arxiv"))
     conn.execute("INSERT INTO subscribe_requests (client, mailbox, domain)"
                  " VALUES ('203.0.113.0/24', 'reader@lab.example.org', 'lab.example.org')")
     conn.commit()

@@ -12,6 +12,7 @@ from paperboy import config, logs
 from paperboy.cli import (
     agents,
     digests,
+    enriching,
     fetching,
     importing,
     library,
@@ -45,6 +46,7 @@ app.command()(ops.backup)
 app.command()(ops.restore)
 app.command()(searching.embed)
 app.command()(searching.reindex)
+app.command()(enriching.enrich)
 app.command()(searching.search)
 app.command()(recommending.recommend)
 app.command()(serving.serve)

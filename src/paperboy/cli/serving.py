@@ -23,7 +23,8 @@ EmbedOpt = Annotated[bool, typer.Option(
     "run `paperboy embed` yourself, e.g. from cron).")]
 FetchOpt = Annotated[bool, typer.Option(
     "--fetch/--no-fetch", help="Fetch new papers on the schedule of PAPERBOY_FETCH_EVERY (default "
-    "every 6 h: Hugging Face, and arXiv for PAPERBOY_ARXIV_CATEGORIES).")]
+    "every 6 h: Hugging Face, and arXiv for PAPERBOY_ARXIV_CATEGORIES), and complete papers from "
+    "their sources every PAPERBOY_ENRICH_EVERY (default 10 min; see `paperboy enrich`).")]
 
 
 def _serve(db: Database, host: str | None, port: int | None, workers: int = 1, embed: bool = True,

@@ -15,7 +15,7 @@ from paperboy.db import DatabaseError, connect
 def status() -> None:
     """Show where the data is, how many papers there are, how far embedding and the keyword
     index have got, the digest subscribers, what is fetched and when, the database server's
-    memory settings, the latest fetch runs and the latest imports."""
+    memory settings, the enrichment backlog per source, the latest fetch runs and the latest imports."""
     from paperboy.fetch.runs import NAMES
     from paperboy.status import report
 
@@ -33,6 +33,7 @@ def status() -> None:
               f"confirmation; {s.outbox_queued} messages queued")
     out.print(f"fetching: {s.schedule}", highlight=False)
     out.print(memory_line(s.db_memory, external=bool(cfg.database_url)), highlight=False, soft_wrap=True)
+    out.print(enrichment_line(s.enrichment), highlight=False, soft_wrap=True)
     if s.fetch_runs:
         t = Table(title="latest fetch runs")
         for col in ("source", "trigger", "started", "took", "state", "new", "updated", "requests",
@@ -56,6 +57,19 @@ def status() -> None:
             t.add_row(r["path"], r["format"], f"{r['started']:%Y-%m-%d %H:%M}", state,
                       str(r["new"]), str(r["updated"]), str(r["unchanged"]), str(r["rejected"]))
         out.print(t)
+
+
+def enrichment_line(backlog: dict[str, dict]) -> str:
+    """The enrichment backlog on one line: per source, papers pending (due now), done, failed."""
+    if not backlog:
+        return "enrichment: nothing queued yet (`paperboy enrich`, or serve's background job)"
+    parts = []
+    for name, b in backlog.items():
+        part = f"{name} {b['pending']} pending ({b['due']} due now), {b['done']} done, {b['failed']} failed"
+        if b["last_error"] and (b["pending"] or b["failed"]):
+            part += f" — last error: {b['last_error'][:120]}"
+        parts.append(part)
+    return "enrichment: " + "; ".join(parts)
 
 
 def memory_line(settings: list[dict], external: bool) -> str:

@@ -111,8 +111,7 @@ def merge(conn: psycopg.Connection, actor: Member, paper_id: str, into_id: str) 
         params = {"old": old["id"], "into": into["id"]}
         counts = {t: conn.execute(f"SELECT count(*) AS n FROM {t} WHERE paper_id = %(old)s",  # noqa: S608 - fixed names
                                   params).fetchone()["n"] for t in ("votes", "comments")}
-        merging.move_references(conn, old["id"], into["id"])
-        conn.execute("DELETE FROM papers WHERE id = %(old)s", params)
+        merging.merge_paper(conn, old["id"], into["id"])
         modlog.record(conn, actor, "merge", old["id"],
                       {"into": into["id"], "title": old["title"][:200], **counts})
     return {"id": into["id"], "merged": old["id"]}

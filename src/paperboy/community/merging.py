@@ -77,6 +77,7 @@ MOVES: dict[str, tuple[str, ...]] = {
 # table -> why its rows of the merged paper are deleted with it
 DROPPED: dict[str, str] = {
     "embeddings": "derived from the paper's own title and abstract; the kept paper has (or gets) its own",
+    "enrich_state": "what enrichment did for the merged record; the kept paper has (or gets) its own",
 }
 
 # statements on the papers table itself
@@ -95,3 +96,11 @@ def move_references(conn: psycopg.Connection, old_id: str, into_id: str) -> None
             conn.execute(statement, params)
     for statement in _PAPER:
         conn.execute(statement, params)
+
+
+def merge_paper(conn: psycopg.Connection, old_id: str, into_id: str) -> None:
+    """Merge paper ``old_id`` into ``into_id``: move every row naming it, delete it, keep its
+    id as an alias. The caller holds the store's write lock in an open transaction (curation's
+    merge, and enrichment's match of an id-less paper to its arXiv record)."""
+    move_references(conn, old_id, into_id)
+    conn.execute("DELETE FROM papers WHERE id = %s", (old_id,))

@@ -125,6 +125,7 @@ class FetchSettings:
     hf_delay: float = 1.0
     timeout: float = 30.0
     retries: int = 5
+    enrich_every: float | None = 600.0  # seconds between serve's looks for papers to enrich; None: off
 
 
 def _fetch(v: Values) -> FetchSettings:
@@ -133,6 +134,10 @@ def _fetch(v: Values) -> FetchSettings:
         every = parse_interval(every_text)
     except ValueError as e:
         raise ConfigError(f"PAPERBOY_FETCH_EVERY: {e}") from None
+    try:
+        enrich_every = parse_interval(v.text("PAPERBOY_ENRICH_EVERY", "10m"))
+    except ValueError as e:
+        raise ConfigError(f"PAPERBOY_ENRICH_EVERY: {e}") from None
     sources = _split(v.text("PAPERBOY_FETCH_SOURCES", "hf arxiv").lower())
     unknown = [s for s in sources if s not in ("hf", "arxiv")]
     if unknown:
@@ -148,6 +153,7 @@ def _fetch(v: Values) -> FetchSettings:
         hf_delay=_number(v, "PAPERBOY_HF_DELAY", "1"),
         timeout=max(0.1, _number(v, "PAPERBOY_FETCH_TIMEOUT", "30")),
         retries=_number(v, "PAPERBOY_FETCH_RETRIES", "5", int),
+        enrich_every=enrich_every,
     )
 
 

@@ -47,7 +47,11 @@ SETTINGS = {
     "(default \"hf arxiv\"; arxiv only when categories are followed)",
     "PAPERBOY_HF_DAYS": "how many recent days each Hugging Face fetch reads again, to refresh "
     "upvotes (default 3)",
-    "PAPERBOY_ARXIV_URL": "the arXiv API's query address (default https://export.arxiv.org/api/query)",
+    "PAPERBOY_ARXIV_URL": "the arXiv API's query address (default https://export.arxiv.org/api/query); "
+    "fetching and enrichment both use it",
+    "PAPERBOY_ENRICH_EVERY": "how often `serve` looks for papers to complete from their sources "
+    "(arXiv metadata by id, arXiv ids of papers without one): 5m, 1h… (default 10m; off turns "
+    "it off, e.g. when cron runs `paperboy enrich`)",
     "PAPERBOY_HF_URL": "the Hugging Face site whose /api/daily_papers is read "
     "(default https://huggingface.co)",
     "PAPERBOY_ARXIV_DELAY": "seconds between two requests to arXiv (default 3, as arXiv asks)",

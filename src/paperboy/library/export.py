@@ -8,6 +8,9 @@ arXiv id carries it the way reference managers read it back (eprint / archivePre
 10.48550/arXiv.ID, the abs link, ``number: arXiv:ID``), so exporting then importing matches
 every paper; a paper without one (an id like ``t-<hash>``) is matched by its title.
 
+A paper enrichment completed carries the publisher's DOI and journal reference arXiv knows
+(``doi``, ``journalRef``) as ``doi`` and ``journal`` (RIS ``DO``/``JO``, CSL ``DOI``/``container-title``).
+
 The date is ``publishedAt`` to the precision ``publishedAtSource`` gives it: the day, the
 month of the arXiv id, or only the year of the day it was listed by.
 """
@@ -104,6 +107,13 @@ def _arxiv(paper: Mapping[str, Any]) -> str | None:
     return aid if isinstance(aid, str) and aid else None
 
 
+def _doi(paper: Mapping[str, Any]) -> str | None:
+    """The publisher's DOI arXiv knows (``doi``, filled by enrichment); the arXiv DOI
+    10.48550/arXiv.ID stands in without one."""
+    doi = _text(paper.get("doi"))
+    return doi or None
+
+
 def _url(paper: Mapping[str, Any]) -> str | None:
     aid = _arxiv(paper)
     if aid:
@@ -172,7 +182,11 @@ def _bib_entry(paper: Mapping[str, Any], key: str) -> BibEntry:
         categories = paper.get("categories") or []
         if categories:
             fields.append(Field("primaryClass", str(categories[0])))
-        fields += [Field("doi", f"10.48550/arXiv.{aid}"), Field("publisher", "arXiv")]
+        fields += [Field("doi", _doi(paper) or f"10.48550/arXiv.{aid}"), Field("publisher", "arXiv")]
+    elif doi := _doi(paper):
+        fields.append(Field("doi", doi))
+    if journal := _text(paper.get("journalRef")):
+        fields.append(Field("journal", latex(journal)))
     if url := _url(paper):
         fields.append(Field("url", url))
     if abstract := _text(paper.get("summary")):
@@ -208,8 +222,11 @@ def _ris_record(paper: Mapping[str, Any]) -> dict[str, Any]:
         ref["date"] = "/".join([f"{n:02d}" for n in day] + [""] * (3 - len(day))) + "/"  # 2024/11//
     if abstract := _text(paper.get("summary")):
         ref["abstract"] = plain(abstract)
+    if aid or _doi(paper):
+        ref["doi"] = _doi(paper) or f"10.48550/arXiv.{aid}"
+    if journal := _text(paper.get("journalRef")):
+        ref["journal_name"] = journal
     if aid:
-        ref["doi"] = f"10.48550/arXiv.{aid}"
         ref["note"] = f"arXiv:{aid}"  # M1, the number (CSL's "number"); pandoc skips it
         ref["publisher"] = "arXiv"
     if url := _url(paper):
@@ -247,6 +264,10 @@ def _csl_item(paper: Mapping[str, Any]) -> dict[str, Any]:
         item["abstract"] = plain(abstract)
     if aid:
         item.update(DOI=f"10.48550/arXiv.{aid}", number=f"arXiv:{aid}", publisher="arXiv")
+    if doi := _doi(paper):
+        item["DOI"] = doi
+    if journal := _text(paper.get("journalRef")):
+        item["container-title"] = journal
     if url := _url(paper):
         item["URL"] = url
     if categories := [str(c) for c in paper.get("categories") or []]:

@@ -15,7 +15,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
-from paperboy import __version__, embeddings
+from paperboy import __version__, embeddings, enrich
 from paperboy.db import Database
 from paperboy.db import migrate as migrations
 
@@ -64,11 +64,12 @@ def _details(conn: psycopg.Connection) -> dict[str, Any]:
         "outbox_due": outbox["due"],
         "outbox_oldest": _iso(outbox["oldest"]),
         "embedding_backlog": _embedding_backlog(conn),
+        "enrichment_backlog": _enrichment_backlog(conn),
     }
 
 
 BACKLOG_SECONDS = 30.0
-_backlog: dict[tuple, tuple[float, int]] = {}
+_backlog: dict[tuple, tuple[float, Any]] = {}
 
 
 def _embedding_backlog(conn: psycopg.Connection) -> int:
@@ -78,4 +79,15 @@ def _embedding_backlog(conn: psycopg.Connection) -> int:
     seen = _backlog.get(key)
     if seen is None or time.monotonic() - seen[0] > BACKLOG_SECONDS:
         seen = _backlog[key] = (time.monotonic(), embeddings.pending_count(conn))
+    return seen[1]
+
+
+def _enrichment_backlog(conn: psycopg.Connection) -> dict[str, dict[str, int]]:
+    """Per enrichment source: papers pending, due now, and failed (given up); counted at most
+    every BACKLOG_SECONDS per database, like the embedding backlog (it reads the state table)."""
+    key = ("enrich", conn.info.host, conn.info.port, conn.info.dbname)
+    seen = _backlog.get(key)
+    if seen is None or time.monotonic() - seen[0] > BACKLOG_SECONDS:
+        counts = {name: {k: b[k] for k in ("pending", "due", "failed")} for name, b in enrich.backlog(conn).items()}
+        seen = _backlog[key] = (time.monotonic(), counts)
     return seen[1]

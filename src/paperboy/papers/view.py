@@ -201,6 +201,8 @@ class PaperView:
     # From ``extra``: what Hugging Face knows and arXiv does not (None or 0 when unknown).
     github_stars: int | None = None
     ai_keywords: list[str] | None = None
+    doi: str | None = None  # the publisher's DOI and the journal reference, as arXiv gives them
+    journal_ref: str | None = None
     submitted_by: str | None = None  # a member's name, "deleted member", or HF's submitter
     submitted_here: bool = False  # by a member of this instance (else on Hugging Face)
     num_comments: int | None = 0  # imported from HF plus this instance's comments
@@ -311,6 +313,8 @@ class PaperView:
             "ai_keywords": self.ai_keywords,
             "arxivId": self.arxiv_id,
             "categories": list(self.categories),
+            "doi": self.doi,
+            "journalRef": self.journal_ref,
             "pdfUrl": self.links.pdf,
             "comment": self.comment,
             "withdrawn": self.withdrawn,
@@ -382,6 +386,8 @@ def of(row: Mapping[str, Any]) -> PaperView:
         withdrawn=bool(row.get("withdrawn")),
         github_stars=extra.get("github_stars"),
         ai_keywords=extra.get("ai_keywords"),
+        doi=extra.get("doi") or None,
+        journal_ref=extra.get("journal_ref") or None,
         submitted_by=_submitter(row, extra),
         submitted_here=row.get("submitter") is not None,
         num_comments=(extra.get("num_comments") or 0) + (row.get("community_comments") or 0),

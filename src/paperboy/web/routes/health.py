@@ -32,6 +32,7 @@ class Health(BaseModel):
     outbox_due: int | None = None
     outbox_oldest: str | None = None
     embedding_backlog: int | None = None
+    enrichment_backlog: dict[str, dict[str, int]] = {}  # per source: pending, due (now), failed
 
 
 @api.get("/healthz", response_model=Health, tags=["operations"],
@@ -41,7 +42,8 @@ def healthz(request: Request) -> Any:
     """`status` ok (200) or unavailable (503: the database cannot be reached, or migrations
     are pending or newer than this code). Also the last successful fetch of each source,
     the outbox backlog (messages not sent yet; due: those whose time has come) and the
-    embedding backlog (papers without a vector)."""
+    embedding backlog (papers without a vector) and the enrichment backlog per source (papers
+    pending, due now, and given up after repeated failures)."""
     ok, report = health.check(request.app.state.db)
     return JSONResponse(report, status_code=200 if ok else 503,
                         headers={"Cache-Control": "no-store"})

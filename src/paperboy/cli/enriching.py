@@ -1,0 +1,91 @@
+"""`paperboy enrich`: complete stored papers from their sources now (serve does it in the
+background)."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+import typer
+
+from paperboy import config
+from paperboy.cli.console import err, fail, open_db, out, progress_bar
+from paperboy.cli.fetching import _retry_note
+from paperboy.cli.searching import sync_index
+
+# paperboy.enrich (httpx, the parsers) is imported inside the command, so that `paperboy
+# --help` stays fast.
+
+
+def _ids(values: list[str] | None) -> list[str] | None:
+    """Paper ids from repeated and comma- or space-separated --ids values (arXiv ids lose
+    their version: 2410.08565v2 is paper 2410.08565)."""
+    if not values:
+        return None
+    from paperboy.papers.record import parse_arxiv_id
+
+    ids = []
+    for v in values:
+        for part in v.replace(",", " ").split():
+            found = parse_arxiv_id(part) if not part.startswith("t-") else None
+            ids.append(found[0] if found else part)
+    return list(dict.fromkeys(ids))
+
+
+def enrich(
+    limit: Annotated[int | None, typer.Option(min=1, help="Enrich at most this many papers.")] = None,
+    ids: Annotated[list[str] | None, typer.Option(
+        "--ids", help="Only these papers (arXiv ids or paper ids; commas, spaces or a repeated "
+        "option), asked again even if done before.")] = None,
+    source: Annotated[list[str] | None, typer.Option(
+        "--source", "-s", help="Only this source: arxiv (metadata by id) or arxiv-title (papers "
+        "without an id, matched by title). Default: all.")] = None,
+) -> None:
+    """Complete papers from their sources: arXiv metadata by id (dates, the latest version, the
+    full author list, categories, comment, journal reference, DOI, withdrawals) for papers that
+    miss some, and an arXiv id for papers without one (a title search, accepted only on an
+    exact title match).
+
+    Fields imported or set here are never overwritten; each filled field records its source.
+    Requests go at the fetcher's polite rate (PAPERBOY_ARXIV_DELAY, through PAPERBOY_ARXIV_URL).
+    Each batch is committed as it finishes: safe to stop at any moment, and the next run
+    continues. A failed batch is retried by later runs, with growing delays; see `paperboy
+    status`. Exit status 1 if some batch failed.
+    """
+    from paperboy import enrich as enrichment
+
+    cfg = config.load()
+    wanted = _ids(ids)
+    try:
+        enrichment.chosen(source)
+    except ValueError as e:
+        raise fail(str(e), 2) from None
+    with open_db() as db:
+        with db.connection() as conn:
+            enrichment.discover(conn, enrichment.chosen(source), wanted)
+            todo = enrichment.pending(conn, enrichment.chosen(source), wanted)
+        todo = min(todo, limit) if limit else todo
+        if not todo:
+            out.print("nothing to enrich: every paper is complete, or waits for a retry (see `paperboy status`)")
+            return
+        out.print(f"enriching {todo} papers (Ctrl+C stops safely; running again continues)")
+        start = time.monotonic()
+        with progress_bar() as bar:
+            task = bar.add_task("enriching", total=todo, rate="")
+
+            def progress(name: str, n: int) -> None:
+                done = bar.tasks[0].completed + n
+                bar.update(task, advance=n, description=f"enriching ({name})",
+                           rate=f"{done / max(time.monotonic() - start, 1e-9):.1f} papers/s")
+
+            outcome = enrichment.run(db, cfg, sources=source, limit=limit, ids=wanted,
+                                     progress=progress, on_retry=_retry_note)
+        for name in sorted(set(outcome.done) | set(outcome.failed)):
+            out.print(f"{name}: {outcome.done.get(name, 0)} done, {outcome.failed.get(name, 0)} to retry later",
+                      highlight=False)
+        for e in outcome.errors:
+            err.print(f"[yellow]note:[/] {e}", highlight=False, soft_wrap=True)
+        if outcome.done:
+            sync_index(db)
+    if outcome.errors:
+        raise typer.Exit(1)

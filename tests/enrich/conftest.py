@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+
+import pytest
+
+from paperboy import config
+from paperboy.demo import data_dir
+from tests.enrich.standin import ArxivStandIn
+from tests.helpers import shared
+
+DELAY = 0.05  # seconds between requests in tests (arXiv asks for 3)
+
+
+@pytest.fixture
+def arxiv() -> Iterator[ArxivStandIn]:
+    server = ArxivStandIn(shared("arxiv-api-recorded").parent, data_dir()).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def cfg(arxiv: ArxivStandIn) -> config.Config:
+    fetch = dataclasses.replace(config.load().fetch, arxiv_url=f"{arxiv.url}/api/query", arxiv_delay=DELAY,
+                                timeout=1.0, retries=1)
+    return dataclasses.replace(config.load(), fetch=fetch)
+
+
+def enrich_env(arxiv: ArxivStandIn, db_url: str, **extra: str) -> dict[str, str]:
+    """Environment for running `paperboy enrich` as a process against the stand-in."""
+    return {"DATABASE_URL": db_url, "PAPERBOY_ARXIV_URL": f"{arxiv.url}/api/query",
+            "PAPERBOY_ARXIV_DELAY": str(DELAY), "PAPERBOY_FETCH_TIMEOUT": "1",
+            "PAPERBOY_FETCH_RETRIES": "1", **extra}
