@@ -45,8 +45,8 @@ import numpy as np
 import snowballstemmer
 
 from paperboy import embeddings
-from paperboy.keyphrases import extract
 from paperboy.keyphrases.candidates import candidates, key
+from paperboy.keyphrases.extract import extract
 from paperboy.keyphrases.rank import mmr
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"

@@ -77,6 +77,7 @@ MOVES: dict[str, tuple[str, ...]] = {
 # table -> why its rows of the merged paper are deleted with it
 DROPPED: dict[str, str] = {
     "embeddings": "derived from the paper's own title and abstract; the kept paper has (or gets) its own",
+    "keyphrases": "derived from the paper's own title and abstract; the kept paper has (or gets) its own",
 }
 
 # statements on the papers table itself

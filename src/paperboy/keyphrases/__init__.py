@@ -8,40 +8,23 @@ Hugging Face's ``ai_keywords``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-
-import numpy as np
-
-from paperboy.keyphrases.candidates import candidates, key
-from paperboy.keyphrases.rank import mmr
-
 METHOD = "keybert-minilm"  # what made them: stored with every list, shown on the page
 VERSION = 1  # bump when the method changes: stored lists of an older version are made again
-TOP = 10
-DIVERSITY = 0.3
+
+# method -> how the page says they were made
+MADE_BY = {
+    "keybert-minilm": "computed here from the title and abstract: KeyBERT's recipe over "
+                      "all-MiniLM-L6-v2 (candidate phrases ranked by similarity to the paper, "
+                      "kept diverse)",
+}
 
 
-@dataclass(frozen=True)
-class Keyphrase:
-    text: str
-    score: float  # cosine to the paper (before MMR's diversity)
+def made_by(method: str | None) -> str:
+    """How keyphrases of ``method`` were made, for the page.
 
-
-def extract(title: str, summary: str, vector: Sequence[float] | np.ndarray | None = None,
-            top: int = TOP) -> list[Keyphrase]:
-    """The keyphrases of a paper, best first. ``vector`` is the paper's stored embedding
-    (encoded here when not given)."""
-    from paperboy import embeddings
-
-    cands = candidates(title, summary)
-    if not cands:
-        return []
-    doc = np.asarray(vector, dtype=np.float32) if vector is not None else \
-        embeddings.encode([embeddings.paper_text(title, summary)])[0]
-    vecs = embeddings.encode([c.text for c in cands])
-    sim = vecs @ doc
-    return [Keyphrase(cands[i].text, round(float(sim[i]), 4)) for i in mmr(sim, vecs, top, DIVERSITY)]
-
-
-__all__ = ["METHOD", "VERSION", "Keyphrase", "extract", "key"]
+    >>> made_by("keybert-minilm")[:32]
+    'computed here from the title and'
+    >>> made_by("other")
+    'computed here (other)'
+    """
+    return MADE_BY.get(method or "", f"computed here ({method})")

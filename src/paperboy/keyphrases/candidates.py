@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-MAX_WORDS = 4
+MAX_WORDS = 3
 MAX_CHARS = 80
 MAX_TEXT = 20_000  # characters of title + abstract read (an abstract is ~2,000)
 
