@@ -16,6 +16,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import snowballstemmer
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 MAX_WORDS = 3
@@ -90,6 +91,18 @@ def _weak(low: str) -> bool:
         return True
     return (low.endswith("ly") and len(low) > 4 and low not in _NOT_ADVERBS) or \
         low.endswith(("'s", "’s"))
+
+
+_stemmer = snowballstemmer.stemmer("english")
+
+
+def stems(phrase: str) -> frozenset[str]:
+    """The Snowball stems of a phrase's words: "Jailbreaking attacks" ~ "jailbreak attack".
+
+    >>> sorted(stems("Jailbreaking attacks"))
+    ['attack', 'jailbreak']
+    """
+    return frozenset(_stemmer.stemWords(re.findall(r"\w+", key(phrase))))
 
 
 def _runs(text: str) -> Iterator[list[tuple[int, str]]]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from paperboy import embeddings
-from paperboy.keyphrases.candidates import candidates
+from paperboy.keyphrases.candidates import candidates, stems
 from paperboy.keyphrases.rank import mmr
 
 TOP = 10
@@ -36,5 +36,16 @@ def extract(title: str, summary: str, vector: Sequence[float] | np.ndarray | Non
         encode([embeddings.paper_text(title, summary)])[0]
     vecs = encode([c.text for c in cands])
     sim = vecs @ doc
-    return [Keyphrase(cands[i].text, round(float(sim[i]), 4)) for i in mmr(sim, vecs, top, DIVERSITY)]
+    kept: list[int] = []
+    words: list[frozenset[str]] = []
+    for i in mmr(sim, vecs, min(len(cands), 3 * top), DIVERSITY):
+        w = stems(cands[i].text)
+        # "adversarial jailbreak" and "adversarial jailbreak attacks": one of them only
+        if any(w <= k or k <= w for k in words):
+            continue
+        kept.append(i)
+        words.append(w)
+        if len(kept) == top:
+            break
+    return [Keyphrase(cands[i].text, round(float(sim[i]), 4)) for i in kept]
 

@@ -70,7 +70,8 @@ def compute_pending(conn: psycopg.Connection, progress: Callable[[int], None] | 
         for r in rows:
             digest = embeddings.text_hash(r["title"], r["summary"])
             current = r["model"] == embeddings.MODEL_NAME and r["text_hash"] == digest
-            found = extract(r["title"], r["summary"], r["embedding"] if current else None)
+            vec = r["embedding"] if current else None
+            found = extract(r["title"], r["summary"], vec.to_numpy() if hasattr(vec, "to_numpy") else vec)
             written.append((r["id"], [k.text for k in found], keyphrases.METHOD, keyphrases.VERSION, digest))
         with conn.transaction(), conn.cursor() as cur:
             # a paper deleted or merged away meanwhile is skipped (the join finds no row)
