@@ -8,6 +8,10 @@ Hugging Face's ``ai_keywords``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
 METHOD = "keybert-minilm"  # what made them: stored with every list, shown on the page
 VERSION = 1  # bump when the method changes: stored lists of an older version are made again
 
@@ -28,3 +32,40 @@ def made_by(method: str | None) -> str:
     'computed here (other)'
     """
     return MADE_BY.get(method or "", f"computed here ({method})")
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A paper's keyphrases as pages and the API show them (papers/view.py)."""
+
+    phrases: tuple[str, ...] = ()
+    method: str | None = None
+
+    @classmethod
+    def of(cls, value: Mapping[str, Any] | None) -> Shown:
+        """From the ``keyphrases`` select item (papers/store.keyphrases_sql), or NULL."""
+        value = value or {}
+        return cls(tuple(value.get("phrases") or ()), value.get("method"))
+
+    @property
+    def made_by(self) -> str:
+        return made_by(self.method)
+
+    def __bool__(self) -> bool:
+        return bool(self.phrases)
+
+
+def api_keywords(hf: list[str] | None, ours: Shown) -> dict[str, Any]:
+    """The HF-shaped API's ``ai_keywords``: Hugging Face's where imported, else ours; and
+    ``ai_keywords_source`` saying which ("hf", "paperboy", or None when neither is known).
+
+    >>> api_keywords(None, Shown(("flow matching",), METHOD))
+    {'ai_keywords': ['flow matching'], 'ai_keywords_source': 'paperboy'}
+    >>> api_keywords(["DeltaNet"], Shown(("flow matching",), METHOD))["ai_keywords_source"]
+    'hf'
+    """
+    if hf:
+        return {"ai_keywords": list(hf), "ai_keywords_source": "hf"}
+    if ours:
+        return {"ai_keywords": list(ours.phrases), "ai_keywords_source": "paperboy"}
+    return {"ai_keywords": None, "ai_keywords_source": None}

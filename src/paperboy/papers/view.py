@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 from urllib.parse import urlencode
 
-from paperboy.keyphrases import made_by
+from paperboy.keyphrases import Shown, api_keywords
 from paperboy.papers.limits import safe_url
 from paperboy.papers.record import arxiv_month
 
@@ -202,9 +202,7 @@ class PaperView:
     # From ``extra``: what Hugging Face knows and arXiv does not (None or 0 when unknown).
     github_stars: int | None = None
     ai_keywords: list[str] | None = None  # Hugging Face's, as imported
-    # Computed here (paperboy.keyphrases) from title and abstract, and what made them.
-    keyphrases: tuple[str, ...] = ()
-    keyphrases_method: str | None = None
+    keyphrases: Shown = Shown()  # computed here (paperboy.keyphrases), and how
     submitted_by: str | None = None  # a member's name, "deleted member", or HF's submitter
     submitted_here: bool = False  # by a member of this instance (else on Hugging Face)
     num_comments: int | None = 0  # imported from HF plus this instance's comments
@@ -312,8 +310,7 @@ class PaperView:
             "githubRepo": self.links.code,
             "githubStars": self.github_stars,
             "projectPage": self.links.project,
-            "ai_keywords": self.keywords[0],
-            "ai_keywords_source": self.keywords[1],
+            **api_keywords(self.ai_keywords, self.keyphrases),  # ai_keywords and whose they are
             "arxivId": self.arxiv_id,
             "categories": list(self.categories),
             "pdfUrl": self.links.pdf,
@@ -321,26 +318,6 @@ class PaperView:
             "withdrawn": self.withdrawn,
             "submittedOnDailyBy": self.submitter_user(),
         }
-
-    @property
-    def keyphrases_made_by(self) -> str:
-        """How the keyphrases shown were made (the page says it beside them)."""
-        return made_by(self.keyphrases_method)
-
-    @property
-    def keywords(self) -> tuple[list[str] | None, str | None]:
-        """What the API's ``ai_keywords`` holds, and whose they are: Hugging Face's where
-        imported ("hf"), else the keyphrases computed here ("paperboy"); (None, None) when
-        neither is known.
-
-        >>> of({"id": "x", "title": "T", "summary": "", "keyphrases": {"phrases": ["a b"], "method": "m"}}).keywords
-        (['a b'], 'paperboy')
-        """
-        if self.ai_keywords:
-            return list(self.ai_keywords), "hf"
-        if self.keyphrases:
-            return list(self.keyphrases), "paperboy"
-        return None, None
 
     def submitter_user(self) -> dict[str, Any] | None:
         """Who put it on a Daily list, as HF's user object; None when no one known or the
@@ -407,8 +384,7 @@ def of(row: Mapping[str, Any]) -> PaperView:
         withdrawn=bool(row.get("withdrawn")),
         github_stars=extra.get("github_stars"),
         ai_keywords=extra.get("ai_keywords"),
-        keyphrases=tuple((row.get("keyphrases") or {}).get("phrases") or ()),
-        keyphrases_method=(row.get("keyphrases") or {}).get("method"),
+        keyphrases=Shown.of(row.get("keyphrases")),
         submitted_by=_submitter(row, extra),
         submitted_here=row.get("submitter") is not None,
         num_comments=(extra.get("num_comments") or 0) + (row.get("community_comments") or 0),
