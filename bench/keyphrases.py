@@ -20,8 +20,10 @@ Run by hand:  PYTHONPATH=src .venv/bin/python bench/keyphrases.py [--corpus 2000
    a parenthesised acronym dropped ("open-domain question answering (ODQA)" = "open domain
    question answer"); ``fuzzy``, stemmed word sets with Jaccard >= 0.5 ("flow matching" ~
    "conditional flow matching").
-4. Milliseconds per paper of each (the encoder loaded beforehand; keybert's time includes
-   encoding the paper itself, which the product reuses from the stored vector).
+4. Milliseconds per paper of each, wall clock and CPU (all threads: the fairer figure on a
+   machine shared with other work); the encoder is loaded beforehand, and keybert's time
+   includes encoding the paper itself, which the product reuses from the stored vector.
+   The load average is printed with them.
 
 YAKE is not a dependency of paperboy: install it aside (``pip install --target DIR yake``) and
 give --yake-path DIR, or the row is skipped.
@@ -33,6 +35,7 @@ import argparse
 import gzip
 import json
 import math
+import os
 import re
 import statistics
 import sys
@@ -168,13 +171,15 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--corpus", type=int, default=20000, help="abstracts for document frequencies")
     ap.add_argument("--yake-path", default=None)
+    ap.add_argument("--only", default="", help="run only the methods whose name contains this")
     args = ap.parse_args()
     papers = yardstick()
     print(f"yardstick: {len(papers)} papers with HF ai_keywords, "
           f"{statistics.mean(len(p['gold']) for p in papers):.1f} keywords each on average")
     embeddings.model()  # loaded before any timing
     t = time.perf_counter()
-    df, docs = document_frequencies(args.corpus)
+    need_df = not args.only or "idf" in args.only
+    df, docs = document_frequencies(args.corpus) if need_df else (Counter(), 0)
     print(f"document frequencies: {docs} abstracts, {len(df)} phrases, {time.perf_counter() - t:.0f} s")
     methods: dict[str, Callable[[str, str], list[str]] | None] = {
         "yake": yake_method(args.yake_path),
@@ -186,16 +191,19 @@ def main() -> None:
         "keybert+idf (mmr 0.3)": keybert_method(0.3, df, docs),
         "paperboy.keyphrases.extract": product,
     }
-    print(f"\n{'method':30} {'ms/paper':>8}  " + "  ".join(
+    print(f"\n{'method':30} {'ms/paper':>8} {'cpu ms':>7}  " + "  ".join(
         f"{m}{k}".rjust(9) for m in ("P@", "R@") for k in (5, 10)) + "   (exact | fuzzy)")
     for name, fn in methods.items():
+        if args.only and args.only not in name:
+            continue
         if fn is None:
             print(f"{name:30} skipped (not installed; see --yake-path)")
             continue
         fn(papers[0]["title"], papers[0]["summary"])  # warm
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), time.process_time()
         preds = [fn(p["title"], p["summary"]) for p in papers]
         ms = (time.perf_counter() - t) * 1000 / len(papers)
+        cpu_ms = (time.process_time() - cpu) * 1000 / len(papers)
         cells = []
         for fuzzy in (False, True):
             row = []
@@ -204,8 +212,9 @@ def main() -> None:
                     row.append(statistics.mean(overlap(pr, p["gold"], k, fuzzy)[which]
                                                for pr, p in zip(preds, papers, strict=True)))
             cells.append(row)
-        print(f"{name:30} {ms:8.1f}  " + "  ".join(
+        print(f"{name:30} {ms:8.1f} {cpu_ms:7.1f}  " + "  ".join(
             f"{a:.2f}|{b:.2f}".rjust(9) for a, b in zip(*cells, strict=True)))
+    print(f"\nload average: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print("\nexample:", papers[0]["title"])
     print("  HF:  ", "; ".join(papers[0]["gold"]))
     print("  ours:", "; ".join(product(papers[0]["title"], papers[0]["summary"])))
