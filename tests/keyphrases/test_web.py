@@ -61,6 +61,18 @@ def test_the_page_shows_keyphrases_as_search_links_and_says_how_made(client, con
         assert pid in [item["paper"]["id"] for item in found.json()], a.text
 
 
+def test_a_paper_with_hugging_faces_keywords_shows_both_apart(client, conn, filled):
+    pid, theirs = next(iter(filled.items()))
+    doc = Page(client.get(f"/papers/{pid}").text)
+    ours = doc.find("p", class_="keyphrases")
+    hf = doc.find("p", class_="cats", **{"aria-label": "Keywords from Hugging Face"})
+    assert ours is not None and hf is not None
+    assert ours.text.startswith("Keyphrases") and hf.text.startswith("Hugging Face's keywords")
+    assert [a.text for a in doc.find_all("a", class_="tag")
+            if (a.attrs.get("href") or "").startswith("/search?")] == _ours(conn, pid)
+    assert all(k in hf.text for k in theirs[:12])
+
+
 def test_a_paper_without_keyphrases_shows_none(client, conn):
     conn.execute("INSERT INTO papers (id, title, title_key, summary) VALUES ('t-1', 'A title', 'a title', '')")
     conn.commit()
