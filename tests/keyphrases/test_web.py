@@ -100,6 +100,23 @@ def test_the_api_gives_hugging_faces_keywords_where_known_else_ours(client, conn
             assert (p["ai_keywords"], p["ai_keywords_source"]) == (_ours(conn, p["id"]), "paperboy")
 
 
+def test_search_and_similar_results_carry_them_too(client, conn, filled):
+    from paperboy import embeddings
+
+    embeddings.embed_pending(conn)
+    client.app.state.searcher.index.sync(conn)
+    pid = conn.execute("SELECT id, title FROM papers WHERE NOT extra ? 'ai_keywords' ORDER BY id LIMIT 1").fetchone()["id"]
+    title = conn.execute("SELECT title FROM papers WHERE id = %s", (pid,)).fetchone()["title"]
+    found = {i["paper"]["id"]: i["paper"] for i in client.get("/api/papers/search", params={"q": title}).json()}
+    assert (found[pid]["ai_keywords"], found[pid]["ai_keywords_source"]) == (_ours(conn, pid), "paperboy")
+    near = client.get(f"/api/papers/{pid}/similar").json()
+    assert near
+    for item in near:
+        p = item["paper"]
+        expected = (filled[p["id"]], "hf") if p["id"] in filled else (_ours(conn, p["id"]), "paperboy")
+        assert (p["ai_keywords"], p["ai_keywords_source"]) == expected
+
+
 @pytest.fixture
 def server(db_url: str, filled, tmp_path: Path) -> Iterator[str]:
     proc, base = serve(db_url, tmp_path / "home", PAPERBOY_CACHE_SECONDS="0")
