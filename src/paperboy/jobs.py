@@ -35,7 +35,7 @@ SHUTDOWN_WAIT = 30.0  # seconds serve's shutdown waits, in all, for jobs to end 
 DIGEST_EVERY = 60.0
 FETCH_CHECK = 30.0
 REFIT_BATCH = 50  # For you models refit per round  # seconds between looks at whether a fetch is due
-KEYPHRASE_BATCH = 16  # papers' keyphrases per round (~0.3 s each on 2 cores)
+KEYPHRASE_BATCH = 16  # papers' keyphrases per round (~0.2 CPU s each)
 SWEEP_EVERY = 600.0  # seconds: with no paper changed, how often the embed job still looks
 
 

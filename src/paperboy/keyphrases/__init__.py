@@ -1,9 +1,12 @@
 """Keyphrases of a paper, computed here from its title and abstract (no remote model, no
 LLM): KeyBERT's recipe over the shipped all-MiniLM-L6-v2. Candidates are the noun-phrase-ish
-runs of candidates.py; each is encoded, ranked by cosine to the paper's own vector (the one
+runs of candidates.py (the 64 likeliest, extract.py); each is encoded, ranked by cosine to the paper's own vector (the one
 the embedding job stores, reused), and chosen with maximal marginal relevance so the list is
 not ten spellings of one idea. bench/keyphrases.py compared it with YAKE and tf-idf against
-Hugging Face's ``ai_keywords``.
+Hugging Face's ``ai_keywords`` (docs/search.md has the figures).
+
+This module is light (no numpy, no model): papers/view.py imports it for :class:`Shown` and
+:func:`api_keywords`; extract.py and store.py hold the work.
 """
 
 from __future__ import annotations

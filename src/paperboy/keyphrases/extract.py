@@ -14,6 +14,7 @@ from paperboy.keyphrases.rank import mmr
 
 TOP = 10
 DIVERSITY = 0.3
+MAX_ENCODED = 64  # candidates encoded per paper at most (the cost: each is one encoder input)
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,9 @@ def extract(title: str, summary: str, vector: Sequence[float] | np.ndarray | Non
     process' MiniLM unless given."""
     encode = encode or embeddings.encode
     cands = candidates(title, summary)
+    if len(cands) > MAX_ENCODED:  # the likeliest: in the title, repeated, several words, early
+        best = sorted(cands, key=lambda c: (not c.in_title, -c.count, c.words == 1, c.first))[:MAX_ENCODED]
+        cands = sorted(best, key=lambda c: c.first)
     if not cands or top <= 0:
         return []
     doc = np.asarray(vector, dtype=np.float32) if vector is not None else \
