@@ -1,5 +1,6 @@
 """The background jobs of `paperboy serve`: keeps the keyword index in step with the
-database, embeds papers that lack a vector (a small batch at a time), once a minute
+database, embeds papers that lack a vector (a small batch at a time) and computes the
+keyphrases of those that lack them (from the vectors just made), once a minute
 composes and sends the email digests that are due, refits the For you models of members
 whose signals changed, and on its own thread fetches new
 papers from Hugging Face and arXiv when PAPERBOY_FETCH_EVERY says and, between fetches,
@@ -25,6 +26,7 @@ from paperboy import config, embeddings, enrich, fetch, recommend
 from paperboy.db import Database, locks
 from paperboy.digest import compose, outbox, subscriptions
 from paperboy.digest.compose import now_utc
+from paperboy.keyphrases import store as keyphrase_store
 from paperboy.library import embed as library_embed
 from paperboy.library import matching as library_matching
 from paperboy.search import Searcher
@@ -35,6 +37,7 @@ DIGEST_EVERY = 60.0
 FETCH_CHECK = 30.0
 REFIT_BATCH = 50  # For you models refit per round  # seconds between looks at whether a fetch is due
 ENRICH_ROUND = 300  # papers enriched per round, between two looks at the fetch schedule
+KEYPHRASE_BATCH = 16  # papers' keyphrases per round (~0.2 CPU s each)
 SWEEP_EVERY = 600.0  # seconds: with no paper changed, how often the embed job still looks
 
 
@@ -51,6 +54,7 @@ class BackgroundJobs:
         self.every = every
         self.embed = embed
         self._quiet: tuple[int, float] | None = None  # (newest change_seq, when) of a round with nothing to embed
+        self._quiet_phrases: tuple[tuple[int, int], float] | None = None  # the same for keyphrases
         self.digests = digests
         self.last_digest = 0.0
         self.stop_event = threading.Event()
@@ -153,12 +157,28 @@ class BackgroundJobs:
         try:
             stats = self._embed_papers(conn)
             entries = library_embed.embed_pending(conn, batch=32, limit=32)  # library-only entries
+            phrases = 0 if self.stop_event.is_set() else self._keyphrases(conn)
         finally:
             locks.unlock(conn, locks.EMBED)
             conn.commit()
         if stats.embedded:  # (the new vectors bumped data_version: similar papers changed)
             library_matching.rematch(conn)  # library-only entries whose paper just arrived
-        return stats.embedded > 0 or entries > 0
+        return stats.embedded > 0 or entries > 0 or phrases > 0
+
+    def _keyphrases(self, conn) -> int:
+        """A batch of papers' keyphrases (after the batch of vectors they reuse). Like
+        embedding, once a round finds none to do, the next look waits for a changed paper
+        or vector (papers' change_seq, embeddings_version), or SWEEP_EVERY."""
+        row = conn.execute("SELECT (SELECT coalesce(max(change_seq), 0) FROM papers) AS s,"
+                           " (SELECT version FROM embeddings_version) AS v").fetchone()
+        conn.commit()
+        mark = (row["s"], row["v"] or 0)
+        if self._quiet_phrases is not None and self._quiet_phrases[0] == mark and \
+                time.monotonic() - self._quiet_phrases[1] < SWEEP_EVERY:
+            return 0
+        done = keyphrase_store.compute_pending(conn, batch=KEYPHRASE_BATCH, limit=KEYPHRASE_BATCH).computed
+        self._quiet_phrases = (mark, time.monotonic()) if not done else None
+        return done
 
     def _embed_papers(self, conn) -> embeddings.EmbedStats:
         """A batch of papers' vectors. Finding the papers without one reads every paper (1.3 s

@@ -34,7 +34,7 @@ from typing import Any
 import psycopg
 
 from paperboy.papers.days import listed_days
-from paperboy.papers.store import submitter_sql
+from paperboy.papers.store import keyphrases_sql, submitter_sql
 
 GROWTH_WEIGHT = 2
 FRESHNESS = 1  # added to every count: a new paper without votes ranks by its age alone
@@ -114,7 +114,7 @@ def trending(
     # Rank narrow rows first, then fetch the few whole papers: sorting thousands of wide
     # rows (abstracts) would spill to disk.
     rows = conn.execute(
-        f"SELECT p.*, p.listed_on AS day, t.score, {submitter_sql('p')} FROM ("  # noqa: S608 - a fixed formula
+        f"SELECT p.*, p.listed_on AS day, t.score, {submitter_sql('p')}, {keyphrases_sql('p')} FROM ("  # noqa: S608 - a fixed formula
         f"  SELECT id, {score_sql('q', 'q.listed_on', '%(days)s::date[]')} AS score, {total_sql('q')} AS total"
         f"   FROM papers q {recent_votes_join('q', '%(ref)s')}"
         f"   WHERE q.listed_on BETWEEN %(lo)s AND %(ref)s AND {candidate_sql('q')}"

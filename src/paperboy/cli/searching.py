@@ -1,5 +1,5 @@
-"""`paperboy search`, `embed` and `reindex`: the read side and the state derived for it
-(vectors, the keyword index)."""
+"""`paperboy search`, `embed`, `keyphrases` and `reindex`: the read side and the state
+derived for it (vectors, keyphrases, the keyword index)."""
 
 from __future__ import annotations
 
@@ -82,6 +82,53 @@ def embed(
     Vectors record their model, so a model change re-embeds."""
     with open_db() as db:
         run_embed(db, limit, batch)
+
+
+def run_keyphrases(db: Database, limit: int | None = None) -> int:
+    """Compute the keyphrases of papers lacking them, with a progress bar; return how many."""
+    from paperboy import embeddings, keyphrases
+    from paperboy.keyphrases import store as keyphrase_store
+
+    with db.connection() as conn:
+        pending = keyphrase_store.pending_count(conn)
+        if limit is not None:
+            pending = min(pending, limit)
+        if not pending:
+            out.print("every paper has its keyphrases")
+            return 0
+        out.print(f"computing the keyphrases of {pending} papers ({keyphrases.METHOD} v{keyphrases.VERSION};"
+                  " Ctrl+C stops safely; running again continues)")
+        start = time.monotonic()
+        with progress_bar() as bar:
+            task = bar.add_task("keyphrases", total=pending, rate="")
+
+            def advance(n: int) -> None:
+                done = bar.tasks[0].completed + n
+                bar.update(task, advance=n, rate=f"{done / (time.monotonic() - start):.1f} papers/s")
+
+            embeddings.model()  # load before the clock matters
+            # serve's job computes them a batch at a time under the embedding lock: one at a time
+            locks.lock(conn, locks.EMBED)
+            conn.commit()
+            try:
+                stats = keyphrase_store.compute_pending(conn, advance, limit=limit)
+            finally:
+                conn.rollback()
+                locks.unlock(conn, locks.EMBED)
+                conn.commit()
+    elapsed = time.monotonic() - start
+    out.print(f"computed the keyphrases of {stats.computed} papers in {elapsed:.0f} s")
+    return stats.computed
+
+
+def keyphrases(
+    limit: Annotated[int | None, typer.Option(min=1, help="At most this many papers.")] = None,
+) -> None:
+    """Compute now the keyphrases of every paper that lacks them (KeyBERT's recipe over the
+    paper's all-MiniLM-L6-v2 vector, from title and abstract; `paperboy serve` does it in the
+    background too), in batches committed as they finish: safe to stop, the next run continues."""
+    with open_db() as db:
+        run_keyphrases(db, limit)
 
 
 def reindex() -> None:

@@ -19,8 +19,8 @@ HostOpt = Annotated[str | None, typer.Option(help="Address to listen on (default
 PortOpt = Annotated[int | None, typer.Option(help="Port to listen on (default PAPERBOY_PORT or 8000).")]
 WorkersOpt = Annotated[int, typer.Option(min=1, max=32, help="Worker processes (each with its own connection pool).")]
 EmbedOpt = Annotated[bool, typer.Option(
-    "--embed/--no-embed", help="Embed new papers in the background (uses the CPU; with --no-embed, "
-    "run `paperboy embed` yourself, e.g. from cron).")]
+    "--embed/--no-embed", help="Embed new papers and compute their keyphrases in the background "
+    "(uses the CPU; with --no-embed, run `paperboy embed` and `paperboy keyphrases` yourself, e.g. from cron).")]
 FetchOpt = Annotated[bool, typer.Option(
     "--fetch/--no-fetch", help="Fetch new papers on the schedule of PAPERBOY_FETCH_EVERY (default "
     "every 6 h: Hugging Face, and arXiv for PAPERBOY_ARXIV_CATEGORIES), and complete papers from "

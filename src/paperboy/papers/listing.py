@@ -200,7 +200,7 @@ def papers_in(
               if board == "daily" else "false")
     # Rank narrow rows (id, sort keys) first, then fetch the page's whole papers.
     rows = conn.execute(
-        f"SELECT p.*, t.day, t.pinned, {store.submitter_sql('p')} FROM ("  # noqa: S608 - fixed strings
+        f"SELECT p.*, t.day, t.pinned, {store.submitter_sql('p')}, {store.keyphrases_sql('p')} FROM ("  # noqa: S608 - fixed strings
         f"  SELECT q.id, l.day, {pinned} AS pinned, row_number() OVER (ORDER BY {pinned} DESC, {order}) AS rank"
         f"  FROM ({listed}) l JOIN papers q ON q.id = l.paper_id {joins} WHERE {cond}"
         "  ORDER BY rank OFFSET %(off)s LIMIT %(lim)s"

@@ -278,10 +278,10 @@ def get(conn: psycopg.Connection, paper_id: str) -> dict[str, Any] | None:
     then differs from the one asked: pages redirect to it)."""
     if "\x00" in paper_id or len(paper_id) > 200:
         return None
-    row = conn.execute(f"SELECT p.*, {submitter_sql('p')} FROM papers p WHERE p.id = %s",  # noqa: S608
+    row = conn.execute(f"SELECT p.*, {submitter_sql('p')}, {keyphrases_sql('p')} FROM papers p WHERE p.id = %s",  # noqa: S608
                        (paper_id,)).fetchone()
     if row is None:
-        row = conn.execute(f"SELECT p.*, {submitter_sql('p')} FROM paper_aliases a"  # noqa: S608
+        row = conn.execute(f"SELECT p.*, {submitter_sql('p')}, {keyphrases_sql('p')} FROM paper_aliases a"  # noqa: S608
                            " JOIN papers p ON p.id = a.paper_id WHERE a.old_id = %s", (paper_id,)).fetchone()
     return row
 
@@ -307,6 +307,14 @@ def submitter_sql(paper: str) -> str:
     (papers/view.py then shows Hugging Face's submitter, if any). One primary-key lookup."""
     return (f"(SELECT coalesce(m.name, '') FROM submissions s LEFT JOIN members m ON m.id = s.member_id"  # noqa: S608
             f" WHERE s.paper_id = {paper}.id) AS submitter")
+
+
+def keyphrases_sql(paper: str) -> str:
+    """An SQL select item on a paper alias: ``keyphrases``, the ones computed here
+    (paperboy.keyphrases) as ``{"phrases": [...], "method": ..., "version": ...}``, or NULL
+    (papers/view.py reads it). One primary-key lookup."""
+    return ("(SELECT jsonb_build_object('phrases', k.phrases, 'method', k.method, 'version', k.version)"  # noqa: S608
+            f" FROM keyphrases k WHERE k.paper_id = {paper}.id) AS keyphrases")
 
 
 def latest_day(conn: psycopg.Connection) -> Any:

@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 from urllib.parse import urlencode
 
+from paperboy.keyphrases import Shown, api_keywords
 from paperboy.papers.limits import safe_url
 from paperboy.papers.record import arxiv_month
 
@@ -203,6 +204,8 @@ class PaperView:
     ai_keywords: list[str] | None = None
     doi: str | None = None  # the publisher's DOI and the journal reference, as arXiv gives them
     journal_ref: str | None = None
+    ai_keywords: list[str] | None = None  # Hugging Face's, as imported
+    keyphrases: Shown = Shown()  # computed here (paperboy.keyphrases), and how
     submitted_by: str | None = None  # a member's name, "deleted member", or HF's submitter
     submitted_here: bool = False  # by a member of this instance (else on Hugging Face)
     num_comments: int | None = 0  # imported from HF plus this instance's comments
@@ -310,7 +313,7 @@ class PaperView:
             "githubRepo": self.links.code,
             "githubStars": self.github_stars,
             "projectPage": self.links.project,
-            "ai_keywords": self.ai_keywords,
+            **api_keywords(self.ai_keywords, self.keyphrases),  # ai_keywords and whose they are
             "arxivId": self.arxiv_id,
             "categories": list(self.categories),
             "doi": self.doi,
@@ -388,6 +391,7 @@ def of(row: Mapping[str, Any]) -> PaperView:
         ai_keywords=extra.get("ai_keywords"),
         doi=extra.get("doi") or None,
         journal_ref=extra.get("journal_ref") or None,
+        keyphrases=Shown.of(row.get("keyphrases")),
         submitted_by=_submitter(row, extra),
         submitted_here=row.get("submitter") is not None,
         num_comments=(extra.get("num_comments") or 0) + (row.get("community_comments") or 0),

@@ -13,6 +13,7 @@ from typing import Any
 import psycopg
 
 from paperboy import embeddings
+from paperboy.papers.store import keyphrases_sql
 from paperboy.search import query as q
 from paperboy.search import semantic
 from paperboy.search.fusion import W_KEYWORD, W_SEMANTIC, K, Leg, fuse, rrf  # noqa: F401 - re-exported
@@ -90,7 +91,8 @@ class Searcher:
         if len(" ".join(text.split())) > q.MAX_QUERY:
             result.notices.append(f"Only the first {q.MAX_QUERY} characters of the query were used.")
         if parsed.arxiv_id:
-            row = conn.execute("SELECT * FROM papers WHERE id = %s AND NOT hidden", (parsed.arxiv_id,)).fetchone()
+            row = conn.execute(f"SELECT p.*, {keyphrases_sql('p')} FROM papers p WHERE id = %s AND NOT hidden",  # noqa: S608
+                               (parsed.arxiv_id,)).fetchone()
             if row:
                 result.items, result.total, result.mode = [self._decorate(row, parsed, 1.0)], 1, "id"
                 return result
@@ -145,7 +147,8 @@ class Searcher:
             ranked = _resort(conn, ranked, sort)
         clock.lap("fuse")
         page = ranked[offset : offset + limit]
-        rows = {r["id"]: r for r in conn.execute("SELECT * FROM papers WHERE id = ANY(%s)", (page,))}
+        rows = {r["id"]: r for r in conn.execute(f"SELECT p.*, {keyphrases_sql('p')} FROM papers p"  # noqa: S608
+                                                 " WHERE id = ANY(%s)", (page,))}
         result.items = [self._decorate(rows[pid], parsed, fused[pid], highlights) for pid in page if pid in rows]
         if not result.items and offset == 0:
             hint = " without quotes" if parsed.strict else " fewer or other words"
@@ -227,7 +230,8 @@ def similar(conn: psycopg.Connection, paper_id: str, limit: int = 8) -> list[dic
     me = conn.execute("SELECT title_key FROM papers WHERE id = %s", (paper_id,)).fetchone()
     hits = semantic.nearest(conn, vector, None, limit + 5, exclude=[paper_id])
     ids = [pid for pid, _ in hits]
-    rows = {r["id"]: r for r in conn.execute("SELECT * FROM papers WHERE id = ANY(%s)", (ids,))}
+    rows = {r["id"]: r for r in conn.execute(f"SELECT p.*, {keyphrases_sql('p')} FROM papers p"  # noqa: S608
+                                             " WHERE id = ANY(%s)", (ids,))}
     out = []
     for pid, dist in hits:
         r = rows.get(pid)
