@@ -63,6 +63,38 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):  # noqa
             "`make fuzz`, which draws new ones each run.")))
 
 
+# The longest files first. `make test` hands whole files to its workers (--dist loadfile) in
+# collection order (--no-loadscope-reorder); xdist's own order (most tests first) started these
+# few-but-long files last, so one worker ran on alone for minutes after the other had finished.
+# Longest first, the many short files then fill in behind them on whichever worker is free.
+# (Seconds are from a run of the whole suite; a file not listed runs after these, in the usual
+# order. Within a file the order is unchanged, and no test depends on another file's.)
+LONGEST_FILES = [
+    "tests/search/test_encoder.py",            # ONNX exports and the PyTorch reference vectors
+    "tests/api_schema/test_openapi.py",        # schemathesis over every operation, three roles
+    "tests/e2e/test_accessibility.py",         # axe-core over every page, four roles, four looks
+    "tests/security/test_injection.py",        # every parameter of every route
+    "tests/ops/test_kill_resume.py",
+    "tests/test_cli_import.py",
+    "tests/fuzz/test_roundtrip.py",
+    "tests/community/test_password_burst.py",
+    "tests/community/test_votes_concurrent.py",
+    "tests/ops/test_external_server.py",
+    "tests/library/test_cli.py",
+    "tests/ops/test_two_nodes.py",
+    "tests/e2e/test_for_you_flow.py",
+    "tests/community/test_cli_users.py",
+    "tests/ratelimit/test_workers.py",
+    "tests/test_serve_signals.py",
+    "tests/papers/test_store.py",
+]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {path: i for i, path in enumerate(LONGEST_FILES)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))  # stable
+
+
 @pytest.fixture(scope="session")
 def pg_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("paperboy-home")
