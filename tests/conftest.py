@@ -16,6 +16,7 @@ from hypothesis import settings
 from psycopg.conninfo import make_conninfo
 
 from paperboy.db import Database, embedded, migrate
+from tests.fixtures import portal
 from tests.helpers import database
 
 # No test may reach the internet: the fetch schedule of `serve` is off unless a test
@@ -93,6 +94,15 @@ LONGEST_FILES = [
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     rank = {path: i for i, path in enumerate(LONGEST_FILES)}
     items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))  # stable
+
+
+portal.install()  # one event loop per test client, not one per request (tests/fixtures/portal.py)
+
+
+@pytest.fixture(autouse=True)
+def _close_portals() -> Iterator[None]:
+    yield
+    portal.close_portals()
 
 
 @pytest.fixture(scope="session")
