@@ -116,6 +116,12 @@ def pg_server(pg_home: Path) -> str:
     url = embedded.start(pg_home)
     template = make_conninfo(url, dbname="pb_template")
     with psycopg.connect(url, autocommit=True) as conn:
+        # This server holds throwaway databases only: nothing on it need survive a crash of
+        # the machine, so it never waits for the disk (as tests/ops/pgserver.py's server).
+        # Measured here: a commit 8 ms -> 0.7 ms, a test's database 1.3 s -> 0.8 s to clone.
+        for name in ("fsync", "synchronous_commit", "full_page_writes"):
+            conn.execute(f"ALTER SYSTEM SET {name} = off")
+        conn.execute("SELECT pg_reload_conf()")
         conn.execute("DROP DATABASE IF EXISTS pb_template")
         conn.execute("CREATE DATABASE pb_template")
     migrate.migrate(template)
