@@ -31,7 +31,7 @@ browser:
 ## Install everything (with test tools and chromium) and run the whole test suite
 test: $(STAMP) browser
 	$(BIN)/ruff check src tests bench
-	$(BIN)/python -m pytest -n 2 --dist loadfile
+	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder
 
 ## Fuzz every parser, the search syntax and comment Markdown with 10,000 inputs each, and drive
 ## the HTTP API from its schema with 300 requests per operation and role (make test: a few hundred, 25)
