@@ -21,6 +21,7 @@ from typing import Any
 
 import psycopg
 
+from paperboy import config
 from paperboy.config import Config
 from paperboy.db import Database
 from paperboy.enrich import state
@@ -55,9 +56,11 @@ def chosen(names: Sequence[str] | None) -> list[Source]:
 
 
 def discover(conn: psycopg.Connection, sources: Sequence[Source] | None = None,
-             ids: Sequence[str] | None = None) -> int:
-    """Queue the papers each source can complete and has not seen. With ``ids``, those papers
-    are queued again for every source that applies to them, whatever their state."""
+             ids: Sequence[str] | None = None, cfg: Config | None = None) -> int:
+    """Queue the papers each source can complete and has not seen, and those its ``stale``
+    condition calls back (a paper with a newer version). With ``ids``, those papers are queued
+    again for every source that applies to them, whatever their state and the source's scope
+    (the settings' choice of papers, from ``cfg``: loaded when not given)."""
     sources = sources or SOURCES
     queued = 0
     with conn.transaction():
@@ -67,11 +70,19 @@ def discover(conn: psycopg.Connection, sources: Sequence[Source] | None = None,
                                     (list(ids),)).fetchall()
                 queued += state.requeue(conn, s.name, [r["id"] for r in rows])
                 continue
+            where = f"({s.applies}) AND ({s.wanted})"
+            if s.scope is not None:
+                where += f" AND ({s.scope(cfg or config.load())})"
             queued += conn.execute(
                 f"INSERT INTO enrich_state (paper_id, source) SELECT p.id, %(s)s FROM papers p"  # noqa: S608
-                f" WHERE ({s.applies}) AND ({s.wanted}) AND NOT EXISTS"
+                f" WHERE {where} AND NOT EXISTS"
                 " (SELECT 1 FROM enrich_state e WHERE e.paper_id = p.id AND e.source = %(s)s)"
                 " ON CONFLICT DO NOTHING", {"s": s.name}).rowcount
+            if s.stale is not None:
+                queued += conn.execute(
+                    "UPDATE enrich_state e SET status = 'pending', attempts = 0, next_attempt = now(),"  # noqa: S608
+                    f" updated = now() FROM papers p WHERE e.paper_id = p.id AND e.source = %(s)s"
+                    f" AND e.status <> 'pending' AND {where} AND ({s.stale})", {"s": s.name}).rowcount
     return queued
 
 
@@ -95,12 +106,13 @@ def run(db: Database, cfg: Config, *, sources: Sequence[str] | None = None, limi
     """Queue what is missing, then work through what is due, source by source, a batch at a
     time (at most ``limit`` papers in all; only ``ids`` when given). ``progress(source, n)``
     is told of every batch answered. Ends early, between two requests, when ``stop`` is set."""
-    todo = chosen(sources)
+    todo = [s for s in chosen(sources)  # a source the settings turned off (PAPERBOY_FULLTEXT=off) asks
+            if ids is not None or s.scope is None or s.scope(cfg) != "false"]  # only for papers named
     outcome = Outcome()
     if stop is not None:
         client_kw.setdefault("sleep", stop.wait)
     with db.connection() as conn:
-        discover(conn, todo, ids)
+        discover(conn, todo, ids, cfg)
         by_service: dict[str, list[Source]] = {}
         for s in todo:
             by_service.setdefault(s.service, []).append(s)
