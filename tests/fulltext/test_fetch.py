@@ -143,4 +143,8 @@ def test_the_setting_chooses_the_papers(db, conn, html):
     assert queued("library") == {REAL, FAILED}
     assert queued("all") == {REAL, SNIPPET, FAILED}
     assert queued("off") == set()
-    conn.rollback()
+    conn.commit()
+    off = dataclasses.replace(config.load(), fetch=dataclasses.replace(
+        config.load().fetch, fulltext="off", arxiv_html_url=html.url, arxiv_delay=0.01))
+    assert enrich.run(db, off, sources=["fulltext"]).papers == 0 and not html.log  # off: nothing asked
+    assert enrich.run(db, off, sources=["fulltext"], ids=[SNIPPET]).done == {"fulltext": 1}  # but --ids asks

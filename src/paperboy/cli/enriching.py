@@ -68,8 +68,9 @@ def _enrich(source: list[str] | None, limit: int | None, ids: list[str] | None, 
         raise fail(str(e), 2) from None
     with open_db() as db:
         with db.connection() as conn:
-            enrichment.discover(conn, enrichment.chosen(source), wanted, cfg)
-            todo = enrichment.pending(conn, enrichment.chosen(source), wanted)
+            sources = enrichment.active(source, cfg, wanted)
+            enrichment.discover(conn, sources, wanted, cfg)
+            todo = enrichment.pending(conn, sources, wanted) if sources else 0
         todo = min(todo, limit) if limit else todo
         if not todo:
             out.print(f"nothing to {verb}: every paper is {'complete' if verb == 'enrich' else 'done'},"

@@ -28,7 +28,7 @@ from paperboy.enrich import state
 from paperboy.enrich.sources import SOURCES, Source
 from paperboy.fetch.client import FetchError, Stopped
 
-__all__ = ["SOURCES", "Outcome", "Source", "backlog", "discover", "run"]
+__all__ = ["SOURCES", "Outcome", "Source", "active", "backlog", "discover", "run"]
 log = logging.getLogger(__name__)
 
 
@@ -53,6 +53,13 @@ def chosen(names: Sequence[str] | None) -> list[Source]:
         if n not in by_name:
             raise ValueError(f"unknown enrichment source {n!r} (known: {', '.join(by_name)})")
     return [by_name[n] for n in names]
+
+
+def active(names: Sequence[str] | None, cfg: Config, ids: Sequence[str] | None = None) -> list[Source]:
+    """The sources named (all when None) that the settings leave on: a source turned off
+    (PAPERBOY_FULLTEXT=off) works only when named and asked for given papers (``--ids``)."""
+    return [s for s in chosen(names)
+            if s.scope is None or s.scope(cfg) != "false" or (names and ids is not None)]
 
 
 def discover(conn: psycopg.Connection, sources: Sequence[Source] | None = None,
@@ -106,8 +113,7 @@ def run(db: Database, cfg: Config, *, sources: Sequence[str] | None = None, limi
     """Queue what is missing, then work through what is due, source by source, a batch at a
     time (at most ``limit`` papers in all; only ``ids`` when given). ``progress(source, n)``
     is told of every batch answered. Ends early, between two requests, when ``stop`` is set."""
-    todo = [s for s in chosen(sources)  # a source the settings turned off (PAPERBOY_FULLTEXT=off) asks
-            if ids is not None or s.scope is None or s.scope(cfg) != "false"]  # only for papers named
+    todo = active(sources, cfg, ids)
     outcome = Outcome()
     if stop is not None:
         client_kw.setdefault("sleep", stop.wait)
