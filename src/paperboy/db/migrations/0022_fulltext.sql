@@ -18,3 +18,9 @@ CREATE TABLE fulltexts (
 );
 -- compressed already: PostgreSQL should not try again
 ALTER TABLE fulltexts ALTER COLUMN markdown SET STORAGE EXTERNAL;
+
+-- /papers/{id}.md serves the text: the page cache must follow it (see 0017)
+CREATE TRIGGER fulltexts_bump_data_version AFTER INSERT OR UPDATE OR DELETE ON fulltexts
+    FOR EACH ROW EXECUTE FUNCTION bump_data_version();
+CREATE TRIGGER fulltexts_bump_data_version_truncate AFTER TRUNCATE ON fulltexts
+    FOR EACH STATEMENT EXECUTE FUNCTION bump_data_version();
