@@ -38,8 +38,9 @@ def enrich(
         "--ids", help="Only these papers (arXiv ids or paper ids; commas, spaces or a repeated "
         "option), asked again even if done before.")] = None,
     source: Annotated[list[str] | None, typer.Option(
-        "--source", "-s", help="Only this source: arxiv (metadata by id) or arxiv-title (papers "
-        "without an id, matched by title). Default: all.")] = None,
+        "--source", "-s", help="Only this source: arxiv (metadata by id), arxiv-title (papers "
+        "without an id, matched by title) or fulltext (arXiv's HTML; see `paperboy fulltext`). "
+        "Default: all.")] = None,
 ) -> None:
     """Complete papers from their sources: arXiv metadata by id (dates, the latest version, the
     full author list, categories, comment, journal reference, DOI, withdrawals) for papers that
@@ -52,6 +53,11 @@ def enrich(
     continues. A failed batch is retried by later runs, with growing delays; see `paperboy
     status`. Exit status 1 if some batch failed.
     """
+    _enrich(source, limit, ids, "enrich", "enriching")
+
+
+def _enrich(source: list[str] | None, limit: int | None, ids: list[str] | None, verb: str, doing: str) -> None:
+    """What `paperboy enrich` and `paperboy fulltext` do: queue, then work with a progress bar."""
     from paperboy import enrich as enrichment
 
     cfg = config.load()
@@ -62,13 +68,15 @@ def enrich(
         raise fail(str(e), 2) from None
     with open_db() as db:
         with db.connection() as conn:
-            enrichment.discover(conn, enrichment.chosen(source), wanted)
-            todo = enrichment.pending(conn, enrichment.chosen(source), wanted)
+            sources = enrichment.active(source, cfg, wanted)
+            enrichment.discover(conn, sources, wanted, cfg)
+            todo = enrichment.pending(conn, sources, wanted) if sources else 0
         todo = min(todo, limit) if limit else todo
         if not todo:
-            out.print("nothing to enrich: every paper is complete, or waits for a retry (see `paperboy status`)")
+            out.print(f"nothing to {verb}: every paper is {'complete' if verb == 'enrich' else 'done'},"
+                      " or waits for a retry (see `paperboy status`)")
             return
-        out.print(f"enriching {todo} papers (Ctrl+C stops safely; running again continues)")
+        out.print(f"{doing} {todo} papers (Ctrl+C stops safely; running again continues)")
         start = time.monotonic()
         with progress_bar() as bar:
             task = bar.add_task("enriching", total=todo, rate="")
@@ -89,3 +97,21 @@ def enrich(
             sync_index(db)
     if outcome.errors:
         raise typer.Exit(1)
+
+
+def fulltext(
+    limit: Annotated[int | None, typer.Option(min=1, help="Fetch at most this many papers.")] = None,
+    ids: Annotated[list[str] | None, typer.Option(
+        "--ids", help="Only these papers (arXiv ids or paper ids; commas, spaces or a repeated "
+        "option), fetched again even if done before, whatever PAPERBOY_FULLTEXT says.")] = None,
+) -> None:
+    """Fetch papers' full text now: arXiv's HTML version (PAPERBOY_ARXIV_HTML_URL/{id}),
+    converted to Markdown with its section outline, for the papers PAPERBOY_FULLTEXT names
+    (default library: Daily papers, and papers members upvoted, saved or imported).
+
+    One request at a time, PAPERBOY_ARXIV_DELAY seconds apart. A paper without an HTML
+    version is marked "no full text" and asked again only when a newer version appears;
+    failures are retried by later runs with growing delays (see `paperboy status`). Safe to
+    stop at any moment; the next run continues. Exit status 1 if some paper failed.
+    """
+    _enrich(["fulltext"], limit, ids, "fetch", "fetching the full text of")

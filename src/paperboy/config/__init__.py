@@ -113,6 +113,9 @@ def _split(value: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(x for x in value.replace(",", " ").split() if x))
 
 
+FULLTEXT_SCOPES = ("daily", "library", "all", "off")
+
+
 @dataclass(frozen=True)
 class FetchSettings:
     categories: tuple[str, ...] = ()
@@ -126,6 +129,8 @@ class FetchSettings:
     timeout: float = 30.0
     retries: int = 5
     enrich_every: float | None = 600.0  # seconds between serve's looks for papers to enrich; None: off
+    arxiv_html_url: str = "https://arxiv.org/html"  # full text: {this}/{arXiv id}
+    fulltext: str = "library"  # which papers get their full text: daily, library, all or off
 
 
 def _fetch(v: Values) -> FetchSettings:
@@ -138,6 +143,10 @@ def _fetch(v: Values) -> FetchSettings:
         enrich_every = parse_interval(v.text("PAPERBOY_ENRICH_EVERY", "10m"))
     except ValueError as e:
         raise ConfigError(f"PAPERBOY_ENRICH_EVERY: {e}") from None
+    fulltext = v.text("PAPERBOY_FULLTEXT", "library").strip().lower()
+    if fulltext not in FULLTEXT_SCOPES:
+        raise ConfigError(f"PAPERBOY_FULLTEXT={fulltext!r}{v.where('PAPERBOY_FULLTEXT')}: use "
+                          + ", ".join(FULLTEXT_SCOPES))
     sources = _split(v.text("PAPERBOY_FETCH_SOURCES", "hf arxiv").lower())
     unknown = [s for s in sources if s not in ("hf", "arxiv")]
     if unknown:
@@ -154,6 +163,8 @@ def _fetch(v: Values) -> FetchSettings:
         timeout=max(0.1, _number(v, "PAPERBOY_FETCH_TIMEOUT", "30")),
         retries=_number(v, "PAPERBOY_FETCH_RETRIES", "5", int),
         enrich_every=enrich_every,
+        arxiv_html_url=v.text("PAPERBOY_ARXIV_HTML_URL", FetchSettings.arxiv_html_url).strip().rstrip("/"),
+        fulltext=fulltext,
     )
 
 

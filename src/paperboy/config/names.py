@@ -52,6 +52,10 @@ SETTINGS = {
     "PAPERBOY_ENRICH_EVERY": "how often `serve` looks for papers to complete from their sources "
     "(arXiv metadata by id, arXiv ids of papers without one): 5m, 1h… (default 10m; off turns "
     "it off, e.g. when cron runs `paperboy enrich`)",
+    "PAPERBOY_FULLTEXT": "which papers get their full text from arXiv's HTML: library (default: "
+    "Daily papers and papers members upvoted, saved or imported), daily, all or off",
+    "PAPERBOY_ARXIV_HTML_URL": "where arXiv's HTML papers are read, as {this}/{arXiv id} "
+    "(default https://arxiv.org/html)",
     "PAPERBOY_HF_URL": "the Hugging Face site whose /api/daily_papers is read "
     "(default https://huggingface.co)",
     "PAPERBOY_ARXIV_DELAY": "seconds between two requests to arXiv (default 3, as arXiv asks)",

@@ -21,13 +21,14 @@ from typing import Any
 
 import psycopg
 
+from paperboy import config
 from paperboy.config import Config
 from paperboy.db import Database
 from paperboy.enrich import state
 from paperboy.enrich.sources import SOURCES, Source
 from paperboy.fetch.client import FetchError, Stopped
 
-__all__ = ["SOURCES", "Outcome", "Source", "backlog", "discover", "run"]
+__all__ = ["SOURCES", "Outcome", "Source", "active", "backlog", "discover", "run"]
 log = logging.getLogger(__name__)
 
 
@@ -54,10 +55,19 @@ def chosen(names: Sequence[str] | None) -> list[Source]:
     return [by_name[n] for n in names]
 
 
+def active(names: Sequence[str] | None, cfg: Config, ids: Sequence[str] | None = None) -> list[Source]:
+    """The sources named (all when None) that the settings leave on: a source turned off
+    (PAPERBOY_FULLTEXT=off) works only when named and asked for given papers (``--ids``)."""
+    return [s for s in chosen(names)
+            if s.scope is None or s.scope(cfg) != "false" or (names and ids is not None)]
+
+
 def discover(conn: psycopg.Connection, sources: Sequence[Source] | None = None,
-             ids: Sequence[str] | None = None) -> int:
-    """Queue the papers each source can complete and has not seen. With ``ids``, those papers
-    are queued again for every source that applies to them, whatever their state."""
+             ids: Sequence[str] | None = None, cfg: Config | None = None) -> int:
+    """Queue the papers each source can complete and has not seen, and those its ``stale``
+    condition calls back (a paper with a newer version). With ``ids``, those papers are queued
+    again for every source that applies to them, whatever their state and the source's scope
+    (the settings' choice of papers, from ``cfg``: loaded when not given)."""
     sources = sources or SOURCES
     queued = 0
     with conn.transaction():
@@ -67,11 +77,19 @@ def discover(conn: psycopg.Connection, sources: Sequence[Source] | None = None,
                                     (list(ids),)).fetchall()
                 queued += state.requeue(conn, s.name, [r["id"] for r in rows])
                 continue
+            where = f"({s.applies}) AND ({s.wanted})"
+            if s.scope is not None:
+                where += f" AND ({s.scope(cfg or config.load())})"
             queued += conn.execute(
                 f"INSERT INTO enrich_state (paper_id, source) SELECT p.id, %(s)s FROM papers p"  # noqa: S608
-                f" WHERE ({s.applies}) AND ({s.wanted}) AND NOT EXISTS"
+                f" WHERE {where} AND NOT EXISTS"
                 " (SELECT 1 FROM enrich_state e WHERE e.paper_id = p.id AND e.source = %(s)s)"
                 " ON CONFLICT DO NOTHING", {"s": s.name}).rowcount
+            if s.stale is not None:
+                queued += conn.execute(
+                    "UPDATE enrich_state e SET status = 'pending', attempts = 0, next_attempt = now(),"  # noqa: S608
+                    f" updated = now() FROM papers p WHERE e.paper_id = p.id AND e.source = %(s)s"
+                    f" AND e.status <> 'pending' AND {where} AND ({s.stale})", {"s": s.name}).rowcount
     return queued
 
 
@@ -95,12 +113,12 @@ def run(db: Database, cfg: Config, *, sources: Sequence[str] | None = None, limi
     """Queue what is missing, then work through what is due, source by source, a batch at a
     time (at most ``limit`` papers in all; only ``ids`` when given). ``progress(source, n)``
     is told of every batch answered. Ends early, between two requests, when ``stop`` is set."""
-    todo = chosen(sources)
+    todo = active(sources, cfg, ids)
     outcome = Outcome()
     if stop is not None:
         client_kw.setdefault("sleep", stop.wait)
     with db.connection() as conn:
-        discover(conn, todo, ids)
+        discover(conn, todo, ids, cfg)
         by_service: dict[str, list[Source]] = {}
         for s in todo:
             by_service.setdefault(s.service, []).append(s)

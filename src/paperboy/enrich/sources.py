@@ -15,6 +15,7 @@ import psycopg
 from paperboy.config import Config
 from paperboy.enrich import arxiv_meta, arxiv_titles
 from paperboy.fetch.client import PoliteClient
+from paperboy.fulltext import source as fulltext
 
 Row = Mapping[str, Any]
 
@@ -34,11 +35,20 @@ class Source:
     # runs inside the transaction that records the state
     apply: Callable[[psycopg.Connection, list[dict[str, Any]], Any], dict[str, str | None]]
     missing_error: str = "the answer did not cover this paper"
+    # (cfg) -> a further SQL condition on papers p from the settings (PAPERBOY_FULLTEXT's scope)
+    scope: Callable[[Config], str] | None = None
+    # SQL condition on papers p: a paper done (or given up) before that is to be asked again
+    stale: str | None = None
 
 
 def _arxiv_client(cfg: Config, **kw: Any) -> PoliteClient:
     from paperboy.fetch import arxiv_client  # the fetch package imports the stores; import late
     return arxiv_client(cfg, **kw)
+
+
+def _html_client(cfg: Config, **kw: Any) -> PoliteClient:
+    f = cfg.fetch
+    return PoliteClient("arXiv HTML", f.arxiv_delay, f.timeout, f.retries, **kw)
 
 
 SOURCES: tuple[Source, ...] = (
@@ -51,4 +61,9 @@ SOURCES: tuple[Source, ...] = (
         name="arxiv-title", label="arXiv match by title (papers without an id)", service="arxiv",
         batch=1, applies="p.arxiv_id IS NULL", wanted="NOT p.hidden", client=_arxiv_client,
         fetch=arxiv_titles.fetch, apply=arxiv_titles.apply),
+    Source(
+        name=fulltext.NAME, label="full text from arXiv's HTML", service=fulltext.SERVICE, batch=1,
+        applies="p.arxiv_id IS NOT NULL", wanted="NOT p.hidden", client=_html_client,
+        fetch=fulltext.fetch, apply=fulltext.apply, scope=fulltext.scope, stale=fulltext.STALE,
+        missing_error="no answer for this paper"),
 )

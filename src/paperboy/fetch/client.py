@@ -130,12 +130,14 @@ class PoliteClient:
         params: dict[str, Any] | None = None,
         check: Callable[[httpx.Response], T] | None = None,
         what: str = "",
+        accept: tuple[int, ...] = (),
     ) -> T | httpx.Response:
         """The response (or ``check(response)``), after up to ``retries`` retries.
 
         ``check`` turns a 200 answer into a result or raises :class:`Retry` when the body is
         broken. Raises :class:`FetchError` when the retries run out or the answer is a
-        4xx other than 429.
+        4xx other than 429. A status in ``accept`` (say 404, an answer in itself) is given to
+        ``check`` like a 200.
         """
         what = what or url
         for attempt in range(self.retries + 1):
@@ -158,7 +160,7 @@ class PoliteClient:
                                 f"{self.name} is busy and asks to wait {wait:g} s ({what}); "
                                 "try again later"
                             )
-                elif status >= 400:
+                elif status >= 400 and status not in accept:
                     body = " ".join(response.text.split())[:160]
                     raise FetchError(f"{self.name} answered HTTP {status} ({what}): {body}")
                 elif check is None:

@@ -155,7 +155,7 @@ def register(server: MCPServer, hub: Hub) -> None:
 def markdown_of(hub: Hub, paper_id: str) -> str:
     """The paper's Markdown twin, as /papers/{id}.md serves it."""
     with hub.connection() as conn:
-        found = page.load(conn, paper_id)
+        found = page.load(conn, paper_id, with_fulltext=True)
     if found is None:
         raise ToolError(f"No paper with id {paper_id[:80]!r} in this hub.")
     return found.markdown(hub.base_url)

@@ -20,6 +20,7 @@ from paperboy.papers.view import PaperView
 
 if TYPE_CHECKING:
     from paperboy.community.comments import Comment
+    from paperboy.fulltext.store import FullText
 
 _SPECIAL = re.compile(r"[`*_\[\]<>#|~]|\\(?=[!-/:-@\[-`{-~])|&(?=#?\w+;)")
 _LINE_START = re.compile(r"^(\s*)([-+=]|\d+(?=[.)]))", re.M)
@@ -75,8 +76,9 @@ def _when(t: datetime) -> str:
     return t.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def render(p: PaperView, thread: list[Comment], base_url: str = "") -> str:
-    """The whole page as Markdown text."""
+def render(p: PaperView, thread: list[Comment], base_url: str = "", fulltext: FullText | None = None) -> str:
+    """The whole page as Markdown text; with ``fulltext``, the paper's text follows the
+    abstract (its sections are ``##`` headings, like Abstract's), before the comments."""
     out = [f"# {text(p.title)}", ""]
     if p.authors:
         more = p.n_authors - len(p.authors)
@@ -99,6 +101,11 @@ def render(p: PaperView, thread: list[Comment], base_url: str = "") -> str:
     out += ["## Abstract", "", text(p.summary) if p.summary else "_No abstract known._", ""]
     if p.categories:
         out += ["**Categories:** " + text(", ".join(p.categories)), ""]
+    if fulltext is not None:
+        v = f"v{fulltext.version}" if fulltext.version else ""
+        source = f"arXiv {p.arxiv_id}{v}" if p.arxiv_id else "arXiv"
+        out += ["---", "", f"*The full text below is converted from {text(source)}'s HTML version.*", "",
+                fulltext.markdown.rstrip("\n"), "", "---", ""]
     shown = sum(c.shown for c in thread) + sum(len(c.replies) for c in thread)
     out += [f"## Comments ({shown})", ""]
     if not thread:

@@ -18,6 +18,9 @@ import psycopg
 from paperboy.community import comments as community_comments
 from paperboy.community import curation
 from paperboy.community.comments import Comment
+from paperboy.fulltext import asks
+from paperboy.fulltext import store as fulltexts
+from paperboy.fulltext.store import FullText
 from paperboy.papers import as_markdown, listing, store, view
 from paperboy.papers.view import PaperView
 from paperboy.search import similar as nearest
@@ -37,6 +40,8 @@ class PaperPage:
     comments: list[Comment]
     pins: list[date]
     similar: list[PaperView] = field(default_factory=list)
+    fulltext: FullText | None = None  # the paper's text, when asked for and known
+    text_status: dict[str, Any] | None = None  # {"status": "text"|"none", "version", "reason"} (the HTML page)
 
     @property
     def id(self) -> str:
@@ -48,15 +53,17 @@ class PaperPage:
 
     def markdown(self, base_url: str = "") -> str:
         """The Markdown twin (what ``hf papers read`` asks for)."""
-        return as_markdown.render(self.paper, self.comments, base_url)
+        return as_markdown.render(self.paper, self.comments, base_url, self.fulltext)
 
 
 def load(conn: psycopg.Connection, paper_id: str, *, with_similar: bool = False,
-         with_thread: bool = True) -> PaperPage | None:
+         with_thread: bool = True, with_fulltext: bool = False, with_text_status: bool = False) -> PaperPage | None:
     """The page of paper ``paper_id`` (or of the paper it was merged into), or None when the
     hub has no such paper. ``with_similar`` adds the nearest papers (the HTML page shows
     them; the twins link to ``/api/papers/{id}/similar`` instead); without ``with_thread``
-    comments and pins are left out (the JSON twin, like HF's paper object, has neither)."""
+    comments and pins are left out (the JSON twin, like HF's paper object, has neither);
+    ``with_fulltext`` adds the paper's full text when one is stored (the Markdown twin),
+    ``with_text_status`` whether one is (the HTML page)."""
     row = store.get(conn, paper_id)
     if row is None:
         return None
@@ -64,4 +71,6 @@ def load(conn: psycopg.Connection, paper_id: str, *, with_similar: bool = False,
     near = [view.of(r) for r in nearest(conn, pid, limit=SIMILAR_ON_PAGE)] if with_similar else []
     return PaperPage(row=row, paper=view.of(row), moved=pid != paper_id, days=listing.listing_days(conn, pid),
                      comments=community_comments.thread(conn, pid) if with_thread else [],
-                     pins=curation.pins_of(conn, pid) if with_thread else [], similar=near)
+                     pins=curation.pins_of(conn, pid) if with_thread else [], similar=near,
+                     fulltext=fulltexts.load(conn, pid) if with_fulltext else None,
+                     text_status=asks.status(conn, pid) if with_text_status else None)

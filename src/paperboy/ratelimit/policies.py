@@ -40,5 +40,8 @@ COMMENT_EDITS = policy("comment_edits", per=timedelta(hours=1), setting="communi
 IMPORTS = policy("imports", per=timedelta(hours=1), setting="community.imports_per_hour", kind=BUCKET)
 # Submissions a member may try a minute, besides the daily limit, so no one can make the
 # instance hammer arXiv (web/routes/submit.py; curators and admins: no limit).
+# A paper's full text asked for from its page (web/routes/fulltext.py): each makes the hub fetch
+# one arXiv HTML page, so 20 an hour per member.
+FULLTEXT_ASKS = policy("fulltext_asks", per=timedelta(hours=1), limit=20)
 SUBMIT_TRIES = 5
 SUBMIT_BURST = policy("submit_burst", per=timedelta(minutes=1), limit=SUBMIT_TRIES)

@@ -58,6 +58,7 @@ WHY = {
     "submit": "Sign in to submit a paper to the Daily list.",
     "comment": "Sign in to comment on papers.",
     "save": "Sign in to save papers to your collections.",
+    "fulltext": "Sign in to ask for a paper's full text.",
     "for-you": "Sign in to tell For you what you are not interested in.",
     "admin": "Sign in as an admin to manage this hub.",
 }

@@ -28,6 +28,7 @@ from paperboy.web.routes import (
     exports,
     feeds,
     foryou,
+    fulltext,
     health,
     library,
     new,
@@ -45,6 +46,7 @@ ROUTERS: list[APIRouter] = [
     new.pages, new.api,
     paper_md.pages,  # /papers/{id}.md: before pages.pages' /papers/{paper_id:path}
     votes.api, votes.pages,  # /papers/{id}/upvote, /api/papers/{id}/upvote
+    fulltext.api, fulltext.pages,  # /papers/{id}/fulltext, /api/papers/{id}/fulltext
     comments.api, comments.pages,  # /papers/{id}/comments, /api/papers/{id}/comments
     curation.api, curation.pages,  # /papers/{id}/hide|unhide|pin, and under /api/papers/{id}/
     collections.api, collection_pages.pages,

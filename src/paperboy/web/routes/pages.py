@@ -116,11 +116,12 @@ def search_page(
 @cacheable
 def paper(request: Request, paper_id: str) -> Response:
     with _db(request).connection() as conn:
-        found = page.load(conn, paper_id, with_similar=True)
+        found = page.load(conn, paper_id, with_similar=True, with_text_status=True)
     if found is None:
         raise HTTPException(404, f"No paper with id {paper_id[:80]!r} in this hub.")
     if found.moved:  # merged into another paper by a curator: it lives there now
         return RedirectResponse(f"/papers/{quote(found.id, safe='/:')}", status_code=301)
     return html(request, "paper.html", {
         "p": found.paper, "days": found.days, "similar": found.similar, "comments": found.comments, "pins": found.pins,
+        "text": found.text_status, "texts_on": request.app.state.config.fetch.fulltext != "off",
     }, json=f"/api{found.paper.path}")
