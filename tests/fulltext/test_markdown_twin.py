@@ -46,7 +46,7 @@ def test_markdown_twin_and_hf_papers_read_give_the_full_text(db_url, conn, tmp_p
         version = data_version(conn)
         store.save_text(conn, PAPER, 1, converted.markdown, converted.outline)
         conn.commit()
-        assert data_version(conn) > version  # the page cache follows the text (migration 0022's trigger)
+        assert data_version(conn) > version  # the page cache follows the text (migration 0020's trigger)
         time.sleep(0.5)  # a worker looks at the data version at most every PAPERBOY_CACHE_SECONDS
 
         r = httpx.get(f"{base}/papers/{PAPER}.md")  # the cached page gave way to the text
