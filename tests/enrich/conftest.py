@@ -23,7 +23,9 @@ def arxiv() -> Iterator[ArxivStandIn]:
 @pytest.fixture
 def cfg(arxiv: ArxivStandIn) -> config.Config:
     fetch = dataclasses.replace(config.load().fetch, arxiv_url=f"{arxiv.url}/api/query", arxiv_delay=DELAY,
-                                timeout=1.0, retries=1)
+                                timeout=1.0, retries=1,
+                                # the arXiv sources: tests of code and stars (test_code.py) choose theirs
+                                enrich_sources=("arxiv", "arxiv-title"))
     return dataclasses.replace(config.load(), fetch=fetch)
 
 
@@ -31,4 +33,4 @@ def enrich_env(arxiv: ArxivStandIn, db_url: str, **extra: str) -> dict[str, str]
     """Environment for running `paperboy enrich` as a process against the stand-in."""
     return {"DATABASE_URL": db_url, "PAPERBOY_ARXIV_URL": f"{arxiv.url}/api/query",
             "PAPERBOY_ARXIV_DELAY": str(DELAY), "PAPERBOY_FETCH_TIMEOUT": "1",
-            "PAPERBOY_FETCH_RETRIES": "1", **extra}
+            "PAPERBOY_FETCH_RETRIES": "1", "PAPERBOY_ENRICH_SOURCES": "arxiv arxiv-title", **extra}

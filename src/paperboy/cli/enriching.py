@@ -38,13 +38,15 @@ def enrich(
         "--ids", help="Only these papers (arXiv ids or paper ids; commas, spaces or a repeated "
         "option), asked again even if done before.")] = None,
     source: Annotated[list[str] | None, typer.Option(
-        "--source", "-s", help="Only this source: arxiv (metadata by id) or arxiv-title (papers "
-        "without an id, matched by title). Default: all.")] = None,
+        "--source", "-s", help="Only this source: arxiv (metadata by id), arxiv-title (papers "
+        "without an id, matched by title), github (stars of the paper's code) or hub (models, "
+        "datasets and Spaces on the Hugging Face Hub). Default: PAPERBOY_ENRICH_SOURCES, or all.")] = None,
 ) -> None:
     """Complete papers from their sources: arXiv metadata by id (dates, the latest version, the
     full author list, categories, comment, journal reference, DOI, withdrawals) for papers that
     miss some, and an arXiv id for papers without one (a title search, accepted only on an
-    exact title match).
+    exact title match); GitHub stars of each paper's code repository, refreshed daily for a
+    month, then weekly; the models, datasets and Spaces built on it on the Hugging Face Hub.
 
     Fields imported or set here are never overwritten; each filled field records its source.
     Requests go at the fetcher's polite rate (PAPERBOY_ARXIV_DELAY, through PAPERBOY_ARXIV_URL).
@@ -57,13 +59,13 @@ def enrich(
     cfg = config.load()
     wanted = _ids(ids)
     try:
-        enrichment.chosen(source)
+        enrichment.chosen(source or cfg.fetch.enrich_sources)
     except ValueError as e:
         raise fail(str(e), 2) from None
     with open_db() as db:
         with db.connection() as conn:
-            enrichment.discover(conn, enrichment.chosen(source), wanted)
-            todo = enrichment.pending(conn, enrichment.chosen(source), wanted)
+            enrichment.discover(conn, enrichment.chosen(source or cfg.fetch.enrich_sources), wanted)
+            todo = enrichment.pending(conn, enrichment.chosen(source or cfg.fetch.enrich_sources), wanted)
         todo = min(todo, limit) if limit else todo
         if not todo:
             out.print("nothing to enrich: every paper is complete, or waits for a retry (see `paperboy status`)")

@@ -126,6 +126,10 @@ class FetchSettings:
     timeout: float = 30.0
     retries: int = 5
     enrich_every: float | None = 600.0  # seconds between serve's looks for papers to enrich; None: off
+    enrich_sources: tuple[str, ...] = ()  # the enrichment sources serve and `paperboy enrich` use; (): all
+    github_url: str = "https://api.github.com"
+    github_token: str | None = None  # sent as Authorization: Bearer, never logged
+    github_delay: float = 60.0  # GitHub allows 60 requests an hour without a token, 5,000 with one
 
 
 def _fetch(v: Values) -> FetchSettings:
@@ -154,6 +158,10 @@ def _fetch(v: Values) -> FetchSettings:
         timeout=max(0.1, _number(v, "PAPERBOY_FETCH_TIMEOUT", "30")),
         retries=_number(v, "PAPERBOY_FETCH_RETRIES", "5", int),
         enrich_every=enrich_every,
+        enrich_sources=_split(v.text("PAPERBOY_ENRICH_SOURCES", "").lower()),
+        github_url=v.text("PAPERBOY_GITHUB_URL", FetchSettings.github_url).rstrip("/"),
+        github_token=v.get("PAPERBOY_GITHUB_TOKEN") or None,
+        github_delay=_number(v, "PAPERBOY_GITHUB_DELAY", "1" if v.get("PAPERBOY_GITHUB_TOKEN") else "60"),
     )
 
 

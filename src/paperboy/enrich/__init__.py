@@ -67,6 +67,8 @@ def discover(conn: psycopg.Connection, sources: Sequence[Source] | None = None,
                                     (list(ids),)).fetchall()
                 queued += state.requeue(conn, s.name, [r["id"] for r in rows])
                 continue
+            if s.refresh:
+                queued += state.requeue_refreshed(conn, s.name)
             queued += conn.execute(
                 f"INSERT INTO enrich_state (paper_id, source) SELECT p.id, %(s)s FROM papers p"  # noqa: S608
                 f" WHERE ({s.applies}) AND ({s.wanted}) AND NOT EXISTS"
@@ -95,7 +97,7 @@ def run(db: Database, cfg: Config, *, sources: Sequence[str] | None = None, limi
     """Queue what is missing, then work through what is due, source by source, a batch at a
     time (at most ``limit`` papers in all; only ``ids`` when given). ``progress(source, n)``
     is told of every batch answered. Ends early, between two requests, when ``stop`` is set."""
-    todo = chosen(sources)
+    todo = chosen(sources or cfg.fetch.enrich_sources)
     outcome = Outcome()
     if stop is not None:
         client_kw.setdefault("sleep", stop.wait)

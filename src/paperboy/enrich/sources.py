@@ -13,7 +13,7 @@ from typing import Any
 import psycopg
 
 from paperboy.config import Config
-from paperboy.enrich import arxiv_meta, arxiv_titles
+from paperboy.enrich import arxiv_meta, arxiv_titles, github, hub_links
 from paperboy.fetch.client import PoliteClient
 
 Row = Mapping[str, Any]
@@ -34,6 +34,9 @@ class Source:
     # runs inside the transaction that records the state
     apply: Callable[[psycopg.Connection, list[dict[str, Any]], Any], dict[str, str | None]]
     missing_error: str = "the answer did not cover this paper"
+    # A source whose answers age (stars): its apply sets each done paper's next look
+    # (state.look_again) and discover queues the paper again once that time has come.
+    refresh: bool = False
 
 
 def _arxiv_client(cfg: Config, **kw: Any) -> PoliteClient:
@@ -51,4 +54,12 @@ SOURCES: tuple[Source, ...] = (
         name="arxiv-title", label="arXiv match by title (papers without an id)", service="arxiv",
         batch=1, applies="p.arxiv_id IS NULL", wanted="NOT p.hidden", client=_arxiv_client,
         fetch=arxiv_titles.fetch, apply=arxiv_titles.apply),
+    Source(
+        name=github.NAME, label="GitHub stars of the paper's code", service="github", batch=1,
+        applies=github.APPLIES, wanted="NOT p.hidden", client=github.client, fetch=github.fetch,
+        apply=github.apply, refresh=True),
+    Source(
+        name=hub_links.NAME, label="models, datasets and Spaces on the Hub", service="hf", batch=1,
+        applies="p.arxiv_id IS NOT NULL", wanted="NOT p.hidden", client=hub_links.client,
+        fetch=hub_links.fetch, apply=hub_links.apply, refresh=True),
 )
