@@ -6,38 +6,19 @@ sources answering 503, 404 or garbage losing nothing and blocking nothing."""
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
 
-from paperboy import config, enrich
-from paperboy.demo import data_dir
+from paperboy import enrich
 from paperboy.enrich import state
 from paperboy.papers.record import Paper
 from paperboy.papers.store import store_batch
-from tests.enrich.code_standin import HUB_PAPER, CodeStandIn
-from tests.enrich.conftest import DELAY
+from tests.enrich.code_standin import HUB_PAPER
 from tests.fetch.replay import Fault
 from tests.helpers import import_files, shared
 
 TODAY = date.today()
-
-
-@pytest.fixture
-def hubs() -> Iterator[CodeStandIn]:
-    server = CodeStandIn(shared("github-api-recorded").parent, data_dir()).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def ccfg(hubs: CodeStandIn) -> config.Config:
-    fetch = dataclasses.replace(config.load().fetch, arxiv_url=f"{hubs.url}/api/query", hf_url=hubs.url,
-                                github_url=hubs.url, github_token="sekrit-token-123", arxiv_delay=DELAY,
-                                hf_delay=DELAY, github_delay=DELAY, timeout=1.0, retries=1, enrich_sources=())
-    return dataclasses.replace(config.load(), fetch=fetch)
 
 
 def _paper(aid: str, title: str, **kw) -> Paper:

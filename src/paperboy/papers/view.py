@@ -201,9 +201,7 @@ class PaperView:
     withdrawn: bool = False
     # From ``extra``: what Hugging Face knows and arXiv does not (None or 0 when unknown).
     github_stars: int | None = None
-    github_stars_week: int | None = None  # stars gained over the last 7 days (enrich/github.py)
-    code_from: str | None = None  # where the repository was found, when not with the paper itself
-    hub_links: Mapping[str, Any] | None = None  # models, datasets, Spaces on the Hub (enrich/hub_links.py)
+    found: hub_view.Found = hub_view.NOTHING  # star growth, the code's origin, the Hub's repos (enrich/)
     ai_keywords: list[str] | None = None
     doi: str | None = None  # the publisher's DOI and the journal reference, as arXiv gives them
     journal_ref: str | None = None
@@ -314,7 +312,7 @@ class PaperView:
             "githubRepo": self.links.code,
             "githubStars": self.github_stars,
             "projectPage": self.links.project,
-            **hub_view.hf_linked(self.hub_links),
+            **self.found.hf(),
             "ai_keywords": self.ai_keywords,
             "arxivId": self.arxiv_id,
             "categories": list(self.categories),
@@ -325,12 +323,6 @@ class PaperView:
             "withdrawn": self.withdrawn,
             "submittedOnDailyBy": self.submitter_user(),
         }
-
-    def linked(self, label: str) -> list[dict[str, Any]]:
-        return hub_view.linked(self.hub_links, label)
-
-    def num_linked(self, label: str) -> int:
-        return hub_view.num_linked(self.hub_links, label)
 
     def submitter_user(self) -> dict[str, Any] | None:
         """Who put it on a Daily list, as HF's user object; None when no one known or the
@@ -396,9 +388,7 @@ def of(row: Mapping[str, Any]) -> PaperView:
         comment=row.get("comment"),
         withdrawn=bool(row.get("withdrawn")),
         github_stars=extra.get("github_stars"),
-        github_stars_week=extra.get("github_stars_week"),
-        code_from=(row.get("field_sources") or {}).get("github_repo"),
-        hub_links=extra.get("hub_links") if isinstance(extra.get("hub_links"), dict) else None,
+        found=hub_view.found(row, extra),
         ai_keywords=extra.get("ai_keywords"),
         doi=extra.get("doi") or None,
         journal_ref=extra.get("journal_ref") or None,

@@ -26,6 +26,7 @@ from paperboy.ratelimit import Limits
 from paperboy.ratelimit.policies import REQUESTS
 from paperboy.search import Searcher
 from paperboy.web import account, admin, api, apidocs, feeds, headers, pages, signin, subscribe
+from paperboy.web import code as web_code
 from paperboy.web import collection_pages as web_collection_pages  # registers Save slots
 from paperboy.web import collections as web_collections
 from paperboy.web import comments as web_comments  # also registers its personal.HOOKS hook
@@ -235,7 +236,7 @@ def create_app(
         log.exception("unhandled error on %s", loggable(request.url.path))
         return error_response(request, 500, "Something went wrong on our side.")
 
-    routers = [web_health.router, web_submit.router, web_new.router, web_new.api, web_paper_md.router, web_votes.router, web_comments.router, web_curation.router, web_collections.router, web_collection_pages.router, web_exports.router, web_library.router, web_library.pages, web_foryou.router, web_foryou.api, api.router, feeds.router, subscribe.router, signin.router, account.router, account.api, admin.router, pages.router, apidocs.router]
+    routers = [web_health.router, web_submit.router, web_new.router, web_new.api, web_paper_md.router, web_votes.router, web_code.router, web_comments.router, web_curation.router, web_collections.router, web_collection_pages.router, web_exports.router, web_library.router, web_library.pages, web_foryou.router, web_foryou.api, api.router, feeds.router, subscribe.router, signin.router, account.router, account.api, admin.router, pages.router, apidocs.router]
     for router in routers:
         app.include_router(router)
     cache_seconds = cfg.cache_seconds if cache_seconds is None else cache_seconds
