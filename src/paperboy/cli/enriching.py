@@ -45,8 +45,10 @@ def enrich(
     """Complete papers from their sources: arXiv metadata by id (dates, the latest version, the
     full author list, categories, comment, journal reference, DOI, withdrawals) for papers that
     miss some, and an arXiv id for papers without one (a title search, accepted only on an
-    exact title match); GitHub stars of each paper's code repository, refreshed daily for a
-    month, then weekly; the models, datasets and Spaces built on it on the Hugging Face Hub.
+    exact title match).
+
+    GitHub stars of each paper's code repository (refreshed daily for a month, then weekly),
+    and the models, datasets and Spaces built on it on the Hugging Face Hub.
 
     Fields imported or set here are never overwritten; each filled field records its source.
     Requests go at the fetcher's polite rate (PAPERBOY_ARXIV_DELAY, through PAPERBOY_ARXIV_URL).
