@@ -113,7 +113,9 @@ def test_trending_with_code_counts_star_growth(enriched, client):  # noqa: F811
 def test_a_member_links_code_and_a_curator_corrects_it(db, conn, client):  # noqa: F811
     store_batch(conn, [Paper(title="No code yet", source="hf-api", arxiv_id="2607.20009", listed_on=DAY)])
     conn.commit()
+    assert "hidden" in Page(client.get("/papers/2607.20009").text).find("form", class_="code-form").attrs
     csrf = sign_in(client, conn, "ada@example.org")
+    assert "hidden" not in Page(client.get("/papers/2607.20009").text).find("form", class_="code-form").attrs
     r = client.post("/papers/2607.20009/code", data={"repo": "https://github.com/vcr/vcr", "csrf": csrf},
                     follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/papers/2607.20009#code"
@@ -136,6 +138,8 @@ def test_a_member_links_code_and_a_curator_corrects_it(db, conn, client):  # noq
                                                         "https://github.com/octocat/Hello-World",
                                                         "githubRepoSource": "curator"}
     assert client.get("/api/papers/2607.20009").json()["githubRepo"] == "https://github.com/octocat/Hello-World"
+    # the member's page no longer offers the form (a repository is known): only curators see it
+    assert "hidden" in Page(client.get("/papers/2607.20009").text).find("form", class_="code-form").attrs
     assert conn.execute("SELECT count(*) AS n FROM moderation_log WHERE action = 'set-code'").fetchone()["n"] == 1
 
 
