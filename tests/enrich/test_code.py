@@ -6,6 +6,7 @@ sources answering 503, 404 or garbage losing nothing and blocking nothing."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, timedelta
 
 import pytest
@@ -132,3 +133,18 @@ def test_a_failing_source_loses_nothing_and_blocks_nothing(db, conn, ccfg, hubs,
             assert s["status"] == "pending" and s["attempts"] == 1 and s["last_error"]
     for source in ("github", "hub"):  # they wait: the next run does not ask for them again now
         assert state.due(conn, source, 10, ["2301.13615", HUB_PAPER]) == []
+
+
+def test_a_background_round_asks_github_only_for_its_share(db, conn, ccfg, hubs):
+    """Without a token GitHub allows a request a minute: serve's round asks about ten minutes'
+    worth (one paper at a 600 s spacing) and leaves the rest pending, so the fetch thread is
+    not held for hours; `paperboy enrich` (not a background round) asks about all."""
+    store_batch(conn, CODE_PAPERS)
+    conn.commit()
+    slow = dataclasses.replace(ccfg, fetch=dataclasses.replace(ccfg.fetch, github_delay=600.0))
+    waits: list[float] = []
+    outcome = enrich.run(db, slow, sources=["github"], limit=300, background=True, sleep=waits.append)
+    assert outcome.done == {"github": 1} and len(hubs.log) == 1 and not [w for w in waits if w > 0]
+    assert state.backlog(conn)["github"]["pending"] == 4
+    assert enrich.run(db, slow, sources=["github"], sleep=waits.append).done == {"github": 4}
+    assert len([w for w in waits if w > 0]) >= 3  # spaced as asked (the waits were only recorded)

@@ -93,10 +93,11 @@ def pending(conn: psycopg.Connection, sources: Sequence[Source], ids: Sequence[s
 
 def run(db: Database, cfg: Config, *, sources: Sequence[str] | None = None, limit: int | None = None,
         ids: Sequence[str] | None = None, progress: Callable[[str, int], None] | None = None,
-        stop: threading.Event | None = None, **client_kw: Any) -> Outcome:
+        stop: threading.Event | None = None, background: bool = False, **client_kw: Any) -> Outcome:
     """Queue what is missing, then work through what is due, source by source, a batch at a
     time (at most ``limit`` papers in all; only ``ids`` when given). ``progress(source, n)``
-    is told of every batch answered. Ends early, between two requests, when ``stop`` is set."""
+    is told of every batch answered. Ends early, between two requests, when ``stop`` is set.
+    ``background`` (serve's rounds): each source asks about at most its ``per_round`` papers."""
     todo = chosen(sources or cfg.fetch.enrich_sources)
     outcome = Outcome()
     if stop is not None:
@@ -119,7 +120,12 @@ def run(db: Database, cfg: Config, *, sources: Sequence[str] | None = None, limi
             client = group[0].client(cfg, **client_kw)
             try:
                 for s in group:
-                    limit = _work(conn, cfg, s, client, lease, outcome, limit, ids, progress, stop)
+                    if background and s.per_round is not None:
+                        most = s.per_round(cfg) if limit is None else min(limit, s.per_round(cfg))
+                        left = _work(conn, cfg, s, client, lease, outcome, most, ids, progress, stop)
+                        limit = None if limit is None else limit - (most - (left or 0))
+                    else:
+                        limit = _work(conn, cfg, s, client, lease, outcome, limit, ids, progress, stop)
                     if outcome.stopped or limit == 0:
                         break
             finally:

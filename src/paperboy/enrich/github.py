@@ -37,6 +37,12 @@ DAILY, WEEKLY = timedelta(days=1), timedelta(days=7)
 GONE = "gone"
 
 
+def per_round(cfg: Config) -> int:
+    """About ten minutes of requests a background round: 10 at GitHub's 60 requests an hour
+    without a token, 600 at one a second with one."""
+    return max(1, int(600 / max(cfg.fetch.github_delay, 1.0)))
+
+
 def client(cfg: Config, **kw: Any) -> PoliteClient:
     f = cfg.fetch
     c = PoliteClient("GitHub", f.github_delay, f.timeout, f.retries, **kw)

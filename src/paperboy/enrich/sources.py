@@ -37,6 +37,9 @@ class Source:
     # A source whose answers age (stars): its apply sets each done paper's next look
     # (state.look_again) and discover queues the paper again once that time has come.
     refresh: bool = False
+    # The most papers of this source one background round asks about (serve's rounds only,
+    # not `paperboy enrich`): a slow service must not hold the fetch thread for hours.
+    per_round: Callable[[Config], int] | None = None
 
 
 def _arxiv_client(cfg: Config, **kw: Any) -> PoliteClient:
@@ -57,7 +60,7 @@ SOURCES: tuple[Source, ...] = (
     Source(
         name=github.NAME, label="GitHub stars of the paper's code", service="github", batch=1,
         applies=github.APPLIES, wanted="NOT p.hidden", client=github.client, fetch=github.fetch,
-        apply=github.apply, refresh=True),
+        apply=github.apply, refresh=True, per_round=github.per_round),
     Source(
         name=hub_links.NAME, label="models, datasets and Spaces on the Hub", service="hf", batch=1,
         applies="p.arxiv_id IS NOT NULL", wanted="NOT p.hidden", client=hub_links.client,
