@@ -7,6 +7,7 @@ sources answering 503, 404 or garbage losing nothing and blocking nothing."""
 from __future__ import annotations
 
 import dataclasses
+import json
 from datetime import date, timedelta
 
 import pytest
@@ -17,7 +18,7 @@ from paperboy.papers.record import Paper
 from paperboy.papers.store import store_batch
 from tests.enrich.code_standin import HUB_PAPER
 from tests.fetch.replay import Fault
-from tests.helpers import import_files, shared
+from tests.helpers import import_files, run_cli, shared
 
 TODAY = date.today()
 
@@ -148,3 +149,11 @@ def test_a_background_round_asks_github_only_for_its_share(db, conn, ccfg, hubs)
     assert state.backlog(conn)["github"]["pending"] == 4
     assert enrich.run(db, slow, sources=["github"], sleep=waits.append).done == {"github": 4}
     assert len([w for w in waits if w > 0]) >= 3  # spaced as asked (the waits were only recorded)
+
+
+def test_paperboy_config_masks_the_github_token():
+    r = run_cli(["config", "--json"], {"PAPERBOY_GITHUB_TOKEN": "ghp-sekrit-456"})
+    assert r.returncode == 0, r.stderr
+    rows = {row["name"]: row for row in json.loads(r.stdout)}
+    assert rows["PAPERBOY_GITHUB_TOKEN"]["value"] == "********" and "ghp-sekrit" not in r.stdout + r.stderr
+    assert rows["PAPERBOY_GITHUB_URL"]["value"] == "https://api.github.com"
