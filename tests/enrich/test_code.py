@@ -157,3 +157,14 @@ def test_paperboy_config_masks_the_github_token():
     rows = {row["name"]: row for row in json.loads(r.stdout)}
     assert rows["PAPERBOY_GITHUB_TOKEN"]["value"] == "********" and "ghp-sekrit" not in r.stdout + r.stderr
     assert rows["PAPERBOY_GITHUB_URL"]["value"] == "https://api.github.com"
+
+
+def test_the_hub_is_asked_again_weekly_for_a_month_then_monthly(db, conn, ccfg, hubs):
+    store_batch(conn, [_paper("2607.20001", "A new paper"),
+                       _paper("2001.00006", "An old paper", published_at=date(2020, 1, 2), listed_on=date(2020, 1, 3))])
+    conn.commit()
+    assert enrich.run(db, ccfg, sources=["hub"]).done == {"hub": 2}
+    now = conn.execute("SELECT now() AS t").fetchone()["t"]
+    assert timedelta(days=6) < _state(conn, "2607.20001", "hub")["next_attempt"] - now <= timedelta(days=7)
+    assert timedelta(days=29) < _state(conn, "2001.00006", "hub")["next_attempt"] - now <= timedelta(days=30)
+    assert _row(conn, "2607.20001")["extra"]["hub_links"]["numTotalModels"] == 0  # the Hub does not know it

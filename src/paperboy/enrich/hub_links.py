@@ -7,12 +7,14 @@ source ``hub``.
 the counts and the TOP most liked of each, in ``extra.hub_links``:
 ``{"linkedModels": [...], "numTotalModels": n, "linkedDatasets": ..., "linkedSpaces": ...}``,
 the shapes and names of the Hub's own ``/api/papers/{id}`` (what huggingface_hub's
-``PaperInfo`` reads). A paper the Hub does not know (404) has none. Looked at again weekly.
+``PaperInfo`` reads). A paper the Hub does not know (404) has none. Looked at again weekly
+while the paper is at most RECENT_DAYS old, monthly after (a hub of 300,000 papers would
+otherwise ask the Hub half a million times a month).
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -26,7 +28,8 @@ from paperboy.fetch.client import NotFound, PoliteClient, Retry
 
 NAME = "hub"
 TOP = 5
-AGAIN = timedelta(days=7)
+RECENT_DAYS = 30
+AGAIN_RECENT, AGAIN = timedelta(days=7), timedelta(days=30)  # weekly for a month, monthly after
 KINDS = (("models", "Models"), ("datasets", "Datasets"), ("spaces", "Spaces"))
 # What is kept of each repository: the fields the Hub's paper page and PaperInfo use.
 KEEP = ("id", "author", "likes", "downloads", "lastModified", "pipeline_tag", "private", "gated", "sdk")
@@ -96,5 +99,7 @@ def apply(conn: psycopg.Connection, rows: list[dict[str, Any]], answer: dict[str
         conn.execute("UPDATE papers SET extra = extra || jsonb_build_object('hub_links', %s::jsonb),"
                      " modified = now() WHERE id = %s", (Jsonb(links), row["id"]))
         notes[row["id"]] = ", ".join(f"{links[f'numTotal{label}']} {key}" for key, label in KINDS)
-        state.look_again(conn, NAME, row["id"], AGAIN)
+        day = row.get("published_at") or row.get("listed_on")
+        recent = day is not None and day >= date.today() - timedelta(days=RECENT_DAYS)
+        state.look_again(conn, NAME, row["id"], AGAIN_RECENT if recent else AGAIN)
     return notes
