@@ -8,7 +8,7 @@ import importlib
 import pytest
 
 MODULES = ["paperboy.config", "paperboy.fetch", "paperboy.fetch.client", "paperboy.papers.record",
-           "paperboy.papers.limits", "paperboy.papers.listing", "paperboy.papers.view", "paperboy.web.cache",
+           "paperboy.papers.limits", "paperboy.papers.listing", "paperboy.papers.view", "paperboy.papers.labels", "paperboy.web.cache",
            "paperboy.digest.addresses", "paperboy.digest.throttle", "paperboy.web.http",
            "paperboy.community.admin", "paperboy.errors", "paperboy.web.requestlog"]
 

@@ -111,7 +111,7 @@ class BackgroundJobs:
         if every is None or time.monotonic() - self._enriched < every:
             return False
         try:
-            outcome = enrich.run(self.db, self.cfg, limit=ENRICH_ROUND, stop=self.stop_event)
+            outcome = enrich.run(self.db, self.cfg, limit=ENRICH_ROUND, stop=self.stop_event, background=True)
         except Exception:  # keep serving; the next round retries
             log.exception("enrichment failed")
             outcome = None

@@ -21,6 +21,12 @@ its end. The +1 lets new papers without votes rank by freshness; the +2 and the 
 week-old one about 8×. Candidates are papers first listed on the last 30 listed days up to
 the reference day (on Daily or New); withdrawn and hidden papers never trend.
 
+**With code** (``/trending?with=code``, ``/api/daily_papers?sort=trending&with=code``): only
+papers with a code repository, and the stars their repository gained over the last 7 days
+(GitHub's counts, enrich/github.py) count too, STARS_PER_VOTE stars as one upvote:
+
+    score = (upvotes + 2 × growth + stars this week ÷ 10 + 1) / (age_in_days + 2) ^ 1.5
+
 This module is the only place a trending order is made: /trending, its feed and API, the
 digests (:func:`trending`) and ``/api/daily_papers?sort=trending`` (:func:`order_sql` and
 :func:`candidate_sql`, used by papers/listing.py) all rank with the SQL below.
@@ -41,10 +47,14 @@ FRESHNESS = 1  # added to every count: a new paper without votes ranks by its ag
 AGE_SHIFT = 2  # added to every age: a fresh paper is not divided by zero, nor boosted without end
 GRAVITY = 1.5
 WINDOW_DAYS = 30
+STARS_PER_VOTE = 10  # with code: this many GitHub stars gained this week weigh as one upvote
 # Built from the constants, so the line pages, feeds and digests print cannot drift from the
 # score (tests/test_docs.py holds this module's docstring and docs/web.md to them too).
 ONE_LINE = (f"Trending = (upvotes + {GROWTH_WEIGHT} × recent growth + {FRESHNESS}) ÷ "
             f"(days since listed + {AGE_SHIFT})^{GRAVITY}, over the last {WINDOW_DAYS} days with listings.")
+CODE_LINE = (f"Trending with code = (upvotes + {GROWTH_WEIGHT} × recent growth + GitHub stars gained this week "
+             f"÷ {STARS_PER_VOTE} + {FRESHNESS}) ÷ (days since listed + {AGE_SHIFT})^{GRAVITY}, papers with a "
+             f"code repository only.")
 
 
 def score(upvotes: int | None, growth: int, age_days: int) -> float:
@@ -72,24 +82,32 @@ def age_sql(day: str, days: str) -> str:
     return f"coalesce(array_position({days}, {day}) - 1, {later})"
 
 
-def score_sql(paper: str, day: str, days: str) -> str:
+def stars_week_sql(paper: str) -> str:
+    """The stars a paper's repository gained over the last 7 days (0 when unknown)."""
+    week = f"{paper}.extra -> 'github_stars_week'"
+    return f"(CASE WHEN jsonb_typeof({week}) = 'number' THEN ({week})::float8 ELSE 0 END)"
+
+
+def score_sql(paper: str, day: str, days: str, with_code: bool = False) -> str:
     """The same score as SQL over a paper alias, a listing-day expression and the listed
     days (see :func:`age_sql`); the query must include :func:`recent_votes_join`."""
+    stars = f" + {stars_week_sql(paper)} / {STARS_PER_VOTE}" if with_code else ""
     return (
-        f"(({total_sql(paper)} + {GROWTH_WEIGHT} * ({paper}.upvote_growth + coalesce(rv.n, 0)) + {FRESHNESS})::float8"
+        f"(({total_sql(paper)} + {GROWTH_WEIGHT} * ({paper}.upvote_growth + coalesce(rv.n, 0)){stars} + {FRESHNESS})::float8"
         f" / power({age_sql(day, days)} + {AGE_SHIFT}, {GRAVITY}))"
     )
 
 
-def order_sql(paper: str, day: str, days: str) -> str:
+def order_sql(paper: str, day: str, days: str, with_code: bool = False) -> str:
     """The trending order as an SQL ``ORDER BY`` list: score, then upvotes, then id (so a
     page boundary never splits ties differently from one request to the next)."""
-    return f"{score_sql(paper, day, days)} DESC, {total_sql(paper)} DESC, {paper}.id"
+    return f"{score_sql(paper, day, days, with_code)} DESC, {total_sql(paper)} DESC, {paper}.id"
 
 
-def candidate_sql(paper: str) -> str:
+def candidate_sql(paper: str, with_code: bool = False) -> str:
     """An SQL condition on a paper alias: whether the paper may trend at all."""
-    return f"NOT {paper}.withdrawn AND NOT {paper}.hidden"
+    code = f" AND {paper}.github_repo IS NOT NULL" if with_code else ""
+    return f"NOT {paper}.withdrawn AND NOT {paper}.hidden{code}"
 
 
 def reference_day(conn: psycopg.Connection) -> date | None:
@@ -99,7 +117,7 @@ def reference_day(conn: psycopg.Connection) -> date | None:
 
 
 def trending(
-    conn: psycopg.Connection, ref: date | None = None, offset: int = 0, limit: int = 30
+    conn: psycopg.Connection, ref: date | None = None, offset: int = 0, limit: int = 30, with_code: bool = False
 ) -> tuple[list[dict[str, Any]], int, date | None]:
     """A page of trending papers, how many candidates there are, and the reference day.
     Withdrawn papers never trend (and so never reach a digest's trending section)."""
@@ -115,17 +133,17 @@ def trending(
     # rows (abstracts) would spill to disk.
     rows = conn.execute(
         f"SELECT p.*, p.listed_on AS day, t.score, {submitter_sql('p')}, {keyphrases_sql('p')} FROM ("  # noqa: S608 - a fixed formula
-        f"  SELECT id, {score_sql('q', 'q.listed_on', '%(days)s::date[]')} AS score, {total_sql('q')} AS total"
+        f"  SELECT id, {score_sql('q', 'q.listed_on', '%(days)s::date[]', with_code)} AS score, {total_sql('q')} AS total"
         f"   FROM papers q {recent_votes_join('q', '%(ref)s')}"
-        f"   WHERE q.listed_on BETWEEN %(lo)s AND %(ref)s AND {candidate_sql('q')}"
-        f"   ORDER BY {order_sql('q', 'q.listed_on', '%(days)s::date[]')} OFFSET %(off)s LIMIT %(lim)s"
+        f"   WHERE q.listed_on BETWEEN %(lo)s AND %(ref)s AND {candidate_sql('q', with_code)}"
+        f"   ORDER BY {order_sql('q', 'q.listed_on', '%(days)s::date[]', with_code)} OFFSET %(off)s LIMIT %(lim)s"
         ") t JOIN papers p ON p.id = t.id"
         " ORDER BY t.score DESC, t.total DESC, t.id",
         params,
     ).fetchall()
     total = conn.execute(
         "SELECT count(*) AS n FROM papers q"  # noqa: S608 - a fixed condition
-        f" WHERE q.listed_on BETWEEN %(lo)s AND %(ref)s AND {candidate_sql('q')}",
+        f" WHERE q.listed_on BETWEEN %(lo)s AND %(ref)s AND {candidate_sql('q', with_code)}",
         params
     ).fetchone()["n"]
     return rows, total, ref

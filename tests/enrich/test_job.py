@@ -54,8 +54,8 @@ def test_ids_asks_again_and_a_bad_source_is_a_clear_error(db_url, conn, arxiv, t
     assert "nothing to enrich" in run_cli(["enrich"], env).stdout
     again = run_cli(["enrich", "--ids", "2301.13615v2"], env)
     assert again.returncode == 0 and "arxiv: 1 done" in again.stdout, again.stdout + again.stderr
-    bad = run_cli(["enrich", "--source", "github"], env)
-    assert bad.returncode == 2 and "unknown enrichment source 'github'" in bad.stderr
+    bad = run_cli(["enrich", "--source", "gitlab"], env)  # github is a source now (issue 23)
+    assert bad.returncode == 2 and "unknown enrichment source 'gitlab'" in bad.stderr
     assert "Traceback" not in bad.stderr
 
 

@@ -80,6 +80,7 @@ class Replay:
     def __init__(self, shared: Path) -> None:
         self.shared = shared
         self.log: list[Seen] = []
+        self.headers_seen: list[dict[str, str]] = []  # the headers of requests to other() routes
         self.faults: list[Fault] = []
         self.upvote_bonus = 0
         self.arxiv_total = 60
@@ -170,6 +171,10 @@ class Replay:
             headers["Link"] = f'<{self.url}/api/daily_papers?{nxt}>; rel="next"'
         return json.dumps(page), headers
 
+    def other(self, path: str, params: dict[str, str]) -> tuple[int, str, dict[str, str], str] | None:
+        """More routes for a subclass: (status, body, headers, content type), None for 404."""
+        return None
+
     # -- the server -----------------------------------------------------------------------
 
     def _fault_for(self, path: str, params: dict[str, str]) -> Fault | None:
@@ -216,6 +221,9 @@ class Replay:
                     body, headers, ctype = replay.arxiv_body(params), {}, "application/atom+xml"
                 elif url.path.endswith("/api/daily_papers"):
                     (body, headers), ctype = replay.hf_page(params), "application/json"
+                elif (other := replay.other(url.path, params)) is not None:
+                    replay.headers_seen.append(dict(self.headers.items()))
+                    status, body, headers, ctype = other
                 else:
                     self._send(404, b"not found", "text/plain")
                     return

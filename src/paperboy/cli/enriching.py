@@ -39,13 +39,17 @@ def enrich(
         "option), asked again even if done before.")] = None,
     source: Annotated[list[str] | None, typer.Option(
         "--source", "-s", help="Only this source: arxiv (metadata by id), arxiv-title (papers "
-        "without an id, matched by title) or fulltext (arXiv's HTML; see `paperboy fulltext`). "
-        "Default: all.")] = None,
+        "without an id, matched by title), fulltext (arXiv's HTML; see `paperboy fulltext`), github "
+        "(stars of the paper's code) or hub (models, datasets and Spaces on the Hugging Face Hub). "
+        "Default: PAPERBOY_ENRICH_SOURCES, or all.")] = None,
 ) -> None:
     """Complete papers from their sources: arXiv metadata by id (dates, the latest version, the
     full author list, categories, comment, journal reference, DOI, withdrawals) for papers that
     miss some, and an arXiv id for papers without one (a title search, accepted only on an
     exact title match).
+
+    GitHub stars of each paper's code repository (refreshed daily for a month, then weekly),
+    and the models, datasets and Spaces built on it on the Hugging Face Hub.
 
     Fields imported or set here are never overwritten; each filled field records its source.
     Requests go at the fetcher's polite rate (PAPERBOY_ARXIV_DELAY, through PAPERBOY_ARXIV_URL).
@@ -63,12 +67,12 @@ def _enrich(source: list[str] | None, limit: int | None, ids: list[str] | None, 
     cfg = config.load()
     wanted = _ids(ids)
     try:
-        enrichment.chosen(source)
+        enrichment.chosen(source or cfg.fetch.enrich_sources)
     except ValueError as e:
         raise fail(str(e), 2) from None
     with open_db() as db:
         with db.connection() as conn:
-            sources = enrichment.active(source, cfg, wanted)
+            sources = enrichment.active(source or cfg.fetch.enrich_sources or None, cfg, wanted)
             enrichment.discover(conn, sources, wanted, cfg)
             todo = enrichment.pending(conn, sources, wanted) if sources else 0
         todo = min(todo, limit) if limit else todo

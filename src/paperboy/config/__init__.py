@@ -131,6 +131,10 @@ class FetchSettings:
     enrich_every: float | None = 600.0  # seconds between serve's looks for papers to enrich; None: off
     arxiv_html_url: str = "https://arxiv.org/html"  # full text: {this}/{arXiv id}
     fulltext: str = "library"  # which papers get their full text: daily, library, all or off
+    enrich_sources: tuple[str, ...] = ()  # the enrichment sources serve and `paperboy enrich` use; (): all
+    github_url: str = "https://api.github.com"
+    github_token: str | None = None  # sent as Authorization: Bearer, never logged
+    github_delay: float = 60.0  # GitHub allows 60 requests an hour without a token, 5,000 with one
 
 
 def _fetch(v: Values) -> FetchSettings:
@@ -165,6 +169,10 @@ def _fetch(v: Values) -> FetchSettings:
         enrich_every=enrich_every,
         arxiv_html_url=v.text("PAPERBOY_ARXIV_HTML_URL", FetchSettings.arxiv_html_url).strip().rstrip("/"),
         fulltext=fulltext,
+        enrich_sources=_split(v.text("PAPERBOY_ENRICH_SOURCES", "").lower()),
+        github_url=v.text("PAPERBOY_GITHUB_URL", FetchSettings.github_url).rstrip("/"),
+        github_token=v.get("PAPERBOY_GITHUB_TOKEN") or None,
+        github_delay=_number(v, "PAPERBOY_GITHUB_DELAY", "1" if v.get("PAPERBOY_GITHUB_TOKEN") else "60"),
     )
 
 

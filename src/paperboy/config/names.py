@@ -50,7 +50,8 @@ SETTINGS = {
     "PAPERBOY_ARXIV_URL": "the arXiv API's query address (default https://export.arxiv.org/api/query); "
     "fetching and enrichment both use it",
     "PAPERBOY_ENRICH_EVERY": "how often `serve` looks for papers to complete from their sources "
-    "(arXiv metadata by id, arXiv ids of papers without one): 5m, 1h… (default 10m; off turns "
+    "(arXiv metadata by id, arXiv ids of papers without one, GitHub stars, the Hub's linked "
+    "models, datasets and Spaces): 5m, 1h… (default 10m; off turns "
     "it off, e.g. when cron runs `paperboy enrich`)",
     "PAPERBOY_FULLTEXT": "which papers get their full text from arXiv's HTML: library (default: "
     "Daily papers and papers members upvoted, saved or imported), daily, all or off",
@@ -58,6 +59,14 @@ SETTINGS = {
     "(default https://arxiv.org/html)",
     "PAPERBOY_HF_URL": "the Hugging Face site whose /api/daily_papers is read "
     "(default https://huggingface.co)",
+    "PAPERBOY_ENRICH_SOURCES": "the enrichment sources serve and `paperboy enrich` use: arxiv, "
+    "arxiv-title, github, hub (spaces or commas; default all)",
+    "PAPERBOY_GITHUB_URL": "GitHub's REST API, asked for the stars of papers' repositories "
+    "(default https://api.github.com)",
+    "PAPERBOY_GITHUB_TOKEN": "a GitHub token (optional; sent as Authorization: Bearer, never "
+    "logged): 5,000 requests an hour instead of 60",
+    "PAPERBOY_GITHUB_DELAY": "seconds between two requests to GitHub (default 60 without a token, "
+    "1 with one: GitHub's hourly limits)",
     "PAPERBOY_ARXIV_DELAY": "seconds between two requests to arXiv (default 3, as arXiv asks)",
     "PAPERBOY_HF_DELAY": "seconds between two requests to Hugging Face (default 1)",
     "PAPERBOY_FETCH_TIMEOUT": "seconds to wait for a response before retrying (default 30)",
@@ -105,4 +114,4 @@ SETTINGS = {
 }
 
 # Settings never printed in full (`paperboy config` masks them; logs never hold them).
-SECRETS = frozenset({"PAPERBOY_SECRET_KEY", "PAPERBOY_SMTP_PASSWORD", "DATABASE_URL"})
+SECRETS = frozenset({"PAPERBOY_SECRET_KEY", "PAPERBOY_SMTP_PASSWORD", "PAPERBOY_GITHUB_TOKEN", "DATABASE_URL"})

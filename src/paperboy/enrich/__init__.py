@@ -77,6 +77,8 @@ def discover(conn: psycopg.Connection, sources: Sequence[Source] | None = None,
                                     (list(ids),)).fetchall()
                 queued += state.requeue(conn, s.name, [r["id"] for r in rows])
                 continue
+            if s.refresh:
+                queued += state.requeue_refreshed(conn, s.name)
             where = f"({s.applies}) AND ({s.wanted})"
             if s.scope is not None:
                 where += f" AND ({s.scope(cfg or config.load())})"
@@ -109,11 +111,12 @@ def pending(conn: psycopg.Connection, sources: Sequence[Source], ids: Sequence[s
 
 def run(db: Database, cfg: Config, *, sources: Sequence[str] | None = None, limit: int | None = None,
         ids: Sequence[str] | None = None, progress: Callable[[str, int], None] | None = None,
-        stop: threading.Event | None = None, **client_kw: Any) -> Outcome:
+        stop: threading.Event | None = None, background: bool = False, **client_kw: Any) -> Outcome:
     """Queue what is missing, then work through what is due, source by source, a batch at a
     time (at most ``limit`` papers in all; only ``ids`` when given). ``progress(source, n)``
-    is told of every batch answered. Ends early, between two requests, when ``stop`` is set."""
-    todo = active(sources, cfg, ids)
+    is told of every batch answered. Ends early, between two requests, when ``stop`` is set.
+    ``background`` (serve's rounds): each source asks about at most its ``per_round`` papers."""
+    todo = active(sources or cfg.fetch.enrich_sources or None, cfg, ids)
     outcome = Outcome()
     if stop is not None:
         client_kw.setdefault("sleep", stop.wait)
@@ -135,7 +138,12 @@ def run(db: Database, cfg: Config, *, sources: Sequence[str] | None = None, limi
             client = group[0].client(cfg, **client_kw)
             try:
                 for s in group:
-                    limit = _work(conn, cfg, s, client, lease, outcome, limit, ids, progress, stop)
+                    if background and s.per_round is not None:
+                        most = s.per_round(cfg) if limit is None else min(limit, s.per_round(cfg))
+                        left = _work(conn, cfg, s, client, lease, outcome, most, ids, progress, stop)
+                        limit = None if limit is None else limit - (most - (left or 0))
+                    else:
+                        limit = _work(conn, cfg, s, client, lease, outcome, limit, ids, progress, stop)
                     if outcome.stopped or limit == 0:
                         break
             finally:

@@ -13,7 +13,7 @@ from typing import Any
 import psycopg
 
 from paperboy.config import Config
-from paperboy.enrich import arxiv_meta, arxiv_titles
+from paperboy.enrich import arxiv_meta, arxiv_titles, github, hub_links
 from paperboy.fetch.client import PoliteClient
 from paperboy.fulltext import source as fulltext
 
@@ -39,6 +39,12 @@ class Source:
     scope: Callable[[Config], str] | None = None
     # SQL condition on papers p: a paper done (or given up) before that is to be asked again
     stale: str | None = None
+    # A source whose answers age (stars): its apply sets each done paper's next look
+    # (state.look_again) and discover queues the paper again once that time has come.
+    refresh: bool = False
+    # The most papers of this source one background round asks about (serve's rounds only,
+    # not `paperboy enrich`): a slow service must not hold the fetch thread for hours.
+    per_round: Callable[[Config], int] | None = None
 
 
 def _arxiv_client(cfg: Config, **kw: Any) -> PoliteClient:
@@ -66,4 +72,12 @@ SOURCES: tuple[Source, ...] = (
         applies="p.arxiv_id IS NOT NULL", wanted="NOT p.hidden", client=_html_client,
         fetch=fulltext.fetch, apply=fulltext.apply, scope=fulltext.scope, stale=fulltext.STALE,
         missing_error="no answer for this paper"),
+    Source(
+        name=github.NAME, label="GitHub stars of the paper's code", service="github", batch=1,
+        applies=github.APPLIES, wanted="NOT p.hidden", client=github.client, fetch=github.fetch,
+        apply=github.apply, refresh=True, per_round=github.per_round),
+    Source(
+        name=hub_links.NAME, label="models, datasets and Spaces on the Hub", service="hf", batch=1,
+        applies="p.arxiv_id IS NOT NULL", wanted="NOT p.hidden", client=hub_links.client,
+        fetch=hub_links.fetch, apply=hub_links.apply, refresh=True),
 )

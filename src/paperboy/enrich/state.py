@@ -67,6 +67,20 @@ def done(conn: psycopg.Connection, source: str, paper_id: str, note: str) -> Non
         " WHERE paper_id = %s AND source = %s", (note[:300], paper_id, source))
 
 
+def look_again(conn: psycopg.Connection, source: str, paper_id: str, after: timedelta | None) -> None:
+    """When a done paper of a refreshing source is due again (None: never, which is NEVER:
+    a date Python can read, unlike PostgreSQL's 'infinity')."""
+    conn.execute("UPDATE enrich_state SET next_attempt = coalesce(now() + %s, '9999-12-31 00:00:00+00')"
+                 " WHERE paper_id = %s AND source = %s", (after, paper_id, source))
+
+
+def requeue_refreshed(conn: psycopg.Connection, source: str) -> int:
+    """Done papers whose next look has come are pending again."""
+    return conn.execute(
+        "UPDATE enrich_state SET status = 'pending', attempts = 0, updated = now()"
+        " WHERE source = %s AND status = 'done' AND next_attempt <= now()", (source,)).rowcount
+
+
 def failed(conn: psycopg.Connection, source: str, paper_ids: Sequence[str], error: str) -> None:
     """One more failed attempt for each: retried later (``retry_delay``), or given up after
     MAX_ATTEMPTS. The papers themselves are not touched: nothing is lost."""

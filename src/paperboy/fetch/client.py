@@ -32,6 +32,10 @@ class FetchError(Exception):
     """A fetch that cannot go on; the message says why in one line, for people."""
 
 
+class NotFound(FetchError):
+    """HTTP 404: the thing asked for is not there (asking again will not help)."""
+
+
 class Stopped(FetchError):
     """The process is stopping (serve shutting down): the run ends where it is."""
 
@@ -162,7 +166,7 @@ class PoliteClient:
                             )
                 elif status >= 400 and status not in accept:
                     body = " ".join(response.text.split())[:160]
-                    raise FetchError(f"{self.name} answered HTTP {status} ({what}): {body}")
+                    raise (NotFound if status == 404 else FetchError)(f"{self.name} answered HTTP {status} ({what}): {body}")
                 elif check is None:
                     return response
                 else:

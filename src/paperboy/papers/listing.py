@@ -158,7 +158,7 @@ _DOCUMENT = "q.title || ' ' || q.summary || ' ' || array_to_string(q.authors, ' 
 def papers_in(
     conn: psycopg.Connection, period: Period, sort: str = "upvotes", offset: int = 0, limit: int = 30,
     board: Board = "daily", category: str | None = None, submitter: str | None = None,
-    text: str | None = None,
+    text: str | None = None, with_code: bool = False,
 ) -> tuple[list[dict[str, Any]], int]:
     """One page of the distinct papers listed in ``period`` and how many there are in all.
 
@@ -169,16 +169,17 @@ def papers_in(
     authors match it (PostgreSQL full-text search, websearch syntax: words, "phrases",
     -excluded, a OR b; over the period's papers only, so no index is needed). Sorted by
     ``trending``, the order (and which papers may appear) is trending.py's, scored as of the period's last day: a withdrawn paper is listed by
-    upvotes or date, but never trends.
+    upvotes or date, but never trends. ``with_code`` keeps papers with a code repository (and
+    trending then counts their GitHub star growth: trending.py).
     """
-    where = ["NOT q.hidden"]
+    where = ["NOT q.hidden"] + (["q.github_repo IS NOT NULL"] if with_code else [])
     joins = ""
     days: list[date] = []
     if sort == "trending":
         # Ages in listed days up to the period's last day, as /trending counts them; a period
         # longer than a year ages its oldest days alike (they hardly score anyway).
         days = listed_days(conn, period.end, n=366, since=period.start)
-        order = trending.order_sql("q", "l.day", "%(days)s::date[]")
+        order = trending.order_sql("q", "l.day", "%(days)s::date[]", with_code)
         where.append(trending.candidate_sql("q"))
         joins = trending.recent_votes_join("q", "%(ref)s")
     else:

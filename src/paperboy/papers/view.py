@@ -21,40 +21,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 from paperboy.keyphrases import Shown, api_keywords
+from paperboy.papers import hub_view
 from paperboy.papers.limits import safe_url
 from paperboy.papers.record import arxiv_month
 
 EXCERPT = 1_000  # characters of an abstract on a list: cards clamp to a few lines anyway
 DELETED_MEMBER = "deleted member"  # how a deleted account is named wherever it acted (submitter, author, log)
 EMAIL_EXCERPT = 320  # an email shows a few lines of each abstract; the page has it whole
-
-
-# Where a paper or a listing came from, in a reader's words (the stored names are the
-# formats' and jobs' own: hf-daily, arxiv-atom …).
-SOURCE_LABELS = {
-    "hf-daily": "Hugging Face Daily Papers",
-    "hf-api": "Hugging Face Daily Papers",
-    "hf-snapshot": "Hugging Face Daily Papers",
-    "hf-page": "a saved Hugging Face page",
-    "arxiv-atom": "arXiv",
-    "arxiv-jsonl": "arXiv",
-    "submission": "submitted here",
-    "curator": "pinned by a curator",
-}
-
-
-def source_label(name: str) -> str:
-    """A source's name as readers see it.
-
-    >>> source_label("hf-daily"), source_label("something-new")
-    ('Hugging Face Daily Papers', 'something new')
-    """
-    return SOURCE_LABELS.get(name, name.replace("-", " "))
-
-
-def source_labels(names) -> list[str]:
-    """The distinct labels of ``names``, in their order (two arXiv formats say arXiv once)."""
-    return list(dict.fromkeys(source_label(n) for n in names))
 
 
 def excerpt(text: str | None, limit: int = EXCERPT) -> str:
@@ -201,6 +174,7 @@ class PaperView:
     withdrawn: bool = False
     # From ``extra``: what Hugging Face knows and arXiv does not (None or 0 when unknown).
     github_stars: int | None = None
+    found: hub_view.Found = hub_view.NOTHING  # star growth, the code's origin, the Hub's repos (enrich/)
     ai_keywords: list[str] | None = None
     doi: str | None = None  # the publisher's DOI and the journal reference, as arXiv gives them
     journal_ref: str | None = None
@@ -313,6 +287,7 @@ class PaperView:
             "githubRepo": self.links.code,
             "githubStars": self.github_stars,
             "projectPage": self.links.project,
+            **self.found.hf(),
             **api_keywords(self.ai_keywords, self.keyphrases),  # ai_keywords and whose they are
             "arxivId": self.arxiv_id,
             "categories": list(self.categories),
@@ -388,6 +363,7 @@ def of(row: Mapping[str, Any]) -> PaperView:
         comment=row.get("comment"),
         withdrawn=bool(row.get("withdrawn")),
         github_stars=extra.get("github_stars"),
+        found=hub_view.found(row, extra),
         ai_keywords=extra.get("ai_keywords"),
         doi=extra.get("doi") or None,
         journal_ref=extra.get("journal_ref") or None,

@@ -45,3 +45,7 @@ IMPORTS = policy("imports", per=timedelta(hours=1), setting="community.imports_p
 FULLTEXT_ASKS = policy("fulltext_asks", per=timedelta(hours=1), limit=20)
 SUBMIT_TRIES = 5
 SUBMIT_BURST = policy("submit_burst", per=timedelta(minutes=1), limit=SUBMIT_TRIES)
+# Code repositories linked or corrected on paper pages (web/code.py): a few an hour, so no
+# one can make the instance ask GitHub about repositories at will (curators and admins too:
+# each change queues a GitHub request).
+CODE_LINKS = policy("code_links", per=timedelta(hours=1), limit=20)

@@ -15,8 +15,9 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
 from paperboy import __version__, trending
+from paperboy.papers.hub_view import hub_url
+from paperboy.papers.labels import source_labels
 from paperboy.papers.limits import safe_url
-from paperboy.papers.view import source_labels
 
 HERE = Path(__file__).parent
 
@@ -50,10 +51,12 @@ def endslot(name: str) -> Markup:
 
 
 templates = Jinja2Templates(directory=str(HERE / "templates"))  # autoescapes .html
-templates.env.globals.update(version=__version__, trending_line=trending.ONE_LINE, here=here, me=me, csrf=csrf,
+templates.env.globals.update(version=__version__, trending_line=trending.ONE_LINE,
+                             code_trending_line=trending.CODE_LINE, here=here, me=me, csrf=csrf,
                              slot=slot, endslot=endslot)
 # Every href made from stored data goes through safe_url: a javascript: link stored by an
 # older version (or a parser's bug) is left out rather than written into the page.
+templates.env.globals["hub_url"] = hub_url  # a model's, dataset's or Space's page on the Hub
 templates.env.filters["safe_url"] = safe_url
 templates.env.filters["sources"] = source_labels  # "hf-daily" as readers say it
 

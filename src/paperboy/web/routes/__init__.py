@@ -21,6 +21,7 @@ from paperboy.web.routes import (
     admin,
     api,
     apidocs,
+    code,
     collection_pages,
     collections,
     comments,
@@ -46,6 +47,7 @@ ROUTERS: list[APIRouter] = [
     new.pages, new.api,
     paper_md.pages,  # /papers/{id}.md: before pages.pages' /papers/{paper_id:path}
     votes.api, votes.pages,  # /papers/{id}/upvote, /api/papers/{id}/upvote
+    code.api, code.pages,  # /papers/{id}/code, /api/papers/{id}/code
     fulltext.api, fulltext.pages,  # /papers/{id}/fulltext, /api/papers/{id}/fulltext
     comments.api, comments.pages,  # /papers/{id}/comments, /api/papers/{id}/comments
     curation.api, curation.pages,  # /papers/{id}/hide|unhide|pin, and under /api/papers/{id}/

@@ -40,6 +40,9 @@ def daily_papers(
     submitter: Annotated[str | None, Query(max_length=100, description="only papers this member "
                                            "(or, imported, this Hugging Face user) submitted")] = None,
     fmt: Format = None,
+    with_: Annotated[Literal["code"] | None, Query(alias="with", description="code: only papers with a code "
+                                                   "repository; sorted by trending, their GitHub star growth "
+                                                   "counts too (docs/web.md)")] = None,
 ) -> list[dict[str, Any]]:
     """With no date, week or month: the latest day that has papers (with `submitter`: every
     day, so a member's submissions are found whenever they were made; with
@@ -55,14 +58,15 @@ def daily_papers(
             # As on Hugging Face: trending without a period is the Trending list (its window
             # of listed days), not the latest day's list sorted by trend, which a lone
             # listing today would cut down to that one paper.
-            rows, total, _ = trend.trending(conn, offset=p * limit, limit=limit)
+            rows, total, _ = trend.trending(conn, offset=p * limit, limit=limit, with_code=with_ == "code")
         else:
             if period is None:
                 latest = listing.latest_day(conn)
                 if latest is None:
                     return exported([], fmt, "papers") if fmt else []  # type: ignore[return-value]
                 period = listing.period_of("day", latest) if not submitter else listing.every_day(latest)
-            rows, total = listing.papers_in(conn, period, sort, p * limit, limit, submitter=submitter or None)
+            rows, total = listing.papers_in(conn, period, sort, p * limit, limit, submitter=submitter or None,
+                                            with_code=with_ == "code")
             name = f"papers-{period.key}"
     if fmt:
         return exported([view.of(r).hf_paper() for r in rows], fmt, name)  # type: ignore[return-value]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -81,12 +81,16 @@ def feed(
 
 @pages.get("/trending", response_class=HTMLResponse)
 @cacheable
-def trending(request: Request, page: Page = 1) -> HTMLResponse:
+def trending(request: Request, page: Page = 1,
+             with_: Annotated[Literal["code"] | None, Query(alias="with")] = None) -> HTMLResponse:
+    code = with_ == "code"  # only papers with code, their GitHub star growth counted (trending.py)
     with _db(request).connection() as conn:
-        rows, total, ref = trend.trending(conn, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+        rows, total, ref = trend.trending(conn, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE, with_code=code)
     return html(request, "trending.html", {
         "papers": [view.of(r) for r in rows], "ref": ref, **_pages(total, page), "offset": (page - 1) * PAGE_SIZE,
-    }, json=twin("/api/trending", p=page - 1, limit=PAGE_SIZE))
+        "with_code": code,
+    }, json=twin("/api/daily_papers", sort="trending", p=page - 1, limit=PAGE_SIZE, **{"with": "code"})
+        if code else twin("/api/trending", p=page - 1, limit=PAGE_SIZE))
 
 
 @pages.get("/search", response_class=HTMLResponse)
