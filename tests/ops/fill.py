@@ -23,8 +23,11 @@ from paperboy.community import (
 )
 from paperboy.db import Database
 from paperboy.digest import compose, subscriptions
-from paperboy.enrich import state
+from paperboy.enrich import github, state
 from paperboy.fetch import runs
+from paperboy.fulltext import store as fulltext_store
+from paperboy.fulltext.convert import Heading
+from paperboy.keyphrases import store as keyphrase_store
 from paperboy.library.importer import import_library
 from paperboy.recommend import signals
 from tests.digest.conftest import active, context
@@ -103,6 +106,15 @@ def fill(conn: psycopg.Connection, home: Path) -> dict[str, int]:
     state.failed(conn, "arxiv", ids[1:2], "HTTP 503 (1 ids from x; gave up after 6 attempts)")
     conn.commit()
     state.release(conn, state.take(conn, "arxiv"))
+    # what the other sources leave: keyphrases, a full text and a paper without one, a
+    # repository's stars with a day of history
+    keyphrase_store.compute_pending(conn, batch=2, limit=2)
+    fulltext_store.save_text(conn, ids[0], 1, "## 1 Introduction\n\nWe study $x^2$.\n",
+                             [Heading(2, "1 Introduction", "S1")])
+    fulltext_store.save_none(conn, ids[1], 1, "arXiv has no HTML version of it (404)")
+    github.apply(conn, [dict(conn.execute("SELECT * FROM papers WHERE id = %s", (ids[2],)).fetchone())],
+                 {ids[2]: ("octocat/Hello-World", "paper", {"stargazers_count": 1234, "full_name": "octocat/Hello-World"})})
+    conn.commit()
     conn.execute("INSERT INTO subscribe_requests (client, mailbox, domain)"
                  " VALUES ('203.0.113.0/24', 'reader@lab.example.org', 'lab.example.org')")
     conn.commit()
