@@ -10,18 +10,23 @@ import socket
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import TypeVar
 
+import anyio
 import psycopg
 import pytest
 from psycopg.conninfo import make_conninfo
 
 from paperboy.demo import corpus_files
 from paperboy.papers.importer import parse_file, store_result
+
+T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
@@ -145,3 +150,12 @@ def import_demo(conn: psycopg.Connection) -> None:
         fmt, result = parse_file(path, "auto", ref)
         store_result(conn, str(path), fmt, result)
     conn.commit()
+
+
+def run_async(fn: Callable[[], Awaitable[T]]) -> T:
+    """``anyio.run(fn)`` on a thread of its own. The main thread of a test worker may hold a
+    running event loop that is not the test's: Playwright's sync API (the session's browser of
+    tests/e2e) keeps one there for the rest of the session, and anyio.run refuses to start a
+    second loop in a thread that has one."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(anyio.run, fn).result()

@@ -27,6 +27,8 @@ NOT_SHOWN = {
     "fetch_runs": "the admin status page (never cached)",
     "fetch_state": "the admin status page (never cached)",
     "enrich_state": "the admin status page and /healthz (never cached); what it fills is in papers",
+    "github_repos": "what GitHub said of a repository; a paper's stars and growth are written to papers",
+    "github_star_history": "star counts by day, read when a paper's growth is written to papers",
     "enrich_leases": "which process enriches from a service: read by no page",
     "imports": "the admin status page (never cached)",
     "library_entries": "a member's library (pages per member, never cached)",

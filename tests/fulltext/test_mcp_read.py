@@ -1,11 +1,9 @@
 """The MCP server's read_paper gives the paper's full text, as /papers/{id}.md does."""
-
 from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
 
-import anyio
 from fastapi.testclient import TestClient
 from mcp import Client
 
@@ -18,6 +16,7 @@ from paperboy.papers.record import Paper
 from paperboy.papers.store import store_batch
 from paperboy.web.app import create_app
 from tests.fulltext import snippets
+from tests.helpers import run_async
 
 
 def test_read_paper_gives_the_full_text(db: Database, conn, tmp_path: Path):
@@ -36,4 +35,4 @@ def test_read_paper_gives_the_full_text(db: Database, conn, tmp_path: Path):
             assert not r.is_error, r.content[0].text
             return r.content[0].text
 
-    assert anyio.run(read) == whole
+    assert run_async(read) == whole

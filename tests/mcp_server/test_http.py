@@ -2,14 +2,12 @@
 HTTP: the same session as on stdio (anyone, then a member by Bearer token) checked against
 the same server's HTTP API, and what only HTTP has: a token that is no one's, the Origin
 check against DNS rebinding, the per-client rate limit and the votes' limit."""
-
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import anyio
 import httpx
 import httpx2
 import pytest
@@ -17,6 +15,7 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
 from paperboy.mcp_server.hub import BAD_TOKEN, NO_MEMBER
+from tests.helpers import run_async
 from tests.mcp_server import session
 from tests.mcp_server.conftest import Filled
 from tests.ops.nodes import Node, ready, start, stop, wait_for
@@ -69,7 +68,7 @@ def test_an_agent_reads_the_hub_and_a_member_uses_their_library(node: Node, fill
             assert BAD_TOKEN in await session.refused(client, "list_collections")
             await session.ok(client, "trending", limit=1)
 
-    anyio.run(run)
+    run_async(run)
 
 
 def test_the_votes_limit_holds_for_an_agent_as_on_the_api(node: Node, filled: Filled):
@@ -80,7 +79,7 @@ def test_the_votes_limit_holds_for_an_agent_as_on_the_api(node: Node, filled: Fi
             said = await session.refused(client, "upvote", paper=filled.latest[VOTES_PER_MINUTE])
             assert f"Too many votes: at most {VOTES_PER_MINUTE} a minute." in said
 
-    anyio.run(run)
+    run_async(run)
     status, answer = api_of(node)("POST", f"/api/papers/{filled.latest[5]}/upvote", token=filled.bob_token)
     assert status == 429 and answer["error"].startswith(f"Too many votes: at most {VOTES_PER_MINUTE} a minute.")
 

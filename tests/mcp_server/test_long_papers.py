@@ -1,13 +1,11 @@
 """A paper longer than one read_paper call: its Markdown comes 20,000 characters at a time, cut
 at a line's end, each part saying how to read on, and the parts put together are the paper as
 /papers/{id}.md serves it (here a paper with long comments; full texts are longer still)."""
-
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-import anyio
 import psycopg
 from fastapi.testclient import TestClient
 from mcp import Client
@@ -18,6 +16,7 @@ from paperboy.mcp_server.hub import Hub, by_token
 from paperboy.mcp_server.render import MARKDOWN_CHARS
 from paperboy.mcp_server.server import build
 from paperboy.web.app import create_app
+from tests.helpers import run_async
 from tests.mcp_server.conftest import Filled
 
 READ_ON = re.compile(r"\n\n\[… ([\d,]+) more characters: call read_paper\(id='([^']+)', offset=(\d+)\) to read on\.\]$")
@@ -55,5 +54,5 @@ def test_a_long_paper_is_read_in_parts_that_make_the_whole(filled: Filled, db: D
                 offset = data["next_offset"]
         return parts
 
-    parts = anyio.run(read)
+    parts = run_async(read)
     assert len(parts) >= 3 and "".join(parts) == whole

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import anyio
 import pytest
 from fastapi.testclient import TestClient
 from mcp import Client, StdioServerParameters
@@ -16,7 +15,7 @@ from mcp import Client, StdioServerParameters
 from paperboy.db import Database
 from paperboy.mcp_server.hub import NO_MEMBER
 from paperboy.web.app import create_app
-from tests.helpers import run_cli
+from tests.helpers import run_async, run_cli
 from tests.mcp_server import session
 from tests.mcp_server.conftest import Filled
 
@@ -52,7 +51,7 @@ def test_an_agent_reads_the_hub_and_a_member_uses_their_library(filled: Filled, 
         async with stdio(filled, tmp_path / "ada-env", PAPERBOY_TOKEN=filled.ada_token) as client:
             assert "upvote" in await session.tool_names(client)
 
-    anyio.run(run)
+    run_async(run)
 
 
 def test_a_token_that_is_no_ones_is_refused_at_start(filled: Filled, tmp_path: Path):
@@ -80,4 +79,4 @@ def test_a_revoked_token_stops_working_at_once(filled: Filled, db: Database, tmp
                 conn.commit()
             assert "not valid" in await session.refused(client, "list_collections")
 
-    anyio.run(run)
+    run_async(run)
