@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 
 import typer
 from rich.text import Text
@@ -14,6 +15,8 @@ from paperboy import config
 from paperboy.cli.console import err, fail, open_db, out, progress_bar, when
 from paperboy.db import Database, locks
 from paperboy.papers import view
+
+T = TypeVar("T")
 
 # paperboy.search (tantivy, numpy) and paperboy.embeddings (numpy, then torch) are imported
 # inside the functions that use them, so that `paperboy --help` stays fast.
@@ -34,6 +37,32 @@ def sync_index(db: Database) -> None:
             index.sync(conn, lambda n: bar.advance(task, n), wait=True)
 
 
+def _with_model(conn, label: str, pending: int, work: Callable[[Callable[[int], None]], T]) -> T:
+    """``work(advance)`` with a progress bar of ``pending`` papers (and their rate), the model
+    loaded first and the embedding lock held: one embedder at a time per database (serve's
+    job takes the lock a batch at a time, so this waits at most one of its batches, then the
+    job skips while this runs)."""
+    from paperboy import embeddings
+
+    start = time.monotonic()
+    with progress_bar() as bar:
+        task = bar.add_task(label, total=pending, rate="")
+
+        def advance(n: int) -> None:
+            done = bar.tasks[0].completed + n
+            bar.update(task, advance=n, rate=f"{done / (time.monotonic() - start):.1f} papers/s")
+
+        embeddings.model()  # load before the clock matters
+        locks.lock(conn, locks.EMBED)
+        conn.commit()
+        try:
+            return work(advance)
+        finally:
+            conn.rollback()
+            locks.unlock(conn, locks.EMBED)
+            conn.commit()
+
+
 def run_embed(db: Database, limit: int | None = None, batch: int | None = None) -> int:
     """Embed papers that lack a vector, with a progress bar; return how many were embedded."""
     from paperboy import embeddings
@@ -48,25 +77,8 @@ def run_embed(db: Database, limit: int | None = None, batch: int | None = None) 
         out.print(f"embedding {pending} papers with {embeddings.MODEL_NAME} (Ctrl+C stops safely; "
                   "running again continues)")
         start = time.monotonic()
-        with progress_bar() as bar:
-            task = bar.add_task("embedding", total=pending, rate="")
-
-            def advance(n: int) -> None:
-                done = bar.tasks[0].completed + n
-                bar.update(task, advance=n, rate=f"{done / (time.monotonic() - start):.1f} papers/s")
-
-            embeddings.model()  # load before the clock matters
-            # One embedder at a time per database: serve's job takes this lock a batch at a
-            # time, so we wait at most one of its batches, then it skips while we run.
-            locks.lock(conn, locks.EMBED)
-            conn.commit()
-            try:
-                stats = embeddings.embed_pending(conn, advance, batch=batch or embeddings.BATCH,
-                                                 limit=limit)
-            finally:
-                conn.rollback()
-                locks.unlock(conn, locks.EMBED)
-                conn.commit()
+        stats = _with_model(conn, "embedding", pending, lambda advance: embeddings.embed_pending(
+            conn, advance, batch=batch or embeddings.BATCH, limit=limit))
     elapsed = time.monotonic() - start
     out.print(f"embedded {stats.embedded} papers in {elapsed:.0f} s "
               f"({stats.embedded / max(elapsed, 1e-9):.1f} papers/s)")
@@ -86,7 +98,7 @@ def embed(
 
 def run_keyphrases(db: Database, limit: int | None = None) -> int:
     """Compute the keyphrases of papers lacking them, with a progress bar; return how many."""
-    from paperboy import embeddings, keyphrases
+    from paperboy import keyphrases
     from paperboy.keyphrases import store as keyphrase_store
 
     with db.connection() as conn:
@@ -99,23 +111,8 @@ def run_keyphrases(db: Database, limit: int | None = None) -> int:
         out.print(f"computing the keyphrases of {pending} papers ({keyphrases.METHOD} v{keyphrases.VERSION};"
                   " Ctrl+C stops safely; running again continues)")
         start = time.monotonic()
-        with progress_bar() as bar:
-            task = bar.add_task("keyphrases", total=pending, rate="")
-
-            def advance(n: int) -> None:
-                done = bar.tasks[0].completed + n
-                bar.update(task, advance=n, rate=f"{done / (time.monotonic() - start):.1f} papers/s")
-
-            embeddings.model()  # load before the clock matters
-            # serve's job computes them a batch at a time under the embedding lock: one at a time
-            locks.lock(conn, locks.EMBED)
-            conn.commit()
-            try:
-                stats = keyphrase_store.compute_pending(conn, advance, limit=limit)
-            finally:
-                conn.rollback()
-                locks.unlock(conn, locks.EMBED)
-                conn.commit()
+        stats = _with_model(conn, "keyphrases", pending,
+                            lambda advance: keyphrase_store.compute_pending(conn, advance, limit=limit))
     elapsed = time.monotonic() - start
     out.print(f"computed the keyphrases of {stats.computed} papers in {elapsed:.0f} s")
     return stats.computed
