@@ -40,6 +40,7 @@ NOT_SHOWN = {
     "moderation_log": "/moderation is never cached",
     "mentions": "a member's own mentions (account page)",
     "rate_limits": "counts of the rate limits (ratelimit/)",
+    "follows": "what a member follows (account page, For you, digests: per member)",
 }
 
 
