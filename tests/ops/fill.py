@@ -115,6 +115,15 @@ def fill(conn: psycopg.Connection, home: Path) -> dict[str, int]:
     github.apply(conn, [dict(conn.execute("SELECT * FROM papers WHERE id = %s", (ids[2],)).fetchone())],
                  {ids[2]: ("octocat/Hello-World", "paper", {"stargazers_count": 1234, "full_name": "octocat/Hello-World"})})
     conn.commit()
+    # a topic with its papers, and a member's follows of an author and of that topic
+    topic = conn.execute("INSERT INTO topics (label, keywords, size, weekly, growth)"
+                         " VALUES ('diffusion models', '{diffusion,denoising}', 2,"
+                         " '[{\"week\": \"2024-11-04\", \"n\": 2}]', 0.5) RETURNING id").fetchone()["id"]
+    conn.execute("INSERT INTO topic_papers (topic_id, paper_id) SELECT %s, unnest(%s::text[])",
+                 (topic, ids[:2]))
+    conn.execute("INSERT INTO follows (member_id, kind, key, label) VALUES (%s, 'topic', %s, 'diffusion models'),"
+                 " (%s, 'author', 'vaswani a', 'Ashish Vaswani')", (ada.id, str(topic), ada.id))
+    conn.commit()
     conn.execute("INSERT INTO subscribe_requests (client, mailbox, domain)"
                  " VALUES ('203.0.113.0/24', 'reader@lab.example.org', 'lab.example.org')")
     conn.commit()

@@ -154,9 +154,11 @@ def _request_in_flight(port: int) -> socket.socket:
 
 
 def _refused(port: int) -> bool:
+    """True once serve takes no new connection: refused outright, or reset because the
+    listening socket closed while the connection sat in its backlog."""
     try:
         socket.create_connection(("127.0.0.1", port), timeout=5).close()
-    except ConnectionRefusedError:
+    except (ConnectionRefusedError, ConnectionResetError):
         return True
     return False
 

@@ -79,6 +79,7 @@ DROPPED: dict[str, str] = {
     "embeddings": "derived from the paper's own title and abstract; the kept paper has (or gets) its own",
     "enrich_state": "what enrichment did for the merged record; the kept paper has (or gets) its own",
     "keyphrases": "derived from the paper's own title and abstract; the kept paper has (or gets) its own",
+    "topic_papers": "a topic build's membership; the next build places the kept paper",
     "fulltexts": "read from the merged record's arXiv HTML; the kept paper has (or gets) its own",
 }
 
