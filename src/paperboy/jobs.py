@@ -23,7 +23,7 @@ import threading
 import time
 
 from paperboy import config, embeddings, enrich, fetch, recommend
-from paperboy.db import Database, locks
+from paperboy.db import Database, changes, locks
 from paperboy.digest import compose, outbox, subscriptions
 from paperboy.digest.compose import now_utc
 from paperboy.keyphrases import store as keyphrase_store
@@ -53,8 +53,9 @@ class BackgroundJobs:
         self.index = searcher.index
         self.every = every
         self.embed = embed
-        self._quiet: tuple[int, float] | None = None  # (newest change_seq, when) of a round with nothing to embed
-        self._quiet_phrases: tuple[tuple[int, int], float] | None = None  # the same for keyphrases
+        # (what had been written, when) at a round with nothing to embed (db/changes.py)
+        self._quiet: tuple[changes.Mark, float] | None = None
+        self._quiet_phrases: tuple[tuple[changes.Mark, int], float] | None = None  # the same for keyphrases
         self.digests = digests
         self.last_digest = 0.0
         self.stop_event = threading.Event()
@@ -168,14 +169,16 @@ class BackgroundJobs:
     def _keyphrases(self, conn) -> int:
         """A batch of papers' keyphrases (after the batch of vectors they reuse). Like
         embedding, once a round finds none to do, the next look waits for a changed paper
-        or vector (papers' change_seq, embeddings_version), or SWEEP_EVERY."""
-        row = conn.execute("SELECT (SELECT coalesce(max(change_seq), 0) FROM papers) AS s,"
-                           " (SELECT version FROM embeddings_version) AS v").fetchone()
-        conn.commit()
-        mark = (row["s"], row["v"] or 0)
-        if self._quiet_phrases is not None and self._quiet_phrases[0] == mark and \
-                time.monotonic() - self._quiet_phrases[1] < SWEEP_EVERY:
+        or vector (db/changes.py, embeddings_version), or SWEEP_EVERY."""
+        version = conn.execute("SELECT version FROM embeddings_version").fetchone()
+        version = (version["version"] if version else 0) or 0
+        quiet = self._quiet_phrases
+        if quiet is not None and quiet[0][1] == version and not changes.changed_since(conn, quiet[0][0]) \
+                and time.monotonic() - quiet[1] < SWEEP_EVERY:
+            conn.commit()
             return 0
+        mark = (changes.newest(conn), version)
+        conn.commit()
         done = keyphrase_store.compute_pending(conn, batch=KEYPHRASE_BATCH, limit=KEYPHRASE_BATCH).computed
         self._quiet_phrases = (mark, time.monotonic()) if not done else None
         return done
@@ -183,13 +186,15 @@ class BackgroundJobs:
     def _embed_papers(self, conn) -> embeddings.EmbedStats:
         """A batch of papers' vectors. Finding the papers without one reads every paper (1.3 s
         at a million); so once a round finds none, the next rounds look again only when a
-        paper has changed since (its change_seq, on an index), or SWEEP_EVERY later (a paper
-        written by a transaction still open during the look)."""
-        newest = conn.execute("SELECT coalesce(max(change_seq), 0) AS s FROM papers").fetchone()["s"]
-        conn.commit()
-        if self._quiet is not None and self._quiet[0] == newest and \
-                time.monotonic() - self._quiet[1] < SWEEP_EVERY:
+        paper was written since (on two indexes), even by a transaction that was still open
+        during the look (db/changes.py), or SWEEP_EVERY later, whatever happens."""
+        quiet = self._quiet
+        if quiet is not None and not changes.changed_since(conn, quiet[0]) \
+                and time.monotonic() - quiet[1] < SWEEP_EVERY:
+            conn.commit()
             return embeddings.EmbedStats()
+        newest = changes.newest(conn)  # before the look: what it vouches for
+        conn.commit()
         stats = embeddings.embed_pending(conn, batch=32, limit=32)
         self._quiet = (newest, time.monotonic()) if not stats.embedded else None
         return stats

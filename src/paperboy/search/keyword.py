@@ -2,8 +2,8 @@
 
 It holds only what keyword search needs (title, abstract, authors, categories, a day and
 whether there is code) keyed by the paper's unchanging ``seq``. :meth:`KeywordIndex.sync`
-feeds it every paper whose ``change_seq`` is above the index's watermark, in committed
-batches, so it resumes after a crash and can be deleted and rebuilt at any time
+feeds it every paper whose ``change_seq`` is above the index's watermark (and any that
+committed late below it: db/changes.py), in committed batches, so it resumes after a crash and can be deleted and rebuilt at any time
 (``paperboy reindex``) without losing anything.
 """
 
@@ -23,7 +23,7 @@ from pathlib import Path
 import psycopg
 import tantivy
 
-from paperboy.db import locks
+from paperboy.db import changes, locks
 
 BATCH = 5000
 # tantivy dates are nanoseconds since 1970 in 64 bits: 1677-09-22 … 2262-04-11.
@@ -102,6 +102,10 @@ def index_dir(home: Path, conn: psycopg.Connection) -> Path:
     return home / "index" / f"{row['db']}-{key}"
 
 
+_COLUMNS = ("SELECT seq, change_seq, title, summary, authors, categories,"
+            " coalesce(listed_on, published_at) AS day, github_repo IS NOT NULL AS has_code FROM papers")
+
+
 class KeywordIndex:
     """The index folder. It is created, and written, only by :meth:`sync` under a database
     lock: two processes opening an empty folder at once would each create an index."""
@@ -139,23 +143,31 @@ class KeywordIndex:
 
     @property
     def watermark(self) -> int:
-        return int(self._meta().get("watermark", 0))
+        return self.mark.seq
 
-    def _set_watermark(self, value: int) -> None:
+    @property
+    def mark(self) -> changes.Mark:
+        """Where the last sync stood: the highest change_seq read, and the transactions still
+        open then, whose rows may yet commit below it (db/changes.py)."""
+        return changes.Mark.from_json(self._meta())
+
+    def _set_mark(self, mark: changes.Mark) -> None:
         tmp = self.meta_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"schema": SCHEMA_VERSION, "watermark": value}))
+        tmp.write_text(json.dumps({"schema": SCHEMA_VERSION, **mark.as_json()}))
         os.replace(tmp, self.meta_path)
 
     # -- feeding it -----------------------------------------------------------------
     def behind(self, conn: psycopg.Connection) -> int:
         """How many papers changed since the last sync."""
+        mark = self.mark
         return conn.execute(
-            "SELECT count(*) AS n FROM papers WHERE change_seq > %s", (self.watermark,)
-        ).fetchone()["n"]
+            f"SELECT count(*) AS n FROM papers WHERE change_seq > %(seq)s OR ({changes.STRAGGLERS})",  # noqa: S608
+            changes.params(mark)).fetchone()["n"]
 
     def sync(self, conn: psycopg.Connection, progress: Callable[[int], None] | None = None,
              wait: bool = False) -> int:
-        """Index every paper changed since the watermark; return how many. When another
+        """Index every paper changed since the last sync, even one whose transaction took its
+        number before and committed after a later one's; return how many. When another
         process is syncing the same index, wait for it (``wait``) or return 0 at once."""
         lock = locks.keyword_index(self.path)
         if wait:
@@ -165,35 +177,45 @@ class KeywordIndex:
         done = 0
         try:
             writer = self._open_for_writing().writer(heap_size=64_000_000, num_threads=1)
-            watermark = self.watermark
-            while True:
-                rows = conn.execute(
-                    "SELECT seq, change_seq, title, summary, authors, categories,"
-                    " coalesce(listed_on, published_at) AS day, github_repo IS NOT NULL AS has_code"
-                    " FROM papers WHERE change_seq > %s ORDER BY change_seq LIMIT %s",
-                    (watermark, BATCH),
-                ).fetchall()
-                conn.commit()
-                if not rows:
-                    break
-                for r in rows:
-                    writer.delete_documents_by_term("seq", r["seq"])
-                    try:
-                        writer.add_document(_document(r))
-                    except Exception:  # one paper must never stop the sync
-                        log.warning("keyword index: paper seq %s could not be indexed; skipped",
-                                    r["seq"], exc_info=True)
-                writer.commit()
-                watermark = rows[-1]["change_seq"]
-                self._set_watermark(watermark)  # after the commit: a crash re-indexes, never skips
-                done += len(rows)
-                if progress:
-                    progress(len(rows))
+            before = self.mark
+            now = changes.snapshot(conn)  # before any row is read: see db/changes.py
+            # First the rows at or below the last mark that transactions open then have
+            # committed since, then everything above it, in committed batches.
+            for where, args in ((changes.STRAGGLERS, changes.params(before)),
+                                ("change_seq > %(seq)s", {"seq": before.seq})):
+                last = 0
+                while True:
+                    rows = conn.execute(_COLUMNS + f" WHERE ({where}) AND change_seq > %(last)s"  # noqa: S608
+                                        " ORDER BY change_seq LIMIT %(batch)s",
+                                        {**args, "last": last, "batch": BATCH}).fetchall()
+                    conn.commit()
+                    if not rows:
+                        break
+                    self._feed(writer, rows)
+                    last = rows[-1]["change_seq"]
+                    # after the commit: a crash reads again, never skips (the old mark's open
+                    # transactions still count until this sync ends)
+                    self._set_mark(changes.Mark(max(last, before.seq), before.open, before.xmax))
+                    done += len(rows)
+                    if progress:
+                        progress(len(rows))
+            self._set_mark(now.after(self.mark.seq))
             writer.wait_merging_threads()
         finally:
             locks.unlock(conn, lock)
             conn.commit()
         return done
+
+    @staticmethod
+    def _feed(writer, rows: list[dict]) -> None:
+        for r in rows:
+            writer.delete_documents_by_term("seq", r["seq"])
+            try:
+                writer.add_document(_document(r))
+            except Exception:  # one paper must never stop the sync
+                log.warning("keyword index: paper seq %s could not be indexed; skipped",
+                            r["seq"], exc_info=True)
+        writer.commit()
 
     # -- searching ------------------------------------------------------------------
     def _fresh(self) -> tantivy.Index | None:
