@@ -32,10 +32,11 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-def open_db() -> Database:
-    """The database, or exit 2 with the reason (never a traceback)."""
+def open_db(later: bool = False) -> Database:
+    """The database, or exit 2 with the reason (never a traceback). ``later``: serve builds
+    concurrent indexes in the background (db/migrate.py)."""
     try:
-        return open_database(config.load())
+        return open_database(config.load(), later=later)
     except DatabaseError as e:
         raise fail(str(e), 2) from None
 

@@ -10,6 +10,7 @@ from paperboy import config, logs
 from paperboy.cli.console import open_db, out
 from paperboy.cli.importing import run_import
 from paperboy.db import Database
+from paperboy.db import migrate as migrations
 from paperboy.demo import corpus_files
 
 # uvicorn, the web app (fastapi) and paperboy.fetch (httpx) are imported inside _serve, so
@@ -52,6 +53,7 @@ def _serve(db: Database, host: str | None, port: int | None, workers: int = 1, e
     if fetch:
         out.print(f"[dim]fetching: {fetching.describe_schedule(cfg)} · runs: "
                   f"http://{host}:{port}/admin/status[/]", highlight=False)
+    migrations.migrate_later(db.url)  # index builds that need no downtime, while it answers
     if workers == 1:
         app_ = create_app(db, background=True, background_embed=embed, background_fetch=fetch, cfg=cfg)
         uvicorn.run(app_, host=host, port=port, **server_options)
@@ -69,7 +71,7 @@ def serve(host: HostOpt = None, port: PortOpt = None, workers: WorkersOpt = 1, e
     Atom feeds and the status page (/admin/status). In the background it keeps the keyword
     index current, embeds new papers, sends the email digests that are due and fetches new
     papers on schedule."""
-    with open_db() as db:
+    with open_db(later=True) as db:
         _serve(db, host, port, workers, embed, fetch)
 
 

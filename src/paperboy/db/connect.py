@@ -89,9 +89,12 @@ def migrate_database(cfg: Config) -> list[str]:
     return migrations.migrate(url)
 
 
-def open_database(cfg: Config, *, migrate: bool = True, max_size: int = 10) -> Database:
+def open_database(cfg: Config, *, migrate: bool = True, later: bool = False,
+                  max_size: int = 10) -> Database:
+    """The database, checked and migrated. ``later``: index builds that can run while the hub
+    answers are left for migrations.migrate_later (serve)."""
     url = database_url(cfg)
     check.check(url, write=migrate)
     if migrate:
-        migrations.migrate(url)
+        migrations.migrate(url, later=later)
     return Database(url, max_size=max_size).open()

@@ -58,7 +58,9 @@ def _details(conn: psycopg.Connection) -> dict[str, Any]:
             "SELECT count(*) AS pending, count(*) FILTER (WHERE next_attempt <= now()) AS due,"
             " min(created) AS oldest FROM outbox WHERE status = 'pending'").fetchone()
     return {
-        "migrations": {"current": version == code, "database": version, "code": code},
+        # current: all but index builds applied; those run while the hub answers (db/migrate.py)
+        "migrations": {"current": migrations.current(conn) and version <= code, "database": version,
+                       "code": code, "building": migrations.building(conn)},
         "last_fetch": {r["source"]: _iso(r["at"]) for r in fetched},
         "outbox_backlog": outbox["pending"],
         "outbox_due": outbox["due"],

@@ -161,5 +161,5 @@ def app_from_env() -> FastAPI:
     from the settings what `paperboy serve` handed down (config.hand_off_to_workers)."""
     cfg = config.load()
     logs.configure(cfg.log_level, cfg.log_format)  # a new process: configure its logging too
-    return create_app(open_database(cfg), background=True, background_embed=cfg.serve_embed,
+    return create_app(open_database(cfg, later=True), background=True, background_embed=cfg.serve_embed,
                       background_fetch=cfg.serve_fetch, cfg=cfg)
