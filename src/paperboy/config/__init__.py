@@ -203,6 +203,7 @@ class Config:
     serve_embed: bool = True  # what `serve` handed its worker processes (hand_off_to_workers)
     serve_fetch: bool = True
     read_timeout: float = 20.0  # seconds a client may take to send a request's headers, or its body
+    topics_every: float | None = 6 * 3600  # seconds between serve's topic builds; None: off
 
 
 
@@ -249,6 +250,13 @@ class RecommendSettings:
     """For you: how many recent days its picks come from when no period is asked for."""
 
     days: int = 14
+
+
+def _interval(v: Values, name: str, default: str) -> float | None:
+    try:
+        return parse_interval(v.text(name, default))
+    except ValueError as e:
+        raise ConfigError(f"{name}: {e}") from None
 
 
 def _recommend(v: Values) -> RecommendSettings:
@@ -368,6 +376,7 @@ def load_with_sources(environ=None) -> tuple[Config, Values]:
         or "127.0.0.1",
         db_memory=db_memory(v),
         read_timeout=max(0.1, _number(v, "PAPERBOY_READ_TIMEOUT", "20")),
+        topics_every=_interval(v, "PAPERBOY_TOPICS_EVERY", "6h"),
         serve_embed=os.environ.get(_HANDOFF_EMBED, "1") == "1",
         serve_fetch=os.environ.get(_HANDOFF_FETCH, "1") == "1",
     )
