@@ -31,6 +31,7 @@ class Hub:
     comment: int          # a comment of the member's
     link: str             # an unused sign-in link
     preferences: str      # a subscriber's preferences link
+    topic: int = 0        # a topic (tests/ops/fill.py makes one)
     pages: dict[str, list[str]] = field(default_factory=dict)
 
 
@@ -47,9 +48,10 @@ def fill(conn: psycopg.Connection, home: Path) -> Hub:
     link = signin.new_link(conn, EMAILS["member"])
     reader = subscriptions.by_email(conn, "reader@lab.example.org")
     secret = subscriptions.secret_key(conn, None)
+    topic = conn.execute("SELECT id FROM topics ORDER BY id LIMIT 1").fetchone()["id"]
     conn.commit()
     hub = Hub(paper=paper, idless=idless, collection=collection, comment=reply.id, link=link,
-              preferences=subscriptions.sign(secret, "preferences", reader["id"]))
+              preferences=subscriptions.sign(secret, "preferences", reader["id"]), topic=topic)
     hub.pages = pages(hub)
     return hub
 
@@ -62,11 +64,12 @@ def pages(hub: Hub) -> dict[str, list[str]]:
         "/search?q=diffusion+models", f"/papers/{hub.paper}", f"/papers/{hub.idless}", "/collections",
         f"/collections/{hub.collection}", "/members/ada", "/submit", "/subscribe", "/signin?why=vote",
         "/nowhere", f"/signin/{hub.link}", f"/preferences/{hub.preferences}",
+        "/topics", "/topics?q=diffusion", f"/topics/{hub.topic}",
     ]
     return {
         "anonymous": [*public, "/for-you"],
         "member": ["/", f"/papers/{hub.paper}", "/for-you", "/collections", f"/collections/{hub.collection}",
-                   "/account", f"/comments/{hub.comment}/edit", "/search?q=video"],
+                   "/account", f"/comments/{hub.comment}/edit", "/search?q=video", "/topics"],
         "curator": [f"/papers/{hub.paper}", "/moderation"],
         "admin": ["/admin", "/admin/status"],
     }

@@ -38,6 +38,7 @@ from paperboy.web.routes import (
     signin,
     submit,
     subscribe,
+    topics,
     votes,
 )
 
@@ -55,6 +56,7 @@ ROUTERS: list[APIRouter] = [
     exports.api,
     library.api, library.pages,
     foryou.pages, foryou.api,
+    topics.api, topics.pages,  # /api/topics/map before /api/topics/{id}
     api.api,  # /api/papers/{paper_id:path}: after every /api/papers/{id}/… route above
     feeds.api,
     subscribe.pages, signin.pages,
