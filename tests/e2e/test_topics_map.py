@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 
 from paperboy.topics import build
+from tests.helpers import screenshot
 from tests.topics.conftest import load_sample
 
 pytestmark = pytest.mark.e2e
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture
 def hub(conn, tmp_path):
-    load_sample(conn, tmp_path, step=60)
+    load_sample(conn, tmp_path, step=30)
     return build.run(conn, since=date(1900, 1, 1))
 
 
@@ -28,6 +29,7 @@ def test_hover_a_point_then_click_it_to_reach_the_paper(page, server, hub, conn)
     page.goto(server + "/topics")
     page.wait_for_selector("#topic-map[data-ready]")
     assert int(page.get_attribute("#topic-map", "data-ready")) == hub.papers
+    screenshot(page, "topics-map")
     # zoom in around the centre and pan a little, as a reader would, before pointing
     page.click("button[data-zoom='1.5']")
     box = page.locator("#topic-map").bounding_box()
