@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from paperboy.cli import app as cli
+from paperboy.db import locks
 from paperboy.topics import build
 from paperboy.web.app import create_app
 from tests.helpers import Page
@@ -89,3 +90,17 @@ def test_api_pages_feed_and_cli(db, db_url, conn, tmp_path):
     assert built.exit_code == 0, built.output
     assert first["label"] in built.stdout
     assert {t["id"] for t in client.get("/api/topics").json()} == {t["id"] for t in topics}  # a rebuild keeps ids
+
+    # serve's schedule: nothing while the last build is younger than PAPERBOY_TOPICS_EVERY, nor
+    # while another process holds the lock; a build once it is due
+    assert build.run_due(db, 3600) is None
+    with db.connection() as other:
+        locks.lock(other, locks.TOPICS)
+        other.commit()
+        assert build.run_due(db, 1e-6) is None
+        locks.unlock(other, locks.TOPICS)
+        other.commit()
+    due = build.run_due(db, 1e-6)
+    assert due is not None and due.until == date(2026, 7, 1) and due.since == date(2026, 4, 3)  # the default 90 days
+    assert 0 < due.papers < done.papers and len(due.ids) == len(client.get("/api/topics").json())
+    assert build.run_due(db, None) is None  # off
