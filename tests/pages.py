@@ -31,6 +31,7 @@ class Hub:
     comment: int          # a comment of the member's
     link: str             # an unused sign-in link
     preferences: str      # a subscriber's preferences link
+    text: str = ""        # a paper with a stored full text (its Read view)
     pages: dict[str, list[str]] = field(default_factory=dict)
 
 
@@ -48,8 +49,9 @@ def fill(conn: psycopg.Connection, home: Path) -> Hub:
     reader = subscriptions.by_email(conn, "reader@lab.example.org")
     secret = subscriptions.secret_key(conn, None)
     conn.commit()
+    text = conn.execute("SELECT paper_id FROM fulltexts WHERE status = 'text' ORDER BY paper_id LIMIT 1").fetchone()
     hub = Hub(paper=paper, idless=idless, collection=collection, comment=reply.id, link=link,
-              preferences=subscriptions.sign(secret, "preferences", reader["id"]))
+              preferences=subscriptions.sign(secret, "preferences", reader["id"]), text=text["paper_id"])
     hub.pages = pages(hub)
     return hub
 
@@ -62,10 +64,11 @@ def pages(hub: Hub) -> dict[str, list[str]]:
         "/search?q=diffusion+models", f"/papers/{hub.paper}", f"/papers/{hub.idless}", "/collections",
         f"/collections/{hub.collection}", "/members/ada", "/submit", "/subscribe", "/signin?why=vote",
         "/nowhere", f"/signin/{hub.link}", f"/preferences/{hub.preferences}",
+        f"/papers/{hub.text}/read", f"/papers/{hub.text}/read?hl=study", f"/papers/{hub.idless}/read",
     ]
     return {
         "anonymous": [*public, "/for-you"],
-        "member": ["/", f"/papers/{hub.paper}", "/for-you", "/collections", f"/collections/{hub.collection}",
+        "member": ["/", f"/papers/{hub.paper}", f"/papers/{hub.paper}/read", "/for-you", "/collections", f"/collections/{hub.collection}",
                    "/account", f"/comments/{hub.comment}/edit", "/search?q=video"],
         "curator": [f"/papers/{hub.paper}", "/moderation"],
         "admin": ["/admin", "/admin/status"],
