@@ -31,6 +31,7 @@ MAX_OUTLINE = 400  # headings kept in the outline
 MAX_DEPTH = 120  # deeper nesting is read as plain text
 MAX_TABLE_COLS = 24
 MAX_HEADING_CHARS = 2000  # a heading's source text (MathML included); longer is read as text
+MIN_TEXT_CHARS = 300  # less, without a heading, is a failed conversion's debris (arXiv 2608.30667v1: "long longfalse")
 
 SKIP_TAGS = {"script", "style", "noscript", "template", "head", "title", "meta", "link", "nav", "header",
              "footer", "form", "dialog", "button", "input", "select", "textarea", "iframe", "object",
@@ -38,7 +39,8 @@ SKIP_TAGS = {"script", "style", "noscript", "template", "head", "title", "meta",
 SKIP_CLASSES = {"ltx_page_navbar", "ltx_page_footer", "ltx_page_logo", "ltx_TOC", "ltx_authors",
                 "ltx_abstract", "ltx_title_document", "ltx_dates", "ltx_pagination", "ltx_listing_data",
                 "ltx_tag_item", "ltx_note_mark", "ltx_tag_note", "ltx_note_type", "ltx_tag_bibitem",
-                "ltx_eqn_eqno", "ltx_keywords", "ltx_classification", "ltx_ERROR"}
+                "ltx_eqn_eqno", "ltx_keywords", "ltx_classification", "ltx_ERROR", "ltx_subtitle",
+                "ltx_tag_listingline"}
 BLOCK_TAGS = {"address", "article", "aside", "blockquote", "div", "dl", "dd", "dt", "figure", "figcaption",
               "h1", "h2", "h3", "h4", "h5", "h6", "hr", "li", "main", "ol", "p", "pre", "section", "table",
               "ul", "body", "html", "center", "details", "summary"}
@@ -318,9 +320,15 @@ def _list(el: Any, w: _Walk, depth: int, numbered: bool) -> list[str]:
     return ["\n".join(items)] if all("\n" not in i for i in items) else ["\n\n".join(items)]
 
 
+def _code_line(ln: Any) -> str:
+    """A listing line's code: its pieces' text, not the whitespace LaTeXML indents its markup with."""
+    return "".join([(t if t and t.strip() else "") for t in [ln.text]] + [
+        _text(c) + (c.tail if c.tail and c.tail.strip() else "") for c in ln if not _skipped(c)])
+
+
 def _code(el: Any) -> list[str]:
     lines = [ln for ln in el.iter() if isinstance(ln.tag, str) and "ltx_listingline" in _classes(ln)]
-    text = "\n".join(_CONTROL.sub("", _text(ln)).rstrip() for ln in lines) if lines else \
+    text = "\n".join(_CONTROL.sub("", _code_line(ln)).rstrip() for ln in lines) if lines else \
         _CONTROL.sub("", _text(el))
     text = text.strip("\n")
     if not text.strip():
@@ -379,4 +387,6 @@ def convert(page: bytes | str) -> Converted:
         size += len(b) + 2
     text = "\n\n".join(out)
     text = text.encode("utf-8", "replace").decode("utf-8")  # no lone surrogate reaches PostgreSQL
+    if not w.outline and len(text) < MIN_TEXT_CHARS:
+        text = ""
     return Converted(text + "\n" if text else "", w.outline, latexml=latexml, truncated=truncated)
