@@ -94,6 +94,11 @@ def test_page_recorded_as_an_article_only():
     assert "with only $27$ hours compute on $8\\times$ A100 GPUs." in md  # ltx_math_unparsed too
     assert "\n| Parameter | Value |\n|---|---|\n| Actor |  |\n| Maximum response length | $3000$ tokens |\n" in md
     assert "\n| Learning rate | $1\\times 10^{-6}$ |\n" in md
+    # the takeaways box is an SVG picture; its text (foreignObjects) is read as blocks, its list as a list
+    assert ("below:\n\nOverview of takeaways\n\n- (Sec. 2.1) Template is crucial to make base models **answer "
+            "questions** instead of completing sentences.") in md
+    assert "\n- (Sec. 2.2) Intriguingly, Qwen-2.5 base models get an **immediate $\\sim 60\\%$ improvement" in md
+    assert "\n- (Sec. 3.4) **Math pretraining on Llama-3.2-3B** improves its RL ceiling.\n\n## Appendix G" in md
     assert "\n**Table 6:** Hyperparameter configurations used in all experiments.\n" in md
 
 

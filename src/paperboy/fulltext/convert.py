@@ -25,6 +25,8 @@ from typing import Any
 from lxml import etree
 from lxml import html as lhtml
 
+from paperboy.fulltext import pictures
+
 MAX_HTML_BYTES = 40_000_000  # a page larger than this is not converted (arXiv's largest are ~20 MB)
 MAX_MARKDOWN_CHARS = 1_500_000  # the text kept per paper; past it, cut at a block with a note
 MAX_OUTLINE = 400  # headings kept in the outline
@@ -372,6 +374,7 @@ def convert(page: bytes | str) -> Converted:
         doc = lhtml.document_fromstring(data, parser=lhtml.HTMLParser(encoding="utf-8", remove_comments=True))
     except (etree.ParserError, ValueError):
         return Converted("", [], latexml=False)
+    pictures.unwrap(doc)  # text drawn in SVG pictures (boxes, TikZ nodes) back into the flow
     w = _Walk()
     blocks = _blocks(_root(doc), w, 0)
     if w.notes:
