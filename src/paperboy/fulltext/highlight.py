@@ -28,12 +28,12 @@ def terms(hl: str | None) -> list[str]:
     if not hl:
         return []
     hl = hl[:MAX_HL_CHARS]
-    found: list[str] = [p for p in _QUOTED.findall(hl)]
-    found += _SPLIT.split(_QUOTED.sub(" ", hl))
+    phrases = [" ".join(p.split()) for p in _QUOTED.findall(hl)]  # kept as written: "f(x)", "a.b"
+    words = [_EDGE.sub("", w) for w in _SPLIT.split(_QUOTED.sub(" ", hl))]  # "rotary," is rotary
     out: dict[str, None] = {}
-    for t in found:
-        t = _EDGE.sub("", " ".join(t.split()))[:MAX_TERM_CHARS].lower()
-        if len(t) >= 2:
+    for t in phrases + words:
+        t = t[:MAX_TERM_CHARS].lower()
+        if len(t) >= 2 and not _EDGE.fullmatch(t):
             out.setdefault(t, None)
     return sorted(out, key=len, reverse=True)[:MAX_TERMS]
 
