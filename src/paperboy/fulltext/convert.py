@@ -13,7 +13,7 @@ cells and no cell spans lines (else one line per row, cells joined by `` · ``),
 table captions (``**Figure 1:** …``), footnotes (``[^1]`` and their text at the end), code
 listings fenced, and the bibliography as a numbered list. The paper's title, authors and
 abstract are left out: the page that shows the text says them already. Scripts, styles,
-navigation, forms and images are never read.
+navigation, forms and images are never read; text drawn in SVG pictures is (pictures.py).
 """
 
 from __future__ import annotations
