@@ -102,6 +102,20 @@ def test_page_recorded_as_an_article_only():
     assert "\n**Table 6:** Hyperparameter configurations used in all experiments.\n" in md
 
 
+def test_mathematics_page_equation_definition_and_contents():
+    c = _page("2609.04056v1.excerpt.html")
+    md = c.markdown
+    assert _outline(c) == [(2, "1 Introduction", "S1"),
+                           (3, "1.1 Small-time local controllability of control-affine systems", "S1.SS1"),
+                           (3, "1.2 Algebraic notations and Lie brackets", "S1.SS2")]
+    assert "\n$$\\dot{x}(t)=f_{0}(x(t))+u_{1}(t)f_{1}(x(t))+\\dotsb+u_{q}(t)f_{q}(x(t)) \\tag{1.1}$$\n" in md
+    assert "\n**Definition 1.1.**\n\nWe say that (1.1) is *$L^{\\infty}$-STLC* when, for all $T,\\rho>0$," in md
+    assert "$\\lVert u\\rVert_{L^{\\infty}}\\leq\\rho$" in md
+    for absent in ("Contents", "Proof of the support result", "Karine Beauchard", "IRMAR", "thanks", "†",
+                   "factor-parity"):  # the article's own contents, the authors and their notes, the abstract
+        assert absent not in md
+
+
 def test_a_failed_conversion_gives_no_text():
     """arXiv's page for 2608.30667v1: LaTeXML failed, left two errors and the words "long" and
     "longfalse". That is no paper's text: the fetch marks it "no full text" (test_fetch.py)."""

@@ -252,7 +252,7 @@ def _heading(el: Any, w: _Walk, depth: int) -> list[str]:
         return []
     level = max(2, int(el.tag[1]))  # the document's title is h1; the page that shows the text says it
     if level >= 6 or _classes(el) & {"ltx_runin", "ltx_title_theorem", "ltx_title_proof"}:
-        return [f"**{title}**" if "*" not in title else title]
+        return [f"**{title}**" if "*" not in title else title.replace("****", "")]  # "**Definition 1.1****.**"
     parent = el.getparent()
     anchor = (parent.get("id") if parent is not None else None) or el.get("id") or ""
     if len(w.outline) < MAX_OUTLINE:
