@@ -32,6 +32,7 @@ class Hub:
     link: str             # an unused sign-in link
     preferences: str      # a subscriber's preferences link
     topic: int = 0        # a topic (tests/ops/fill.py makes one)
+    text: str = ""        # a paper with a stored full text (its Read view)
     pages: dict[str, list[str]] = field(default_factory=dict)
 
 
@@ -50,8 +51,10 @@ def fill(conn: psycopg.Connection, home: Path) -> Hub:
     secret = subscriptions.secret_key(conn, None)
     topic = conn.execute("SELECT id FROM topics ORDER BY id LIMIT 1").fetchone()["id"]
     conn.commit()
+    text = conn.execute("SELECT paper_id FROM fulltexts WHERE status = 'text' ORDER BY paper_id LIMIT 1").fetchone()
     hub = Hub(paper=paper, idless=idless, collection=collection, comment=reply.id, link=link,
-              preferences=subscriptions.sign(secret, "preferences", reader["id"]), topic=topic)
+              preferences=subscriptions.sign(secret, "preferences", reader["id"]), topic=topic,
+              text=text["paper_id"])
     hub.pages = pages(hub)
     return hub
 
@@ -65,11 +68,13 @@ def pages(hub: Hub) -> dict[str, list[str]]:
         f"/collections/{hub.collection}", "/members/ada", "/submit", "/subscribe", "/signin?why=vote",
         "/nowhere", f"/signin/{hub.link}", f"/preferences/{hub.preferences}",
         "/topics", "/topics?q=diffusion", f"/topics/{hub.topic}",
+        f"/papers/{hub.text}/read", f"/papers/{hub.text}/read?hl=study", f"/papers/{hub.idless}/read",
     ]
     return {
         "anonymous": [*public, "/for-you"],
-        "member": ["/", f"/papers/{hub.paper}", "/for-you", "/collections", f"/collections/{hub.collection}",
-                   "/account", f"/comments/{hub.comment}/edit", "/search?q=video", "/topics"],
+        "member": ["/", f"/papers/{hub.paper}", f"/papers/{hub.paper}/read", "/for-you", "/collections",
+                   f"/collections/{hub.collection}", "/account", f"/comments/{hub.comment}/edit",
+                   "/search?q=video", "/topics"],
         "curator": [f"/papers/{hub.paper}", "/moderation"],
         "admin": ["/admin", "/admin/status"],
     }

@@ -35,6 +35,7 @@ from paperboy.web.routes import (
     new,
     pages,
     paper_md,
+    read,
     signin,
     submit,
     subscribe,
@@ -50,6 +51,7 @@ ROUTERS: list[APIRouter] = [
     votes.api, votes.pages,  # /papers/{id}/upvote, /api/papers/{id}/upvote
     code.api, code.pages,  # /papers/{id}/code, /api/papers/{id}/code
     fulltext.api, fulltext.pages,  # /papers/{id}/fulltext, /api/papers/{id}/fulltext
+    read.api, read.pages,  # /papers/{id}/read, GET /api/papers/{id}/fulltext
     comments.api, comments.pages,  # /papers/{id}/comments, /api/papers/{id}/comments
     curation.api, curation.pages,  # /papers/{id}/hide|unhide|pin, and under /api/papers/{id}/
     collections.api, collection_pages.pages,
