@@ -1,0 +1,134 @@
+"""An author as pages show one: which keys are theirs, their papers by date, co-authors,
+topics and weekly counts. Each read is an indexed query on ``author_papers`` (migration 0024).
+
+Variants: a key whose given names are initials only ("a vaswani") is merged with the one full
+key of the same surname and initials ("ashish vaswani") when the corpus holds exactly one such
+full key; with two or more ("ashish vaswani", "anil vaswani") it stays apart, and the page
+names the candidates. A full key absorbs its initials key on the same condition. Keys with
+more given names ("ashish k vaswani", initials "ak") are another author.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import psycopg
+
+from paperboy.authors import names
+from paperboy.papers import store
+
+MAX_NAME = 300  # characters: longer is no author's name (and no follow key: migration 0022)
+PAGE = 30
+COAUTHORS = 20
+TOPICS = 10
+DAY = "coalesce(p.published_at, p.listed_on)"  # an author's paper is dated by publication
+
+
+@dataclass(frozen=True)
+class Author:
+    """One author: the name shown (their most used spelling of the main key), the main key,
+    every key merged into it, and the full names an initials-only name could be (ambiguous)."""
+
+    name: str
+    key: str
+    keys: tuple[str, ...]
+    spellings: tuple[str, ...] = ()
+    ambiguous: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _variants(conn: psycopg.Connection, k: str) -> list[dict[str, Any]]:
+    """Every key of the same surname and initials as ``k``: its papers and commonest spelling."""
+    return conn.execute(
+        "SELECT author_key AS key, bool_or(short) AS short, count(*) AS n,"
+        " mode() WITHIN GROUP (ORDER BY name) AS name, array_agg(DISTINCT name) AS spellings"
+        " FROM author_papers WHERE surname = %s AND initials = %s GROUP BY author_key",
+        (names.surname(k), names.initials(k))).fetchall()
+
+
+def resolve(conn: psycopg.Connection, name: str) -> Author | None:
+    """The author a written name means, or None when no paper has that name."""
+    if not name or len(name) > MAX_NAME or "\x00" in name:
+        return None
+    k = names.key(name)
+    if not k:
+        return None
+    rows = _variants(conn, k)
+    by_key = {r["key"]: r for r in rows}
+    full = [r for r in rows if not names.is_short(r["key"])]
+    if names.is_short(k):
+        if len(full) == 1:  # "A. Vaswani" with one Ashish Vaswani in the corpus: Ashish
+            main, keys = full[0], [full[0]["key"]] + ([k] if k in by_key else [])
+        elif k in by_key:
+            main, keys = by_key[k], [k]
+        else:
+            return None
+        ambiguous = tuple(sorted(r["name"] for r in full)) if len(full) > 1 else ()
+    else:
+        if k not in by_key:
+            return None
+        main, keys, ambiguous = by_key[k], [k], ()
+        if len(full) == 1:  # the only full name of its initials: the initials-only key is it too
+            keys += [r["key"] for r in rows if names.is_short(r["key"])]
+    spellings = sorted({s for key in keys for s in by_key[key]["spellings"]}) if keys[0] in by_key else []
+    return Author(main["name"], main["key"], tuple(keys), tuple(spellings), ambiguous)
+
+
+def papers(conn: psycopg.Connection, author: Author, offset: int = 0, limit: int = PAGE) -> tuple[list[dict[str, Any]], int]:
+    """A page of the author's papers, newest first (hidden papers left out), and their number."""
+    ids = ("SELECT DISTINCT paper_id FROM author_papers WHERE author_key = ANY(%(keys)s)")
+    params = {"keys": list(author.keys), "off": offset, "lim": limit}
+    rows = conn.execute(
+        f"SELECT p.*, {store.submitter_sql('p')}, {store.keyphrases_sql('p')} FROM papers p"  # noqa: S608 - fixed strings
+        f" WHERE p.id IN ({ids}) AND NOT p.hidden ORDER BY {DAY} DESC NULLS LAST, p.id DESC"
+        " OFFSET %(off)s LIMIT %(lim)s", params).fetchall()
+    total = conn.execute(f"SELECT count(*) AS n FROM papers p WHERE p.id IN ({ids}) AND NOT p.hidden",  # noqa: S608
+                         params).fetchone()["n"]
+    return rows, total
+
+
+def coauthors(conn: psycopg.Connection, author: Author, limit: int = COAUTHORS) -> list[dict[str, Any]]:
+    """Who wrote with them most: ``{name, n}`` (papers together), most first."""
+    return conn.execute(
+        "SELECT mode() WITHIN GROUP (ORDER BY b.name) AS name, count(DISTINCT b.paper_id) AS n"
+        " FROM author_papers a JOIN author_papers b ON b.paper_id = a.paper_id"
+        " JOIN papers p ON p.id = a.paper_id AND NOT p.hidden"
+        " WHERE a.author_key = ANY(%(keys)s) AND b.author_key <> ALL(%(keys)s)"
+        " GROUP BY b.author_key ORDER BY n DESC, name LIMIT %(lim)s",
+        {"keys": list(author.keys), "lim": limit}).fetchall()
+
+
+def topics(conn: psycopg.Connection, author: Author, limit: int = TOPICS) -> list[dict[str, Any]]:
+    """The topics their papers are in (the topic job's, when it has run): ``{id, label, n}``."""
+    return conn.execute(
+        "SELECT t.id, t.label, count(DISTINCT tp.paper_id) AS n FROM topic_papers tp"
+        " JOIN topics t ON t.id = tp.topic_id AND t.active"
+        " WHERE tp.paper_id IN (SELECT paper_id FROM author_papers WHERE author_key = ANY(%(keys)s))"
+        " GROUP BY t.id, t.label ORDER BY n DESC, t.label LIMIT %(lim)s",
+        {"keys": list(author.keys), "lim": limit}).fetchall()
+
+
+def weekly(conn: psycopg.Connection, author: Author) -> list[dict[str, Any]]:
+    """Their papers per ISO week (the Monday), weeks with papers only: ``{week, n}``."""
+    rows = conn.execute(
+        f"SELECT date_trunc('week', {DAY})::date AS week, count(*) AS n FROM papers p"  # noqa: S608
+        " WHERE p.id IN (SELECT paper_id FROM author_papers WHERE author_key = ANY(%(keys)s))"
+        f" AND NOT p.hidden AND {DAY} IS NOT NULL GROUP BY 1 ORDER BY 1",
+        {"keys": list(author.keys)}).fetchall()
+    return [{"week": r["week"].isoformat(), "n": r["n"]} for r in rows]
+
+
+def every_week(weeks: list[dict[str, Any]], most: int = 104) -> list[tuple[date, int]]:
+    """The weekly counts with the weeks between filled in (0), the last ``most`` weeks only.
+
+    >>> every_week([{"week": "2025-01-06", "n": 2}, {"week": "2025-01-20", "n": 1}])
+    [(datetime.date(2025, 1, 6), 2), (datetime.date(2025, 1, 13), 0), (datetime.date(2025, 1, 20), 1)]
+    """
+    if not weeks:
+        return []
+    counts = {date.fromisoformat(w["week"]): w["n"] for w in weeks}
+    last = max(counts)
+    first = max(min(counts), last - timedelta(weeks=most - 1))
+    n = (last - first).days // 7 + 1
+    return [(first + timedelta(weeks=i), counts.get(first + timedelta(weeks=i), 0)) for i in range(n)]

@@ -1,0 +1,73 @@
+-- Authors (issue 25): every name of every paper's author list, normalised, so an author's
+-- page is one indexed query. paperboy/authors/names.py holds the same rules in Python
+-- (tests/authors check that both agree on the names of the arXiv corpus) and documents them
+-- (docs/authors.md): case, accents, punctuation, "Last, First" and trailing Jr./Sr./II-IV.
+
+-- A name's key: "Vaswani, Ashish", "ASHISH VASWANI" and "Ashish  Vaswani" are all
+-- "ashish vaswani"; "José Müller-Núñez" is "jose muller nunez". '' for a name of no letters.
+CREATE FUNCTION author_key(name text) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+RETURN (
+    WITH s AS (
+        SELECT CASE WHEN n ~ '^[^,]*[^,\s][^,]*,[^,]*[^,\s][^,]*$'
+                         AND lower(btrim(split_part(n, ',', 2), ' .')) NOT IN ('jr', 'sr', 'ii', 'iii', 'iv')
+                    THEN split_part(n, ',', 2) || ' ' || split_part(n, ',', 1)
+                    ELSE n END AS n
+          FROM (SELECT regexp_replace(name, '\s+', ' ', 'g') AS n) raw
+    ), plain AS (
+        SELECT replace(replace(replace(replace(translate(
+                   regexp_replace(normalize(lower(n), NFKD), '[\u0300-\u036f]', '', 'g'),
+                   'øłđıð', 'oldid'), 'ß', 'ss'), 'æ', 'ae'), 'œ', 'oe'), 'þ', 'th') AS n
+          FROM s
+    ), spaced AS (
+        SELECT btrim(regexp_replace(n, '[^[:alnum:]]+', ' ', 'g')) AS n FROM plain
+    )
+    SELECT btrim(regexp_replace(n, '( (jr|sr|ii|iii|iv))+$', '')) FROM spaced
+);
+
+-- The first letters of a key's given names (all but the last word): "jean pierre dupont" -> "jp".
+CREATE FUNCTION author_initials(key text) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+RETURN regexp_replace(regexp_replace(key, ' ?[^ ]+$', ''), '([^ ])[^ ]* ?', '\1', 'g');
+
+-- One row per name of a paper's author list (position from 1), kept by the trigger below.
+CREATE TABLE author_papers (
+    paper_id    text NOT NULL REFERENCES papers (id) ON DELETE CASCADE ON UPDATE CASCADE,
+    position    integer NOT NULL,
+    name        text NOT NULL,               -- as the paper writes it
+    author_key  text NOT NULL,               -- author_key(name)
+    surname     text NOT NULL,               -- the key's last word
+    initials    text NOT NULL,               -- author_initials(key)
+    short       boolean NOT NULL,            -- the given names are initials only ("a vaswani")
+    PRIMARY KEY (paper_id, position)
+);
+CREATE INDEX author_papers_key ON author_papers (author_key);
+CREATE INDEX author_papers_surname ON author_papers (surname, initials);
+
+CREATE FUNCTION author_papers_sync() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' THEN
+        IF NEW.authors IS NOT DISTINCT FROM OLD.authors AND NEW.id = OLD.id THEN
+            RETURN NULL;
+        END IF;
+        DELETE FROM author_papers WHERE paper_id IN (OLD.id, NEW.id);
+    END IF;
+    INSERT INTO author_papers (paper_id, position, name, author_key, surname, initials, short)
+    SELECT NEW.id, t.position, t.name, k.key, substring(k.key FROM '[^ ]+$'), author_initials(k.key),
+           k.key ~ '^[^ ]( [^ ])* [^ ]+$'
+      FROM unnest(NEW.authors) WITH ORDINALITY AS t(name, position),
+           LATERAL (SELECT author_key(t.name) AS key) k
+     WHERE k.key <> ''
+    ON CONFLICT DO NOTHING;
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER papers_author_papers AFTER INSERT OR UPDATE OF id, authors ON papers
+    FOR EACH ROW EXECUTE FUNCTION author_papers_sync();
+
+INSERT INTO author_papers (paper_id, position, name, author_key, surname, initials, short)
+SELECT p.id, t.position, t.name, k.key, substring(k.key FROM '[^ ]+$'), author_initials(k.key),
+       k.key ~ '^[^ ]( [^ ])* [^ ]+$'
+  FROM papers p, unnest(p.authors) WITH ORDINALITY AS t(name, position),
+       LATERAL (SELECT author_key(t.name) AS key) k
+ WHERE k.key <> '';
