@@ -16,6 +16,7 @@ import psycopg
 
 from paperboy.community import comments, members, signin
 from paperboy.digest import subscriptions
+from paperboy.follows.store import author_href
 from tests.helpers import import_files, shared
 from tests.ops.fill import fill as fill_every_table
 
@@ -31,6 +32,7 @@ class Hub:
     comment: int          # a comment of the member's
     link: str             # an unused sign-in link
     preferences: str      # a subscriber's preferences link
+    author: str = ""      # the page of the paper's first author (/authors/…)
     pages: dict[str, list[str]] = field(default_factory=dict)
 
 
@@ -48,8 +50,10 @@ def fill(conn: psycopg.Connection, home: Path) -> Hub:
     reader = subscriptions.by_email(conn, "reader@lab.example.org")
     secret = subscriptions.secret_key(conn, None)
     conn.commit()
+    first = conn.execute("SELECT name FROM author_papers WHERE paper_id = %s ORDER BY position LIMIT 1",
+                         (paper,)).fetchone()["name"]
     hub = Hub(paper=paper, idless=idless, collection=collection, comment=reply.id, link=link,
-              preferences=subscriptions.sign(secret, "preferences", reader["id"]))
+              preferences=subscriptions.sign(secret, "preferences", reader["id"]), author=author_href(first))
     hub.pages = pages(hub)
     return hub
 
@@ -61,12 +65,12 @@ def pages(hub: Hub) -> dict[str, list[str]]:
         "/", "/papers?week=2024-W45&sort=publishedAt", "/trending", "/new", "/search",
         "/search?q=diffusion+models", f"/papers/{hub.paper}", f"/papers/{hub.idless}", "/collections",
         f"/collections/{hub.collection}", "/members/ada", "/submit", "/subscribe", "/signin?why=vote",
-        "/nowhere", f"/signin/{hub.link}", f"/preferences/{hub.preferences}",
+        "/nowhere", f"/signin/{hub.link}", f"/preferences/{hub.preferences}", hub.author,
     ]
     return {
         "anonymous": [*public, "/for-you"],
         "member": ["/", f"/papers/{hub.paper}", "/for-you", "/collections", f"/collections/{hub.collection}",
-                   "/account", f"/comments/{hub.comment}/edit", "/search?q=video"],
+                   "/account", f"/comments/{hub.comment}/edit", "/search?q=video", hub.author],
         "curator": [f"/papers/{hub.paper}", "/moderation"],
         "admin": ["/admin", "/admin/status"],
     }

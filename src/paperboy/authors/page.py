@@ -132,3 +132,25 @@ def every_week(weeks: list[dict[str, Any]], most: int = 104) -> list[tuple[date,
     first = max(min(counts), last - timedelta(weeks=most - 1))
     n = (last - first).days // 7 + 1
     return [(first + timedelta(weeks=i), counts.get(first + timedelta(weeks=i), 0)) for i in range(n)]
+
+
+@dataclass(frozen=True)
+class AuthorPage:
+    """All an author's page (and its JSON twin) shows."""
+
+    author: Author
+    asked: str
+    papers: list[dict[str, Any]]
+    total: int
+    coauthors: list[dict[str, Any]]
+    topics: list[dict[str, Any]]
+    weekly: list[dict[str, Any]]
+
+
+def load(conn: psycopg.Connection, name: str, offset: int = 0, limit: int = PAGE) -> AuthorPage | None:
+    """The author ``name`` means and a page of their papers, or None (no such author)."""
+    author = resolve(conn, name)
+    if author is None:
+        return None
+    rows, total = papers(conn, author, offset, limit)
+    return AuthorPage(author, name, rows, total, coauthors(conn, author), topics(conn, author), weekly(conn, author))

@@ -21,6 +21,7 @@ from paperboy.web.routes import (
     admin,
     api,
     apidocs,
+    authors,
     code,
     collection_pages,
     collections,
@@ -28,6 +29,7 @@ from paperboy.web.routes import (
     curation,
     exports,
     feeds,
+    follows,
     foryou,
     fulltext,
     health,
@@ -55,6 +57,7 @@ ROUTERS: list[APIRouter] = [
     exports.api,
     library.api, library.pages,
     foryou.pages, foryou.api,
+    authors.pages, authors.api, follows.api, follows.pages,
     api.api,  # /api/papers/{paper_id:path}: after every /api/papers/{id}/… route above
     feeds.api,
     subscribe.pages, signin.pages,
