@@ -38,13 +38,30 @@ class Author:
     ambiguous: tuple[str, ...] = field(default_factory=tuple)
 
 
-def _variants(conn: psycopg.Connection, k: str) -> list[dict[str, Any]]:
-    """Every key of the same surname and initials as ``k``: its papers and commonest spelling."""
-    return conn.execute(
-        "SELECT author_key AS key, bool_or(short) AS short, count(*) AS n,"
-        " mode() WITHIN GROUP (ORDER BY name) AS name, array_agg(DISTINCT name) AS spellings"
-        " FROM author_papers WHERE surname = %s AND initials = %s GROUP BY author_key",
-        (names.surname(k), names.initials(k))).fetchall()
+AMBIGUOUS = 10  # candidates an initials-only page names at most
+
+
+def _spelt(conn: psycopg.Connection, keys: list[str]) -> dict[str, dict[str, Any]]:
+    """Each key that papers give: its commonest spelling and every spelling."""
+    rows = conn.execute(
+        "SELECT author_key AS key, mode() WITHIN GROUP (ORDER BY name) AS name,"
+        " array_agg(DISTINCT name) AS spellings FROM author_papers WHERE author_key = ANY(%s)"
+        " GROUP BY author_key", (keys,)).fetchall()
+    return {r["key"]: r for r in rows}
+
+
+def _full_keys(conn: psycopg.Connection, k: str, most: int) -> list[str]:
+    """Up to ``most`` full keys (given names not initials only) of the surname and initials
+    of ``k``, the most written first (an index-only scan of the group)."""
+    return [r["author_key"] for r in conn.execute(
+        "SELECT author_key FROM author_papers WHERE surname = %s AND initials = %s AND NOT short"
+        " GROUP BY author_key ORDER BY count(*) DESC, author_key LIMIT %s",
+        (names.surname(k), names.initials(k), most)).fetchall()]
+
+
+def _short_of(k: str) -> str:
+    """The initials-only key of a full key: "jean pierre dupont" -> "j p dupont"."""
+    return " ".join([*names.initials(k), names.surname(k)])
 
 
 def resolve(conn: psycopg.Connection, name: str) -> Author | None:
@@ -54,37 +71,40 @@ def resolve(conn: psycopg.Connection, name: str) -> Author | None:
     k = names.key(name)
     if not k:
         return None
-    rows = _variants(conn, k)
-    by_key = {r["key"]: r for r in rows}
-    full = [r for r in rows if not names.is_short(r["key"])]
+    ambiguous: tuple[str, ...] = ()
     if names.is_short(k):
-        if len(full) == 1:  # "A. Vaswani" with one Ashish Vaswani in the corpus: Ashish
-            main, keys = full[0], [full[0]["key"]] + ([k] if k in by_key else [])
-        elif k in by_key:
-            main, keys = by_key[k], [k]
-        else:
-            return None
-        ambiguous = tuple(sorted(r["name"] for r in full)) if len(full) > 1 else ()
+        full = _full_keys(conn, k, AMBIGUOUS + 1)
+        keys = [full[0], k] if len(full) == 1 else [k]  # "A. Vaswani", one Ashish Vaswani: him
+        spelt = _spelt(conn, keys + (full if len(full) > 1 else []))
+        if len(full) > 1:
+            ambiguous = tuple(sorted(spelt[f]["name"] for f in full if f in spelt))
     else:
-        if k not in by_key:
-            return None
-        main, keys, ambiguous = by_key[k], [k], ()
-        if len(full) == 1:  # the only full name of its initials: the initials-only key is it too
-            keys += [r["key"] for r in rows if names.is_short(r["key"])]
-    spellings = sorted({s for key in keys for s in by_key[key]["spellings"]}) if keys[0] in by_key else []
+        short = _short_of(k)
+        spelt = _spelt(conn, [k, short])
+        # the initials-only key is this author's too when no other full name fits it
+        keys = [k, short] if short in spelt and short != k and len(_full_keys(conn, k, 2)) == 1 else [k]
+    keys = [key for key in keys if key in spelt]
+    if not keys:
+        return None
+    main = spelt[keys[0]]
+    spellings = sorted({s for key in keys for s in spelt[key]["spellings"]})
     return Author(main["name"], main["key"], tuple(keys), tuple(spellings), ambiguous)
 
 
 def papers(conn: psycopg.Connection, author: Author, offset: int = 0, limit: int = PAGE) -> tuple[list[dict[str, Any]], int]:
     """A page of the author's papers, newest first (hidden papers left out), and their number."""
-    ids = ("SELECT DISTINCT paper_id FROM author_papers WHERE author_key = ANY(%(keys)s)")
     params = {"keys": list(author.keys), "off": offset, "lim": limit}
+    # Rank narrow rows (id, date) first, then fetch the page's whole papers.
     rows = conn.execute(
-        f"SELECT p.*, {store.submitter_sql('p')}, {store.keyphrases_sql('p')} FROM papers p"  # noqa: S608 - fixed strings
-        f" WHERE p.id IN ({ids}) AND NOT p.hidden ORDER BY {DAY} DESC NULLS LAST, p.id DESC"
-        " OFFSET %(off)s LIMIT %(lim)s", params).fetchall()
-    total = conn.execute(f"SELECT count(*) AS n FROM papers p WHERE p.id IN ({ids}) AND NOT p.hidden",  # noqa: S608
-                         params).fetchone()["n"]
+        f"SELECT p.*, t.total, {store.submitter_sql('p')}, {store.keyphrases_sql('p')} FROM ("  # noqa: S608 - fixed strings
+        f"  SELECT p.id, {DAY} AS day, count(*) OVER () AS total FROM papers p"
+        "   WHERE p.id IN (SELECT paper_id FROM author_papers WHERE author_key = ANY(%(keys)s)) AND NOT p.hidden"
+        "   ORDER BY day DESC NULLS LAST, p.id DESC OFFSET %(off)s LIMIT %(lim)s"
+        ") t JOIN papers p ON p.id = t.id ORDER BY t.day DESC NULLS LAST, t.id DESC", params).fetchall()
+    if rows or offset == 0:
+        return rows, rows[0]["total"] if rows else 0
+    total = conn.execute("SELECT count(*) AS n FROM papers p WHERE NOT p.hidden AND p.id IN ("  # noqa: S608
+                         " SELECT paper_id FROM author_papers WHERE author_key = ANY(%(keys)s))", params).fetchone()["n"]
     return rows, total
 
 

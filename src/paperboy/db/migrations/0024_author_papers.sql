@@ -42,7 +42,8 @@ CREATE TABLE author_papers (
     PRIMARY KEY (paper_id, position)
 );
 CREATE INDEX author_papers_key ON author_papers (author_key);
-CREATE INDEX author_papers_surname ON author_papers (surname, initials);
+-- The full names an initials-only name could be (an index-only scan: authors/page.py).
+CREATE INDEX author_papers_full ON author_papers (surname, initials, author_key) WHERE NOT short;
 
 CREATE FUNCTION author_papers_sync() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
