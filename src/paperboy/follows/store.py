@@ -61,6 +61,8 @@ def unfollow(conn: psycopg.Connection, member_id: int, kind: str, key: str) -> N
 def unfollow_author(conn: psycopg.Connection, member_id: int, name: str) -> Follow:
     """Unfollow an author by any spelling; also one whose papers are gone (by the name's key)."""
     found = page.resolve(conn, name)
+    if found is None and ("\x00" in name or len(name) > page.MAX_NAME):
+        raise NotFound(f"No author named {name[:80]!r} in this hub.")
     f = Follow("author", found.key, found.name) if found else Follow("author", names.key(name), name)
     unfollow(conn, member_id, f.kind, f.key)
     return f
