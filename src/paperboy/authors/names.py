@@ -19,7 +19,7 @@ import unicodedata
 SUFFIXES = ("jr", "sr", "ii", "iii", "iv")
 # Letters NFKD does not take apart, as the SQL function replaces them.
 _LETTERS = {"ø": "o", "ł": "l", "đ": "d", "ı": "i", "ð": "d", "ß": "ss", "æ": "ae", "œ": "oe", "þ": "th"}
-_COMMA = re.compile(r"[^,]*[^,\s][^,]*,[^,]*[^,\s][^,]*")
+_COMMA = re.compile(r"[^,]*[^,\s][^,]*,[^,]*[^,\s][^,]*", re.DOTALL)
 _MARKS = re.compile("[\u0300-\u036f]")
 _NOT_ALNUM = re.compile(r"[\W_]+")
 _SUFFIX = re.compile(r"( (?:jr|sr|ii|iii|iv))+$")
@@ -28,10 +28,10 @@ SHORT = re.compile(r"[^ ]( [^ ])* [^ ]+")  # a key whose given names are initial
 
 def key(name: str) -> str:
     """The normalised key of one written name ('' for a name without letters or digits)."""
-    n = re.sub(r"\s+", " ", name)
+    n = name
     if _COMMA.fullmatch(n):
         first, last = n.split(",")[1], n.split(",")[0]
-        if first.strip(" .").lower() not in SUFFIXES:
+        if _NOT_ALNUM.sub("", first).lower() not in SUFFIXES:
             n = f"{first} {last}"
     n = _MARKS.sub("", unicodedata.normalize("NFKD", n.lower()))
     n = "".join(_LETTERS.get(c, c) for c in n)
