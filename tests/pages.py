@@ -16,6 +16,7 @@ import psycopg
 
 from paperboy.community import comments, members, signin
 from paperboy.digest import subscriptions
+from paperboy.follows.store import author_href
 from tests.helpers import import_files, shared
 from tests.ops.fill import fill as fill_every_table
 
@@ -33,6 +34,7 @@ class Hub:
     preferences: str      # a subscriber's preferences link
     topic: int = 0        # a topic (tests/ops/fill.py makes one)
     text: str = ""        # a paper with a stored full text (its Read view)
+    author: str = ""      # the page of the paper's first author (/authors/…)
     pages: dict[str, list[str]] = field(default_factory=dict)
 
 
@@ -52,9 +54,11 @@ def fill(conn: psycopg.Connection, home: Path) -> Hub:
     topic = conn.execute("SELECT id FROM topics ORDER BY id LIMIT 1").fetchone()["id"]
     conn.commit()
     text = conn.execute("SELECT paper_id FROM fulltexts WHERE status = 'text' ORDER BY paper_id LIMIT 1").fetchone()
+    first = conn.execute("SELECT name FROM author_papers WHERE paper_id = %s ORDER BY position LIMIT 1",
+                         (paper,)).fetchone()["name"]
     hub = Hub(paper=paper, idless=idless, collection=collection, comment=reply.id, link=link,
               preferences=subscriptions.sign(secret, "preferences", reader["id"]), topic=topic,
-              text=text["paper_id"])
+              text=text["paper_id"], author=author_href(first))
     hub.pages = pages(hub)
     return hub
 
@@ -66,7 +70,7 @@ def pages(hub: Hub) -> dict[str, list[str]]:
         "/", "/papers?week=2024-W45&sort=publishedAt", "/trending", "/new", "/search",
         "/search?q=diffusion+models", f"/papers/{hub.paper}", f"/papers/{hub.idless}", "/collections",
         f"/collections/{hub.collection}", "/members/ada", "/submit", "/subscribe", "/signin?why=vote",
-        "/nowhere", f"/signin/{hub.link}", f"/preferences/{hub.preferences}",
+        "/nowhere", f"/signin/{hub.link}", f"/preferences/{hub.preferences}", hub.author,
         "/topics", "/topics?q=diffusion", f"/topics/{hub.topic}",
         f"/papers/{hub.text}/read", f"/papers/{hub.text}/read?hl=study", f"/papers/{hub.idless}/read",
     ]
@@ -74,7 +78,7 @@ def pages(hub: Hub) -> dict[str, list[str]]:
         "anonymous": [*public, "/for-you"],
         "member": ["/", f"/papers/{hub.paper}", f"/papers/{hub.paper}/read", "/for-you", "/collections",
                    f"/collections/{hub.collection}", "/account", f"/comments/{hub.comment}/edit",
-                   "/search?q=video", "/topics"],
+                   "/search?q=video", "/topics", hub.author],
         "curator": [f"/papers/{hub.paper}", "/moderation"],
         "admin": ["/admin", "/admin/status"],
     }

@@ -21,6 +21,7 @@ from paperboy.web.routes import (
     admin,
     api,
     apidocs,
+    authors,
     code,
     collection_pages,
     collections,
@@ -28,6 +29,7 @@ from paperboy.web.routes import (
     curation,
     exports,
     feeds,
+    follows,
     foryou,
     fulltext,
     health,
@@ -58,6 +60,7 @@ ROUTERS: list[APIRouter] = [
     exports.api,
     library.api, library.pages,
     foryou.pages, foryou.api,
+    authors.pages, authors.api, follows.api, follows.pages,  # …/follow: before topics' /api/topics/{id}
     topics.api, topics.pages,  # /api/topics/map before /api/topics/{id}
     api.api,  # /api/papers/{paper_id:path}: after every /api/papers/{id}/… route above
     feeds.api,
