@@ -37,6 +37,26 @@ def sync_index(db: Database) -> None:
             index.sync(conn, lambda n: bar.advance(task, n), wait=True)
 
 
+def sync_passages(db: Database) -> None:
+    """Keep the stored full texts within PAPERBOY_FULLTEXT_MAX_GB, then bring the passage index
+    up to date with them (what serve's jobs do after each round)."""
+    from paperboy.fulltext import budget
+    from paperboy.passages.index import PassageIndex, passage_dir
+
+    cfg = config.load()
+    with db.connection() as conn:
+        index = PassageIndex(passage_dir(cfg.home, conn))
+        evicted = budget.enforce(conn, cfg.fetch.fulltext_max_bytes)
+        if evicted:
+            out.print(f"{len(evicted)} full texts evicted to stay within PAPERBOY_FULLTEXT_MAX_GB")
+        behind = index.behind(conn)
+        if not behind:
+            return
+        with progress_bar() as bar:
+            task = bar.add_task("passage index", total=behind, rate="")
+            index.sync(conn, lambda n: bar.advance(task, n), wait=True)
+
+
 def _with_model(conn, label: str, pending: int, work: Callable[[Callable[[int], None]], T]) -> T:
     """``work(advance)`` with a progress bar of ``pending`` papers (and their rate), the model
     loaded first and the embedding lock held: one embedder at a time per database (serve's
