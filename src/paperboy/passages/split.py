@@ -81,7 +81,9 @@ def _pieces(text: str) -> list[str]:
     out, start = [], 0
     while start < len(text):
         end = start + TARGET
-        if end < len(text):
+        if len(text) - start <= TARGET + TARGET // 2:  # the rest: no short tail of its own
+            end = len(text)
+        else:
             cut = text.rfind(" ", start + TARGET // 2, end + TARGET // 2)
             end = cut if cut > start else end
         out.append(text[start:end].strip())
