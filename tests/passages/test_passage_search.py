@@ -15,6 +15,7 @@ from paperboy.papers.store import store_batch
 from paperboy.passages.split import split
 from tests.community.people import add, sign_in, token_for
 from tests.helpers import SHARED, Page
+from tests.web.test_html_valid import parse_errors
 
 PAPER = "2501.11120"
 PHRASE = "reversal training"
@@ -80,6 +81,7 @@ def test_a_phrase_only_in_the_body_is_found_with_its_section(app, client, conn):
     link = doc.find("a", href=hits[PAPER]["passage"]["url"])
     assert link is not None and link.text == hits[PAPER]["passage"]["label"]
     assert "<mark>reversal</mark> <mark>training</mark>" in page.text
+    assert not parse_errors(page.text)
     assert 'fulltext=1' in doc.find("link", rel="alternate", type="application/json").attrs["href"]
     off = client.get("/search", params={"q": f'"{PHRASE}"'})
     assert 'class="passage"' not in off.text and f"/papers/{PAPER}/read" not in off.text
@@ -122,3 +124,4 @@ def test_library_search_is_the_members_own_papers_only(app, client, other, conn)
     assert f'href="/papers/{PAPER}"' in page.text and 'href="/papers/2502.00001"' in page.text
     assert "2502.00002" not in page.text and "2502.00003" not in page.text
     assert f'href="{found[PAPER]["passage"]["url"]}"' in page.text
+    assert not parse_errors(page.text)
