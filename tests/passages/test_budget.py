@@ -35,7 +35,7 @@ def _jobs(db, conn, tmp_path, monkeypatch, gb: str) -> BackgroundJobs:
 
 
 def _found(jobs: BackgroundJobs, conn) -> set[str]:
-    seqs = {h.seq for h in jobs.searcher.passages.search('"gradient clipping"')}
+    seqs = set(jobs.searcher.passages.search('"gradient clipping"').best)
     return {r["id"] for r in conn.execute("SELECT id FROM papers WHERE seq = ANY(%s)", (list(seqs),))}
 
 

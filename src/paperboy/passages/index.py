@@ -162,12 +162,12 @@ class PassageIndex:
             self._seen_meta = mtime
         return self._index
 
-    def search(self, text: str, k: int = 500, seqs: list[int] | None = None) -> list[Hit]:
+    def search(self, text: str, k: int = 500, seqs: list[int] | None = None) -> Found:
         """The best ``k`` passages for a query in tantivy's language (search/query.py's
-        ``keyword``), best first; only those of papers ``seqs`` when given."""
+        ``keyword``), grouped by paper; only those of papers ``seqs`` when given."""
         index = self._fresh()
         if index is None or not text.strip() or seqs == []:
-            return []
+            return Found(None, [])
         query = self._plain_query(text)
         if query is None:
             query, _errors = index.parse_query_lenient(text, list(BOOSTS), field_boosts=BOOSTS)
@@ -176,11 +176,8 @@ class PassageIndex:
                 (tantivy.Occur.Must, query),
                 (tantivy.Occur.Must, tantivy.Query.term_set_query(self.schema, "seq", seqs))])
         searcher = index.searcher()
-        out = []
-        for score, addr in searcher.search(query, limit=k, count=False).hits:
-            d = searcher.doc(addr)
-            out.append(Hit(d["seq"][0], score, d["n"][0], d["section"][0], d["anchor"][0], d["text"][0]))
-        return out
+        hits = searcher.search(query, limit=k, count=False).hits
+        return Found(searcher, hits)
 
     def _plain_query(self, text: str) -> tantivy.Query | None:
         """Bare words: a flat OR of term queries, as the abstract index does (twice as fast
@@ -201,9 +198,24 @@ class PassageIndex:
         return index.searcher().num_docs if index is not None else 0
 
 
-def best_per_paper(hits: list[Hit]) -> dict[int, Hit]:
-    """Each paper's best passage (hits come best first), in the order of those."""
-    best: dict[int, Hit] = {}
-    for h in hits:
-        best.setdefault(h.seq, h)
-    return best
+class Found:
+    """A passage search's answer: each paper's best passage (``best``: paper seq -> (BM25
+    score, where it is), best first). The passages' stored text is read only for the papers
+    a page shows (:meth:`hit`): reading 500 stored passages took longer than the search."""
+
+    def __init__(self, searcher: tantivy.Searcher | None, hits: list) -> None:
+        self._searcher = searcher
+        self.best: dict[int, tuple[float, tantivy.DocAddress]] = {}
+        if searcher is not None and hits:
+            for (score, addr), seq in zip(hits, searcher.fast_field_values("seq", [a for _, a in hits]), strict=True):
+                if seq is not None:
+                    self.best.setdefault(seq, (score, addr))
+        self._read: dict[int, Hit] = {}
+
+    def hit(self, seq: int) -> Hit:
+        """The best passage of paper ``seq`` (one of ``best``), read from the index."""
+        if seq not in self._read:
+            score, addr = self.best[seq]
+            d = self._searcher.doc(addr)  # type: ignore[union-attr]
+            self._read[seq] = Hit(seq, score, d["n"][0], d["section"][0], d["anchor"][0], d["text"][0])
+        return self._read[seq]

@@ -45,12 +45,13 @@ def search(conn: psycopg.Connection, searcher: Any, member_id: int, text: str,
     abstract_hits = [(s, score) for s, score in searcher.index.search(parsed.keyword, None, MAX_RESULTS * 2, seqs=seqs)
                      if s in mine]
     abstracts = Leg([mine[s] for s, _ in abstract_hits], [score for _, score in abstract_hits])
-    texts, found = passages.paper_leg(conn, searcher.passages.search(parsed.keyword, MAX_RESULTS * 10, seqs=seqs))
+    found = searcher.passages.search(parsed.keyword, MAX_RESULTS * 10, seqs=seqs)
+    texts, in_text = passages.paper_leg(conn, found)
     merged = passages.merge(abstracts, texts)
     page = [pid for pid in merged.ids if pid in set(mine.values())][:min(limit, MAX_RESULTS)]
     score = dict(zip(merged.ids, merged.scores, strict=True))
     rows = {r["id"]: r for r in conn.execute("SELECT * FROM papers WHERE id = ANY(%s) AND seq = ANY(%s)",
                                              (page, seqs))}
     return [{**rows[pid], "score": score[pid],
-             "passage": passages.describe(pid, found[pid], parsed.words) if pid in found else None}
+             "passage": passages.describe(pid, found.hit(in_text[pid]), parsed.words) if pid in in_text else None}
             for pid in page if pid in rows]

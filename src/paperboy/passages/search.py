@@ -11,7 +11,7 @@ from urllib.parse import quote
 import psycopg
 from markupsafe import Markup, escape
 
-from paperboy.passages.index import Hit, best_per_paper
+from paperboy.passages.index import Found, Hit
 from paperboy.search.fusion import Leg, normalised
 from paperboy.search.highlight import spans
 from paperboy.search.keyword import Filters
@@ -65,12 +65,11 @@ def public(passage: dict[str, Any] | None) -> dict[str, Any] | None:
     return {k: passage[k] for k in ("section", "label", "anchor", "snippet", "url")}
 
 
-def paper_leg(conn: psycopg.Connection, hits: list[Hit], filters: Filters | None = None,
-              ) -> tuple[Leg, dict[str, Hit]]:
+def paper_leg(conn: psycopg.Connection, found: Found, filters: Filters | None = None) -> tuple[Leg, dict[str, int]]:
     """Each paper's best passage as a leg of paper ids (scored by that passage's BM25), and the
-    passage of each. Only papers whose text is still stored, not hidden, and within the filters."""
-    best = best_per_paper(hits)
-    if not best:
+    seq of each paper id (its passage: ``found.hit(seq)``). Only papers whose text is still
+    stored, not hidden, and within the filters."""
+    if not found.best:
         return Leg(), {}
     f = filters or Filters()
     rows = conn.execute(
@@ -80,12 +79,12 @@ def paper_leg(conn: psycopg.Connection, hits: list[Hit], filters: Filters | None
         " AND (%(until)s::date IS NULL OR coalesce(p.listed_on, p.published_at)::date <= %(until)s::date)"
         " AND (NOT %(code)s OR p.github_repo IS NOT NULL)"
         " AND (%(cat)s::text IS NULL OR %(cat)s::text = ANY(p.categories))",
-        {"seqs": list(best), "since": f.since, "until": f.until, "code": f.has_code, "cat": f.category},
+        {"seqs": list(found.best), "since": f.since, "until": f.until, "code": f.has_code, "cat": f.category},
     ).fetchall()
     by_seq = {r["seq"]: r for r in rows}
-    kept = [(by_seq[s], h) for s, h in best.items() if s in by_seq]
-    leg = Leg([r["id"] for r, _ in kept], [h.score for _, h in kept], {r["id"]: r["title_key"] for r, _ in kept})
-    return leg, {r["id"]: h for r, h in kept}
+    kept = [(by_seq[s], score) for s, (score, _) in found.best.items() if s in by_seq]
+    leg = Leg([r["id"] for r, _ in kept], [score for _, score in kept], {r["id"]: r["title_key"] for r, _ in kept})
+    return leg, {r["id"]: r["seq"] for r, _ in kept}
 
 
 def merge(abstracts: Leg, texts: Leg) -> Leg:

@@ -125,11 +125,12 @@ class Searcher:
             clock.lap("keyword")
             if self.index.size == 0 and _count(conn):
                 result.notices.append("The keyword index is still being built.")
-        found: dict[str, Any] = {}  # paper id -> its best passage
         from paperboy.passages import search as passages  # (passages/ imports search/)
 
+        found, in_text = None, {}  # the passage search, and the seq of each paper it found
         if (fulltext or parsed.fulltext) and mode in ("hybrid", "keyword") and parsed.keyword:
-            texts, found = passages.paper_leg(conn, self.passages.search(parsed.keyword, depth * 5), filters)
+            found = self.passages.search(parsed.keyword, depth * 5)
+            texts, in_text = passages.paper_leg(conn, found, filters)
             kw = passages.merge(kw, texts)
             result.fulltext = True
             clock.lap("passages")
@@ -166,8 +167,8 @@ class Searcher:
                                                  " WHERE id = ANY(%s)", (page,))}
         result.items = [self._decorate(rows[pid], parsed, fused[pid], highlights) for pid in page if pid in rows]
         for item in result.items:
-            if item["id"] in found:
-                item["passage"] = passages.describe(item["id"], found[item["id"]], parsed.words)
+            if found is not None and item["id"] in in_text:
+                item["passage"] = passages.describe(item["id"], found.hit(in_text[item["id"]]), parsed.words)
         if not result.items and offset == 0:
             hint = " without quotes" if parsed.strict else " fewer or other words"
             result.notices.append(f"No papers match; try{hint}, or search by meaning.")
