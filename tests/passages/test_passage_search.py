@@ -43,6 +43,10 @@ def _fill(conn) -> dict[str, str]:
     return {h.anchor: h.title for h in converted.outline}
 
 
+def doc_has_link(html: str, href: str) -> bool:
+    return Page(html).find("a", href=href) is not None
+
+
 def _sync(app, conn) -> None:
     searcher = app.state.searcher
     searcher.index.sync(conn, wait=True)
@@ -69,6 +73,7 @@ def test_a_phrase_only_in_the_body_is_found_with_its_section(app, client, conn):
         p = hits[PAPER]["passage"]
         assert p["anchor"] in where and p["section"] == anchors[p["anchor"]]
         assert p["url"] == f"/papers/{PAPER}/read#{p['anchor']}"
+        assert p["highlight_url"].startswith(p["url"] + ":~:text=") and "reversal%20training" in p["highlight_url"]
         assert PHRASE in p["snippet"].lower() and p["label"].startswith(("§", p["section"]))
         assert hits["2502.00001"]["passage"] is None  # found by its abstract
         assert hits["2502.00002"]["passage"]["url"] == "/papers/2502.00002/read#S1"
@@ -78,7 +83,7 @@ def test_a_phrase_only_in_the_body_is_found_with_its_section(app, client, conn):
     doc = Page(page.text)
     assert "checked" in doc.find("input", type="checkbox", name="fulltext").attrs
     assert len(doc.find_all("p", class_="passage")) == 3  # the three found in their text
-    link = doc.find("a", href=hits[PAPER]["passage"]["url"])
+    link = doc.find("a", href=hits[PAPER]["passage"]["highlight_url"])  # the section, the match marked
     assert link is not None and link.text == hits[PAPER]["passage"]["label"]
     assert "<mark>reversal</mark> <mark>training</mark>" in page.text
     assert not parse_errors(page.text)
@@ -123,5 +128,5 @@ def test_library_search_is_the_members_own_papers_only(app, client, other, conn)
     assert page.status_code == 200 and "no-store" in page.headers["cache-control"]
     assert f'href="/papers/{PAPER}"' in page.text and 'href="/papers/2502.00001"' in page.text
     assert "2502.00002" not in page.text and "2502.00003" not in page.text
-    assert f'href="{found[PAPER]["passage"]["url"]}"' in page.text
+    assert doc_has_link(page.text, found[PAPER]["passage"]["highlight_url"])
     assert not parse_errors(page.text)

@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from paperboy.fulltext.convert import Heading, convert
-from paperboy.passages.search import label, snippet
+from paperboy.passages.search import label, snippet, text_directive
 from paperboy.passages.split import MAX, split
 from paperboy.search.query import parse
 from tests.helpers import SHARED
@@ -63,3 +63,12 @@ def test_a_section_label_and_a_snippet_around_the_match():
     plain, html = snippet(text, ["rotary"])
     assert plain.startswith("… ") and plain.endswith(" …") and "rotary position" in plain and len(plain) < 260
     assert "<mark>rotary</mark>" in html and "&lt;b&gt;" in html
+
+
+def test_a_text_fragment_marks_the_match_where_it_is_plain_text():
+    text = "We scale (rotary position embeddings by a factor, as in Llama-2 and others here today."
+    assert text_directive(text, ["rotary"]) == ":~:text=We%20scale%20%28rotary%20position%20embeddings%20by%20a"
+    assert text_directive("trained as in Llama-2, with rotary", ["rotary"]) == \
+        ":~:text=as%20in%20Llama%2D2%2C%20with%20rotary"  # 4 words before; its syntax ("-", ",") escaped
+    assert text_directive("no match here", ["rotary"]) == ""
+    assert text_directive("with $x^2$ and rotary", ["rotary"]) == ""  # math: not shown as written

@@ -18,6 +18,7 @@ from paperboy.search.keyword import Filters
 
 SNIPPET = 240  # characters of a passage shown around its first match
 _NUMBERED = re.compile(r"^([A-Z]|\d+)(\.\d+)*\.?\s")
+_NOT_PLAIN = re.compile(r"[$\\`<>|\[\]{}^_]|https?:")
 
 
 def label(section: str) -> str:
@@ -50,19 +51,41 @@ def snippet(text: str, words: list[str], width: int = SNIPPET) -> tuple[str, Mar
     return before + piece + after, Markup(before + "".join(out) + after)
 
 
+def text_directive(text: str, words: list[str], around: int = 4) -> str:
+    """A text fragment (``:~:text=…``, which Chromium, Edge and Safari highlight and scroll to,
+    no script needed) for the first matched word of ``text`` with ``around`` words either side;
+    "" when there is no match or the words there hold math or markup (the rendered page would
+    not show them as written)."""
+    found = spans(text, words)
+    if not found:
+        return ""
+    start = found[0][0]
+    head = text[:start].split()
+    if head and not text[start - 1].isspace():
+        head.pop()  # the matched word's token began before it ("(rotary")
+    i = len(head)
+    line = " ".join(text.split()[max(0, i - around):i + 1 + around])
+    if _NOT_PLAIN.search(line):
+        return ""
+    return ":~:text=" + quote(line, safe="").replace("-", "%2D")  # ("-" and "," are its syntax)
+
+
 def describe(paper_id: str, hit: Hit, words: list[str]) -> dict[str, Any]:
-    """What a search result says of its passage (the API's ``passage``)."""
+    """What a search result says of its passage (the API's ``passage``): ``url`` is the section
+    in the Read view; ``highlight_url`` the same with a text fragment marking the match."""
     plain, html = snippet(hit.text, words)
     url = f"/papers/{quote(paper_id, safe='/:')}/read" + (f"#{quote(hit.anchor, safe='.')}" if hit.anchor else "")
+    directive = text_directive(hit.text, words)
     return {"section": hit.section, "label": label(hit.section), "anchor": hit.anchor, "snippet": plain,
-            "snippet_html": html, "url": url}
+            "snippet_html": html, "url": url,
+            "highlight_url": (url if "#" in url else url + "#") + directive if directive else url}
 
 
 def public(passage: dict[str, Any] | None) -> dict[str, Any] | None:
     """The passage as the JSON API gives it (no HTML)."""
     if passage is None:
         return None
-    return {k: passage[k] for k in ("section", "label", "anchor", "snippet", "url")}
+    return {k: passage[k] for k in ("section", "label", "anchor", "snippet", "url", "highlight_url")}
 
 
 def paper_leg(conn: psycopg.Connection, found: Found, filters: Filters | None = None) -> tuple[Leg, dict[str, int]]:

@@ -115,8 +115,9 @@ def search(
     highlightedSummary, ...}`. Headers: `X-Search-Mode` (what ran: hybrid, keyword, semantic
     or id) and `X-Search-Notice` when search fell back (e.g. before embeddings exist). With
     `format` (bibtex, csl-json or ris): the same results as that file. With `fulltext=1` (or
-    `in:text` in `q`), each hit has `passage`: `{section, label, anchor, snippet, url}` (url:
-    the section in the paper's Read view) when it matched in its text, else null."""
+    `in:text` in `q`), each hit has `passage`: `{section, label, anchor, snippet, url,
+    highlight_url}` (url: the section in the paper's Read view; highlight_url: the same with a
+    text fragment marking the match) when it matched in its text, else null."""
     check_format(fmt)
     params = searching.read_params(q, mode, sort, since, until, "1" if code else "", category,
                                    strict_length=True, fulltext="1" if fulltext else "")

@@ -175,7 +175,7 @@ def search_api(request: Request, q: str = Query(..., max_length=MAX_QUERY), limi
                member: Member = SIGNED_IN) -> Response:
     """Search inside your library (papers you upvoted, saved or imported): their full texts'
     passages and their abstracts. Items: ``{paper, title, score, passage}``, ``passage``
-    being ``{section, label, anchor, snippet, url}`` or null (matched in the abstract)."""
+    being ``{section, label, anchor, snippet, url, highlight_url}`` or null (matched in the abstract)."""
     found = _search(request, member, q, limit)
     return no_store(JSONResponse([{"paper": view.of(r).hf_paper(), "title": r["title"], "score": round(r["score"], 6),
                                    "passage": passage_json(r["passage"])} for r in found]))
