@@ -1,7 +1,7 @@
 """The command line end to end against a local arxiv.org/html (tests/fulltext/htmlserver.py)
 serving the recorded real page: `paperboy fulltext` fetches and stores the text, then keeps the
 budget and syncs the passage index; `paperboy search '… in:text'` finds a phrase of the body
-and prints its section; `paperboy reindex` rebuilds the passage index; a tiny
+and prints its section; `paperboy status` says what is stored; `paperboy reindex` rebuilds the passage index; a tiny
 PAPERBOY_FULLTEXT_MAX_GB makes the next fetch evict the library-less text."""
 
 from __future__ import annotations
@@ -26,6 +26,9 @@ def test_fetch_syncs_passages_and_search_in_text_prints_the_section(db_url, conn
         env = fulltext_env(html, db_url, tmp_path / "home")
         fetched = run_cli(["fulltext"], env)
         assert fetched.returncode == 0, fetched.stdout + fetched.stderr
+        status = run_cli(["status"], env).stdout
+        assert "full texts: 1 stored" in status and "of the 10 GB budget" in status, status
+        assert "passage index: up to date" in status
         folders = list((tmp_path / "home" / "passages").iterdir())
         assert len(folders) == 1 and (folders[0] / "meta.json").exists()
 
@@ -43,5 +46,7 @@ def test_fetch_syncs_passages_and_search_in_text_prints_the_section(db_url, conn
         tiny = run_cli(["fulltext", "--ids", REAL], {**env, "PAPERBOY_FULLTEXT_MAX_GB": "0.000001"})
         assert tiny.returncode == 0 and "1 full texts evicted" in tiny.stdout, tiny.stdout + tiny.stderr
     assert conn.execute("SELECT status FROM fulltexts").fetchone()["status"] == "evicted"
+    assert "full texts: 0 stored, 0.0 MB of the 10 GB budget (PAPERBOY_FULLTEXT_MAX_GB); 1 evicted" in \
+        run_cli(["status"], env).stdout
     gone = run_cli(["search", '"reversal training" in:text', "--mode", "keyword"], env)
     assert "no papers found" in gone.stdout

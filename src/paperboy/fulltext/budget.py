@@ -51,3 +51,13 @@ def enforce(conn: psycopg.Connection, max_bytes: int) -> list[str]:
                     " they are kept", left)
     conn.commit()
     return ids
+
+
+def summary(conn: psycopg.Connection, max_bytes: int) -> dict[str, int]:
+    """What `paperboy status` and /admin/status say of the stored texts: how many are stored,
+    none and evicted, their bytes and the budget."""
+    row = conn.execute(
+        "SELECT count(*) FILTER (WHERE status = 'text') AS stored, count(*) FILTER (WHERE status = 'none') AS none,"
+        " count(*) FILTER (WHERE status = 'evicted') AS evicted,"
+        " coalesce(sum(octet_length(markdown)), 0)::bigint AS bytes FROM fulltexts").fetchone()
+    return {**row, "budget": max_bytes}
