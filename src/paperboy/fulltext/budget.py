@@ -8,12 +8,15 @@ is never evicted: when those alone exceed the budget, the job logs it and keeps 
 from __future__ import annotations
 
 import logging
+import time
 
 import psycopg
 
 from paperboy.fulltext.source import _LIBRARY
 
 log = logging.getLogger(__name__)
+WARN_EVERY = 3600.0  # seconds between two warnings that library texts alone exceed the budget
+_warned = -WARN_EVERY
 REASON = "evicted to keep the stored full texts within PAPERBOY_FULLTEXT_MAX_GB; asking fetches it again"
 
 
@@ -45,8 +48,10 @@ def enforce(conn: psycopg.Connection, max_bytes: int) -> list[str]:
     conn.commit()
     if ids:
         log.info("full-text budget: %d texts evicted (%d bytes over %d)", len(ids), excess, max_bytes)
+    global _warned
     left = used(conn) - max_bytes
-    if left > 0:
+    if left > 0 and time.monotonic() - _warned >= WARN_EVERY:  # (serve checks every few seconds)
+        _warned = time.monotonic()
         log.warning("full-text budget: library papers' texts alone take %d bytes over PAPERBOY_FULLTEXT_MAX_GB;"
                     " they are kept", left)
     conn.commit()

@@ -48,7 +48,8 @@ def search(conn: psycopg.Connection, searcher: Any, member_id: int, text: str,
     found = searcher.passages.search(parsed.keyword, MAX_RESULTS * 10, seqs=seqs)
     texts, in_text = passages.paper_leg(conn, found)
     merged = passages.merge(abstracts, texts)
-    page = [pid for pid in merged.ids if pid in set(mine.values())][:min(limit, MAX_RESULTS)]
+    own = set(mine.values())
+    page = [pid for pid in merged.ids if pid in own][:min(limit, MAX_RESULTS)]
     score = dict(zip(merged.ids, merged.scores, strict=True))
     rows = {r["id"]: r for r in conn.execute("SELECT * FROM papers WHERE id = ANY(%s) AND seq = ANY(%s)",
                                              (page, seqs))}
