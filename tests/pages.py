@@ -68,7 +68,7 @@ def pages(hub: Hub) -> dict[str, list[str]]:
     refused) where a role sees them differently."""
     public = [
         "/", "/papers?week=2024-W45&sort=publishedAt", "/trending", "/new", "/search",
-        "/search?q=diffusion+models", f"/papers/{hub.paper}", f"/papers/{hub.idless}", "/collections",
+        "/search?q=diffusion+models", "/search?q=diffusion+in%3Atext&fulltext=1", f"/papers/{hub.paper}", f"/papers/{hub.idless}", "/collections",
         f"/collections/{hub.collection}", "/members/ada", "/submit", "/subscribe", "/signin?why=vote",
         "/nowhere", f"/signin/{hub.link}", f"/preferences/{hub.preferences}", hub.author,
         "/topics", "/topics?q=diffusion", f"/topics/{hub.topic}",
@@ -78,7 +78,8 @@ def pages(hub: Hub) -> dict[str, list[str]]:
         "anonymous": [*public, "/for-you"],
         "member": ["/", f"/papers/{hub.paper}", f"/papers/{hub.paper}/read", "/for-you", "/collections",
                    f"/collections/{hub.collection}", "/account", f"/comments/{hub.comment}/edit",
-                   "/search?q=video", "/topics", hub.author],
+                   "/search?q=video", "/topics", hub.author, "/account/library/search",
+                   "/account/library/search?q=diffusion"],
         "curator": [f"/papers/{hub.paper}", "/moderation"],
         "admin": ["/admin", "/admin/status"],
     }

@@ -1,5 +1,5 @@
-"""The background jobs of `paperboy serve`: keeps the keyword index in step with the
-database, embeds papers that lack a vector (a small batch at a time) and computes the
+"""The background jobs of `paperboy serve`: keeps the keyword index (and the passage index,
+within the full-text budget) in step with the database, embeds papers that lack a vector (a small batch at a time) and computes the
 keyphrases of those that lack them (from the vectors just made), once a minute
 composes and sends the email digests that are due, refits the For you models of members
 whose signals changed, and on its own thread fetches new
@@ -30,6 +30,7 @@ from paperboy.digest.compose import now_utc
 from paperboy.keyphrases import store as keyphrase_store
 from paperboy.library import embed as library_embed
 from paperboy.library import matching as library_matching
+from paperboy.passages.upkeep import upkeep as text_upkeep
 from paperboy.search import Searcher
 from paperboy.topics import build as topic_build
 
@@ -160,6 +161,8 @@ class BackgroundJobs:
             return False
         with self.db.connection() as conn:
             self.index.sync(conn)
+            # the full-text budget, then the passages of the texts stored (or evicted) since
+            text_upkeep(conn, self.searcher.passages, self.cfg.fetch.fulltext_max_bytes)
             embedded = self.embed_batch(conn) if self.embed else False
             refits = 0 if self.stop_event.is_set() else self.refit_models(conn)
             return embedded or refits >= REFIT_BATCH

@@ -131,6 +131,7 @@ class FetchSettings:
     enrich_every: float | None = 600.0  # seconds between serve's looks for papers to enrich; None: off
     arxiv_html_url: str = "https://arxiv.org/html"  # full text: {this}/{arXiv id}
     fulltext: str = "library"  # which papers get their full text: daily, library, all or off
+    fulltext_max_bytes: int = 10 * 1000**3  # PAPERBOY_FULLTEXT_MAX_GB: stored full texts (compressed) at most
     enrich_sources: tuple[str, ...] = ()  # the enrichment sources serve and `paperboy enrich` use; (): all
     github_url: str = "https://api.github.com"
     github_token: str | None = None  # sent as Authorization: Bearer, never logged
@@ -151,6 +152,10 @@ def _fetch(v: Values) -> FetchSettings:
     if fulltext not in FULLTEXT_SCOPES:
         raise ConfigError(f"PAPERBOY_FULLTEXT={fulltext!r}{v.where('PAPERBOY_FULLTEXT')}: use "
                           + ", ".join(FULLTEXT_SCOPES))
+    max_gb = _number(v, "PAPERBOY_FULLTEXT_MAX_GB", "10")
+    if not 0 <= max_gb <= 1e6:  # (NaN and inf too)
+        raise ConfigError(f"PAPERBOY_FULLTEXT_MAX_GB={max_gb!r}{v.where('PAPERBOY_FULLTEXT_MAX_GB')}: "
+                          "a size in GB, from 0 to 1000000")
     sources = _split(v.text("PAPERBOY_FETCH_SOURCES", "hf arxiv").lower())
     unknown = [s for s in sources if s not in ("hf", "arxiv")]
     if unknown:
@@ -169,6 +174,7 @@ def _fetch(v: Values) -> FetchSettings:
         enrich_every=enrich_every,
         arxiv_html_url=v.text("PAPERBOY_ARXIV_HTML_URL", FetchSettings.arxiv_html_url).strip().rstrip("/"),
         fulltext=fulltext,
+        fulltext_max_bytes=int(max_gb * 1000**3),
         enrich_sources=_split(v.text("PAPERBOY_ENRICH_SOURCES", "").lower()),
         github_url=v.text("PAPERBOY_GITHUB_URL", FetchSettings.github_url).rstrip("/"),
         github_token=v.get("PAPERBOY_GITHUB_TOKEN") or None,

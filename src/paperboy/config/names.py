@@ -58,6 +58,8 @@ SETTINGS = {
     "`paperboy topics build`)",
     "PAPERBOY_FULLTEXT": "which papers get their full text from arXiv's HTML: library (default: "
     "Daily papers and papers members upvoted, saved or imported), daily, all or off",
+    "PAPERBOY_FULLTEXT_MAX_GB": "the most stored full text, compressed, in GB (default 10); past it "
+    "the oldest texts of papers in no member's library are evicted first",
     "PAPERBOY_ARXIV_HTML_URL": "where arXiv's HTML papers are read, as {this}/{arXiv id} "
     "(default https://arxiv.org/html)",
     "PAPERBOY_HF_URL": "the Hugging Face site whose /api/daily_papers is read "

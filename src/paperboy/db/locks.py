@@ -25,6 +25,7 @@ FETCH = {"arxiv": BASE + 4, "hf": BASE + 5}  # one run per source; a free lock m
 SUBSCRIBE = BASE + 10  # subscribe limits: check and record atomically (transaction lock)
 RECOMMEND = BASE + 11  # one process refits For you models at a time
 TOPICS = BASE + 25  # one topic build at a time (serve's schedule, `paperboy topics build`)
+PASSAGES = BASE + 26  # one passage-index sync or full-text budget pass at a time (passages/)
 
 
 def keyword_index(path: Path | str) -> int:
