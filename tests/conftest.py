@@ -23,6 +23,7 @@ from tests.helpers import database
 # points it at its local replay server.
 os.environ["PAPERBOY_FETCH_EVERY"] = "off"
 os.environ["PAPERBOY_ENRICH_EVERY"] = "off"  # serve must not ask arXiv in tests (tests/enrich turn it on)
+os.environ["PAPERBOY_TOPICS_EVERY"] = "off"  # no topic build in every serve of the suite (tests/topics build theirs)
 os.environ["PAPERBOY_FULLTEXT"] = "off"  # nor arxiv.org/html, whoever enriches (tests/fulltext turn it on)
 # Test clients (Starlette's TestClient) send Host "testserver": make it this instance's address,
 # so the default trusted hosts admit it and absolute links start there, whatever the shell says.

@@ -16,6 +16,7 @@ import psycopg
 
 from paperboy.community import comments, members, signin
 from paperboy.digest import subscriptions
+from paperboy.follows.store import author_href
 from tests.helpers import import_files, shared
 from tests.ops.fill import fill as fill_every_table
 
@@ -31,6 +32,9 @@ class Hub:
     comment: int          # a comment of the member's
     link: str             # an unused sign-in link
     preferences: str      # a subscriber's preferences link
+    topic: int = 0        # a topic (tests/ops/fill.py makes one)
+    text: str = ""        # a paper with a stored full text (its Read view)
+    author: str = ""      # the page of the paper's first author (/authors/…)
     pages: dict[str, list[str]] = field(default_factory=dict)
 
 
@@ -47,9 +51,14 @@ def fill(conn: psycopg.Connection, home: Path) -> Hub:
     link = signin.new_link(conn, EMAILS["member"])
     reader = subscriptions.by_email(conn, "reader@lab.example.org")
     secret = subscriptions.secret_key(conn, None)
+    topic = conn.execute("SELECT id FROM topics ORDER BY id LIMIT 1").fetchone()["id"]
     conn.commit()
+    text = conn.execute("SELECT paper_id FROM fulltexts WHERE status = 'text' ORDER BY paper_id LIMIT 1").fetchone()
+    first = conn.execute("SELECT name FROM author_papers WHERE paper_id = %s ORDER BY position LIMIT 1",
+                         (paper,)).fetchone()["name"]
     hub = Hub(paper=paper, idless=idless, collection=collection, comment=reply.id, link=link,
-              preferences=subscriptions.sign(secret, "preferences", reader["id"]))
+              preferences=subscriptions.sign(secret, "preferences", reader["id"]), topic=topic,
+              text=text["paper_id"], author=author_href(first))
     hub.pages = pages(hub)
     return hub
 
@@ -59,14 +68,18 @@ def pages(hub: Hub) -> dict[str, list[str]]:
     refused) where a role sees them differently."""
     public = [
         "/", "/papers?week=2024-W45&sort=publishedAt", "/trending", "/new", "/search",
-        "/search?q=diffusion+models", f"/papers/{hub.paper}", f"/papers/{hub.idless}", "/collections",
+        "/search?q=diffusion+models", "/search?q=diffusion+in%3Atext&fulltext=1", f"/papers/{hub.paper}", f"/papers/{hub.idless}", "/collections",
         f"/collections/{hub.collection}", "/members/ada", "/submit", "/subscribe", "/signin?why=vote",
-        "/nowhere", f"/signin/{hub.link}", f"/preferences/{hub.preferences}",
+        "/nowhere", f"/signin/{hub.link}", f"/preferences/{hub.preferences}", hub.author,
+        "/topics", "/topics?q=diffusion", f"/topics/{hub.topic}",
+        f"/papers/{hub.text}/read", f"/papers/{hub.text}/read?hl=study", f"/papers/{hub.idless}/read",
     ]
     return {
         "anonymous": [*public, "/for-you"],
-        "member": ["/", f"/papers/{hub.paper}", "/for-you", "/collections", f"/collections/{hub.collection}",
-                   "/account", f"/comments/{hub.comment}/edit", "/search?q=video"],
+        "member": ["/", f"/papers/{hub.paper}", f"/papers/{hub.paper}/read", "/for-you", "/collections",
+                   f"/collections/{hub.collection}", "/account", f"/comments/{hub.comment}/edit",
+                   "/search?q=video", "/topics", hub.author, "/account/library/search",
+                   "/account/library/search?q=diffusion"],
         "curator": [f"/papers/{hub.paper}", "/moderation"],
         "admin": ["/admin", "/admin/status"],
     }

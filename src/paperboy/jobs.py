@@ -1,11 +1,12 @@
-"""The background jobs of `paperboy serve`: keeps the keyword index in step with the
-database, embeds papers that lack a vector (a small batch at a time) and computes the
+"""The background jobs of `paperboy serve`: keeps the keyword index (and the passage index,
+within the full-text budget) in step with the database, embeds papers that lack a vector (a small batch at a time) and computes the
 keyphrases of those that lack them (from the vectors just made), once a minute
 composes and sends the email digests that are due, refits the For you models of members
 whose signals changed, and on its own thread fetches new
 papers from Hugging Face and arXiv when PAPERBOY_FETCH_EVERY says and, between fetches,
-completes papers from their sources (enrich/, every PAPERBOY_ENRICH_EVERY), so one instance
-needs no cron.
+completes papers from their sources (enrich/, every PAPERBOY_ENRICH_EVERY), and on a third
+rebuilds the topics every PAPERBOY_TOPICS_EVERY (topics/, a minute of CPU at 75,000 papers), so
+one instance needs no cron.
 
 With several web workers (or several machines on one database) only one embeds at a time
 (an advisory lock); each keeps its own keyword index folder synced.
@@ -29,12 +30,15 @@ from paperboy.digest.compose import now_utc
 from paperboy.keyphrases import store as keyphrase_store
 from paperboy.library import embed as library_embed
 from paperboy.library import matching as library_matching
+from paperboy.passages.upkeep import upkeep as text_upkeep
 from paperboy.search import Searcher
+from paperboy.topics import build as topic_build
 
 log = logging.getLogger(__name__)
 SHUTDOWN_WAIT = 30.0  # seconds serve's shutdown waits, in all, for jobs to end their step
 DIGEST_EVERY = 60.0
 FETCH_CHECK = 30.0
+TOPICS_CHECK = 60.0  # seconds between looks at whether a topic build is due
 REFIT_BATCH = 50  # For you models refit per round  # seconds between looks at whether a fetch is due
 ENRICH_ROUND = 300  # papers enriched per round, between two looks at the fetch schedule
 KEYPHRASE_BATCH = 16  # papers' keyphrases per round (~0.2 CPU s each)
@@ -63,11 +67,14 @@ class BackgroundJobs:
         self.fetch = fetch
         self.fetch_thread = threading.Thread(target=self._fetch_loop, name="paperboy-fetch", daemon=True)
         self._enriched = -float("inf")  # when the last enrichment round found nothing more to do
+        self.topics_thread = threading.Thread(target=self._topics_loop, name="paperboy-topics", daemon=True)
 
     def start(self) -> None:
         self.thread.start()
         if self.fetch:
             self.fetch_thread.start()
+        if self.cfg.topics_every:
+            self.topics_thread.start()
 
     def halt(self) -> None:
         """Ask every job to end after its current step; returns at once (``join`` waits)."""
@@ -76,10 +83,11 @@ class BackgroundJobs:
     def join(self, timeout: float = 30) -> bool:
         """Wait, at most ``timeout`` seconds in all, for the jobs to end; whether they did."""
         deadline = time.monotonic() + timeout
-        for thread in (self.thread, self.fetch_thread):
+        threads = (self.thread, self.fetch_thread, self.topics_thread)
+        for thread in threads:
             if thread.is_alive():
                 thread.join(max(0.0, deadline - time.monotonic()))
-        return not (self.thread.is_alive() or self.fetch_thread.is_alive())
+        return not any(t.is_alive() for t in threads)
 
     def stop(self, timeout: float = 30) -> bool:
         self.halt()
@@ -104,6 +112,15 @@ class BackgroundJobs:
                 if self.enrich_round():
                     continue  # more is due: go on after the fetch schedule had its look
             self.stop_event.wait(check)
+
+    def _topics_loop(self) -> None:
+        """Rebuild the topics when PAPERBOY_TOPICS_EVERY has passed since the last build (of
+        any process: the build is recorded in the database, under the TOPICS lock)."""
+        while not self.stop_event.wait(min(TOPICS_CHECK, self.cfg.topics_every or TOPICS_CHECK)):
+            try:
+                topic_build.run_due(self.db, self.cfg.topics_every, stop=self.stop_event)
+            except Exception:  # keep serving; the next check retries
+                log.exception("topic build failed")
 
     def enrich_round(self) -> bool:
         """Enrich up to ENRICH_ROUND papers when PAPERBOY_ENRICH_EVERY has passed since the
@@ -145,6 +162,8 @@ class BackgroundJobs:
             return False
         with self.db.connection() as conn:
             self.index.sync(conn)
+            # the full-text budget, then the passages of the texts stored (or evicted) since
+            text_upkeep(conn, self.searcher.passages, self.cfg.fetch.fulltext_max_bytes)
             embedded = self.embed_batch(conn) if self.embed else False
             refits = 0 if self.stop_event.is_set() else self.refit_models(conn)
             return embedded or refits >= REFIT_BATCH

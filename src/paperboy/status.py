@@ -18,7 +18,9 @@ from paperboy import embeddings, enrich, fetch
 from paperboy.config import DB_MEMORY, Config
 from paperboy.digest import subscriptions
 from paperboy.fetch import runs
+from paperboy.fulltext import budget
 from paperboy.papers import store
+from paperboy.passages.index import PassageIndex, passage_dir
 from paperboy.search.keyword import KeywordIndex, index_dir
 
 # Where this host keeps things: fine on the owner's terminal, kept off the public page.
@@ -45,6 +47,8 @@ class Status:
     now: datetime
     db_memory: list[dict[str, Any]]  # the server's memory settings now (server_memory)
     enrichment: dict[str, dict[str, Any]] = field(default_factory=dict)  # per source: enrich.backlog
+    fulltext: dict[str, int] = field(default_factory=dict)  # texts stored/none/evicted, bytes, budget (fulltext/budget.py)
+    passages_behind: int = 0  # full texts changed since this node's passage index last synced
 
     def public(self) -> dict[str, Any]:
         """The report as a dict, without what only the host's owner should see."""
@@ -82,6 +86,8 @@ def report(conn: psycopg.Connection, cfg: Config, *, index: KeywordIndex | None 
         now=now,
         db_memory=server_memory(conn, cfg),
         enrichment=enrich.backlog(conn),
+        fulltext=budget.summary(conn, cfg.fetch.fulltext_max_bytes),
+        passages_behind=PassageIndex(passage_dir(cfg.home, conn)).behind(conn),
     )
 
 

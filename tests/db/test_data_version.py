@@ -41,6 +41,7 @@ NOT_SHOWN = {
     "mentions": "a member's own mentions (account page)",
     "rate_limits": "counts of the rate limits (ratelimit/)",
     "follows": "what a member follows (account page, For you, digests: per member)",
+    "author_papers": "papers.authors by name, kept by a trigger on papers: a write to papers bumps already",
 }
 
 

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import time
 from datetime import date
+from pathlib import Path
 
 from paperboy import config, enrich
 from paperboy.cli.status import enrichment_line
@@ -26,6 +27,8 @@ REAL = "2501.11120"
 SNIPPET = "2601.00001"
 MISSING = "2601.00002"  # no HTML version: 404
 FAILED = "2601.00003"  # LaTeXML's conversion failed
+FAILED_REAL = "2608.30667"  # the same, as arXiv served it (tests/fixtures/arxiv_html/)
+PAGES = Path(__file__).resolve().parents[1] / "fixtures" / "arxiv_html"
 
 
 def _papers(conn, *ids: str, version: int | None = 1, daily: bool = True) -> None:
@@ -38,6 +41,7 @@ def _serve(html) -> None:
     html.pages[REAL] = (1, (SHARED / "arxiv-html-recorded" / f"{REAL}v1.html").read_bytes())
     html.pages[SNIPPET] = (3, snippets.LATEXML.encode())
     html.pages[FAILED] = (1, snippets.FAILED.encode())
+    html.pages[FAILED_REAL] = (1, (PAGES / f"{FAILED_REAL}v1.excerpt.html").read_bytes())
 
 
 def _state(conn, pid: str) -> dict:
@@ -48,11 +52,11 @@ def _state(conn, pid: str) -> dict:
 
 def test_fetch_stores_text_and_marks_papers_without_one(db_url, conn, html, tmp_path):
     _serve(html)
-    _papers(conn, REAL, SNIPPET, MISSING, FAILED)
+    _papers(conn, REAL, SNIPPET, MISSING, FAILED, FAILED_REAL)
     env = fulltext_env(html, db_url, tmp_path)
     first = run_cli(["fulltext"], env)
     assert first.returncode == 0, first.stdout + first.stderr
-    assert "fetching the full text of 4 papers" in first.stdout and "fulltext: 4 done" in first.stdout
+    assert "fetching the full text of 5 papers" in first.stdout and "fulltext: 5 done" in first.stdout
 
     real = store.load(conn, REAL)
     assert real.version == 1 and real.outline[0].title == "1 Introduction"
@@ -61,12 +65,13 @@ def test_fetch_stores_text_and_marks_papers_without_one(db_url, conn, html, tmp_
     rows = {r["paper_id"]: r for r in conn.execute("SELECT * FROM fulltexts").fetchall()}
     assert rows[MISSING]["status"] == "none" and "no HTML version" in rows[MISSING]["reason"]
     assert rows[FAILED]["status"] == "none" and "conversion failed" in rows[FAILED]["reason"]
+    assert rows[FAILED_REAL]["status"] == "none" and "conversion failed" in rows[FAILED_REAL]["reason"]
     assert _state(conn, MISSING)["note"].startswith("no full text: arXiv has no HTML version")
     assert 0 < rows[REAL]["chars"] and len(rows[REAL]["markdown"]) < rows[REAL]["chars"] / 2  # compressed
 
     line = enrichment_line(enrich.backlog(conn))  # `paperboy status`'s line (and /healthz's numbers)
     conn.commit()
-    assert "fulltext" in line and enrich.backlog(conn)["fulltext"]["done"] == 4, line
+    assert "fulltext" in line and enrich.backlog(conn)["fulltext"]["done"] == 5, line
 
     again = run_cli(["fulltext"], env)
     assert "nothing to fetch" in again.stdout and html.asked(MISSING) == 1

@@ -7,6 +7,7 @@ and every outline entry is a heading of the text."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -23,7 +24,10 @@ from tests.helpers import SHARED
 def _seeds() -> list[str]:
     page = (SHARED / "arxiv-html-recorded" / "2501.11120v1.html").read_text(encoding="utf-8")
     start = page.index('<section class="ltx_section" id="S2"')
-    return [snippets.LATEXML, snippets.FAILED, page[:4000] + page[start:start + 12000]]
+    pages = Path(__file__).resolve().parents[1] / "fixtures" / "arxiv_html"
+    more = [(pages / f"{name}.excerpt.html").read_text(encoding="utf-8")  # an SVG picture's text, a listing
+            for name in ("2503.20783v2", "2609.00246v1")]
+    return [snippets.LATEXML, snippets.FAILED, page[:4000] + page[start:start + 12000], *more]
 
 
 SEEDS = _seeds()

@@ -28,6 +28,8 @@ from psycopg.conninfo import make_conninfo
 
 from paperboy import demo, embeddings
 from paperboy.db import Database
+from paperboy.fulltext import store as fulltext_store
+from paperboy.fulltext.convert import Heading
 from paperboy.search import Filters, Searcher
 from paperboy.search.keyword import BOOSTS, FIELDS, KeywordIndex
 from paperboy.search.query import MAX_QUERY, parse
@@ -52,7 +54,7 @@ PIECES = st.sampled_from(
      "!", "2310.06825", "arXiv:2310.06825v2", "https://arxiv.org/abs/2310.06825", "hep-th/9901001",
      "-/1234567", "a.XX/1234567", "\u200b", "\ufeff", "\x00", "\x7f", "$\\alpha$", "\\\"", '\\"x"'])
 FIELD = st.sampled_from(["", "", "title:", "abstract:", "summary:", "author:", "authors:", "category:", "cat:",
-                         "Title:", "10:", "x:", "title::"])
+                         "Title:", "10:", "x:", "title::", "in:", "IN:"])
 TERM = st.one_of(
     WORDS, WORDS.map(lambda w: f'"{w}"'), PIECES, st.text(max_size=10),
     st.tuples(st.sampled_from(["", "", "-", "+", "--", "+-"]), FIELD,
@@ -108,6 +110,11 @@ def hub(pg_server: str, tmp_path_factory: pytest.TempPathFactory):
             embeddings.embed_pending(conn, limit=40)
             searcher = Searcher(tmp_path_factory.mktemp("fuzz-search-home"), conn)
             searcher.index.sync(conn, wait=True)
+            for r in conn.execute("SELECT id, summary FROM papers ORDER BY id LIMIT 4").fetchall():  # passages
+                fulltext_store.save_text(conn, r["id"], 1, f"## 1 Intro\n\n{r['summary']}\n\n## 2 More\n\n{r['summary']}\n",
+                                         [Heading(2, "1 Intro", "S1"), Heading(2, "2 More", "S2")])
+            conn.commit()
+            assert searcher.passages.sync(conn, wait=True) == 4
             hidden = conn.execute("SELECT id FROM papers WHERE hidden").fetchone()["id"]
             searcher.search(conn, "warm up the model", mode="hybrid")  # loads the model: not timed
             yield db, searcher, hidden
@@ -127,12 +134,13 @@ _MARK = re.compile(r"</?mark>")
 @FUZZ
 @given(text=QUERIES, filters=FILTERS, mode=st.sampled_from(["hybrid", "keyword", "semantic"]),
        sort=st.sampled_from(["relevance", "date", "upvotes"]), offset=st.integers(0, 130),
-       limit=st.integers(1, 120))
-def test_the_whole_search_path(hub, text, filters, mode, sort, offset, limit):
+       limit=st.integers(1, 120), fulltext=st.booleans())
+def test_the_whole_search_path(hub, text, filters, mode, sort, offset, limit, fulltext):
     db, searcher, hidden = hub
     text = text.replace("\x00", "")  # the web layer answers 400 to a NUL (web/searching.py)
     with db.connection() as conn:
-        result = searcher.search(conn, text, filters=filters, sort=sort, mode=mode, offset=offset, limit=limit)
+        result = searcher.search(conn, text, filters=filters, sort=sort, mode=mode, offset=offset, limit=limit,
+                                 fulltext=fulltext)
     assert result.mode in ("hybrid", "keyword", "semantic", "id")
     ids = [r["id"] for r in result.items]
     assert len(ids) <= limit and len(set(ids)) == len(ids)
@@ -140,3 +148,6 @@ def test_the_whole_search_path(hub, text, filters, mode, sort, offset, limit):
     for r in result.items:
         for marked in (str(r["highlighted_title"]), str(r["highlighted_summary"])):
             assert "<" not in _MARK.sub("", marked), marked[:200]
+        if "passage" in r:  # only when the passages were searched; its snippet marked the same way
+            assert result.fulltext and r["passage"]["url"].startswith(f"/papers/{r['id']}/read")
+            assert "<" not in _MARK.sub("", str(r["passage"]["snippet_html"]))

@@ -115,6 +115,8 @@ def fill(conn: psycopg.Connection, home: Path) -> dict[str, int]:
     github.apply(conn, [dict(conn.execute("SELECT * FROM papers WHERE id = %s", (ids[2],)).fetchone())],
                  {ids[2]: ("octocat/Hello-World", "paper", {"stargazers_count": 1234, "full_name": "octocat/Hello-World"})})
     conn.commit()
+    # (author_papers holds every paper's names already: migration 0024's trigger on papers)
+    assert conn.execute("SELECT count(*) AS n FROM author_papers").fetchone()["n"] > 0
     # a topic with its papers, and a member's follows of an author and of that topic
     topic = conn.execute("INSERT INTO topics (label, keywords, size, weekly, growth)"
                          " VALUES ('diffusion models', '{diffusion,denoising}', 2,"
@@ -122,7 +124,7 @@ def fill(conn: psycopg.Connection, home: Path) -> dict[str, int]:
     conn.execute("INSERT INTO topic_papers (topic_id, paper_id) SELECT %s, unnest(%s::text[])",
                  (topic, ids[:2]))
     conn.execute("INSERT INTO follows (member_id, kind, key, label) VALUES (%s, 'topic', %s, 'diffusion models'),"
-                 " (%s, 'author', 'vaswani a', 'Ashish Vaswani')", (ada.id, str(topic), ada.id))
+                 " (%s, 'author', 'ashish vaswani', 'Ashish Vaswani')", (ada.id, str(topic), ada.id))
     conn.commit()
     conn.execute("INSERT INTO subscribe_requests (client, mailbox, domain)"
                  " VALUES ('203.0.113.0/24', 'reader@lab.example.org', 'lab.example.org')")

@@ -100,7 +100,7 @@ def concrete(town, path: str, **override: object) -> str:
     w = town.world
     values = {"paper_id": w.papers[30], "collection_id": w.ada.private, "comment_id": w.ada.comment,
               "entry_id": w.ada.entry, "token_id": w.ada.token_id, "member_id": w.bob.id,
-              "name": w.bob.member.name, **override}
+              "name": w.bob.member.name, "topic_id": 1, **override}
     names = PARAM.findall(path)
     unknown = set(names) - set(values) - {"token"}
     assert not unknown, f"{path}: a new path parameter {unknown}: tell this test what to put there"

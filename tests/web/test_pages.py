@@ -76,7 +76,9 @@ def test_paper_page_shows_everything_and_escapes(client, hub):
     import html as h
     text = h.unescape(r.text)
     assert row["title"] in text and row["summary"] in text
-    assert ", ".join(row["authors"]) in text
+    # every name, in order, each a link to its author's page
+    assert Page(r.text).find("p", class_="authors").text == ", ".join(row["authors"])
+    assert [a.text for a in Page(r.text).find_all("a", class_="author")] == row["authors"]
     assert f"https://arxiv.org/abs/{pid}" in r.text
     assert "Similar papers" in r.text and "Fri, Nov 8, 2024" in r.text
 

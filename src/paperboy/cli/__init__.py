@@ -22,6 +22,7 @@ from paperboy.cli import (
     serving,
     settings,
     status,
+    topics,
     users,
 )
 from paperboy.cli.console import err
@@ -57,6 +58,7 @@ app.command()(agents.mcp)
 app.add_typer(digests.app, name="digest")
 app.add_typer(fetching.app, name="fetch")
 app.add_typer(library.app, name="library")
+app.add_typer(topics.app, name="topics")
 app.add_typer(users.app, name="user")
 
 

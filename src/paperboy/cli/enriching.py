@@ -11,7 +11,7 @@ import typer
 from paperboy import config
 from paperboy.cli.console import err, fail, open_db, out, progress_bar
 from paperboy.cli.fetching import _retry_note
-from paperboy.cli.searching import sync_index
+from paperboy.cli.searching import sync_index, sync_passages
 
 # paperboy.enrich (httpx, the parsers) is imported inside the command, so that `paperboy
 # --help` stays fast.
@@ -99,6 +99,8 @@ def _enrich(source: list[str] | None, limit: int | None, ids: list[str] | None, 
             err.print(f"[yellow]note:[/] {e}", highlight=False, soft_wrap=True)
         if outcome.done:
             sync_index(db)
+            if "fulltext" in outcome.done:
+                sync_passages(db)
     if outcome.errors:
         raise typer.Exit(1)
 

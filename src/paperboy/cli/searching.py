@@ -37,6 +37,26 @@ def sync_index(db: Database) -> None:
             index.sync(conn, lambda n: bar.advance(task, n), wait=True)
 
 
+def sync_passages(db: Database) -> None:
+    """Keep the stored full texts within PAPERBOY_FULLTEXT_MAX_GB, then bring the passage index
+    up to date with them (what serve's jobs do after each round)."""
+    from paperboy.fulltext import budget
+    from paperboy.passages.index import PassageIndex, passage_dir
+
+    cfg = config.load()
+    with db.connection() as conn:
+        index = PassageIndex(passage_dir(cfg.home, conn))
+        evicted = budget.enforce(conn, cfg.fetch.fulltext_max_bytes)
+        if evicted:
+            out.print(f"{len(evicted)} full texts evicted to stay within PAPERBOY_FULLTEXT_MAX_GB")
+        behind = index.behind(conn)
+        if not behind:
+            return
+        with progress_bar() as bar:
+            task = bar.add_task("passage index", total=behind, rate="")
+            index.sync(conn, lambda n: bar.advance(task, n), wait=True)
+
+
 def _with_model(conn, label: str, pending: int, work: Callable[[Callable[[int], None]], T]) -> T:
     """``work(advance)`` with a progress bar of ``pending`` papers (and their rate), the model
     loaded first and the embedding lock held: one embedder at a time per database (serve's
@@ -129,22 +149,26 @@ def keyphrases(
 
 
 def reindex() -> None:
-    """Drop the keyword index and rebuild it from the database (nothing is lost: the index is
-    derived from PostgreSQL, which stays the source of truth)."""
+    """Drop the keyword index and the passage index and rebuild them from the database (nothing
+    is lost: they are derived from PostgreSQL, which stays the source of truth)."""
+    from paperboy.passages.index import passage_dir
     from paperboy.search.keyword import index_dir, rebuild
 
     cfg = config.load()
     with open_db() as db:
         with db.connection() as conn:
-            path = index_dir(cfg.home, conn)
+            path, passages = index_dir(cfg.home, conn), passage_dir(cfg.home, conn)
         rebuild(path)
         sync_index(db)
         out.print(f"keyword index rebuilt in {path}")
+        rebuild(passages)  # (the same: drop the folder, the next sync refills it)
+        sync_passages(db)
+        out.print(f"passage index rebuilt in {passages}")
 
 
 def search(
     query: Annotated[str, typer.Argument(help='What to look for: words, "a phrase", -excluded, '
-                                              "a OR b, author:Name, title:word, or an arXiv id.")],
+                                              "a OR b, author:Name, title:word, in:text (full texts too), or an arXiv id.")],
     limit: Annotated[int, typer.Option(min=1, max=120, help="How many results.")] = 10,
     mode: Annotated[str, typer.Option(help="hybrid (default), keyword or semantic.")] = "hybrid",
     sort: Annotated[str, typer.Option(help="relevance (default), date or upvotes.")] = "relevance",
@@ -192,4 +216,6 @@ def search(
         out.print(title)
         out.print(Text(f"    {r['id']} · {shown or ''} · ▲ {r['upvotes'] or 0} · "
                        f"{', '.join(r['authors'][:3])}", style="dim"))
+        if r.get("passage"):  # in:text: where in the paper's text it matched
+            out.print(Text(f"    {r['passage']['label'] or 'Text'}: {r['passage']['snippet']}"), highlight=False)
     out.print(f"[dim]{result.total} matches · {result.mode} search[/]")

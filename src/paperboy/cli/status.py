@@ -14,7 +14,7 @@ from paperboy.db import DatabaseError, connect
 
 def status() -> None:
     """Show where the data is, how many papers there are, how far embedding and the keyword
-    index have got, the digest subscribers, what is fetched and when, the database server's
+    index have got, the full texts stored within their budget, the digest subscribers, what is fetched and when, the database server's
     memory settings, the enrichment backlog per source, the latest fetch runs and the latest imports."""
     from paperboy.fetch.runs import NAMES
     from paperboy.status import report
@@ -29,6 +29,10 @@ def status() -> None:
               + (" (run `paperboy embed`)" if s.pending_embedding else ""))
     out.print(f"keyword index: {s.index_path} · "
               + ("up to date" if not s.index_behind else f"{s.index_behind} papers behind"))
+    f = s.fulltext
+    out.print(f"full texts: {f['stored']} stored, {f['bytes'] / 1e6:,.1f} MB of the {f['budget'] / 1e9:g} GB budget"
+              f" (PAPERBOY_FULLTEXT_MAX_GB); {f['evicted']} evicted, {f['none']} without one · passage index: "
+              + ("up to date" if not s.passages_behind else f"{s.passages_behind} texts behind"), highlight=False)
     out.print(f"digest subscribers: {s.subscribers_active} active, {s.subscribers_pending} awaiting "
               f"confirmation; {s.outbox_queued} messages queued")
     out.print(f"fetching: {s.schedule}", highlight=False)

@@ -80,6 +80,7 @@ DROPPED: dict[str, str] = {
     "enrich_state": "what enrichment did for the merged record; the kept paper has (or gets) its own",
     "keyphrases": "derived from the paper's own title and abstract; the kept paper has (or gets) its own",
     "topic_papers": "a topic build's membership; the next build places the kept paper",
+    "author_papers": "the merged record's author list, by name (a trigger on papers); the kept paper has its own",
     "fulltexts": "read from the merged record's arXiv HTML; the kept paper has (or gets) its own",
 }
 

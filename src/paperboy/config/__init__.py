@@ -131,6 +131,7 @@ class FetchSettings:
     enrich_every: float | None = 600.0  # seconds between serve's looks for papers to enrich; None: off
     arxiv_html_url: str = "https://arxiv.org/html"  # full text: {this}/{arXiv id}
     fulltext: str = "library"  # which papers get their full text: daily, library, all or off
+    fulltext_max_bytes: int = 10 * 1000**3  # PAPERBOY_FULLTEXT_MAX_GB: stored full texts (compressed) at most
     enrich_sources: tuple[str, ...] = ()  # the enrichment sources serve and `paperboy enrich` use; (): all
     github_url: str = "https://api.github.com"
     github_token: str | None = None  # sent as Authorization: Bearer, never logged
@@ -151,6 +152,10 @@ def _fetch(v: Values) -> FetchSettings:
     if fulltext not in FULLTEXT_SCOPES:
         raise ConfigError(f"PAPERBOY_FULLTEXT={fulltext!r}{v.where('PAPERBOY_FULLTEXT')}: use "
                           + ", ".join(FULLTEXT_SCOPES))
+    max_gb = _number(v, "PAPERBOY_FULLTEXT_MAX_GB", "10")
+    if not 0 <= max_gb <= 1e6:  # (NaN and inf too)
+        raise ConfigError(f"PAPERBOY_FULLTEXT_MAX_GB={max_gb!r}{v.where('PAPERBOY_FULLTEXT_MAX_GB')}: "
+                          "a size in GB, from 0 to 1000000")
     sources = _split(v.text("PAPERBOY_FETCH_SOURCES", "hf arxiv").lower())
     unknown = [s for s in sources if s not in ("hf", "arxiv")]
     if unknown:
@@ -169,6 +174,7 @@ def _fetch(v: Values) -> FetchSettings:
         enrich_every=enrich_every,
         arxiv_html_url=v.text("PAPERBOY_ARXIV_HTML_URL", FetchSettings.arxiv_html_url).strip().rstrip("/"),
         fulltext=fulltext,
+        fulltext_max_bytes=int(max_gb * 1000**3),
         enrich_sources=_split(v.text("PAPERBOY_ENRICH_SOURCES", "").lower()),
         github_url=v.text("PAPERBOY_GITHUB_URL", FetchSettings.github_url).rstrip("/"),
         github_token=v.get("PAPERBOY_GITHUB_TOKEN") or None,
@@ -203,6 +209,7 @@ class Config:
     serve_embed: bool = True  # what `serve` handed its worker processes (hand_off_to_workers)
     serve_fetch: bool = True
     read_timeout: float = 20.0  # seconds a client may take to send a request's headers, or its body
+    topics_every: float | None = 6 * 3600  # seconds between serve's topic builds; None: off
 
 
 
@@ -249,6 +256,13 @@ class RecommendSettings:
     """For you: how many recent days its picks come from when no period is asked for."""
 
     days: int = 14
+
+
+def _interval(v: Values, name: str, default: str) -> float | None:
+    try:
+        return parse_interval(v.text(name, default))
+    except ValueError as e:
+        raise ConfigError(f"{name}: {e}") from None
 
 
 def _recommend(v: Values) -> RecommendSettings:
@@ -368,6 +382,7 @@ def load_with_sources(environ=None) -> tuple[Config, Values]:
         or "127.0.0.1",
         db_memory=db_memory(v),
         read_timeout=max(0.1, _number(v, "PAPERBOY_READ_TIMEOUT", "20")),
+        topics_every=_interval(v, "PAPERBOY_TOPICS_EVERY", "6h"),
         serve_embed=os.environ.get(_HANDOFF_EMBED, "1") == "1",
         serve_fetch=os.environ.get(_HANDOFF_FETCH, "1") == "1",
     )

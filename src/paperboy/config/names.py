@@ -53,8 +53,13 @@ SETTINGS = {
     "(arXiv metadata by id, arXiv ids of papers without one, GitHub stars, the Hub's linked "
     "models, datasets and Spaces): 5m, 1h… (default 10m; off turns "
     "it off, e.g. when cron runs `paperboy enrich`)",
+    "PAPERBOY_TOPICS_EVERY": "how often `serve` rebuilds the topics of the last 90 days (the "
+    "topic map, /topics): 1h, 6h, 1d… (default 6h; off turns it off, e.g. when cron runs "
+    "`paperboy topics build`)",
     "PAPERBOY_FULLTEXT": "which papers get their full text from arXiv's HTML: library (default: "
     "Daily papers and papers members upvoted, saved or imported), daily, all or off",
+    "PAPERBOY_FULLTEXT_MAX_GB": "the most stored full text, compressed, in GB (default 10); past it "
+    "the oldest texts of papers in no member's library are evicted first",
     "PAPERBOY_ARXIV_HTML_URL": "where arXiv's HTML papers are read, as {this}/{arXiv id} "
     "(default https://arxiv.org/html)",
     "PAPERBOY_HF_URL": "the Hugging Face site whose /api/daily_papers is read "

@@ -24,6 +24,8 @@ DIGEST = BASE + 3  # one digest composer at a time
 FETCH = {"arxiv": BASE + 4, "hf": BASE + 5}  # one run per source; a free lock marks a dead run
 SUBSCRIBE = BASE + 10  # subscribe limits: check and record atomically (transaction lock)
 RECOMMEND = BASE + 11  # one process refits For you models at a time
+TOPICS = BASE + 25  # one topic build at a time (serve's schedule, `paperboy topics build`)
+PASSAGES = BASE + 26  # one passage-index sync or full-text budget pass at a time (passages/)
 
 
 def keyword_index(path: Path | str) -> int:

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import psycopg
 
 from paperboy import trending
-from paperboy.digest import foryou, render
+from paperboy.digest import follows, foryou, render
 from paperboy.digest.subscriptions import sign
 from paperboy.papers import view
 from paperboy.search import Filters, Searcher
@@ -123,6 +123,10 @@ def build(conn: psycopg.Connection, ctx: Context, sub: dict[str, Any], period: s
         if found:
             sections.append({"title": f"New on “{q}”", "note": None,
                              "papers": [view.of(p) for p in found]})
+    followed = follows.section(conn, sub["email"], start, end, sent | chosen, ctx.base_url)
+    if followed:  # what the member follows (digest/follows.py), before For you, which skips it
+        chosen |= {p.id for p in followed["papers"]}
+        sections.append(followed)
     personal = foryou.section(conn, sub["email"], start, end, sent | chosen, ctx.base_url)
     if personal:  # a member's picks (digest/foryou.py)
         chosen |= {p.id for p in personal["papers"]}

@@ -13,7 +13,7 @@ cells and no cell spans lines (else one line per row, cells joined by `` · ``),
 table captions (``**Figure 1:** …``), footnotes (``[^1]`` and their text at the end), code
 listings fenced, and the bibliography as a numbered list. The paper's title, authors and
 abstract are left out: the page that shows the text says them already. Scripts, styles,
-navigation, forms and images are never read.
+navigation, forms and images are never read; text drawn in SVG pictures is (pictures.py).
 """
 
 from __future__ import annotations
@@ -25,12 +25,15 @@ from typing import Any
 from lxml import etree
 from lxml import html as lhtml
 
+from paperboy.fulltext import pictures
+
 MAX_HTML_BYTES = 40_000_000  # a page larger than this is not converted (arXiv's largest are ~20 MB)
 MAX_MARKDOWN_CHARS = 1_500_000  # the text kept per paper; past it, cut at a block with a note
 MAX_OUTLINE = 400  # headings kept in the outline
 MAX_DEPTH = 120  # deeper nesting is read as plain text
 MAX_TABLE_COLS = 24
 MAX_HEADING_CHARS = 2000  # a heading's source text (MathML included); longer is read as text
+MIN_TEXT_CHARS = 300  # less, without a heading, is a failed conversion's debris (arXiv 2608.30667v1: "long longfalse")
 
 SKIP_TAGS = {"script", "style", "noscript", "template", "head", "title", "meta", "link", "nav", "header",
              "footer", "form", "dialog", "button", "input", "select", "textarea", "iframe", "object",
@@ -38,7 +41,8 @@ SKIP_TAGS = {"script", "style", "noscript", "template", "head", "title", "meta",
 SKIP_CLASSES = {"ltx_page_navbar", "ltx_page_footer", "ltx_page_logo", "ltx_TOC", "ltx_authors",
                 "ltx_abstract", "ltx_title_document", "ltx_dates", "ltx_pagination", "ltx_listing_data",
                 "ltx_tag_item", "ltx_note_mark", "ltx_tag_note", "ltx_note_type", "ltx_tag_bibitem",
-                "ltx_eqn_eqno", "ltx_keywords", "ltx_classification", "ltx_ERROR"}
+                "ltx_eqn_eqno", "ltx_keywords", "ltx_classification", "ltx_ERROR", "ltx_subtitle",
+                "ltx_tag_listingline"}
 BLOCK_TAGS = {"address", "article", "aside", "blockquote", "div", "dl", "dd", "dt", "figure", "figcaption",
               "h1", "h2", "h3", "h4", "h5", "h6", "hr", "li", "main", "ol", "p", "pre", "section", "table",
               "ul", "body", "html", "center", "details", "summary"}
@@ -248,7 +252,7 @@ def _heading(el: Any, w: _Walk, depth: int) -> list[str]:
         return []
     level = max(2, int(el.tag[1]))  # the document's title is h1; the page that shows the text says it
     if level >= 6 or _classes(el) & {"ltx_runin", "ltx_title_theorem", "ltx_title_proof"}:
-        return [f"**{title}**" if "*" not in title else title]
+        return [f"**{title}**" if "*" not in title else title.replace("****", "")]  # "**Definition 1.1****.**"
     parent = el.getparent()
     anchor = (parent.get("id") if parent is not None else None) or el.get("id") or ""
     if len(w.outline) < MAX_OUTLINE:
@@ -318,9 +322,15 @@ def _list(el: Any, w: _Walk, depth: int, numbered: bool) -> list[str]:
     return ["\n".join(items)] if all("\n" not in i for i in items) else ["\n\n".join(items)]
 
 
+def _code_line(ln: Any) -> str:
+    """A listing line's code: its pieces' text, not the whitespace LaTeXML indents its markup with."""
+    return "".join([(t if t and t.strip() else "") for t in [ln.text]] + [
+        _text(c) + (c.tail if c.tail and c.tail.strip() else "") for c in ln if not _skipped(c)])
+
+
 def _code(el: Any) -> list[str]:
     lines = [ln for ln in el.iter() if isinstance(ln.tag, str) and "ltx_listingline" in _classes(ln)]
-    text = "\n".join(_CONTROL.sub("", _text(ln)).rstrip() for ln in lines) if lines else \
+    text = "\n".join(_CONTROL.sub("", _code_line(ln)).rstrip() for ln in lines) if lines else \
         _CONTROL.sub("", _text(el))
     text = text.strip("\n")
     if not text.strip():
@@ -364,6 +374,7 @@ def convert(page: bytes | str) -> Converted:
         doc = lhtml.document_fromstring(data, parser=lhtml.HTMLParser(encoding="utf-8", remove_comments=True))
     except (etree.ParserError, ValueError):
         return Converted("", [], latexml=False)
+    pictures.unwrap(doc)  # text drawn in SVG pictures (boxes, TikZ nodes) back into the flow
     w = _Walk()
     blocks = _blocks(_root(doc), w, 0)
     if w.notes:
@@ -379,4 +390,6 @@ def convert(page: bytes | str) -> Converted:
         size += len(b) + 2
     text = "\n\n".join(out)
     text = text.encode("utf-8", "replace").decode("utf-8")  # no lone surrogate reaches PostgreSQL
+    if not w.outline and len(text) < MIN_TEXT_CHARS:
+        text = ""
     return Converted(text + "\n" if text else "", w.outline, latexml=latexml, truncated=truncated)

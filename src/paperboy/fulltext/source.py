@@ -33,8 +33,10 @@ _LIBRARY = ("EXISTS (SELECT 1 FROM votes v WHERE v.paper_id = p.id)"
             " OR EXISTS (SELECT 1 FROM library_entries le WHERE le.paper_id = p.id)")
 _DAILY = "EXISTS (SELECT 1 FROM listings l WHERE l.paper_id = p.id)"
 SCOPES = {"daily": _DAILY, "library": f"{_DAILY} OR {_LIBRARY}", "all": "true", "off": "false"}
-# a paper asked about before whose arXiv version is now newer than the one read
-STALE = "EXISTS (SELECT 1 FROM fulltexts f WHERE f.paper_id = p.id AND p.version > coalesce(f.version, 0))"
+# a paper asked about before whose arXiv version is now newer than the one read, or whose text
+# the budget evicted (budget.py) and that a member has since put in their library
+STALE = ("EXISTS (SELECT 1 FROM fulltexts f WHERE f.paper_id = p.id AND (p.version > coalesce(f.version, 0)"  # noqa: S608
+         f" OR f.status = 'evicted' AND ({_LIBRARY})))")
 
 
 @dataclass(frozen=True)

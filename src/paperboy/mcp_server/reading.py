@@ -17,6 +17,7 @@ from paperboy import trending as trend
 from paperboy.mcp_server import render
 from paperboy.mcp_server.hub import READS, Hub, Page, PaperId, failing_as_tools
 from paperboy.papers import listing, page, store, view
+from paperboy.passages.search import public as passage_json
 from paperboy.search import similar
 from paperboy.web import searching
 
@@ -32,10 +33,13 @@ def search_papers(hub: Hub, query: str, since: str | None, until: str | None, mo
     with hub.connection() as conn:
         if hub.fresh_index and hub.state.searcher.index.behind(conn):
             hub.state.searcher.index.sync(conn)
+        if hub.fresh_index:  # (one look when no full text changed)
+            hub.state.searcher.passages.sync(conn)
         found = hub.state.searcher.search(conn, params.q, filters=params.filters, sort=params.sort,
                                           mode=params.mode, offset=p * limit, limit=limit)
     items = [{**view.of(r).hf_daily_item(), "highlightedTitle": str(r["highlighted_title"]),
-              "highlightedSummary": str(r["highlighted_summary"]), "score": round(r["score"], 6)}
+              "highlightedSummary": str(r["highlighted_summary"]), "score": round(r["score"], 6),
+              **({"passage": passage_json(r.get("passage"))} if found.fulltext else {})}
              for r in found.items]
     text = render.paper_list(f"Papers matching {query!r} ({found.mode} search)", items, hub.base_url,
                              page=p, limit=limit, total=found.total, notes=list(found.notices))
@@ -68,7 +72,8 @@ def register(server: MCPServer, hub: Hub) -> None:
     @server.tool(name="search_papers", title="Search papers", annotations=READS)
     def search_tool(
         query: Annotated[str, Field(description='words, "phrases", -excluded, a OR b, author:Name, '
-                                                "title:word, category:cs.CL, or an arXiv id")],
+                                                "title:word, category:cs.CL, in:text (inside full texts "
+                                                "too: each item gains `passage`), or an arXiv id")],
         since: Day = None, until: Day = None,
         mode: Literal["hybrid", "keyword", "semantic"] = "hybrid",
         limit: Annotated[int, Field(ge=1, le=50, description="results per page, 1–50")] = 10,

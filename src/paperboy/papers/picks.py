@@ -22,6 +22,7 @@ PHRASES = {
     "upvoted": ("you upvoted", ""),
     "saved": ("you saved", ""),
     "library": ("it is like", " in your library"),
+    "follow": ("you follow", ""),
 }
 
 

@@ -235,8 +235,11 @@ def store_groups(conn: psycopg.Connection, groups: Sequence[Group]) -> StoreStat
                         growth.append((max(0, paper.upvotes - before), final_id))
 
         with conn.cursor() as cur:
-            if inserts:
+            if inserts:  # their author names in one statement, not one trigger call each (migration 0024)
+                cur.execute("SET LOCAL paperboy.author_papers = 'bulk'")
                 cur.executemany(_INSERT, inserts)
+                cur.execute("SET LOCAL paperboy.author_papers = ''")
+                cur.execute("SELECT author_papers_fill(%s)", ([i["id"] for i in inserts],))
             if updates:
                 cur.executemany(_UPDATE, updates)
             daily = [x for x in listings if x[2] not in NEW_SOURCES]

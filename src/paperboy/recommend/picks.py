@@ -18,6 +18,7 @@ import numpy as np
 import psycopg
 
 from paperboy import trending
+from paperboy.follows import news
 from paperboy.papers.days import listed_days
 from paperboy.recommend import signals
 from paperboy.recommend.corpus import CACHE, EPOCH, day_number
@@ -26,13 +27,14 @@ from paperboy.recommend.model import BACKGROUND, Model
 MIN_SIGNALS = 3
 ALL_TIME = date(1900, 1, 1)
 SCAN = 2000   # candidates looked at, best score first, for picks with a because (then trending)
+FOLLOWED = 10  # at most this many picks from what the member follows, before the others
 
 
 @dataclass(frozen=True)
 class Because:
     id: str | None      # the member's own paper; None for a library-only entry
     title: str
-    kind: str           # "upvoted" | "saved" | "library"
+    kind: str           # "upvoted" | "saved" | "library" | "follow" (title: the author or topic)
     url: str | None
 
 
@@ -121,6 +123,26 @@ def _padding(conn: psycopg.Connection, ref: date | None, skip: set[str], n: int)
             for r in rows if r["id"] not in skip][:n]
 
 
+def _followed(conn: psycopg.Connection, member_id: int, since: date | None, until: date | None,
+              days: int) -> list[Pick]:
+    """The period's papers by authors and in topics the member follows (paperboy.follows), up
+    to FOLLOWED, newest first, each "because you follow" the author or topic. Without a
+    period: the last ``days`` listed days up to the hub's latest listed day."""
+    if since is None and until is None:
+        ref = trending.reference_day(conn)
+        if ref is None:
+            return []
+        since, until = listed_days(conn, ref, days)[-1], ref
+    found = news.papers(conn, member_id, since or ALL_TIME, until or date(2099, 12, 31), FOLLOWED)
+    return [Pick(n.paper_id, 1.0, (Because(None, n.follow.label, "follow", n.follow.href),)) for n in found]
+
+
+def _first(followed: list[Pick], rest: list[Pick]) -> list[Pick]:
+    """The follow picks, then the others less those already picked."""
+    seen = {p.paper_id for p in followed}
+    return followed + [p for p in rest if p.paper_id not in seen]
+
+
 def recommend(conn: psycopg.Connection, member_id: int, *, since: date | None = None,
               until: date | None = None, limit: int = 20, offset: int = 0,
               days: int = 14) -> Picks:
@@ -132,8 +154,11 @@ def recommend(conn: psycopg.Connection, member_id: int, *, since: date | None = 
     row = _model(conn, member_id)
     pending = bool(row and row["pending"])
     fitted = row["fitted"] if row else None
+    followed = _followed(conn, member_id, since, until, days) if offset + limit > 0 else []
     if n_signals < MIN_SIGNALS or row is None or row["model"] is None:
-        return _trending(conn, member_id, n_signals, pending, fitted, limit, offset)
+        cold = _trending(conn, member_id, n_signals, pending, fitted, offset + limit, 0)
+        cold.items = _first(followed, cold.items)[offset:offset + limit]
+        return cold
     model = Model.from_bytes(bytes(row["model"]))
     corpus = CACHE.get(conn)
     if not len(corpus.ids):
@@ -158,6 +183,7 @@ def recommend(conn: psycopg.Connection, member_id: int, *, since: date | None = 
     found: list[Pick] = []
     if len(ids) and want > 0:
         found = _explained(conn, model, xc, ids, model.score(xc), own, want)
+    found = _first([f for f in followed if f.paper_id not in own], found)
     found += _padding(conn, pad_ref, own | {p.paper_id for p in found}, want - len(found))
     return Picks(found[offset:want], cold_start=False, signals=n_signals, pending=pending,
                  fitted=fitted, since=since, until=until)

@@ -35,6 +35,7 @@ class SearchResult:
     mode: str = "hybrid"  # what actually ran
     notices: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # ms per step (bench/search_latency.py)
+    fulltext: bool = False  # passages of full texts were searched too (items may have "passage")
 
 
 
@@ -48,6 +49,9 @@ class Searcher:
         """``url``: run the vector leg (query encoding + pgvector) in a thread on connections
         of its own while the keyword leg runs, instead of one after the other."""
         self.index = index or KeywordIndex(index_dir(home, conn))
+        from paperboy.passages.index import PassageIndex, passage_dir  # (passages/ imports search/)
+
+        self.passages = PassageIndex(passage_dir(home, conn))  # full texts' passages (in:text)
         self._status: tuple[float, bool, int] | None = None
         self._vectors = VectorLeg(url) if url else None
 
@@ -85,7 +89,10 @@ class Searcher:
         offset: int = 0,
         limit: int = 20,
         highlights: bool = True,
+        fulltext: bool = False,
     ) -> SearchResult:
+        """``fulltext`` (or ``in:text`` in the query): the keyword leg also searches the
+        passages of papers' full texts, and each paper found by one gets ``passage``."""
         parsed = q.parse(text)
         result = SearchResult(query=parsed.raw, mode=mode)
         if len(" ".join(text.split())) > q.MAX_QUERY:
@@ -118,6 +125,15 @@ class Searcher:
             clock.lap("keyword")
             if self.index.size == 0 and _count(conn):
                 result.notices.append("The keyword index is still being built.")
+        from paperboy.passages import search as passages  # (passages/ imports search/)
+
+        found, in_text = None, {}  # the passage search, and the seq of each paper it found
+        if (fulltext or parsed.fulltext) and mode in ("hybrid", "keyword") and parsed.keyword:
+            found = self.passages.search(parsed.keyword, depth * 5)
+            texts, in_text = passages.paper_leg(conn, found, filters)
+            kw = passages.merge(kw, texts)
+            result.fulltext = True
+            clock.lap("passages")
         if wants_vectors:
             if has_vectors:
                 if ahead:
@@ -150,6 +166,9 @@ class Searcher:
         rows = {r["id"]: r for r in conn.execute(f"SELECT p.*, {keyphrases_sql('p')} FROM papers p"  # noqa: S608
                                                  " WHERE id = ANY(%s)", (page,))}
         result.items = [self._decorate(rows[pid], parsed, fused[pid], highlights) for pid in page if pid in rows]
+        for item in result.items:
+            if found is not None and item["id"] in in_text:
+                item["passage"] = passages.describe(item["id"], found.hit(in_text[item["id"]]), parsed.words)
         if not result.items and offset == 0:
             hint = " without quotes" if parsed.strict else " fewer or other words"
             result.notices.append(f"No papers match; try{hint}, or search by meaning.")

@@ -229,16 +229,21 @@ class KeywordIndex:
             self._seen_meta = mtime
         return index
 
-    def search(self, text: str, filters: Filters | None = None, k: int = 100) -> list[tuple[int, float]]:
-        """(seq, BM25 score) of the best ``k`` matches of a query in tantivy's language."""
+    def search(self, text: str, filters: Filters | None = None, k: int = 100,
+               seqs: list[int] | None = None) -> list[tuple[int, float]]:
+        """(seq, BM25 score) of the best ``k`` matches of a query in tantivy's language; only
+        among the papers ``seqs`` when given (a member's library: passages/library.py)."""
         index = self._fresh()
-        if index is None:
+        if index is None or seqs == []:
             return []
         query = self._plain_query(text)
         if query is None:
             query, _errors = index.parse_query_lenient(text, FIELDS, field_boosts=BOOSTS)
         if filters and filters.any:
             query = tantivy.Query.boolean_query([(tantivy.Occur.Must, query), *self._filters(filters)])
+        if seqs is not None:
+            query = tantivy.Query.boolean_query([(tantivy.Occur.Must, query), (
+                tantivy.Occur.Must, tantivy.Query.term_set_query(self.schema, "seq", seqs))])
         searcher = index.searcher()
         hits = searcher.search(query, limit=k, count=False).hits
         return [(searcher.doc(addr)["seq"][0], score) for score, addr in hits]

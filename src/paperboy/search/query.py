@@ -3,7 +3,8 @@
 Supported: plain words (any may match, ranked by BM25), "quoted phrases", -excluded words
 or -"phrases", OR / AND (upper case; "and" is a word) / +required, field prefixes (title:,
 abstract:, author:, category:; an unknown prefix such as "10:30" is read as words),
-and a bare arXiv id or URL (exact lookup). Anything malformed (unbalanced quotes, stray
+``in:text`` (search inside papers' full text too: passages/), and a bare arXiv id or URL
+(exact lookup). Anything malformed (unbalanced quotes, stray
 operators) is read leniently rather than refused.
 """
 
@@ -43,6 +44,7 @@ class Query:
     excluded: list[str] = field(default_factory=list)
     arxiv_id: str | None = None
     strict: bool = False  # phrases, fields or exclusions: results must match the keywords
+    fulltext: bool = False  # "in:text": search inside papers' full text too (passages/)
 
     @property
     def empty(self) -> bool:
@@ -67,6 +69,7 @@ def parse(text: str) -> Query:
     words: list[str] = []
     excluded: list[str] = []
     strict = False
+    fulltext = False
     drop_stop = any(not is_stop_word(w) for w in _WORD.findall(raw))
     for sign, fld, body in _TOKEN.findall(raw):
         # an unterminated quote is read as plain words, not a phrase
@@ -77,6 +80,9 @@ def parse(text: str) -> Query:
         if body in ("OR", "AND") and not sign and not fld:  # operators are upper case, as in Lucene
             if parts and parts[-1] not in ("OR", "AND"):  # never first, nor two in a row
                 parts.append(body)
+            continue
+        if fld.lower() == "in" and inner.lower() == "text" and not sign:
+            fulltext = True  # where to search, not what: no word of the query
             continue
         target = _FIELDS.get(fld.lower()) if fld else None
         if fld and not target:  # not a field we know ("10:30", "ratio:foo"): plain words
@@ -110,7 +116,7 @@ def parse(text: str) -> Query:
         parts.pop()
     return Query(raw=raw, keyword=" ".join(parts), semantic=" ".join(semantic),
                  fielded=" ".join(fielded), words=words,
-                 excluded=excluded, arxiv_id=arxiv_id, strict=strict)
+                 excluded=excluded, arxiv_id=arxiv_id, strict=strict, fulltext=fulltext)
 
 
 def is_stop_word(word: str) -> bool:

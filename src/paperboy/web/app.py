@@ -30,7 +30,7 @@ from paperboy.web.headers import SecurityHeaders, TrustedHosts
 from paperboy.web.personal import Personaliser
 from paperboy.web.ratelimit import RateLimit
 from paperboy.web.requestlog import RequestLog
-from paperboy.web.routes import ROUTERS, apidocs, collection_pages, comments, submit, votes
+from paperboy.web.routes import ROUTERS, apidocs, collection_pages, comments, follows, submit, votes
 from paperboy.web.templating import HERE
 
 
@@ -123,7 +123,8 @@ def create_app(
     # The personal parts of shared pages (web/personal.py): each slot the templates mark, by
     # name, with its filler, and the hooks that run on a member's whole page.
     app.state.personaliser = Personaliser(
-        slots={"vote": votes.press_upvoted, "save": collection_pages.save_box}, hooks=[comments.reveal])
+        slots={"vote": votes.press_upvoted, "save": collection_pages.save_box,
+               "follow": follows.follow_buttons}, hooks=[comments.reveal])
     # Read once: absolute links in feeds and Link headers start here, never at the Host header.
     app.state.base_url = (base_url or cfg.base_url).rstrip("/")
     if trusted_hosts is None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, TypeVar
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from fastapi import HTTPException, Request, Response
 from fastapi.responses import RedirectResponse
@@ -38,8 +38,8 @@ def next_link(request: Request, response: Response, **params: object) -> None:
     """``Link: <…>; rel="next"``: this address with ``params`` changed (``p=…`` or
     ``offset=…``, and ``limit``), absolute from PAPERBOY_BASE_URL (a client may follow it; the
     request's Host header must not decide where to)."""
-    url = request.url.include_query_params(**params)  # re-encodes every value
-    response.headers["Link"] = f'<{request.app.state.base_url}{url.path}?{url.query}>; rel="next"'
+    url = request.url.include_query_params(**params)  # re-encodes every value (the path: below)
+    response.headers["Link"] = f'<{request.app.state.base_url}{quote(url.path, safe="/:")}?{url.query}>; rel="next"'
 
 
 def period(date: str | None, week: str | None, month: str | None) -> listing.Period | None:
@@ -59,6 +59,7 @@ WHY = {
     "comment": "Sign in to comment on papers.",
     "save": "Sign in to save papers to your collections.",
     "fulltext": "Sign in to ask for a paper's full text.",
+    "follow": "Sign in to follow authors and topics.",
     "for-you": "Sign in to tell For you what you are not interested in.",
     "admin": "Sign in as an admin to manage this hub.",
 }

@@ -22,6 +22,7 @@ class SearchParams:
     until: date | None = None
     code: bool = False
     category: str | None = None
+    fulltext: bool = False  # search inside papers' full text too ("Search inside papers", fulltext=1)
 
     @property
     def filters(self) -> Filters:
@@ -43,7 +44,7 @@ def _day(name: str, value: str | None) -> date | None:
 
 def read_params(
     q_: str | None, mode: str | None, sort: str | None, since: str | None, until: str | None,
-    code: str | None, category: str | None, *, strict_length: bool,
+    code: str | None, category: str | None, *, strict_length: bool, fulltext: str | None = None,
 ) -> SearchParams:
     """Validate what a request asks; raise HTTPException(400) saying what is wrong."""
     text = q_ or ""
@@ -60,11 +61,12 @@ def read_params(
     if category and (len(category) > 40 or "\x00" in category):
         raise HTTPException(400, "category is not an arXiv category")
     return SearchParams(q=text, mode=mode, sort=sort, since=_day("since", since), until=_day("until", until),
-                        code=(code or "").lower() in ("1", "true", "on", "yes"), category=category)
+                        code=(code or "").lower() in ("1", "true", "on", "yes"), category=category,
+                        fulltext=(fulltext or "").lower() in ("1", "true", "on", "yes"))
 
 
 def run(request: Request, p: SearchParams, offset: int, limit: int) -> SearchResult:
     searcher = request.app.state.searcher
     with request.app.state.db.connection() as conn:
         return searcher.search(conn, p.q, filters=p.filters, sort=p.sort, mode=p.mode,
-                               offset=offset, limit=limit)
+                               offset=offset, limit=limit, fulltext=p.fulltext)

@@ -15,6 +15,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
 from paperboy import __version__, trending
+from paperboy.follows.store import author_href
 from paperboy.papers.hub_view import hub_url
 from paperboy.papers.labels import source_labels
 from paperboy.papers.limits import safe_url
@@ -59,6 +60,7 @@ templates.env.globals.update(version=__version__, trending_line=trending.ONE_LIN
 templates.env.globals["hub_url"] = hub_url  # a model's, dataset's or Space's page on the Hub
 templates.env.filters["safe_url"] = safe_url
 templates.env.filters["sources"] = source_labels  # "hf-daily" as readers say it
+templates.env.filters["author_href"] = author_href  # an author's page (/authors/{name}, escaped)
 
 
 def twin(path: str, **params: object) -> str:

@@ -21,6 +21,7 @@ from paperboy.web.routes import (
     admin,
     api,
     apidocs,
+    authors,
     code,
     collection_pages,
     collections,
@@ -28,6 +29,7 @@ from paperboy.web.routes import (
     curation,
     exports,
     feeds,
+    follows,
     foryou,
     fulltext,
     health,
@@ -35,9 +37,11 @@ from paperboy.web.routes import (
     new,
     pages,
     paper_md,
+    read,
     signin,
     submit,
     subscribe,
+    topics,
     votes,
 )
 
@@ -49,12 +53,15 @@ ROUTERS: list[APIRouter] = [
     votes.api, votes.pages,  # /papers/{id}/upvote, /api/papers/{id}/upvote
     code.api, code.pages,  # /papers/{id}/code, /api/papers/{id}/code
     fulltext.api, fulltext.pages,  # /papers/{id}/fulltext, /api/papers/{id}/fulltext
+    read.api, read.pages,  # /papers/{id}/read, GET /api/papers/{id}/fulltext
     comments.api, comments.pages,  # /papers/{id}/comments, /api/papers/{id}/comments
     curation.api, curation.pages,  # /papers/{id}/hide|unhide|pin, and under /api/papers/{id}/
     collections.api, collection_pages.pages,
     exports.api,
     library.api, library.pages,
     foryou.pages, foryou.api,
+    authors.pages, authors.api, follows.api, follows.pages,  # …/follow: before topics' /api/topics/{id}
+    topics.api, topics.pages,  # /api/topics/map before /api/topics/{id}
     api.api,  # /api/papers/{paper_id:path}: after every /api/papers/{id}/… route above
     feeds.api,
     subscribe.pages, signin.pages,

@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 
 from paperboy.community import account, members, passwords, sessions, tokens
 from paperboy.community.members import Member, MemberError
+from paperboy.follows import store as follows
 from paperboy.library import importer as library_entries
 from paperboy.papers import view
 from paperboy.web import auth
@@ -43,6 +44,7 @@ def _page(request: Request, member: Member, status: int = 200, **extra: Any) -> 
         fresh = members.get(conn, member.id) or member  # the password flag may have just changed
         lists = account.page(conn, fresh)
         lists["library"] = library_entries.library(conn, fresh.id)  # the #library section
+        lists["follows"] = follows.of_member(conn, fresh.id)  # the #follows section
     return no_store(html(request, "account.html", {"member": fresh, "min_length": passwords.MIN_LENGTH,
                                                     **lists, **extra}, status))
 

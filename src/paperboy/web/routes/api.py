@@ -9,6 +9,7 @@ from markupsafe import escape
 
 from paperboy import trending as trend
 from paperboy.papers import listing, page, store, view
+from paperboy.passages.search import public as passage_json
 from paperboy.search import similar
 from paperboy.web import http, searching
 from paperboy.web.http import cacheable
@@ -106,15 +107,20 @@ def search(
     until: Annotated[str | None, Query(description="up to this day, YYYY-MM-DD")] = None,
     code: Annotated[bool, Query(description="only papers with a code repository")] = False,
     category: Annotated[str | None, Query(description="an arXiv category, e.g. cs.CL")] = None,
+    fulltext: Annotated[bool, Query(description="search inside papers' full text too (as `in:text`); a hit"
+                                                " found in a passage gains `passage`")] = False,
     fmt: Format = None,
 ) -> list[dict[str, Any]]:
     """Items like HF's `/api/papers/search`: `{paper, title, summary, highlightedTitle,
     highlightedSummary, ...}`. Headers: `X-Search-Mode` (what ran: hybrid, keyword, semantic
     or id) and `X-Search-Notice` when search fell back (e.g. before embeddings exist). With
-    `format` (bibtex, csl-json or ris): the same results as that file."""
+    `format` (bibtex, csl-json or ris): the same results as that file. With `fulltext=1` (or
+    `in:text` in `q`), each hit has `passage`: `{section, label, anchor, snippet, url,
+    highlight_url}` (url: the section in the paper's Read view; highlight_url: the same with a
+    text fragment marking the match) when it matched in its text, else null."""
     check_format(fmt)
     params = searching.read_params(q, mode, sort, since, until, "1" if code else "", category,
-                                   strict_length=True)
+                                   strict_length=True, fulltext="1" if fulltext else "")
     if q is None:
         # huggingface_hub's list_papers() with no query: Hugging Face lists papers here.
         with request.app.state.db.connection() as conn:
@@ -139,7 +145,8 @@ def search(
         http.next_link(request, response, p=p + 1, limit=limit)
     return [
         {**view.of(r).hf_daily_item(), "highlightedTitle": str(r["highlighted_title"]),
-         "highlightedSummary": str(r["highlighted_summary"]), "score": round(r["score"], 6)}
+         "highlightedSummary": str(r["highlighted_summary"]), "score": round(r["score"], 6),
+         **({"passage": passage_json(r.get("passage"))} if result.fulltext else {})}
         for r in result.items
     ]
 

@@ -18,6 +18,7 @@ from paperboy import trending as trend
 from paperboy.papers import listing, view
 from paperboy.papers.days import listed_days
 from paperboy.papers.limits import xml_safe
+from paperboy.topics import queries as topic_queries
 from paperboy.web import searching
 from paperboy.web.http import cacheable
 
@@ -113,3 +114,17 @@ def search_feed(request: Request, q: str, mode: str | None = None, category: str
     return _feed(request, "search.atom", f"paperboy · search: {params.q}",
                  f"Newest papers matching {params.q!r}", result.items, query=query,
                  alternate=f"{base}/search?{urlencode({'q': params.q, 'sort': 'date'})}")
+
+
+@api.get("/topics/{topic_id}.atom", summary="Atom feed of a topic: its newest papers", response_class=AtomResponse)
+@cacheable
+def topic_feed(request: Request, topic_id: int) -> Response:
+    """The newest 50 papers of a topic (docs/topics.md); 404 for a topic never built."""
+    with request.app.state.db.connection() as conn:
+        topic, rows = topic_queries.feed(conn, topic_id)
+    if topic is None:
+        raise HTTPException(404, "no such topic")
+    base = request.app.state.base_url
+    return _feed(request, f"topics/{topic_id}.atom", f"paperboy · topic: {topic['label']}",
+                 "Newest papers of the topic " + ", ".join(topic["keywords"][:6]), rows,
+                 alternate=f"{base}/topics/{topic_id}")

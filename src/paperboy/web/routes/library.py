@@ -10,6 +10,9 @@
 - ``GET /api/library`` (``offset``, ``limit``): the member's entries, newest first, with
   counts; with ``?format=bibtex|csl-json|ris`` the known papers of the library as that file.
 - ``DELETE /api/library/{entry_id}``: one entry removed (404: no such entry of yours).
+- ``GET /api/library/search?q=`` (``limit``): search inside the member's library, passages
+  of full texts and abstracts (passages/library.py); ``GET /account/library/search?q=`` is
+  the account page's form and its results (someone not signed in is sent to sign in).
 - ``POST /account/library`` (the form on /account#library): imports, then shows the account
   page with the summary; ``POST /account/library/{entry_id}/remove`` and
   ``/account/library/clear`` remove entries and go back there.
@@ -31,11 +34,16 @@ from paperboy.community.members import Member
 from paperboy.library import importer
 from paperboy.library.entry import LibraryError
 from paperboy.library.export import FORMATS
+from paperboy.papers import view
+from paperboy.passages import library as library_search
+from paperboy.passages.search import public as passage_json
 from paperboy.ratelimit.policies import IMPORTS
+from paperboy.search.query import MAX_QUERY
 from paperboy.web import auth
-from paperboy.web.http import no_store
+from paperboy.web.http import no_store, to_signin
 from paperboy.web.routes.account import _page as account_page  # the account page, with what to add
 from paperboy.web.routes.exports import EXPORTS
+from paperboy.web.templating import html, twin
 
 api = APIRouter(tags=["library"])  # the HTTP API for programs (docs/api.md, /openapi.json)
 pages = APIRouter(include_in_schema=False)  # pages for people, their forms and twins
@@ -155,3 +163,30 @@ def clear_form(request: Request, member: Member = WRITER) -> Response:
     with request.app.state.db.connection() as conn:
         importer.clear(conn, member.id)
     return RedirectResponse("/account#library", status_code=303)
+
+
+def _search(request: Request, member: Member, q: str, limit: int) -> list[dict]:
+    with request.app.state.db.connection() as conn:
+        return library_search.search(conn, request.app.state.searcher, member.id, q, limit)
+
+
+@api.get("/api/library/search")
+def search_api(request: Request, q: str = Query(..., max_length=MAX_QUERY), limit: int = Query(20, ge=1, le=100),
+               member: Member = SIGNED_IN) -> Response:
+    """Search inside your library (papers you upvoted, saved or imported): their full texts'
+    passages and their abstracts. Items: ``{paper, title, score, passage}``, ``passage``
+    being ``{section, label, anchor, snippet, url, highlight_url}`` or null (matched in the abstract)."""
+    found = _search(request, member, q, limit)
+    return no_store(JSONResponse([{"paper": view.of(r).hf_paper(), "title": r["title"], "score": round(r["score"], 6),
+                                   "passage": passage_json(r["passage"])} for r in found]))
+
+
+@pages.get("/account/library/search", response_class=HTMLResponse)
+def search_page(request: Request, q: str = Query("", max_length=MAX_QUERY)) -> Response:
+    member = auth.current(request)
+    if member is None:
+        return no_store(to_signin(str(request.url.path) + (f"?{request.url.query}" if request.url.query else "")))
+    found = _search(request, member, q, 50) if q.strip() else []
+    return no_store(html(request, "library_search.html", {
+        "q": q, "results": [(view.of(r), r["passage"]) for r in found]},
+        json=twin("/api/library/search", q=q, limit=50) if q.strip() else None))

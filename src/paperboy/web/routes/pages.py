@@ -103,15 +103,18 @@ def search_page(
     until: str | None = None,
     code: str | None = None,
     category: str | None = None,
+    fulltext: str | None = None,
     page: Page = 1,
 ) -> HTMLResponse:
-    params = searching.read_params(q, mode, sort, since, until, code, category, strict_length=False)
+    params = searching.read_params(q, mode, sort, since, until, code, category, strict_length=False,
+                                   fulltext=fulltext)
     result = None
     if params.q.strip():
         result = searching.run(request, params, (page - 1) * PAGE_SIZE, PAGE_SIZE)
     return html(request, "search.html", {
         "params": params, "result": result, "q": params.q,
         "papers": [view.of(r) for r in result.items] if result else [],
+        "passages": {r["id"]: r["passage"] for r in result.items if "passage" in r} if result else {},
         **_pages(result.total if result else 0, page), "offset": (page - 1) * PAGE_SIZE,
     }, json=twin("/api/papers/search", **_query(request), p=page - 1, limit=PAGE_SIZE) if result else None)
 

@@ -1,0 +1,1 @@
+"""Authors (issue 25): names matched normalised (names.py), an author's page data (page.py)."""
