@@ -36,6 +36,7 @@ class SearchResult:
     notices: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # ms per step (bench/search_latency.py)
     fulltext: bool = False  # passages of full texts were searched too (items may have "passage")
+    months: list[dict[str, Any]] = field(default_factory=list)  # [{month, n}] keyword matches (months=True)
 
 
 
@@ -90,9 +91,11 @@ class Searcher:
         limit: int = 20,
         highlights: bool = True,
         fulltext: bool = False,
+        months: bool = False,
     ) -> SearchResult:
         """``fulltext`` (or ``in:text`` in the query): the keyword leg also searches the
-        passages of papers' full texts, and each paper found by one gets ``passage``."""
+        passages of papers' full texts, and each paper found by one gets ``passage``.
+        ``months``: also count the query's keyword matches per month (the search page's chart)."""
         parsed = q.parse(text)
         result = SearchResult(query=parsed.raw, mode=mode)
         if len(" ".join(text.split())) > q.MAX_QUERY:
@@ -123,6 +126,9 @@ class Searcher:
         if mode in ("hybrid", "keyword") and parsed.keyword:
             kw = _keyword_leg(conn, self.index.search(parsed.keyword, filters, depth))
             clock.lap("keyword")
+            if months:
+                result.months = self.index.months(parsed.keyword, filters)
+                clock.lap("months")
             if self.index.size == 0 and _count(conn):
                 result.notices.append("The keyword index is still being built.")
         from paperboy.passages import search as passages  # (passages/ imports search/)

@@ -236,17 +236,35 @@ class KeywordIndex:
         index = self._fresh()
         if index is None or seqs == []:
             return []
-        query = self._plain_query(text)
-        if query is None:
-            query, _errors = index.parse_query_lenient(text, FIELDS, field_boosts=BOOSTS)
-        if filters and filters.any:
-            query = tantivy.Query.boolean_query([(tantivy.Occur.Must, query), *self._filters(filters)])
+        query = self._query(index, text, filters)
         if seqs is not None:
             query = tantivy.Query.boolean_query([(tantivy.Occur.Must, query), (
                 tantivy.Occur.Must, tantivy.Query.term_set_query(self.schema, "seq", seqs))])
         searcher = index.searcher()
         hits = searcher.search(query, limit=k, count=False).hits
         return [(searcher.doc(addr)["seq"][0], score) for score, addr in hits]
+
+    def months(self, text: str, filters: Filters | None = None) -> list[dict]:
+        """``[{month: "2025-01", n}]``: how many papers match the query in each month (every
+        match, not only the best: a day histogram over the index's ``day`` column, summed)."""
+        index = self._fresh()
+        if index is None:
+            return []
+        agg = {"days": {"date_histogram": {"field": "day", "fixed_interval": "1d", "min_doc_count": 1}}}
+        buckets = index.searcher().aggregate(self._query(index, text, filters), agg)["days"]["buckets"]
+        counts: dict[str, int] = {}
+        for b in buckets:
+            month = b["key_as_string"][:7]
+            counts[month] = counts.get(month, 0) + int(b["doc_count"])
+        return [{"month": m, "n": n} for m, n in sorted(counts.items())]
+
+    def _query(self, index: tantivy.Index, text: str, filters: Filters | None) -> tantivy.Query:
+        query = self._plain_query(text)
+        if query is None:
+            query, _errors = index.parse_query_lenient(text, FIELDS, field_boosts=BOOSTS)
+        if filters and filters.any:
+            query = tantivy.Query.boolean_query([(tantivy.Occur.Must, query), *self._filters(filters)])
+        return query
 
     def _plain_query(self, text: str) -> tantivy.Query | None:
         """Bare words only (no phrase, field, sign or operator): one flat OR of a term query per

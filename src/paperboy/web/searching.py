@@ -65,8 +65,9 @@ def read_params(
                         fulltext=(fulltext or "").lower() in ("1", "true", "on", "yes"))
 
 
-def run(request: Request, p: SearchParams, offset: int, limit: int) -> SearchResult:
+def run(request: Request, p: SearchParams, offset: int, limit: int, months: bool = False) -> SearchResult:
+    """``months``: also the matches per month (the page's chart; search/chart.py draws it)."""
     searcher = request.app.state.searcher
     with request.app.state.db.connection() as conn:
         return searcher.search(conn, p.q, filters=p.filters, sort=p.sort, mode=p.mode,
-                               offset=offset, limit=limit, fulltext=p.fulltext)
+                               offset=offset, limit=limit, fulltext=p.fulltext, months=months)

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from paperboy import trending as trend
 from paperboy.papers import listing, page, store, view
+from paperboy.search.chart import monthly_svg
 from paperboy.web import http, searching
 from paperboy.web.http import cacheable
 from paperboy.web.templating import html, twin
@@ -110,9 +111,10 @@ def search_page(
                                    fulltext=fulltext)
     result = None
     if params.q.strip():
-        result = searching.run(request, params, (page - 1) * PAGE_SIZE, PAGE_SIZE)
+        result = searching.run(request, params, (page - 1) * PAGE_SIZE, PAGE_SIZE, months=True)
     return html(request, "search.html", {
         "params": params, "result": result, "q": params.q,
+        "months_chart": monthly_svg(result.months, params.q) if result else "",
         "papers": [view.of(r) for r in result.items] if result else [],
         "passages": {r["id"]: r["passage"] for r in result.items if "passage" in r} if result else {},
         **_pages(result.total if result else 0, page), "offset": (page - 1) * PAGE_SIZE,
