@@ -61,8 +61,23 @@ def test_search_inside_papers_and_inside_my_library(page, server, hub):
     link = passage.locator("a")
     assert link.inner_text().startswith("§")
     href = link.get_attribute("href")
-    assert href.startswith(f"/papers/{PAPER}/read#") and ":~:text=" in href
+    assert href.startswith(f"/papers/{PAPER}/read?hl=") and ":~:text=" in href
     assert "fulltext=1" in page.url
+    anchor = href.split("#", 1)[1].split(":~:", 1)[0]
+    link.click()  # the hit's passage, highlighted in its section of the Read view
+    page.wait_for_url(f"**/papers/{PAPER}/read?hl=*")
+    expect(page.locator("#hl-note")).to_be_visible()
+    in_section = page.evaluate("""(id) => {
+        const h = document.getElementById(id);
+        if (!h) return [];
+        const level = Number(h.tagName[1]), found = [];
+        for (let el = h.nextElementSibling; el; el = el.nextElementSibling) {
+            if (/^H[1-6]$/.test(el.tagName) && Number(el.tagName[1]) <= level) break;
+            el.querySelectorAll("mark").forEach((m) => found.push(m.textContent.toLowerCase()));
+        }
+        return found;
+    }""", anchor)
+    assert "reversal" in in_section, f"no marked 'reversal' in section #{anchor}: {in_section[:10]}"
 
     page.goto(server + "/search?q=%22reversal+training%22")  # the switch off: abstracts only
     expect(page.locator("p.passage")).to_have_count(0)

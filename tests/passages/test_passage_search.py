@@ -73,7 +73,8 @@ def test_a_phrase_only_in_the_body_is_found_with_its_section(app, client, conn):
         p = hits[PAPER]["passage"]
         assert p["anchor"] in where and p["section"] == anchors[p["anchor"]]
         assert p["url"] == f"/papers/{PAPER}/read#{p['anchor']}"
-        assert p["highlight_url"].startswith(p["url"] + ":~:text=") and "reversal%20training" in p["highlight_url"]
+        assert p["highlight_url"].startswith(f"/papers/{PAPER}/read?hl=reversal")  # the Read view marks the words
+        assert f"#{p['anchor']}:~:text=" in p["highlight_url"] and "reversal%20training" in p["highlight_url"]
         assert PHRASE in p["snippet"].lower() and p["label"].startswith(("§", p["section"]))
         assert hits["2502.00001"]["passage"] is None  # found by its abstract
         assert hits["2502.00002"]["passage"]["url"] == "/papers/2502.00002/read#S1"

@@ -72,13 +72,16 @@ def text_directive(text: str, words: list[str], around: int = 4) -> str:
 
 def describe(paper_id: str, hit: Hit, words: list[str]) -> dict[str, Any]:
     """What a search result says of its passage (the API's ``passage``): ``url`` is the section
-    in the Read view; ``highlight_url`` the same with a text fragment marking the match."""
+    in the Read view; ``highlight_url`` the same with the query's words marked there (``?hl=``,
+    the Read view's <mark>s) and a text fragment that scrolls to the match."""
     plain, html = snippet(hit.text, words)
-    url = f"/papers/{quote(paper_id, safe='/:')}/read" + (f"#{quote(hit.anchor, safe='.')}" if hit.anchor else "")
+    base = f"/papers/{quote(paper_id, safe='/:')}/read"
+    anchor = f"#{quote(hit.anchor, safe='.')}" if hit.anchor else ""
+    marked = base + ("?hl=" + quote(" ".join(words), safe="") if words else "")
     directive = text_directive(hit.text, words)
     return {"section": hit.section, "label": label(hit.section), "anchor": hit.anchor, "snippet": plain,
-            "snippet_html": html, "url": url,
-            "highlight_url": (url if "#" in url else url + "#") + directive if directive else url}
+            "snippet_html": html, "url": base + anchor,
+            "highlight_url": marked + (anchor or "#") + directive if directive else marked + anchor}
 
 
 def public(passage: dict[str, Any] | None) -> dict[str, Any] | None:
