@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 from importlib import resources
 
 import psycopg
@@ -130,7 +131,10 @@ def migrate(url: str, *, later: bool = False, files: list[Migration] | None = No
             # Nothing but index builds pending: no wait for the lock a background build holds.
             refuse_newer(conn)
             return names
-        locks.lock(conn, locks.MIGRATE)
+        # Waited for in short tries, not in one statement: a concurrent index build another
+        # process runs waits for every open statement, this one included (a deadlock).
+        while not locks.try_lock(conn, locks.MIGRATE):
+            time.sleep(0.2)
         try:
             refuse_newer(conn)
             conn.execute(
