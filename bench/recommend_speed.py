@@ -94,7 +94,7 @@ class Members:
         self.ids = np.array([r["paper_id"] for r in conn.execute(
             "SELECT paper_id FROM embeddings ORDER BY paper_id").fetchall()], dtype=object)
         corpus = recommend.corpus.CACHE.get(conn)
-        self.xc = corpus.xc[[corpus.index[i] for i in self.ids]]
+        self.xc = corpus.vectors(corpus.rows(self.ids))
         self.n = 0
 
     def interest(self, k: int) -> list[str]:
