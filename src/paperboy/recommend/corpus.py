@@ -36,7 +36,8 @@ EPOCH = date(1970, 1, 1)
 CHUNK = 10_000
 DIM = shared.DIM
 SCORE_CHUNK = 16_384   # rows decoded to float32 at a time while scoring (24 MB)
-REWRITE_AT = 2_000     # tail rows from which the base is rewritten (or 2% of the base)
+REWRITE_AT = 2_000     # tail rows past which the base is rewritten, or past REWRITE_SHARE of it
+REWRITE_SHARE = 0.02
 
 
 def day_number(d: date) -> int:
@@ -322,7 +323,7 @@ class Cache:
             else:
                 conn.commit()
                 return corpus
-            if len(corpus.tail_ids) > max(REWRITE_AT, len(corpus.base) // 50):
+            if len(corpus.tail_ids) > max(REWRITE_AT, int(len(corpus.base) * REWRITE_SHARE)):
                 corpus = self._publish(folder, merged(corpus))
             self._corpus[key] = corpus
             return corpus
