@@ -135,14 +135,14 @@ class Corpus:
         return out
 
     def scores(self, score, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
-        """``score`` (a model's, on float32 rows) of every live row of days lo…hi, a chunk at
-        a time; the rows and their scores."""
+        """``score`` (model.Model.score: float32 rows and their scales) of every live row of
+        days lo…hi, a chunk at a time; the rows and their scores."""
         rows, scores = [], []
         for s, e in self.window(lo, hi):
             for a in range(s, e, SCORE_CHUNK):
                 z = min(a + SCORE_CHUNK, e)
                 r = np.arange(a, z, dtype=np.int64)
-                sc = np.asarray(score(self.vectors_range(a, z)), dtype=np.float32)
+                sc = np.asarray(score(*self.unscaled_range(a, z)), dtype=np.float32)
                 if len(self.dead) and a < len(self.base):
                     keep = ~np.isin(r, self.dead)
                     r, sc = r[keep], sc[keep]
@@ -152,12 +152,13 @@ class Corpus:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
         return np.concatenate(rows), np.concatenate(scores)
 
-    def vectors_range(self, a: int, z: int) -> np.ndarray:
-        """Rows a…z-1, which lie all in the base or all in the tail (see window)."""
+    def unscaled_range(self, a: int, z: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """Rows a…z-1 (all in the base or all in the tail: see window) as float32 rows and
+        the scale each row is to be multiplied by (None: already scaled)."""
         b = len(self.base)
         if z <= b:
-            return shared.decode(self.base.q[a:z], self.base.scale[a:z])
-        return self.tail_xc[a - b:z - b]
+            return np.array(self.base.q[a:z], dtype=np.float32), np.asarray(self.base.scale[a:z])
+        return self.tail_xc[a - b:z - b], None
 
     def sample(self, n: int, seed: int = 0) -> np.ndarray:
         total = len(self.base) + len(self.tail_ids)

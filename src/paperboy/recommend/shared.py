@@ -46,7 +46,9 @@ def encode(xc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def decode(q: np.ndarray, scale: np.ndarray) -> np.ndarray:
-    return np.asarray(q, dtype=np.float32) * np.asarray(scale, dtype=np.float32)[:, None]
+    out = np.array(q, dtype=np.float32)  # a plain array (not a memmap view), scaled in place
+    out *= np.asarray(scale, dtype=np.float32)[:, None]
+    return out
 
 
 @dataclass
