@@ -148,6 +148,7 @@ def test_a_newer_generation_is_mapped_and_a_torn_write_is_never_read(tconn, tmp_
     assert "corpus-00000003.pbv is unreadable" in caplog.text and "rebuilding it from PostgreSQL" in caplog.text
     assert rebuilt.base.generation == 4 and rebuilt.size == first.size
     assert [g for g, _ in shared.generations(folder)] == [4]
+    assert not [n for n in os.listdir(folder) if n.endswith(".tmp")]  # the dead write's leftovers
     assert np.array_equal(rebuilt.vectors(np.arange(rebuilt.size)), first.vectors(np.arange(first.size)))
 
 

@@ -325,7 +325,7 @@ class Cache:
                 conn.commit()
                 return corpus
             if len(corpus.tail_ids) > max(REWRITE_AT, int(len(corpus.base) * REWRITE_SHARE)):
-                corpus = self._publish(folder, merged(corpus))
+                corpus = self._publish(conn, folder, corpus)
             self._corpus[key] = corpus
             return corpus
 
@@ -364,13 +364,21 @@ class Cache:
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
-    def _publish(self, folder: Path | None, base: shared.Store) -> Corpus:
+    def _publish(self, conn: psycopg.Connection, folder: Path | None, corpus: Corpus) -> Corpus:
+        """Base and tail folded into a new generation (unless another worker just did)."""
         if folder is None:
-            return Corpus.of(base)
+            return Corpus.of(merged(corpus))
         with open(folder / ".lock", "a+b") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             try:
-                return Corpus.of(shared.read(shared.write(folder, base)))
+                if shared.newest_generation(folder) != corpus.base.generation:
+                    newest = _newest_file(folder)
+                    if newest is not None:
+                        mapped = Corpus.of(newest)
+                        mapped = mapped if mapped.signature == corpus.signature else update(conn, mapped)
+                        if mapped is not None:
+                            return mapped
+                return Corpus.of(shared.read(shared.write(folder, merged(corpus))))
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
 

@@ -145,6 +145,9 @@ def write(folder: Path, store: Store) -> Path:
     for old, p in generations(folder):
         if old < gen:
             p.unlink(missing_ok=True)
+    for name in os.listdir(folder):  # a writer that died left its temporary file (none runs now)
+        if name.startswith(".corpus-") and name.endswith(".tmp"):
+            (folder / name).unlink(missing_ok=True)
     return path
 
 
