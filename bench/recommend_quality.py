@@ -54,6 +54,7 @@ sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 from tests.recommend import listings  # noqa: E402
 
 from paperboy.recommend import model as rec  # noqa: E402
+from paperboy.recommend import shared  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 JSONL = DATA / "arxiv-cs-2025-2026.jsonl.gz"
@@ -74,12 +75,15 @@ def load() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 class Sim:
-    def __init__(self, vectors: np.ndarray, cats: np.ndarray, days: np.ndarray, seed: int) -> None:
+    def __init__(self, vectors: np.ndarray, cats: np.ndarray, days: np.ndarray, seed: int,
+                 store: str = "int8") -> None:
         self.x = vectors
         self.cats = cats
         self.rng = np.random.default_rng(seed)
         self.mean = vectors.mean(axis=0)
         self.xc = rec.centre(vectors, self.mean)
+        if store == "int8":  # what For you scores: the shared file's vectors, decoded
+            self.xc = shared.decode(*shared.encode(self.xc))
         self.background = self.xc[self.rng.choice(len(vectors), rec.BACKGROUND, replace=False)]
         # newest listing day first, ties in random order
         order = np.lexsort((self.rng.random(len(days)), np.array([-int(d.replace("-", "")) for d in days])))
@@ -160,6 +164,9 @@ def main() -> None:
     ap.add_argument("--people", action="store_true",
                     help="interests shaped like a person's: the saved listings (precision@10)")
     ap.add_argument("--trials", type=int, default=40, help="members per listing with --people (40)")
+    ap.add_argument("--store", choices=("float32", "int8"), default="int8",
+                    help="centred vectors as the product stores them (recommend/shared.py: int8 with a"
+                         " per-row scale, the default) or as float32 (before the shared file)")
     args = ap.parse_args()
     if not VECTORS.exists():
         sys.exit(f"needs {VECTORS} (see ../shared/data/README.md)")
@@ -167,8 +174,8 @@ def main() -> None:
         people(np.load(VECTORS).astype(np.float32), args.trials, args.seed)
         return
     t0 = time.perf_counter()
-    sim = Sim(*load(), seed=args.seed)
-    print(f"corpus: {len(sim.x):,} papers, loaded in {time.perf_counter() - t0:.1f} s; "
+    sim = Sim(*load(), seed=args.seed, store=args.store)
+    print(f"corpus: {len(sim.x):,} papers ({args.store}), loaded in {time.perf_counter() - t0:.1f} s; "
           f"{args.members} simulated members per row\n")
     methods = ("trending-only", "centroid", "paperboy")
     print("| member | k | method | precision@10 | recall@100 | nDCG@10 |")

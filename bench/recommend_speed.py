@@ -94,7 +94,7 @@ class Members:
         self.ids = np.array([r["paper_id"] for r in conn.execute(
             "SELECT paper_id FROM embeddings ORDER BY paper_id").fetchall()], dtype=object)
         corpus = recommend.corpus.CACHE.get(conn)
-        self.xc = corpus.xc[[corpus.index[i] for i in self.ids]]
+        self.xc = corpus.vectors(corpus.rows(self.ids))
         self.n = 0
 
     def interest(self, k: int) -> list[str]:
@@ -143,8 +143,9 @@ def main() -> None:
         n = conn.execute("SELECT count(*) AS n FROM embeddings").fetchone()["n"]
         print(f"\ncorpus: {n:,} papers with vectors\n")
         t = time.perf_counter()
+        recommend.corpus.CACHE.share(home)  # as served: the node's mapped file (built here)
         people = Members(conn)
-        print(f"first load of the corpus into memory: {time.perf_counter() - t:.2f} s\n")
+        print(f"first load of the corpus (building {home}/foryou/…): {time.perf_counter() - t:.2f} s\n")
 
         recommend.refresh_member(conn, people.add(people.interest(12)))  # warm: imports, caches
         print("## A model refresh (read signals, fit, store)")

@@ -139,11 +139,11 @@ def test_hidden_papers_are_never_picked_and_new_vectors_are_seen(tconn):
     tconn.commit()
     assert top not in [p.paper_id for p in recommend.recommend(tconn, m.id, limit=5, **ALL).items]
     # a vector removed (say, an edited abstract awaiting its new one) leaves the corpus
-    size = len(CACHE.get(tconn).ids)
+    size = CACHE.get(tconn).size
     other = recommend.recommend(tconn, m.id, limit=1, **ALL).items[0].paper_id
     tconn.execute("DELETE FROM embeddings WHERE paper_id = %s", (other,))
     tconn.commit()
-    assert len(CACHE.get(tconn).ids) == size - 1
+    assert CACHE.get(tconn).size == size - 1
     assert other not in [p.paper_id for p in recommend.recommend(tconn, m.id, limit=5, **ALL).items]
 
 
@@ -178,19 +178,19 @@ def test_a_liked_paper_without_a_vector_joins_the_model_when_it_gets_one(tconn):
 
 def test_the_corpus_in_memory_follows_new_and_changed_vectors(tconn):
     before = CACHE.get(tconn)
-    pid = str(before.ids[0])
+    pid = before.id_at(0)
     vec = tconn.execute("SELECT embedding FROM embeddings WHERE paper_id = %s", (pid,)).fetchone()["embedding"]
     tconn.execute("DELETE FROM embeddings WHERE paper_id = %s", (pid,))
     tconn.commit()
     smaller = CACHE.get(tconn)  # a deletion: reloaded whole
-    assert pid not in smaller.index and len(smaller.ids) == len(before.ids) - 1
+    assert pid not in smaller and smaller.size == before.size - 1
     tconn.execute("INSERT INTO embeddings (paper_id, model, text_hash, embedding) VALUES (%s, 'm', 'h', %s)",
                   (pid, vec))
     tconn.commit()
     after = CACHE.get(tconn)  # an addition: read alone, centred on the mean already held
-    assert pid in after.index and len(after.ids) == len(before.ids)
-    assert after.mean is smaller.mean
-    assert abs(float(after.xc[after.index[pid]] @ before.xc[before.index[pid]]) - 1) < 1e-3
+    assert pid in after and after.size == before.size
+    assert after.mean is smaller.mean and after.base is smaller.base and after.tail_ids == [pid]
+    assert abs(float(after.vector(pid) @ before.vector(pid)) - 1) < 1e-3
 
 
 def test_a_cold_start_leaves_out_the_member_s_own_and_turned_down_papers(tconn):

@@ -1,27 +1,43 @@
-"""Every paper's vector, centred, in this process's memory: For you scores a whole period
-with one matrix product instead of a query per paper.
+"""Every paper's vector, centred: For you scores a whole period with one pass over the rows
+of its days instead of a query per paper.
 
-1.5 KB per paper (384 float32): 115 MB at 75,000 papers, per process. Loaded on the first
-recommendation (about 2 s at 75,000 papers). Afterwards one row, ``embeddings_version``
-(moved by every change to the embeddings table), says whether anything changed; then only
-the vectors written since the last look are read, unless some were deleted (a merge, a
-re-import), which reloads everything. Papers without a vector yet are not candidates.
+The vectors are a *base* (shared.py: int8 with a per-row scale, in day order, 388 bytes a
+paper) and a small *tail* in this process's memory. Served (``CACHE.share(home)``, which the
+app does), the base is one file per node under ``{home}/foryou/``, mapped read-only by every
+worker: 1M papers take 388 MB of page cache, once, whatever the number of workers. Without a
+home (scripts, some tests) the base is the same arrays in memory.
+
+One row, ``embeddings_version`` (moved by every change to the embeddings table), says whether
+anything changed; then only the vectors written since the last look are read, centred on the
+base's mean, into the tail (a changed paper's base row is marked dead). A tail past
+``REWRITE_AT`` rows (or 2% of the base) is folded into a new base generation; a deletion (a
+merge, a re-import), a missing or unreadable file rebuilds the base from PostgreSQL. A worker
+maps the newest generation when another process wrote one. Papers without a vector yet are
+not candidates.
 """
 
 from __future__ import annotations
 
+import fcntl
+import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 
 import numpy as np
 import psycopg
 
+from paperboy.recommend import shared
 from paperboy.recommend.model import centre
 
+log = logging.getLogger(__name__)
 EPOCH = date(1970, 1, 1)
 CHUNK = 10_000
-DIM = 384
+DIM = shared.DIM
+SCORE_CHUNK = 16_384   # rows decoded to float32 at a time while scoring (24 MB)
+REWRITE_AT = 2_000     # tail rows past which the base is rewritten, or past REWRITE_SHARE of it
+REWRITE_SHARE = 0.02
 
 
 def day_number(d: date) -> int:
@@ -43,31 +59,116 @@ def _decode(blobs: list[bytes]) -> np.ndarray:
 
 @dataclass
 class Corpus:
-    ids: np.ndarray            # paper ids (object array of str)
-    days: np.ndarray           # int32 day numbers: the day a paper was listed, else published
-    xc: np.ndarray             # centred, normalised vectors (n × 384 float32)
-    mean: np.ndarray           # the corpus mean they were centred on
-    signature: int             # embeddings_version when read
-    newest_write: datetime | None  # the latest embeddings.created read
-    index: dict[str, int]
+    base: shared.Store
+    tail_ids: list[str] = field(default_factory=list)   # rows since the base, in day order
+    tail_days: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    tail_xc: np.ndarray = field(default_factory=lambda: np.zeros((0, DIM), np.float32))
+    dead: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # base rows replaced
+    signature: int = 0
+    newest_write: datetime | None = None
+
+    def __post_init__(self) -> None:
+        self.tail_index = {pid: len(self.base) + k for k, pid in enumerate(self.tail_ids)}
+        self.dead_set = frozenset(self.dead.tolist())
+
+    @classmethod
+    def of(cls, base: shared.Store) -> Corpus:
+        return cls(base=base, signature=base.signature, newest_write=base.newest_write)
+
+    @property
+    def mean(self) -> np.ndarray:
+        return self.base.mean
+
+    @property
+    def size(self) -> int:
+        """How many papers have a vector."""
+        return len(self.base) - len(self.dead) + len(self.tail_ids)
 
     @property
     def newest(self) -> int | None:
-        return int(self.days[-1]) if len(self.days) else None
+        days = [int(d[-1]) for d in (self.base.days, self.tail_days) if len(d)]
+        return max(days) if days else None
 
-    def window(self, lo: int, hi: int) -> slice:
-        """The rows of papers of days lo…hi: rows are kept in day order, so a period is a
-        slice (a view: no copy of the vectors)."""
-        return slice(int(np.searchsorted(self.days, lo, "left")),
-                     int(np.searchsorted(self.days, hi, "right")))
+    def row_of(self, pid: str) -> int | None:
+        row = self.tail_index.get(pid)
+        if row is None:
+            row = self.base.find(pid)
+            if row is not None and row in self.dead_set:
+                return None
+        return row
+
+    def __contains__(self, pid: str) -> bool:
+        return self.row_of(pid) is not None
 
     def rows(self, ids) -> list[int]:
-        return [self.index[i] for i in ids if i in self.index]
+        return [r for r in (self.row_of(i) for i in ids) if r is not None]
+
+    def id_at(self, row: int) -> str:
+        b = len(self.base)
+        return self.base.ids[row].decode() if row < b else self.tail_ids[row - b]
+
+    def vectors(self, rows) -> np.ndarray:
+        """The centred vectors of ``rows`` as float32 (a copy of those rows only)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        out = np.empty((len(rows), DIM), np.float32)
+        inb = rows < len(self.base)
+        if inb.any():
+            r = rows[inb]
+            out[inb] = shared.decode(self.base.q[r], self.base.scale[r])
+        if (~inb).any():
+            out[~inb] = self.tail_xc[rows[~inb] - len(self.base)]
+        return out
+
+    def vector(self, pid: str) -> np.ndarray | None:
+        row = self.row_of(pid)
+        return None if row is None else self.vectors([row])[0]
+
+    def window(self, lo: int, hi: int) -> list[tuple[int, int]]:
+        """The rows of papers of days lo…hi: base and tail are each in day order, so a
+        period is two ranges of rows (no copy of the vectors)."""
+        b = len(self.base)
+        out = []
+        for days, shift in ((self.base.days, 0), (self.tail_days, b)):
+            s, e = int(np.searchsorted(days, lo, "left")), int(np.searchsorted(days, hi, "right"))
+            if e > s:
+                out.append((s + shift, e + shift))
+        return out
+
+    def scores(self, score, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+        """``score`` (model.Model.score: float32 rows and their scales) of every live row of
+        days lo…hi, a chunk at a time; the rows and their scores."""
+        rows, scores = [], []
+        for s, e in self.window(lo, hi):
+            for a in range(s, e, SCORE_CHUNK):
+                z = min(a + SCORE_CHUNK, e)
+                r = np.arange(a, z, dtype=np.int64)
+                sc = np.asarray(score(*self.unscaled_range(a, z)), dtype=np.float32)
+                if len(self.dead) and a < len(self.base):
+                    keep = ~np.isin(r, self.dead)
+                    r, sc = r[keep], sc[keep]
+                rows.append(r)
+                scores.append(sc)
+        if not rows:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        return np.concatenate(rows), np.concatenate(scores)
+
+    def unscaled_range(self, a: int, z: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """Rows a…z-1 (all in the base or all in the tail: see window) as float32 rows and
+        the scale each row is to be multiplied by (None: already scaled)."""
+        b = len(self.base)
+        if z <= b:
+            return np.array(self.base.q[a:z], dtype=np.float32), np.asarray(self.base.scale[a:z])
+        return self.tail_xc[a - b:z - b], None
 
     def sample(self, n: int, seed: int = 0) -> np.ndarray:
-        if len(self.xc) <= n:
-            return self.xc
-        return self.xc[np.random.default_rng(seed).choice(len(self.xc), n, replace=False)]
+        total = len(self.base) + len(self.tail_ids)
+        rng = np.random.default_rng(seed)
+        if self.size <= n:
+            rows = np.setdiff1d(np.arange(total), self.dead)
+        else:
+            rows = rng.choice(total, min(total, n + len(self.dead)), replace=False)
+            rows = rows[~np.isin(rows, self.dead)][:n] if len(self.dead) else rows
+        return self.vectors(rows)
 
 
 _ROWS = (
@@ -81,10 +182,11 @@ def _signature(conn: psycopg.Connection) -> int:
     return conn.execute("SELECT version FROM embeddings_version").fetchone()["version"]
 
 
-def _read(conn: psycopg.Connection, since: datetime | None) -> tuple[list, list, np.ndarray, datetime | None]:
+def _read(conn: psycopg.Connection, since: datetime | None, each):
+    """Papers' ids, days, ``each(raw chunk)`` per chunk, and the newest write read."""
     ids: list[str] = []
     days: list[int] = []
-    parts: list[np.ndarray] = []
+    parts: list = []
     newest = None
     after = 0
     while True:  # in chunks: no 100 MB result at once
@@ -97,81 +199,193 @@ def _read(conn: psycopg.Connection, since: datetime | None) -> tuple[list, list,
         after = rows[-1]["seq"]
         ids += [r["paper_id"] for r in rows]
         days += [day_number(r["day"]) if r["day"] else 0 for r in rows]
-        parts.append(_decode([r["v"] for r in rows]))
+        parts.append(each(_decode([r["v"] for r in rows])))
         last = max(r["created"] for r in rows)
         newest = last if newest is None or last > newest else newest
     conn.commit()
-    return ids, days, (np.vstack(parts) if parts else np.zeros((0, DIM), np.float32)), newest
+    return ids, days, parts, newest
 
 
-def _in_day_order(ids: np.ndarray, days: np.ndarray, xc: np.ndarray, **rest) -> Corpus:
-    if len(days) and np.any(days[1:] < days[:-1]):
-        order = np.argsort(days, kind="stable")
-        ids, days, xc = ids[order], days[order], xc[order]
-    return Corpus(ids=ids, days=days, xc=xc, index={pid: i for i, pid in enumerate(ids)}, **rest)
-
-
-def load(conn: psycopg.Connection) -> Corpus:
+def build(conn: psycopg.Connection) -> shared.Store:
+    """The base from PostgreSQL: every vector, centred on the mean, as int8 (never the
+    whole corpus as float32: 10,000 rows at a time)."""
     signature = _signature(conn)
-    ids, days, raw, newest = _read(conn, None)
-    mean = raw.mean(axis=0).astype(np.float32) if len(raw) else np.zeros(DIM, np.float32)
-    return _in_day_order(np.array(ids, dtype=object), np.array(days, dtype=np.int32),
-                         centre(raw, mean) if len(raw) else raw, mean=mean, signature=signature,
-                         newest_write=newest)
+    row = conn.execute("SELECT vector_send(avg(embedding)) AS m FROM embeddings").fetchone()
+    mean = _decode([row["m"]])[0] if row["m"] else np.zeros(DIM, np.float32)
+    ids, days, parts, newest = _read(conn, None, lambda raw: shared.encode(centre(raw, mean)))
+    q = np.vstack([p[0] for p in parts]) if parts else np.zeros((0, DIM), np.int8)
+    scale = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.float32)
+    return shared.make(q, scale, np.array(days, np.int32), ids, mean, signature, newest)
 
 
-def update(conn: psycopg.Connection, old: Corpus) -> Corpus:
-    """The corpus after the embeddings changed: the rows written since ``old`` was read are
-    added or replaced (centred on the old mean); a deletion means a full reload."""
+def merged(corpus: Corpus) -> shared.Store:
+    """Base and tail as one new base (same mean), the dead rows left out."""
+    live = np.ones(len(corpus.base), bool)
+    live[corpus.dead] = False
+    q, scale = shared.encode(corpus.tail_xc)
+    ids = [i.decode() for i in corpus.base.ids[live]] + corpus.tail_ids
+    return shared.make(np.vstack([corpus.base.q[live], q]), np.concatenate([corpus.base.scale[live], scale]),
+                       np.concatenate([corpus.base.days[live], corpus.tail_days]), ids, corpus.mean,
+                       corpus.signature, corpus.newest_write)
+
+
+def update(conn: psycopg.Connection, old: Corpus) -> Corpus | None:
+    """The corpus after the embeddings changed: the rows written since ``old`` was read go
+    to the tail (centred on the base's mean); None when some vector was deleted."""
     signature = _signature(conn)
     if old.newest_write is None:
-        return load(conn)
-    ids, days, raw, newest = _read(conn, old.newest_write)
+        return None
+    ids, days, parts, newest = _read(conn, old.newest_write, lambda raw: centre(raw, old.mean))
     total = conn.execute("SELECT count(*) AS n FROM embeddings").fetchone()["n"]
     conn.commit()
-    fresh = [i for i in ids if i not in old.index]
-    if total != len(old.ids) + len(fresh):
-        return load(conn)  # some vector was deleted
-    xc, all_days, all_ids = old.xc, old.days, old.ids
-    if ids:
-        vec = centre(raw, old.mean)
-        replaced = [(old.index[i], k) for k, i in enumerate(ids) if i in old.index]
-        if replaced:
-            xc, all_days = xc.copy(), all_days.copy()
-            for row, k in replaced:
-                xc[row], all_days[row] = vec[k], days[k]
-        add = [k for k, i in enumerate(ids) if i not in old.index]
-        if add:
-            xc = np.vstack([xc, vec[add]])
-            all_days = np.concatenate([all_days, np.array([days[k] for k in add], np.int32)])
-            all_ids = np.concatenate([all_ids, np.array([ids[k] for k in add], dtype=object)])
-    return _in_day_order(all_ids, all_days, xc, mean=old.mean, signature=signature,
-                         newest_write=max(filter(None, [old.newest_write, newest])))
+    fresh = {i for i in ids if i not in old}
+    if total != old.size + len(fresh):
+        return None  # some vector was deleted
+    tail = {pid: (int(old.tail_days[k]), old.tail_xc[k]) for k, pid in enumerate(old.tail_ids)}
+    dead = set(old.dead.tolist())
+    vec = np.vstack(parts) if parts else np.zeros((0, DIM), np.float32)
+    q, scale = shared.encode(vec)
+    for k, pid in enumerate(ids):
+        row = old.base.find(pid)
+        if row is not None and row not in dead:
+            if scale[k] == old.base.scale[row] and np.array_equal(q[k], old.base.q[row]) \
+                    and days[k] == old.base.days[row]:
+                continue  # read again (written in the same instant as the newest), unchanged
+            dead.add(row)
+        tail[pid] = (days[k], vec[k])
+    order = sorted(tail, key=lambda p: tail[p][0])
+    return Corpus(base=old.base, tail_ids=order,
+                  tail_days=np.array([tail[p][0] for p in order], np.int32),
+                  tail_xc=np.stack([tail[p][1] for p in order]) if order else old.tail_xc[:0],
+                  dead=np.array(sorted(dead), np.int64), signature=signature,
+                  newest_write=max(filter(None, [old.newest_write, newest])))
+
+
+def _folder(home: Path, conn: psycopg.Connection) -> Path:
+    from paperboy.search.keyword import index_dir  # the database's identity names the folder
+
+    return home / "foryou" / index_dir(home, conn).name
+
+
+def _newest_file(folder: Path) -> shared.Store | None:
+    """The newest whole file of ``folder``, mapped; None (with a log line) when there is none
+    or it is unreadable."""
+    gens = shared.generations(folder)
+    if not gens:
+        log.info("For you: no shared vector file in %s; building it from PostgreSQL", folder)
+        return None
+    try:
+        return shared.read(gens[-1][1])
+    except (OSError, ValueError, KeyError, shared.Unreadable) as e:
+        log.warning("For you: %s is unreadable (%s); rebuilding it from PostgreSQL", gens[-1][1], e)
+        return None
 
 
 class Cache:
-    """The process's corpus, brought up to date when the embeddings table changes."""
+    """The process's corpus, brought up to date when the embeddings table changes; with a
+    home (``share``), its base is the node's shared file."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._corpus: dict[str, Corpus] = {}   # per database (tests run several)
+        self._folders: dict[str, Path] = {}
+        self.home: Path | None = None
+
+    def share(self, home: Path | None) -> None:
+        """Keep the base in a file under ``home`` (None: in this process's memory)."""
+        with self._lock:
+            if home != self.home:
+                self._corpus.clear()
+                self._folders.clear()
+            self.home = home
+
+    def folder(self, conn: psycopg.Connection) -> Path | None:
+        if self.home is None:
+            return None
+        key = conn.info.dsn
+        if key not in self._folders:
+            self._folders[key] = _folder(self.home, conn)
+            conn.commit()
+        return self._folders[key]
 
     def get(self, conn: psycopg.Connection) -> Corpus:
         key = conn.info.dsn
         with self._lock:
+            folder = self.folder(conn)
             corpus = self._corpus.get(key)
+            if corpus is not None and folder is not None \
+                    and shared.newest_generation(folder) != corpus.base.generation:
+                corpus = None  # another process wrote a newer base: map it (and drop the old)
             if corpus is None:
-                corpus = load(conn)
+                corpus = self._open(conn, folder)
             elif _signature(conn) != corpus.signature:
-                corpus = update(conn, corpus)
+                conn.commit()
+                corpus = update(conn, corpus) or self._rebuild(conn, folder)
             else:
+                conn.commit()
                 return corpus
+            if len(corpus.tail_ids) > max(REWRITE_AT, int(len(corpus.base) * REWRITE_SHARE)):
+                corpus = self._publish(conn, folder, corpus)
             self._corpus[key] = corpus
             return corpus
+
+    def _open(self, conn: psycopg.Connection, folder: Path | None) -> Corpus:
+        base = _newest_file(folder) if folder is not None else None
+        if base is None:
+            return self._rebuild(conn, folder)
+        corpus = Corpus.of(base)
+        if base.signature != _signature(conn):
+            conn.commit()
+            corpus = update(conn, corpus) or self._rebuild(conn, folder)
+        conn.commit()
+        return corpus
+
+    def _rebuild(self, conn: psycopg.Connection, folder: Path | None) -> Corpus:
+        """A new base from PostgreSQL; shared, one process of the node builds it while the
+        others wait, then map what it wrote."""
+        if folder is None:
+            return Corpus.of(build(conn))
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(folder / ".lock", "a+b") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                current = _signature(conn)
+                conn.commit()
+                newest = shared.generations(folder)
+                if newest:  # maybe written while this process waited: map it, add the tail
+                    try:
+                        corpus = Corpus.of(shared.read(newest[-1][1]))
+                        corpus = corpus if corpus.signature == current else update(conn, corpus)
+                        if corpus is not None:
+                            return corpus
+                    except (OSError, ValueError, KeyError, shared.Unreadable):
+                        pass
+                return Corpus.of(shared.read(shared.write(folder, build(conn))))
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _publish(self, conn: psycopg.Connection, folder: Path | None, corpus: Corpus) -> Corpus:
+        """Base and tail folded into a new generation (unless another worker just did)."""
+        if folder is None:
+            return Corpus.of(merged(corpus))
+        with open(folder / ".lock", "a+b") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                if shared.newest_generation(folder) != corpus.base.generation:
+                    newest = _newest_file(folder)
+                    if newest is not None:
+                        mapped = Corpus.of(newest)
+                        mapped = mapped if mapped.signature == corpus.signature else update(conn, mapped)
+                        if mapped is not None:
+                            return mapped
+                return Corpus.of(shared.read(shared.write(folder, merged(corpus))))
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
 
     def forget(self) -> None:
         with self._lock:
             self._corpus.clear()
+            self._folders.clear()
 
 
 CACHE = Cache()

@@ -133,11 +133,19 @@ class Model:
                         if len(self.pos) and len(background) else np.full(len(self.pos), np.inf, np.float32))
         return self.cut
 
-    def score(self, xc: np.ndarray) -> np.ndarray:
-        """Scores of centred vectors (rows of ``xc``); higher is better."""
-        s = ((xc @ self.w + self.b - self.mean) / self.std).max(axis=1)
+    def score(self, xc: np.ndarray, scale: np.ndarray | None = None) -> np.ndarray:
+        """Scores of centred vectors (rows of ``xc``, each times ``scale``'s entry if given:
+        For you's int8 rows, scaled after the product, on n × interests numbers instead of
+        n × 384); higher is better."""
+        xw = xc @ self.w
+        if scale is not None:
+            xw *= scale[:, None]
+        s = ((xw + self.b - self.mean) / self.std).max(axis=1)
         if len(self.neg):
-            near = (xc @ self.neg.T).max(axis=1)
+            near = xc @ self.neg.T
+            if scale is not None:
+                near *= scale[:, None]
+            near = near.max(axis=1)
             s = s - NEG_WEIGHT * np.maximum(0.0, (near - self.neg_mean) / self.neg_std)
         return s
 

@@ -1,5 +1,5 @@
 """For you: a member's picks for a period, each with the one or two of their own papers it
-is really close to. Scores come from the member's stored model over the in-memory corpus; no
+is really close to. Scores come from the member's stored model over the corpus (corpus.py); no
 model is fitted here (the background job does that).
 
 A pick close to none of the member's papers (model.py's because cut) is noise, not a pick:
@@ -21,7 +21,7 @@ from paperboy import trending
 from paperboy.follows import news
 from paperboy.papers.days import listed_days
 from paperboy.recommend import signals
-from paperboy.recommend.corpus import CACHE, EPOCH, day_number
+from paperboy.recommend.corpus import CACHE, EPOCH, Corpus, day_number
 from paperboy.recommend.model import BACKGROUND, Model
 
 MIN_SIGNALS = 3
@@ -91,23 +91,25 @@ def _default_period(conn: psycopg.Connection, newest: int | None, days: int) -> 
     return newest - days + 1, newest
 
 
-def _explained(conn: psycopg.Connection, model: Model, xc: np.ndarray, ids: np.ndarray,
+def _explained(conn: psycopg.Connection, model: Model, corpus: Corpus, rows: np.ndarray,
                scores: np.ndarray, own: set[str], want: int) -> list[Pick]:
     """Up to ``want`` picks, best score first among the best ``SCAN``, each close to some
-    paper of the member's (a because); the member's own, hidden and withdrawn papers left out."""
-    take = min(len(ids), SCAN + len(own))
-    top = np.argpartition(-scores, take - 1)[:take] if take < len(ids) else np.arange(len(ids))
+    paper of the member's (a because); the member's own, hidden and withdrawn papers left out.
+    ``rows`` are the corpus rows that ``scores`` score."""
+    take = min(len(rows), SCAN + len(own))
+    top = np.argpartition(-scores, take - 1)[:take] if take < len(rows) else np.arange(len(rows))
     top = top[np.argsort(-scores[top], kind="stable")]
-    top = np.array([i for i in top if ids[i] not in own], dtype=np.int64)
+    ids = {int(i): corpus.id_at(int(rows[i])) for i in top}
+    top = np.array([i for i in top if ids[int(i)] not in own], dtype=np.int64)
     out: list[Pick] = []
     for start in range(0, len(top), 256):
         chunk = top[start:start + 256]
-        near = model.because(xc[chunk])
+        near = model.because(corpus.vectors(rows[chunk]))
         keep = [(int(i), n) for i, n in zip(chunk, near, strict=True) if n]
-        visible = _visible(conn, [str(ids[i]) for i, _ in keep])
+        visible = _visible(conn, [ids[i] for i, _ in keep])
         for i, n in keep:
-            if str(ids[i]) in visible:
-                out.append(Pick(str(ids[i]), round(float(scores[i]), 4),
+            if ids[i] in visible:
+                out.append(Pick(ids[i], round(float(scores[i]), 4),
                                 tuple(Because(**model.labels[j]) for j in n)))
                 if len(out) >= want:
                     return out
@@ -161,7 +163,7 @@ def recommend(conn: psycopg.Connection, member_id: int, *, since: date | None = 
         return cold
     model = Model.from_bytes(bytes(row["model"]))
     corpus = CACHE.get(conn)
-    if not len(corpus.ids):
+    if not corpus.size:
         return Picks([], False, n_signals, pending, fitted)
     pad_ref = None  # trending as of the hub's latest listed day, or of the period's end
     if since is None and until is None:
@@ -176,13 +178,13 @@ def recommend(conn: psycopg.Connection, member_id: int, *, since: date | None = 
         latest = trending.reference_day(conn)
         pad_ref = min(until, latest) if until and latest else None
     model.cut_on(corpus.sample(BACKGROUND))
-    rows = corpus.window(lo, hi)
-    xc, ids = corpus.xc[rows], corpus.ids[rows]
     own = signals.own_papers(conn, member_id)
     want = offset + limit
     found: list[Pick] = []
-    if len(ids) and want > 0:
-        found = _explained(conn, model, xc, ids, model.score(xc), own, want)
+    if want > 0:
+        rows, scores = corpus.scores(model.score, lo, hi)  # a chunk of rows at a time
+        if len(rows):
+            found = _explained(conn, model, corpus, rows, scores, own, want)
     found = _first([f for f in followed if f.paper_id not in own], found)
     found += _padding(conn, pad_ref, own | {p.paper_id for p in found}, want - len(found))
     return Picks(found[offset:want], cold_start=False, signals=n_signals, pending=pending,

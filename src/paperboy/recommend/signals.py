@@ -12,7 +12,7 @@ import psycopg
 
 from paperboy.db.vectors import ensure_vector
 from paperboy.papers import store
-from paperboy.recommend.corpus import Corpus, as_array
+from paperboy.recommend.corpus import DIM, Corpus, as_array
 from paperboy.recommend.model import centre
 
 # A paper that is several signals at once is explained by the strongest.
@@ -70,12 +70,12 @@ def load(conn: psycopg.Connection, member_id: int, corpus: Corpus) -> Signals:
                              "url": f"/papers/{r['id']}"}
     labels, rows, missing = [], [], 0
     for pid, label in best.items():
-        i = corpus.index.get(pid)
+        i = corpus.row_of(pid)
         if i is None:
             missing += 1
             continue
         labels.append(label)
-        rows.append(corpus.xc[i])
+        rows.append(i)
     extra = []
     for r in conn.execute(_LIBRARY_ONLY, {"m": member_id}).fetchall():
         if r["embedding"] is None:
@@ -84,13 +84,13 @@ def load(conn: psycopg.Connection, member_id: int, corpus: Corpus) -> Signals:
         labels.append({"kind": "library", "id": None, "title": r["title"],
                        "url": _doi_url(r["doi"], r["url"], r["arxiv_id"])})
         extra.append(as_array(r["embedding"]))
-    pos = np.stack(rows) if rows else np.zeros((0, corpus.xc.shape[1] or 384), np.float32)
+    pos = corpus.vectors(rows) if rows else np.zeros((0, DIM), np.float32)
     if extra:
         pos = np.vstack([pos, centre(np.stack(extra), corpus.mean)])
     neg_ids = [r["paper_id"] for r in conn.execute(
         "SELECT paper_id FROM not_interested WHERE member_id = %s", (member_id,)).fetchall()]
     neg_rows = corpus.rows(neg_ids)
-    neg = corpus.xc[neg_rows] if neg_rows else np.zeros((0, pos.shape[1]), np.float32)
+    neg = corpus.vectors(neg_rows) if neg_rows else np.zeros((0, pos.shape[1]), np.float32)
     missing += len(neg_ids) - len(neg_rows)
     return Signals(pos=pos, labels=labels, neg=neg, missing=missing,
                    paper_ids=set(best) | set(neg_ids))

@@ -21,6 +21,7 @@ from paperboy.jobs import BackgroundJobs, shut_down
 from paperboy.mcp_server import http as mcp_http
 from paperboy.ratelimit import Limits
 from paperboy.ratelimit.policies import REQUESTS
+from paperboy.recommend import corpus as recommend_corpus
 from paperboy.search import Searcher
 from paperboy.web import errors
 from paperboy.web.auth import Members
@@ -83,6 +84,7 @@ def create_app(
     server) runs each search's vector leg on connections of its own while the keyword leg
     runs. Settings are ``cfg``, or read once here."""
     cfg = cfg or config.load()
+    recommend_corpus.CACHE.share(home or cfg.home)  # For you's vectors: one mapped file a node
     with db.connection() as conn:
         parallel = background if parallel_search is None else parallel_search
         searcher = Searcher(home or cfg.home, conn, url=db.url if parallel else None)
