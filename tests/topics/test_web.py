@@ -10,10 +10,12 @@ import feedparser
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from paperboy import recommend
 from paperboy.cli import app as cli
 from paperboy.db import locks
 from paperboy.topics import build
 from paperboy.web.app import create_app
+from tests.community.people import sign_in
 from tests.helpers import Page
 from tests.topics.conftest import load_sample
 
@@ -58,6 +60,7 @@ def test_api_pages_feed_and_cli(db, db_url, conn, tmp_path):
     assert sample.json() == client.get("/api/topics/map", params={"limit": 100}).json()  # the same sample
     assert client.get("/api/topics/map", params={"limit": 100_001}).status_code == 400
     assert client.get("/api/topics/map/mine").status_code == 401
+    signed_in_marks(client, conn)
 
     page = client.get("/topics")
     assert page.status_code == 200
@@ -104,3 +107,29 @@ def test_api_pages_feed_and_cli(db, db_url, conn, tmp_path):
     assert due is not None and due.until == date(2026, 7, 1) and due.since == date(2026, 4, 3)  # the default 90 days
     assert 0 < due.papers < done.papers and len(due.ids) == len(client.get("/api/topics").json())
     assert build.run_due(db, None) is None  # off
+
+
+def signed_in_marks(client, conn) -> None:
+    """A member with three upvotes and a fitted model: the map marks those papers (``ids``)
+    and their For you picks (``picks``: the first page of /for-you, best first, on the map)."""
+    sign_in(client, conn, "ada@example.org")
+    member = conn.execute("SELECT id FROM members WHERE email = 'ada@example.org'").fetchone()["id"]
+    voted = [r["paper_id"] for r in conn.execute(
+        "SELECT paper_id FROM topic_papers WHERE topic_id = (SELECT min(id) FROM topics WHERE active)"
+        " ORDER BY paper_id LIMIT 3")]
+    for pid in voted:
+        conn.execute("INSERT INTO votes (paper_id, member_id) VALUES (%s, %s)", (pid, member))
+    conn.commit()
+    assert recommend.refresh_member(conn, member)
+    conn.commit()
+    marks = client.get("/api/topics/map/mine")
+    assert marks.status_code == 200 and marks.headers["cache-control"] == "no-store"
+    body = marks.json()
+    assert set(body) == {"ids", "picks"}
+    assert body["ids"] == sorted(voted)
+    on_map = {r["paper_id"] for r in conn.execute("SELECT paper_id FROM topic_papers")}
+    expected = [p.paper_id for p in recommend.recommend(conn, member, limit=20).items]
+    assert not recommend.recommend(conn, member, limit=20).cold_start  # picks of the model, not trending
+    assert len(body["picks"]) >= 5 and body["picks"] == [p for p in expected if p in on_map]
+    assert not set(body["picks"]) & set(voted)  # a pick is a paper they have not marked yet
+    client.cookies.clear()

@@ -12,6 +12,7 @@ from typing import Any
 
 import psycopg
 
+from paperboy import recommend
 from paperboy import trending as trend
 from paperboy.papers.days import listed_days
 from paperboy.papers.store import keyphrases_sql, submitter_sql
@@ -19,6 +20,7 @@ from paperboy.topics.build import DAY_SQL, NEW_JOIN
 from paperboy.topics.trends import monday
 
 MAP_LIMIT = 100_000
+PICKS = 20  # the For you page's first page (web/routes/foryou.py PAGE): the picks the map marks
 TREND_DAYS = 120  # listed days a topic page's trending order counts ages over
 
 
@@ -120,6 +122,18 @@ def mine(conn: psycopg.Connection, member_id: int) -> list[str]:
         " UNION SELECT cp.paper_id FROM collection_papers cp JOIN collections c ON c.id = cp.collection_id"
         " WHERE c.member_id = %(m)s UNION SELECT paper_id FROM library_entries WHERE member_id = %(m)s"
         " AND paper_id IS NOT NULL) ORDER BY 1", {"m": member_id})]
+
+
+def marks(conn: psycopg.Connection, member_id: int, days: int = 14) -> dict[str, list[str]]:
+    """What the map marks for a member: ``ids``, their own papers (:func:`mine`), and ``picks``,
+    their current For you picks (the first page of /for-you: recommend.recommend over the last
+    ``days`` listed days, trending papers for a member without signals yet) that are on the map,
+    best first."""
+    picked = [p.paper_id for p in recommend.recommend(conn, member_id, limit=PICKS, days=days).items]
+    on_map = {r["id"] for r in conn.execute(
+        "SELECT tp.paper_id AS id FROM topic_papers tp JOIN topics t ON t.id = tp.topic_id"
+        " WHERE t.active AND tp.paper_id = ANY(%s)", (picked,))}
+    return {"ids": mine(conn, member_id), "picks": [p for p in picked if p in on_map]}
 
 
 def detail(conn: psycopg.Connection, topic_id: int, limit: int = 50) -> dict[str, Any] | None:

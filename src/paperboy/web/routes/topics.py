@@ -9,7 +9,8 @@
 - ``GET /api/topics/map?since=&until=&limit=``: points ``[{id, x, y, topic}]``, at most
   ``limit`` (100,000); beyond, an even sample: ``X-Total-Count`` says how many there are,
   ``X-Sampled`` whether this is a sample.
-- ``GET /api/topics/map/mine``: the signed-in member's own papers on the map (401 for no one).
+- ``GET /api/topics/map/mine``: the signed-in member's own papers and For you picks on the map
+  (``{ids, picks}``; 401 for no one).
 - ``GET /api/topics/{id}``: a topic plus ``papers`` (the HF paper shape), trending order.
 Topics are built by a background job (topics/build.py), never in a request.
 """
@@ -73,12 +74,13 @@ def topic_map(request: Request, response: Response, since: Since = None, until: 
     return points
 
 
-@api.get("/topics/map/mine", summary="The signed-in member's own papers on the topic map")
+@api.get("/topics/map/mine", summary="The signed-in member's own papers and For you picks on the topic map")
 def topic_map_mine(request: Request, response: Response, member: SignedIn) -> dict[str, list[str]]:
-    """Papers the member upvoted, saved or has in their library, among the map's."""
+    """`ids`: papers the member upvoted, saved or has in their library; `picks`: their current
+    For you picks (the first page of /for-you, best first); both among the map's papers."""
     no_store(response)
     with request.app.state.db.connection() as conn:
-        return {"ids": queries.mine(conn, member.id)}
+        return queries.marks(conn, member.id, days=request.app.state.config.recommend.days)
 
 
 @api.get("/topics/{topic_id}", summary="A topic with its papers (trending order, HF paper shape)")

@@ -2,7 +2,8 @@
 // topic, with the topics' labels at their centres (the names come from the page's own list,
 // so the map needs no second request). Drag pans, the wheel and the buttons zoom, pointing at
 // a dot shows its title (read from /api/papers/{id} once), a click opens the paper. A
-// signed-in member's own papers are ringed (/api/topics/map/mine); ?q= marks the papers a
+// signed-in member's own papers are ringed and their For you picks drawn as diamonds
+// (/api/topics/map/mine), each named in the legend with its count; ?q= marks the papers a
 // search finds (/api/papers/search). No library: one canvas, plain DOM.
 (function () {
   "use strict";
@@ -11,7 +12,7 @@
   var ctx = canvas.getContext("2d");
   var tip = document.getElementById("topic-map-tip");
   var W = canvas.width, H = canvas.height, MARGIN = 24, NEAR = 9;
-  var pts = [], mine = {}, hits = {}, titles = {}, names = {}, centres = [];
+  var pts = [], mine = {}, picks = {}, hits = {}, titles = {}, names = {}, centres = [];
   var fit = { s: 1, x0: 0, y0: 0 }, view = { s: 1, tx: 0, ty: 0 };
   var hover = -1, drag = null;
 
@@ -19,6 +20,8 @@
     var a = li.querySelector("a");
     names[li.getAttribute("data-topic")] = a ? a.textContent : "";
   });
+
+  var PICK = getComputedStyle(canvas).getPropertyValue("--pick").trim() || "#d0006f";
 
   function colour(topic) { return "hsl(" + ((topic * 137.508) % 360).toFixed(1) + ", 62%, 52%)"; }
   function sx(p) { return (MARGIN + (p.x - fit.x0) * fit.s) * view.s + view.tx; }
@@ -56,6 +59,14 @@
       if (!mine[p.id] && !hits[p.id]) return;
       ctx.strokeStyle = fg;
       ctx.beginPath(); ctx.arc(sx(p), sy(p), mine[p.id] ? 5 : 3, 0, 2 * Math.PI); ctx.stroke();
+    });
+    ctx.lineWidth = 2;
+    pts.forEach(function (p) {  // For you picks: a diamond in the accent colour, over everything
+      if (!picks[p.id]) return;
+      var x = sx(p), y = sy(p);
+      ctx.strokeStyle = PICK;
+      ctx.beginPath(); ctx.moveTo(x, y - 7); ctx.lineTo(x + 7, y); ctx.lineTo(x, y + 7); ctx.lineTo(x - 7, y);
+      ctx.closePath(); ctx.stroke();
     });
     var shown = Math.round(14 * view.s);
     ctx.font = "12px system-ui, sans-serif"; ctx.textAlign = "center"; ctx.lineWidth = 3;
@@ -141,6 +152,13 @@
     });
   });
 
+  function legend(kind, n) {  // the legend's line for the member's papers or picks, with its count
+    var li = document.getElementById("legend-" + kind);
+    if (!li || !n) return;
+    li.querySelector(".n").textContent = String(n);
+    li.hidden = false;
+  }
+
   function json(url) {
     return fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.json() : null; }).catch(function () { return null; });
@@ -154,7 +172,11 @@
     if (token && token.content) {
       json(canvas.getAttribute("data-mine")).then(function (j) {
         (j && j.ids || []).forEach(function (id) { mine[id] = true; });
+        (j && j.picks || []).forEach(function (id) { picks[id] = true; });
+        legend("mine", j ? (j.ids || []).length : 0);
+        legend("picks", j ? (j.picks || []).length : 0);
         draw();
+        canvas.setAttribute("data-marked", "true");
       });
     }
     var q = canvas.getAttribute("data-q");
@@ -169,6 +191,7 @@
   // For tests and scripts: where a point is drawn, in the page's coordinates.
   window.topicMap = {
     points: function () { return pts; },
+    marked: function () { return { mine: Object.keys(mine).sort(), picks: Object.keys(picks).sort() }; },
     screenOf: function (i) {
       var box = canvas.getBoundingClientRect(), p = pts[i];
       return { id: p.id, x: box.left + sx(p) * box.width / W, y: box.top + sy(p) * box.height / H };
