@@ -60,6 +60,18 @@ def test_api_pages_feed_and_cli(db, db_url, conn, tmp_path):
     assert sample.json() == client.get("/api/topics/map", params={"limit": 100}).json()  # the same sample
     assert client.get("/api/topics/map", params={"limit": 100_001}).status_code == 400
     assert client.get("/api/topics/map/mine").status_code == 401
+    # the map's points travel gzipped to a client that asks (web/compress.py), plain otherwise
+    zipped = client.get("/api/topics/map", headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["content-encoding"] == "gzip" and zipped.json() == points.json()
+    assert int(zipped.headers["content-length"]) < len(zipped.content) / 2
+    plain = client.get("/api/topics/map", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.json() == points.json()
+    assert "content-encoding" not in client.get("/api/topics", headers={"Accept-Encoding": "gzip"}).headers
+    cached = TestClient(create_app(db, cache_seconds=60, rate_limit=0, home=tmp_path))
+    for enc, cache in (("gzip", "miss"), ("gzip", "hit"), ("identity", "hit"), ("gzip", "hit")):
+        r = cached.get("/api/topics/map", headers={"Accept-Encoding": enc})  # the cache keeps it plain
+        assert r.headers["x-cache"] == cache and r.json() == points.json(), (enc, cache)
+        assert r.headers.get("content-encoding") == (None if enc == "identity" else "gzip")
     signed_in_marks(client, conn)
 
     page = client.get("/topics")
