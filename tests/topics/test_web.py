@@ -15,6 +15,7 @@ from paperboy.cli import app as cli
 from paperboy.db import locks
 from paperboy.topics import build
 from paperboy.web.app import create_app
+from paperboy.web.routes import topics as topic_routes
 from tests.community.people import sign_in
 from tests.helpers import Page
 from tests.topics.conftest import load_sample
@@ -22,7 +23,7 @@ from tests.topics.conftest import load_sample
 TOPIC_KEYS = {"id", "label", "keywords", "size", "weekly", "growth"}
 
 
-def test_api_pages_feed_and_cli(db, db_url, conn, tmp_path):
+def test_api_pages_feed_and_cli(db, db_url, conn, tmp_path, monkeypatch):
     load_sample(conn, tmp_path, step=40)
     done = build.run(conn, since=date(1900, 1, 1))  # all time: every paper of the sample
     client = TestClient(create_app(db, cache_seconds=0, rate_limit=0, home=tmp_path), raise_server_exceptions=False)
@@ -73,6 +74,7 @@ def test_api_pages_feed_and_cli(db, db_url, conn, tmp_path):
         assert r.headers["x-cache"] == cache and r.json() == points.json(), (enc, cache)
         assert r.headers.get("content-encoding") == (None if enc == "identity" else "gzip")
     signed_in_marks(client, conn)
+    density(client, done.papers, monkeypatch)
 
     page = client.get("/topics")
     assert page.status_code == 200
@@ -145,3 +147,17 @@ def signed_in_marks(client, conn) -> None:
     assert len(body["picks"]) >= 5 and body["picks"] == [p for p in expected if p in on_map]
     assert not set(body["picks"]) & set(voted)  # a pick is a paper they have not marked yet
     client.cookies.clear()
+
+
+def density(client, papers: int, monkeypatch) -> None:
+    """The grid counts every point of the build once; the page asks for it (and says so in
+    its legend) only when the build holds more papers than the page draws."""
+    grid = client.get("/api/topics/map/density").json()
+    assert set(grid) == {"x0", "y0", "x1", "y1", "nx", "ny", "cells"} and grid["x0"] < grid["x1"]
+    assert sum(n for _, _, n in grid["cells"]) == papers
+    assert all(0 <= i < grid["nx"] and 0 <= j < grid["ny"] and n > 0 for i, j, n in grid["cells"])
+    assert len({(i, j) for i, j, _ in grid["cells"]}) == len(grid["cells"]) > 20
+    assert "data-density" not in client.get("/topics").text  # all of them drawn: no shading
+    monkeypatch.setattr(topic_routes, "MAP_ON_PAGE", 100)
+    page = client.get("/topics").text
+    assert 'data-density="/api/topics/map/density"' in page and f"where all {papers} papers are" in page

@@ -131,6 +131,31 @@ def _map_all(conn: psycopg.Connection, lim: int) -> tuple[list[dict[str, Any]], 
     return [_point(r) for r in rows], total
 
 
+DENSITY = (90, 56)  # grid cells across and down: the canvas's 900 × 560 pixels in cells of 10
+
+
+def density(conn: psycopg.Connection, nx: int = DENSITY[0], ny: int = DENSITY[1]) -> dict[str, Any]:
+    """How many of the build's points fall in each cell of an ``nx`` × ``ny`` grid over their
+    extent: what the map shades beneath its sample, so a million papers still show where they
+    all are. ``{x0, y0, x1, y1, nx, ny, cells: [[i, j, n], ...]}`` (non-empty cells only, ``i``
+    across from x0, ``j`` up from y0). One pass over topic_papers, cached like the map."""
+    active = "FROM topic_papers tp JOIN topics t ON t.id = tp.topic_id WHERE t.active"
+    # One statement: the extent read back through Python (float4 printed short) could put the
+    # lowest point just outside its own grid.
+    rows = conn.execute(
+        f"WITH b AS (SELECT min(tp.x) AS x0, min(tp.y) AS y0, greatest(max(tp.x) - min(tp.x), 1e-9) AS w,"  # noqa: S608
+        f" greatest(max(tp.y) - min(tp.y), 1e-9) AS h {active})"
+        " SELECT b.x0, b.y0, b.w, b.h, c.i, c.j, c.n FROM b LEFT JOIN LATERAL ("
+        "  SELECT least(floor((tp.x - b.x0) / b.w * %(nx)s), %(nx)s - 1)::int AS i,"
+        "   least(floor((tp.y - b.y0) / b.h * %(ny)s), %(ny)s - 1)::int AS j, count(*) AS n"
+        f"  {active} GROUP BY 1, 2) c ON true ORDER BY c.i, c.j", {"nx": nx, "ny": ny}).fetchall()
+    if not rows or rows[0]["x0"] is None:
+        return {"x0": 0, "y0": 0, "x1": 0, "y1": 0, "nx": nx, "ny": ny, "cells": []}
+    x0, y0, w, h = (float(rows[0][k]) for k in ("x0", "y0", "w", "h"))
+    return {"x0": x0, "y0": y0, "x1": x0 + w, "y1": y0 + h, "nx": nx, "ny": ny,
+            "cells": [[r["i"], r["j"], r["n"]] for r in rows]}
+
+
 def centres(conn: psycopg.Connection) -> list[dict[str, Any]]:
     """Where each active topic's label goes on the map."""
     return [{"id": r["id"], "label": r["label"], "x": round(r["x"], 4), "y": round(r["y"], 4), "size": r["size"]}

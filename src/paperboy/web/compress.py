@@ -1,4 +1,4 @@
-"""gzip for the few large JSON answers a page loads: the topic map's points (8,000 points are
+"""gzip for the few large JSON answers a page loads: the topic map's points and density (8,000 points are
 ~420 KB of JSON, ~100 KB gzipped; issue 25 budgets /topics at 500 KB). Only the paths named
 here: every other answer is small or served from the response cache thousands of times a
 second, where compressing each time would cost more CPU than it saves bytes on a LAN.
@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from starlette.middleware.gzip import GZipMiddleware
 
-PATHS = ("/api/topics/map",)
+PATHS = ("/api/topics/map", "/api/topics/map/density")
 LEVEL = 6  # zlib's default: 420 KB in ~10 ms, within 3% of level 9's size
 
 

@@ -11,6 +11,7 @@
   ``X-Sampled`` whether this is a sample.
 - ``GET /api/topics/map/mine``: the signed-in member's own papers and For you picks on the map
   (``{ids, picks}``; 401 for no one).
+- ``GET /api/topics/map/density``: the build's points counted on a grid (the page's shading).
 - ``GET /api/topics/{id}``: a topic plus ``papers`` (the HF paper shape), trending order.
 Topics are built by a background job (topics/build.py), never in a request.
 """
@@ -83,6 +84,16 @@ def topic_map_mine(request: Request, response: Response, member: SignedIn) -> di
         return queries.marks(conn, member.id, days=request.app.state.config.recommend.days)
 
 
+@api.get("/topics/map/density", summary="How many of the map's points fall in each cell of a grid")
+@cacheable
+def topic_map_density(request: Request) -> dict[str, Any]:
+    """`{x0, y0, x1, y1, nx, ny, cells: [[i, j, n]]}`: the build's points counted on an `nx` ×
+    `ny` grid over their extent (non-empty cells; `i` across from `x0`, `j` up from `y0`).
+    The page shades it beneath its sample when the hub holds more papers than it draws."""
+    with request.app.state.db.connection() as conn:
+        return queries.density(conn)
+
+
 @api.get("/topics/{topic_id}", summary="A topic with its papers (trending order, HF paper shape)")
 @cacheable
 def topic_api(request: Request, topic_id: int,
@@ -101,7 +112,8 @@ def topic_api(request: Request, topic_id: int,
 def topics_page(request: Request, q: Annotated[str | None, Query(max_length=250)] = None) -> HTMLResponse:
     with request.app.state.db.connection() as conn:
         found = queries.overview(conn)
-    return html(request, "topics.html", {**found, "map_q": (q or "").strip(), "map_limit": MAP_ON_PAGE},
+    return html(request, "topics.html", {**found, "map_q": (q or "").strip(), "map_limit": MAP_ON_PAGE,
+                                         "density": bool(found["build"]) and found["build"]["papers"] > MAP_ON_PAGE},
                 json=twin("/api/topics"))
 
 

@@ -4,7 +4,8 @@
 // a dot shows its title (read from /api/papers/{id} once), a click opens the paper. A
 // signed-in member's own papers are ringed and their For you picks drawn as diamonds
 // (/api/topics/map/mine), each named in the legend with its count; ?q= marks the papers a
-// search finds (/api/papers/search). No library: one canvas, plain DOM.
+// search finds (/api/papers/search). A hub with more papers than the page draws shades
+// where all of them are beneath the sample (/api/topics/map/density). No library: one canvas.
 (function () {
   "use strict";
   var canvas = document.getElementById("topic-map");
@@ -14,7 +15,7 @@
   var W = canvas.width, H = canvas.height, MARGIN = 24, NEAR = 9;
   var pts = [], mine = {}, picks = {}, hits = {}, titles = {}, names = {}, centres = [];
   var fit = { s: 1, x0: 0, y0: 0 }, view = { s: 1, tx: 0, ty: 0 };
-  var hover = -1, drag = null;
+  var hover = -1, drag = null, dens = null;
 
   document.querySelectorAll("#topic-list li[data-topic]").forEach(function (li) {
     var a = li.querySelector("a");
@@ -30,6 +31,7 @@
   function layout() {
     if (!pts.length) return;
     var minx = Infinity, maxx = -Infinity, miny = Infinity, maxy = -Infinity;
+    if (dens && dens.cells.length) { minx = dens.x0; maxx = dens.x1; miny = dens.y0; maxy = dens.y1; }
     pts.forEach(function (p) {
       if (p.x < minx) minx = p.x; if (p.x > maxx) maxx = p.x;
       if (p.y < miny) miny = p.y; if (p.y > maxy) maxy = p.y;
@@ -49,6 +51,15 @@
   function draw() {
     var fg = getComputedStyle(document.body).color;
     ctx.clearRect(0, 0, W, H);
+    if (dens && dens.cells.length) {  // beneath the sample: every paper, counted on a grid
+      var cw = (dens.x1 - dens.x0) / dens.nx, ch = (dens.y1 - dens.y0) / dens.ny, most = 1;
+      dens.cells.forEach(function (c) { if (c[2] > most) most = c[2]; });
+      dens.cells.forEach(function (c) {
+        var a = { x: dens.x0 + c[0] * cw, y: dens.y0 + c[1] * ch }, b = { x: a.x + cw, y: a.y + ch };
+        ctx.fillStyle = "rgba(127, 127, 127, " + (0.06 + 0.5 * Math.sqrt(c[2] / most)).toFixed(3) + ")";
+        ctx.fillRect(sx(a), sy(b), sx(b) - sx(a) + 0.5, sy(a) - sy(b) + 0.5);
+      });
+    }
     var r = Math.max(1.2, Math.min(4, 1.6 * Math.sqrt(view.s)));
     pts.forEach(function (p) {
       ctx.fillStyle = hits[p.id] ? fg : colour(p.topic);
@@ -164,7 +175,10 @@
       .then(function (r) { return r.ok ? r.json() : null; }).catch(function () { return null; });
   }
 
-  json(canvas.getAttribute("data-points")).then(function (list) {
+  var densUrl = canvas.getAttribute("data-density");
+  Promise.all([json(canvas.getAttribute("data-points")), densUrl ? json(densUrl) : null]).then(function (got) {
+    var list = got[0];
+    dens = got[1];
     pts = list || [];
     layout(); draw();
     canvas.setAttribute("data-ready", String(pts.length));
@@ -191,6 +205,7 @@
   // For tests and scripts: where a point is drawn, in the page's coordinates.
   window.topicMap = {
     points: function () { return pts; },
+    shaded: function () { return dens ? dens.cells.length : 0; },
     marked: function () { return { mine: Object.keys(mine).sort(), picks: Object.keys(picks).sort() }; },
     screenOf: function (i) {
       var box = canvas.getBoundingClientRect(), p = pts[i];
