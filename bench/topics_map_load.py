@@ -58,6 +58,7 @@ def one_load(browser, base: str) -> dict[str, float]:
     page.goto(base + "/topics")
     page.wait_for_selector("#topic-map[data-ready]", timeout=30_000)
     drawn = page.evaluate("performance.now()")
+    shaded = page.evaluate("window.topicMap.shaded()")
     box = page.locator("#topic-map").bounding_box()
     n = page.evaluate("window.topicMap.points().length")
     target = None
@@ -73,7 +74,7 @@ def one_load(browser, base: str) -> dict[str, float]:
     page.wait_for_load_state("networkidle")
     context.close()
     map_json = [s for s in sizes if "/api/topics/map?" in s[0]]
-    return {"points": n, "requests": len(sizes), "wire": sum(s[1] for s in sizes),
+    return {"points": n, "shaded": shaded, "requests": len(sizes), "wire": sum(s[1] for s in sizes),
             "map_wire": sum(s[1] for s in map_json), "map_body": sum(s[2] for s in map_json),
             "map_ms": sum(s[3] for s in map_json),
             "drawn": drawn, "interactive": interactive}
@@ -112,6 +113,7 @@ def main() -> None:
             server.wait(10)
     for i, r in enumerate(runs):
         print(f"run {i + 1} ({'cold' if i == 0 else 'warm'} server cache): {r['points']} points,"
+              f" {r['shaded']} density cells,"
               f" {r['requests']} requests, {r['wire'] / 1024:.0f} KB transferred (map JSON {r['map_wire'] / 1024:.0f} KB"
               f" on the wire, {r['map_body'] / 1024:.0f} KB decoded, answered in {r['map_ms']:.0f} ms); drawn {r['drawn']:.0f} ms,"
               f" interactive (hover answered) {r['interactive']:.0f} ms", flush=True)

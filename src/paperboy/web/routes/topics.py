@@ -37,7 +37,7 @@ pages = APIRouter(include_in_schema=False)  # pages for people and their twins
 SignedIn = Annotated[Member, Depends(auth.signed_in)]
 Since = Annotated[str | None, Query(description="from this day on, YYYY-MM-DD (1900-01-01: all time)")]
 Until = Annotated[str | None, Query(description="up to this day, YYYY-MM-DD")]
-MAP_ON_PAGE = 8000  # points the page's script asks for: ~250 KB of JSON before compression
+MAP_ON_PAGE = 8000  # points the page's script asks for: 419 KB of JSON, 101 KB gzipped (75,000 papers)
 PAPERS_ON_PAGE = 30
 
 

@@ -72,7 +72,7 @@
       ctx.beginPath(); ctx.arc(sx(p), sy(p), mine[p.id] ? 5 : 3, 0, 2 * Math.PI); ctx.stroke();
     });
     ctx.lineWidth = 2;
-    pts.forEach(function (p) {  // For you picks: a diamond in the accent colour, over everything
+    pts.forEach(function (p) {  // For you picks: a diamond in the --pick colour, over everything
       if (!picks[p.id]) return;
       var x = sx(p), y = sy(p);
       ctx.strokeStyle = PICK;
