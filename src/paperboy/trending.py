@@ -77,9 +77,12 @@ def age_sql(day: str, days: str) -> str:
     """A paper's age in listed days as SQL: how many of ``days`` (a ``date[]`` parameter
     holding the listed days, newest first, as :func:`~paperboy.papers.days.listed_days`
     returns them) come after
-    the listing-day expression ``day``. A day on the list is found by its position."""
+    the listing-day expression ``day``. A day on the list is found by its position, a day
+    before the oldest on it is as old as the list is long (no count: most of a topic's papers
+    are older than the list, and counting for each cost a topic page a third of its query)."""
     later = f"(SELECT count(*) FROM unnest({days}) AS ld(d) WHERE ld.d > {day})"  # noqa: S608 - our expressions
-    return f"coalesce(array_position({days}, {day}) - 1, {later})"
+    older = f"CASE WHEN {day} < ({days})[cardinality({days})] THEN cardinality({days}) END"
+    return f"coalesce(array_position({days}, {day}) - 1, {older}, {later})"
 
 
 def stars_week_sql(paper: str) -> str:

@@ -8,8 +8,13 @@ import re
 from datetime import date
 
 import pytest
+from playwright.sync_api import expect
 
+from paperboy import recommend
+from paperboy.community import sessions
+from paperboy.digest.subscriptions import secret_key
 from paperboy.topics import build
+from tests.community.people import add
 from tests.helpers import screenshot
 from tests.topics.conftest import load_sample
 
@@ -58,3 +63,45 @@ def test_hover_a_point_then_click_it_to_reach_the_paper(page, server, hub, conn)
     assert shown.startswith(titles[paper_id])
     assert titles[paper_id] in page.locator("h1").first.text_content()
     assert not errors, errors
+
+
+def test_a_members_papers_and_for_you_picks_are_marked_with_a_legend(page, server, hub, conn):
+    """Signed in with three upvotes and a fitted model, the map rings their papers and draws
+    their For you picks as diamonds; the legend names both with their counts."""
+    member = add(conn, "ada@example.org")
+    voted = [r["paper_id"] for r in conn.execute(
+        "SELECT paper_id FROM topic_papers ORDER BY hashtext(paper_id) LIMIT 3")]
+    for pid in voted:
+        conn.execute("INSERT INTO votes (paper_id, member_id) VALUES (%s, %s)", (pid, member.id))
+    conn.commit()
+    assert recommend.refresh_member(conn, member.id)
+    cookie = sessions.start(conn, secret_key(conn, None), member.id, days=30)
+    conn.commit()
+    on_map = {r["paper_id"] for r in conn.execute("SELECT paper_id FROM topic_papers")}
+    picks = [p.paper_id for p in recommend.recommend(conn, member.id, limit=20).items if p.paper_id in on_map]
+    assert picks
+
+    page.goto(server + "/topics")  # no one: no marks, no legend lines for them
+    page.wait_for_selector("#topic-map[data-ready]")
+    expect(page.locator("#legend-picks")).to_be_hidden()
+    page.context.add_cookies([{"name": sessions.COOKIE, "value": cookie, "url": server}])
+    page.goto(server + "/topics")
+    page.wait_for_selector("#topic-map[data-marked]")
+    marked = page.evaluate("window.topicMap.marked()")
+    assert marked == {"mine": sorted(voted), "picks": sorted(picks)}
+    expect(page.locator("#legend-mine")).to_be_visible()
+    expect(page.locator("#legend-mine")).to_contain_text(f"your papers (upvoted, saved, in your library): {len(voted)}")
+    expect(page.locator("#legend-picks")).to_be_visible()
+    expect(page.locator("#legend-picks")).to_contain_text(f"For you picks, your interests are here: {len(picks)}")
+    # a pick is drawn: the canvas there has the picks' colour
+    i = next(k for k, p in enumerate(page.evaluate("window.topicMap.points()")) if p["id"] == picks[0])
+    at = page.evaluate("i => window.topicMap.screenOf(i)", i)
+    box = page.locator("#topic-map").bounding_box()
+    scale = 900 / box["width"]
+    near = page.evaluate("""([x, y]) => { const c = document.getElementById('topic-map');
+        const d = c.getContext('2d').getImageData(x - 3, y - 3, 7, 7).data, out = [];
+        for (let k = 0; k < d.length; k += 4) out.push([d[k], d[k + 1], d[k + 2]]); return out; }""",
+                         [round((at["x"] - box["x"]) * scale), round((at["y"] - box["y"]) * scale - 7)])
+    pick_colours = ([0xC2, 0x00, 0x6B], [0xFF, 0x6F, 0xB5])  # --pick, light and dark
+    assert any(max(abs(a - b) for a, b in zip(px, c, strict=True)) < 40 for px in near for c in pick_colours), near
+    screenshot(page, "topics-map-member")

@@ -11,17 +11,20 @@ import feedparser
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from paperboy import recommend
 from paperboy.cli import app as cli
 from paperboy.db import locks
 from paperboy.topics import build
 from paperboy.web.app import create_app
+from paperboy.web.routes import topics as topic_routes
+from tests.community.people import sign_in
 from tests.helpers import Page
 from tests.topics.conftest import load_sample
 
 TOPIC_KEYS = {"id", "label", "keywords", "size", "weekly", "growth"}
 
 
-def test_api_pages_feed_and_cli(db, db_url, conn, tmp_path):
+def test_api_pages_feed_and_cli(db, db_url, conn, tmp_path, monkeypatch):
     load_sample(conn, tmp_path, step=40)
     done = build.run(conn, since=date(1900, 1, 1))  # all time: every paper of the sample
     client = TestClient(create_app(db, cache_seconds=0, rate_limit=0, home=tmp_path), raise_server_exceptions=False)
@@ -59,6 +62,20 @@ def test_api_pages_feed_and_cli(db, db_url, conn, tmp_path):
     assert sample.json() == client.get("/api/topics/map", params={"limit": 100}).json()  # the same sample
     assert client.get("/api/topics/map", params={"limit": 100_001}).status_code == 400
     assert client.get("/api/topics/map/mine").status_code == 401
+    # the map's points travel gzipped to a client that asks (web/compress.py), plain otherwise
+    zipped = client.get("/api/topics/map", headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["content-encoding"] == "gzip" and zipped.json() == points.json()
+    assert int(zipped.headers["content-length"]) < len(zipped.content) / 2
+    plain = client.get("/api/topics/map", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.json() == points.json()
+    assert "content-encoding" not in client.get("/api/topics", headers={"Accept-Encoding": "gzip"}).headers
+    cached = TestClient(create_app(db, cache_seconds=60, rate_limit=0, home=tmp_path))
+    for enc, cache in (("gzip", "miss"), ("gzip", "hit"), ("identity", "hit"), ("gzip", "hit")):
+        r = cached.get("/api/topics/map", headers={"Accept-Encoding": enc})  # the cache keeps it plain
+        assert r.headers["x-cache"] == cache and r.json() == points.json(), (enc, cache)
+        assert r.headers.get("content-encoding") == (None if enc == "identity" else "gzip")
+    signed_in_marks(client, conn)
+    density(client, done.papers, monkeypatch)
 
     page = client.get("/topics")
     assert page.status_code == 200
@@ -107,3 +124,43 @@ def test_api_pages_feed_and_cli(db, db_url, conn, tmp_path):
     assert due is not None and due.until == date(2026, 7, 1) and due.since == date(2026, 4, 3)  # the default 90 days
     assert 0 < due.papers < done.papers and len(due.ids) == len(client.get("/api/topics").json())
     assert build.run_due(db, None) is None  # off
+
+
+def signed_in_marks(client, conn) -> None:
+    """A member with three upvotes and a fitted model: the map marks those papers (``ids``)
+    and their For you picks (``picks``: the first page of /for-you, best first, on the map)."""
+    sign_in(client, conn, "ada@example.org")
+    member = conn.execute("SELECT id FROM members WHERE email = 'ada@example.org'").fetchone()["id"]
+    voted = [r["paper_id"] for r in conn.execute(
+        "SELECT paper_id FROM topic_papers WHERE topic_id = (SELECT min(id) FROM topics WHERE active)"
+        " ORDER BY paper_id LIMIT 3")]
+    for pid in voted:
+        conn.execute("INSERT INTO votes (paper_id, member_id) VALUES (%s, %s)", (pid, member))
+    conn.commit()
+    assert recommend.refresh_member(conn, member)
+    conn.commit()
+    marks = client.get("/api/topics/map/mine")
+    assert marks.status_code == 200 and marks.headers["cache-control"] == "no-store"
+    body = marks.json()
+    assert set(body) == {"ids", "picks"}
+    assert body["ids"] == sorted(voted)
+    on_map = {r["paper_id"] for r in conn.execute("SELECT paper_id FROM topic_papers")}
+    expected = [p.paper_id for p in recommend.recommend(conn, member, limit=20).items]
+    assert not recommend.recommend(conn, member, limit=20).cold_start  # picks of the model, not trending
+    assert len(body["picks"]) >= 5 and body["picks"] == [p for p in expected if p in on_map]
+    assert not set(body["picks"]) & set(voted)  # a pick is a paper they have not marked yet
+    client.cookies.clear()
+
+
+def density(client, papers: int, monkeypatch) -> None:
+    """The grid counts every point of the build once; the page asks for it (and says so in
+    its legend) only when the build holds more papers than the page draws."""
+    grid = client.get("/api/topics/map/density").json()
+    assert set(grid) == {"x0", "y0", "x1", "y1", "nx", "ny", "cells"} and grid["x0"] < grid["x1"]
+    assert sum(n for _, _, n in grid["cells"]) == papers
+    assert all(0 <= i < grid["nx"] and 0 <= j < grid["ny"] and n > 0 for i, j, n in grid["cells"])
+    assert len({(i, j) for i, j, _ in grid["cells"]}) == len(grid["cells"]) > 20
+    assert "data-density" not in client.get("/topics").text  # all of them drawn: no shading
+    monkeypatch.setattr(topic_routes, "MAP_ON_PAGE", 100)
+    page = client.get("/topics").text
+    assert 'data-density="/api/topics/map/density"' in page and f"where all {papers} papers are" in page

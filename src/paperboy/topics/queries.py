@@ -12,6 +12,7 @@ from typing import Any
 
 import psycopg
 
+from paperboy import recommend
 from paperboy import trending as trend
 from paperboy.papers.days import listed_days
 from paperboy.papers.store import keyphrases_sql, submitter_sql
@@ -19,6 +20,7 @@ from paperboy.topics.build import DAY_SQL, NEW_JOIN
 from paperboy.topics.trends import monday
 
 MAP_LIMIT = 100_000
+PICKS = 20  # the For you page's first page (web/routes/foryou.py PAGE): the picks the map marks
 TREND_DAYS = 120  # listed days a topic page's trending order counts ages over
 
 
@@ -90,20 +92,68 @@ def map_points(conn: psycopg.Connection, since: date | None = None, until: date 
                limit: int = 20_000) -> tuple[list[dict[str, Any]], int]:
     """The map's points ``{id, x, y, topic}`` of active topics and how many there are in all;
     beyond ``limit``, an even sample (by a hash of the id: the same points on every request)."""
+    lim = min(limit, MAP_LIMIT)
+    if not since and not until:
+        return _map_all(conn, lim)
     where = "t.active AND NOT p.hidden"
-    params: dict[str, Any] = {"lim": min(limit, MAP_LIMIT), "lo": since, "hi": until}
+    params: dict[str, Any] = {"lim": lim, "lo": since, "hi": until}
     if since:
         where += f" AND {DAY_SQL} >= %(lo)s"
     if until:
         where += f" AND {DAY_SQL} <= %(hi)s"
     base = (f" FROM topic_papers tp JOIN topics t ON t.id = tp.topic_id JOIN papers p ON p.id = tp.paper_id"
-            f"{NEW_JOIN if since or until else ''} WHERE {where}")
+            f"{NEW_JOIN} WHERE {where}")
     total = conn.execute("SELECT count(*) AS n" + base, params).fetchone()["n"]  # noqa: S608
     rows = conn.execute(
         "SELECT tp.paper_id AS id, tp.x, tp.y, tp.topic_id AS topic" + base  # noqa: S608
-        + (" ORDER BY hashtext(tp.paper_id), tp.paper_id LIMIT %(lim)s" if total > params["lim"] else ""),
+        + (" ORDER BY hashtext(tp.paper_id), tp.paper_id LIMIT %(lim)s" if total > lim else ""),
         params).fetchall()
-    return [{"id": r["id"], "x": round(r["x"], 4), "y": round(r["y"], 4), "topic": r["topic"]} for r in rows], total
+    return [_point(r) for r in rows], total
+
+
+def _point(r: dict[str, Any]) -> dict[str, Any]:
+    return {"id": r["id"], "x": round(r["x"], 4), "y": round(r["y"], 4), "topic": r["topic"]}
+
+
+def _map_all(conn: psycopg.Connection, lim: int) -> tuple[list[dict[str, Any]], int]:
+    """The whole build's points (what /topics draws): sampled from topic_papers alone, then each
+    sampled paper looked up to leave out one hidden since the build. Not a join of every paper
+    (papers has no index on ``hidden``: that seq scan of the wide table was 0.3-0.4 s of the
+    0.8 s a cold /api/topics/map took at 75,000 papers). The total counts the build's points."""
+    total = conn.execute("SELECT count(*) AS n FROM topic_papers tp JOIN topics t ON t.id = tp.topic_id"
+                         " WHERE t.active").fetchone()["n"]
+    spare = lim + lim // 50 + 64  # room for papers hidden since the build
+    rows = conn.execute(
+        "SELECT s.* FROM (SELECT tp.paper_id AS id, tp.x, tp.y, tp.topic_id AS topic FROM topic_papers tp"
+        " JOIN topics t ON t.id = tp.topic_id WHERE t.active ORDER BY hashtext(tp.paper_id), tp.paper_id"
+        " LIMIT %(spare)s) s WHERE NOT EXISTS (SELECT 1 FROM papers p WHERE p.id = s.id AND p.hidden)"
+        " ORDER BY hashtext(s.id), s.id LIMIT %(lim)s", {"spare": spare, "lim": lim}).fetchall()
+    return [_point(r) for r in rows], total
+
+
+DENSITY = (90, 56)  # grid cells across and down: the canvas's 900 × 560 pixels in cells of 10
+
+
+def density(conn: psycopg.Connection, nx: int = DENSITY[0], ny: int = DENSITY[1]) -> dict[str, Any]:
+    """How many of the build's points fall in each cell of an ``nx`` × ``ny`` grid over their
+    extent: what the map shades beneath its sample, so a million papers still show where they
+    all are. ``{x0, y0, x1, y1, nx, ny, cells: [[i, j, n], ...]}`` (non-empty cells only, ``i``
+    across from x0, ``j`` up from y0). One pass over topic_papers, cached like the map."""
+    active = "FROM topic_papers tp JOIN topics t ON t.id = tp.topic_id WHERE t.active"
+    # One statement: the extent read back through Python (float4 printed short) could put the
+    # lowest point just outside its own grid.
+    rows = conn.execute(
+        f"WITH b AS (SELECT min(tp.x) AS x0, min(tp.y) AS y0, greatest(max(tp.x) - min(tp.x), 1e-9) AS w,"  # noqa: S608
+        f" greatest(max(tp.y) - min(tp.y), 1e-9) AS h {active})"
+        " SELECT b.x0, b.y0, b.w, b.h, c.i, c.j, c.n FROM b LEFT JOIN LATERAL ("
+        "  SELECT least(floor((tp.x - b.x0) / b.w * %(nx)s), %(nx)s - 1)::int AS i,"
+        "   least(floor((tp.y - b.y0) / b.h * %(ny)s), %(ny)s - 1)::int AS j, count(*) AS n"
+        f"  {active} GROUP BY 1, 2) c ON true ORDER BY c.i, c.j", {"nx": nx, "ny": ny}).fetchall()
+    if not rows or rows[0]["x0"] is None:
+        return {"x0": 0, "y0": 0, "x1": 0, "y1": 0, "nx": nx, "ny": ny, "cells": []}
+    x0, y0, w, h = (float(rows[0][k]) for k in ("x0", "y0", "w", "h"))
+    return {"x0": x0, "y0": y0, "x1": x0 + w, "y1": y0 + h, "nx": nx, "ny": ny,
+            "cells": [[r["i"], r["j"], r["n"]] for r in rows]}
 
 
 def centres(conn: psycopg.Connection) -> list[dict[str, Any]]:
@@ -120,6 +170,18 @@ def mine(conn: psycopg.Connection, member_id: int) -> list[str]:
         " UNION SELECT cp.paper_id FROM collection_papers cp JOIN collections c ON c.id = cp.collection_id"
         " WHERE c.member_id = %(m)s UNION SELECT paper_id FROM library_entries WHERE member_id = %(m)s"
         " AND paper_id IS NOT NULL) ORDER BY 1", {"m": member_id})]
+
+
+def marks(conn: psycopg.Connection, member_id: int, days: int = 14) -> dict[str, list[str]]:
+    """What the map marks for a member: ``ids``, their own papers (:func:`mine`), and ``picks``,
+    their current For you picks (the first page of /for-you: recommend.recommend over the last
+    ``days`` listed days, trending papers for a member without signals yet) that are on the map,
+    best first."""
+    picked = [p.paper_id for p in recommend.recommend(conn, member_id, limit=PICKS, days=days).items]
+    on_map = {r["id"] for r in conn.execute(
+        "SELECT tp.paper_id AS id FROM topic_papers tp JOIN topics t ON t.id = tp.topic_id"
+        " WHERE t.active AND tp.paper_id = ANY(%s)", (picked,))}
+    return {"ids": mine(conn, member_id), "picks": [p for p in picked if p in on_map]}
 
 
 def detail(conn: psycopg.Connection, topic_id: int, limit: int = 50) -> dict[str, Any] | None:

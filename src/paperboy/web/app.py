@@ -27,6 +27,7 @@ from paperboy.web import errors
 from paperboy.web.auth import Members
 from paperboy.web.bodies import Bodies
 from paperboy.web.cache import Personalised, ResponseCache, known_params
+from paperboy.web.compress import GzipLarge
 from paperboy.web.headers import SecurityHeaders, TrustedHosts
 from paperboy.web.personal import Personaliser
 from paperboy.web.ratelimit import RateLimit
@@ -145,6 +146,7 @@ def create_app(
         app.add_middleware(ResponseCache, db=db, known=known, check_every=cache_seconds,
                            max_bytes=cfg.cache_bytes)
     app.add_middleware(Personalised, known=known)  # the member's votes on other pages
+    app.add_middleware(GzipLarge)  # the topic map's points, compressed outside the cache (web/compress.py)
     # Inside Members: a body is read only for someone the route lets in, and never past its limit.
     app.add_middleware(Bodies, routes=[r for router in ROUTERS for r in router.routes],
                        read_timeout=cfg.read_timeout)

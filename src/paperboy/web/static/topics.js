@@ -2,8 +2,10 @@
 // topic, with the topics' labels at their centres (the names come from the page's own list,
 // so the map needs no second request). Drag pans, the wheel and the buttons zoom, pointing at
 // a dot shows its title (read from /api/papers/{id} once), a click opens the paper. A
-// signed-in member's own papers are ringed (/api/topics/map/mine); ?q= marks the papers a
-// search finds (/api/papers/search). No library: one canvas, plain DOM.
+// signed-in member's own papers are ringed and their For you picks drawn as diamonds
+// (/api/topics/map/mine), each named in the legend with its count; ?q= marks the papers a
+// search finds (/api/papers/search). A hub with more papers than the page draws shades
+// where all of them are beneath the sample (/api/topics/map/density). No library: one canvas.
 (function () {
   "use strict";
   var canvas = document.getElementById("topic-map");
@@ -11,14 +13,16 @@
   var ctx = canvas.getContext("2d");
   var tip = document.getElementById("topic-map-tip");
   var W = canvas.width, H = canvas.height, MARGIN = 24, NEAR = 9;
-  var pts = [], mine = {}, hits = {}, titles = {}, names = {}, centres = [];
+  var pts = [], mine = {}, picks = {}, hits = {}, titles = {}, names = {}, centres = [];
   var fit = { s: 1, x0: 0, y0: 0 }, view = { s: 1, tx: 0, ty: 0 };
-  var hover = -1, drag = null;
+  var hover = -1, drag = null, dens = null;
 
   document.querySelectorAll("#topic-list li[data-topic]").forEach(function (li) {
     var a = li.querySelector("a");
     names[li.getAttribute("data-topic")] = a ? a.textContent : "";
   });
+
+  var PICK = getComputedStyle(canvas).getPropertyValue("--pick").trim() || "#d0006f";
 
   function colour(topic) { return "hsl(" + ((topic * 137.508) % 360).toFixed(1) + ", 62%, 52%)"; }
   function sx(p) { return (MARGIN + (p.x - fit.x0) * fit.s) * view.s + view.tx; }
@@ -27,6 +31,7 @@
   function layout() {
     if (!pts.length) return;
     var minx = Infinity, maxx = -Infinity, miny = Infinity, maxy = -Infinity;
+    if (dens && dens.cells.length) { minx = dens.x0; maxx = dens.x1; miny = dens.y0; maxy = dens.y1; }
     pts.forEach(function (p) {
       if (p.x < minx) minx = p.x; if (p.x > maxx) maxx = p.x;
       if (p.y < miny) miny = p.y; if (p.y > maxy) maxy = p.y;
@@ -46,6 +51,15 @@
   function draw() {
     var fg = getComputedStyle(document.body).color;
     ctx.clearRect(0, 0, W, H);
+    if (dens && dens.cells.length) {  // beneath the sample: every paper, counted on a grid
+      var cw = (dens.x1 - dens.x0) / dens.nx, ch = (dens.y1 - dens.y0) / dens.ny, most = 1;
+      dens.cells.forEach(function (c) { if (c[2] > most) most = c[2]; });
+      dens.cells.forEach(function (c) {
+        var a = { x: dens.x0 + c[0] * cw, y: dens.y0 + c[1] * ch }, b = { x: a.x + cw, y: a.y + ch };
+        ctx.fillStyle = "rgba(127, 127, 127, " + (0.06 + 0.5 * Math.sqrt(c[2] / most)).toFixed(3) + ")";
+        ctx.fillRect(sx(a), sy(b), sx(b) - sx(a) + 0.5, sy(a) - sy(b) + 0.5);
+      });
+    }
     var r = Math.max(1.2, Math.min(4, 1.6 * Math.sqrt(view.s)));
     pts.forEach(function (p) {
       ctx.fillStyle = hits[p.id] ? fg : colour(p.topic);
@@ -56,6 +70,14 @@
       if (!mine[p.id] && !hits[p.id]) return;
       ctx.strokeStyle = fg;
       ctx.beginPath(); ctx.arc(sx(p), sy(p), mine[p.id] ? 5 : 3, 0, 2 * Math.PI); ctx.stroke();
+    });
+    ctx.lineWidth = 2;
+    pts.forEach(function (p) {  // For you picks: a diamond in the --pick colour, over everything
+      if (!picks[p.id]) return;
+      var x = sx(p), y = sy(p);
+      ctx.strokeStyle = PICK;
+      ctx.beginPath(); ctx.moveTo(x, y - 7); ctx.lineTo(x + 7, y); ctx.lineTo(x, y + 7); ctx.lineTo(x - 7, y);
+      ctx.closePath(); ctx.stroke();
     });
     var shown = Math.round(14 * view.s);
     ctx.font = "12px system-ui, sans-serif"; ctx.textAlign = "center"; ctx.lineWidth = 3;
@@ -141,12 +163,22 @@
     });
   });
 
+  function legend(kind, n) {  // the legend's line for the member's papers or picks, with its count
+    var li = document.getElementById("legend-" + kind);
+    if (!li || !n) return;
+    li.querySelector(".n").textContent = String(n);
+    li.hidden = false;
+  }
+
   function json(url) {
     return fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.json() : null; }).catch(function () { return null; });
   }
 
-  json(canvas.getAttribute("data-points")).then(function (list) {
+  var densUrl = canvas.getAttribute("data-density");
+  Promise.all([json(canvas.getAttribute("data-points")), densUrl ? json(densUrl) : null]).then(function (got) {
+    var list = got[0];
+    dens = got[1];
     pts = list || [];
     layout(); draw();
     canvas.setAttribute("data-ready", String(pts.length));
@@ -154,7 +186,11 @@
     if (token && token.content) {
       json(canvas.getAttribute("data-mine")).then(function (j) {
         (j && j.ids || []).forEach(function (id) { mine[id] = true; });
+        (j && j.picks || []).forEach(function (id) { picks[id] = true; });
+        legend("mine", j ? (j.ids || []).length : 0);
+        legend("picks", j ? (j.picks || []).length : 0);
         draw();
+        canvas.setAttribute("data-marked", "true");
       });
     }
     var q = canvas.getAttribute("data-q");
@@ -169,6 +205,8 @@
   // For tests and scripts: where a point is drawn, in the page's coordinates.
   window.topicMap = {
     points: function () { return pts; },
+    shaded: function () { return dens ? dens.cells.length : 0; },
+    marked: function () { return { mine: Object.keys(mine).sort(), picks: Object.keys(picks).sort() }; },
     screenOf: function (i) {
       var box = canvas.getBoundingClientRect(), p = pts[i];
       return { id: p.id, x: box.left + sx(p) * box.width / W, y: box.top + sy(p) * box.height / H };
