@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import psycopg
 from psycopg.rows import tuple_row
 
-from paperboy.db import locks
+from paperboy.db import locks, pooler
 from paperboy.db.errors import DatabaseError
 
 PGVECTOR_INSTALL = "https://github.com/pgvector/pgvector#installation"
@@ -80,7 +80,7 @@ def check(url: str, *, write: bool = True, timeout: int = 10) -> None:
     the extension when the server offers it. Otherwise a one-line DatabaseError saying why and
     what to do."""
     try:
-        conn = psycopg.connect(url, connect_timeout=timeout, autocommit=True, row_factory=tuple_row)
+        conn = pooler.connect(url, connect_timeout=timeout, autocommit=True, row_factory=tuple_row)
     except psycopg.Error as e:
         raise DatabaseError(f"cannot connect to PostgreSQL at {server_name(url)}: {reason(e, url)}") from e
     try:

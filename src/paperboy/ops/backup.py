@@ -28,6 +28,7 @@ from psycopg.rows import tuple_row
 
 from paperboy import __version__
 from paperboy.db import migrate as migrations
+from paperboy.db import pooler
 from paperboy.db.errors import DatabaseError
 
 # Tables a freshly migrated (or freshly started) instance already fills: they do not make it
@@ -91,7 +92,7 @@ def backup(url: str, file: Path, on_table: Callable[[str, int], None] | None = N
     """Dump the database at ``url`` into ``file`` (written as ``file.partial`` and renamed
     when complete: a killed backup never leaves a file that looks whole). ``on_table`` hears
     each table as it is dumped, with the number of tables."""
-    with psycopg.connect(url, autocommit=True) as conn:
+    with pooler.connect(url, autocommit=True) as conn:
         migrations.refuse_newer(conn)
         schema, _ = migrations.newest(conn)
         if not schema:
@@ -164,7 +165,7 @@ def restore(url: str, file: Path, *, force: bool = False,
     if schema > known:
         raise BackupError(f"{file} is at schema version {schema}, newer than this paperboy "
                           f"{__version__} knows ({known}): restore it with the newer paperboy")
-    with psycopg.connect(url, autocommit=True) as conn:
+    with pooler.connect(url, autocommit=True) as conn:
         full = contents(conn)
     if full and not force:
         raise BackupError("this instance is not empty (" + ", ".join(full[:6])
