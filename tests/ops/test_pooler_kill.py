@@ -2,7 +2,8 @@
 killed in the middle of a scheduled fetch leaves its fetch lease behind (no session ends with
 it there); the lease runs out (PAPERBOY_DB_LEASE_SECONDS, 3 s here), the run shows as running
 until then, and the restarted serve marks it interrupted and resumes it: the same papers as an
-uninterrupted run, none lost or stored twice, each day asked once more at most."""
+uninterrupted run, none lost or stored twice, each day asked once more at most. And the
+SIGKILL inside an SMTP DATA case: after the restart each reader has exactly one digest."""
 
 from __future__ import annotations
 
@@ -10,22 +11,31 @@ import signal
 import time
 from collections import Counter
 
+from psycopg.rows import dict_row
+
 from paperboy.db import migrate, pooler
 from paperboy.fetch import runs
 from tests.ops.killing import Serve, query, wait_until
 from tests.ops.pgbouncer import LEASE_SECONDS
 from tests.ops.test_kill_resume import (  # noqa: F401 - reference and replay are fixtures
+    AT,
     BACKFILL,
     DAYS,
     HELD,
+    READERS,
     asked,
+    assert_one_digest_each,
     assert_same_as_reference,
     fetch_env,
     fetch_runs,
     finish_after_restart,
+    outbox,
     plant_backfill,
+    readers_due_now,
     reference,
     replay,
+    send_the_rest_after_restart,
+    sink,
 )
 
 
@@ -59,3 +69,20 @@ def test_sigkill_during_a_scheduled_fetch_behind_pgbouncer_then_restart(
     assert "(resumed an unfinished run)" in done[1]["message"]
     assert asked(replay) == Counter(DAYS) + Counter([HELD])
     assert_same_as_reference(pooled_db, done, reference)
+
+
+def test_sigkill_inside_DATA_behind_pgbouncer_then_restart_sends_each_reader_one_digest(
+        pooled_db, tmp_path, sink):  # noqa: F811 - a fixture
+    migrate.migrate(pooled_db)
+    with pooler.connect(pooled_db, row_factory=dict_row) as conn:
+        addresses = readers_due_now(conn, READERS)
+        conn.commit()
+    sink.kill_at = AT  # the sink kills serve while it receives message AT, before accepting it
+    with Serve(pooled_db, tmp_path / "home", **sink.env).start() as first:
+        sink.kill_pid = first.pid
+        assert first.wait() == -signal.SIGKILL, first.output()
+    assert len(sink.messages) == AT - 1
+    assert Counter(r["status"] for r in outbox(pooled_db)) == {"sent": AT - 1, "pending": READERS - AT + 1}
+    sink.kill_at = None
+    send_the_rest_after_restart(pooled_db, tmp_path / "home", sink)  # after its leases ran out
+    assert_one_digest_each(pooled_db, sink, addresses)
