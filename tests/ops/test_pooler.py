@@ -123,3 +123,16 @@ def test_the_jobs_run_through_pgbouncer(pooled_db: str, tmp_path) -> None:
             assert index.size == papers and index.behind(conn) == 0
     finally:
         db.close()
+
+
+def test_backup_and_restore_refuse_a_transaction_mode_pooler(pooled_db: str, tmp_path) -> None:
+    """pg_dump and pg_restore would leave an empty search_path on a pooled server connection:
+    refused with one line (they run against the server itself; test_external_server.py)."""
+    env = {"DATABASE_URL": pooled_db, "PAPERBOY_HOME": str(tmp_path / "home")}
+    assert run_cli(["migrate"], env).returncode == 0
+    for command in (["backup", str(tmp_path / "b.dump")], ["restore", str(tmp_path / "b.dump")]):
+        done = run_cli(command, env)
+        assert done.returncode == 1, done.stdout + done.stderr
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1 and "need the server itself" in lines[0], done.stderr
+    assert not (tmp_path / "b.dump").exists()
