@@ -136,3 +136,12 @@ def test_backup_and_restore_refuse_a_transaction_mode_pooler(pooled_db: str, tmp
         lines = done.stderr.strip().splitlines()
         assert len(lines) == 1 and "need the server itself" in lines[0], done.stderr
     assert not (tmp_path / "b.dump").exists()
+
+
+@pytest.mark.parametrize("mode", ["statement", "sometimes"])
+def test_a_pool_mode_paperboy_cannot_work_in_is_refused_in_one_line(pooled_db: str, tmp_path, mode: str) -> None:
+    done = run_cli(["migrate"], {"DATABASE_URL": pooled_db, "PAPERBOY_HOME": str(tmp_path),
+                                 "PAPERBOY_DB_POOLER": mode})
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode != 0 and len(lines) == 1 and "PAPERBOY_DB_POOLER" in lines[0], done.stderr
+    assert "Traceback" not in done.stderr
