@@ -21,7 +21,9 @@ from paperboy.fetch import runs
 from paperboy.fetch.client import FetchError
 from paperboy.search.keyword import KeywordIndex
 from tests.helpers import run_cli, shared
+from tests.ops.nodes import assert_one_line, run_all
 from tests.ops.pgbouncer import LEASE_SECONDS, PgBouncer
+from tests.ops.pgserver import APP_PASSWORD
 
 
 def test_a_session_lock_stays_behind_on_the_pooled_server_connection(pgbouncer: PgBouncer,
@@ -145,3 +147,14 @@ def test_a_pool_mode_paperboy_cannot_work_in_is_refused_in_one_line(pooled_db: s
     lines = done.stderr.strip().splitlines()
     assert done.returncode != 0 and len(lines) == 1 and "PAPERBOY_DB_POOLER" in lines[0], done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_wrong_password_at_the_pooler_is_one_line(pgbouncer: PgBouncer, pooled_db: str, tmp_path) -> None:
+    """PgBouncer checks the password itself (its auth file) and says only "SASL authentication
+    failed": paperboy adds what to check, as for a server."""
+    url = pooled_db.replace(APP_PASSWORD, "not-the-password")
+    results = run_all([["status"], ["migrate"], ["user", "list"], ["serve", "--no-embed", "--no-fetch"]],
+                      url, tmp_path)
+    assert_one_line(results, f"paperboy_app@127.0.0.1:{pgbouncer.port}/",
+                    "SASL authentication failed", "check the user name and password in DATABASE_URL")
+    assert all("not-the-password" not in out + err for _, _, out, err in results)

@@ -56,6 +56,7 @@ def _scrub(text: str, url: str) -> str:
 _PREFIX = re.compile(r"^(connection failed: )?(connection to server (at|on) .*? failed: )?(FATAL: +)?")
 _HINTS = (
     ("password authentication failed", "check the user name and password in DATABASE_URL"),
+    ("SASL authentication failed", "check the user name and password in DATABASE_URL"),  # PgBouncer's
     ("no password supplied", "DATABASE_URL needs the password of this user"),
     ("does not exist", "check the names in DATABASE_URL, or create the role and database"),
     ("no pg_hba.conf entry", "the server's pg_hba.conf does not admit this user from here"),
