@@ -30,6 +30,7 @@ NOT_SHOWN = {
     "github_repos": "what GitHub said of a repository; a paper's stars and growth are written to papers",
     "github_star_history": "star counts by day, read when a paper's growth is written to papers",
     "enrich_leases": "which process enriches from a service: read by no page",
+    "leases": "the jobs' locks behind a transaction-mode pooler (db/leases.py): read by no page",
     "imports": "the admin status page (never cached)",
     "library_entries": "a member's library (pages per member, never cached)",
     "library_imports": "a member's imports",

@@ -1,5 +1,7 @@
-"""Operations tests: a real external PostgreSQL server (pgserver.py), served to every test here."""
+"""Operations tests: a real external PostgreSQL server (pgserver.py), and PgBouncer in front of
+it (pgbouncer.py), served to every test here."""
 
+from tests.ops.pgbouncer import pgbouncer, pooled_db
 from tests.ops.pgserver import (
     external_db,
     external_pg,
@@ -7,4 +9,4 @@ from tests.ops.pgserver import (
     external_replica,
 )
 
-__all__ = ["external_db", "external_pg", "external_pg_without_vector", "external_replica"]
+__all__ = ["pgbouncer", "pooled_db", "external_db", "external_pg", "external_pg_without_vector", "external_replica"]

@@ -1,14 +1,16 @@
 """paperboy against a real external PostgreSQL, as a team runs it on a managed server: every
 command through ``DATABASE_URL=postgresql://user:password@127.0.0.1:PORT/db`` with a role that
 is no superuser (pgserver.py). Migrate, import, search, a member's vote over HTTP, a digest
-over SMTP, and a backup restored into a second, empty database on the same server."""
+over SMTP, and a backup restored into a second, empty database on the same server. Each test
+runs twice: directly, and with every command and node behind PgBouncer in transaction mode
+(pgbouncer.py) but backup and restore, which need the server itself (docs/operations.md)."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -21,6 +23,7 @@ from paperboy.demo import data_dir
 from tests.digest.conftest import Sink
 from tests.helpers import free_port, run_cli
 from tests.ops import nodes
+from tests.ops.pgbouncer import LEASE_SECONDS
 from tests.ops.pgserver import APP_PASSWORD, APP_ROLE, SUPER_PASSWORD, PgServer, superuser_url
 
 DAYS = data_dir() / "hf-daily"
@@ -34,9 +37,11 @@ def first_paper(day: str) -> dict:
 
 @dataclass
 class Hub:
-    url: str
+    url: str  # what paperboy is given: the server, or PgBouncer in front of it
     home: Path
     env: dict[str, str]
+    direct: str = ""  # the server itself (looks behind paperboy's back, backups)
+    pooled: dict[str, str] = field(default_factory=dict)  # PAPERBOY_DB_POOLER and leases
 
     def cli(self, *args: str, **env: str) -> subprocess.CompletedProcess:
         done = run_cli(list(args), {**self.env, **env}, timeout=180)
@@ -45,12 +50,17 @@ class Hub:
         return done
 
 
-@pytest.fixture(scope="module")
-def hub(external_pg: PgServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
+@pytest.fixture(scope="module", params=["direct", "pgbouncer"])
+def hub(request: pytest.FixtureRequest, external_pg: PgServer,
+        tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
     """A database of the external server, migrated and filled by the real command."""
-    url = external_pg.create_database("paperboy")
+    direct = url = external_pg.create_database("paperboy" if request.param == "direct" else "paperboy_pooled")
+    pooled: dict[str, str] = {}
+    if request.param == "pgbouncer":
+        url = request.getfixturevalue("pgbouncer").url(direct)
+        pooled = {"PAPERBOY_DB_POOLER": "transaction", "PAPERBOY_DB_LEASE_SECONDS": LEASE_SECONDS}
     home = tmp_path_factory.mktemp("external-home")
-    h = Hub(url, home, {"DATABASE_URL": url, "PAPERBOY_HOME": str(home)})
+    h = Hub(url, home, {"DATABASE_URL": url, "PAPERBOY_HOME": str(home), **pooled}, direct, pooled)
     done = h.cli("migrate")
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("applied: 0001_papers.sql"), done.stdout
@@ -58,7 +68,7 @@ def hub(external_pg: PgServer, tmp_path_factory: pytest.TempPathFactory) -> Iter
     done = h.cli("import", str(DAYS))
     assert done.returncode == 0, done.stderr
     yield h
-    external_pg.drop_database(url)
+    external_pg.drop_database(direct)
 
 
 def search_ids(hub: Hub, query: str, **env: str) -> list[str]:
@@ -68,7 +78,7 @@ def search_ids(hub: Hub, query: str, **env: str) -> list[str]:
 
 
 def test_migrated_and_imported_as_the_application_role(hub: Hub) -> None:
-    with psycopg.connect(superuser_url(hub.url)) as conn:
+    with psycopg.connect(superuser_url(hub.direct)) as conn:
         versions = {r[0] for r in conn.execute("SELECT version FROM schema_migrations")}
         owners = {r[0] for r in conn.execute(
             "SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public'")}
@@ -96,7 +106,7 @@ def test_member_votes_over_http(hub: Hub, tmp_path: Path) -> None:
     done = hub.cli("user", "token", "ada@example.org")
     assert done.returncode == 0, done.stderr
     token = done.stdout.split()[1]
-    node = nodes.ready(nodes.start(hub.url, tmp_path / "node", "--no-fetch"))
+    node = nodes.ready(nodes.start(hub.url, tmp_path / "node", "--no-fetch", **hub.pooled))
     try:
         before = node.get(f"/api/papers/{paper['id']}").json()
         voted = httpx.post(f"{node.base}/api/papers/{paper['id']}/upvote", timeout=30,
@@ -108,7 +118,7 @@ def test_member_votes_over_http(hub: Hub, tmp_path: Path) -> None:
         assert after["upvotes"] == before["upvotes"] + 1
     finally:
         nodes.stop(node)
-    assert nodes.count(superuser_url(hub.url), "SELECT count(*) FROM votes v JOIN members m"
+    assert nodes.count(superuser_url(hub.direct), "SELECT count(*) FROM votes v JOIN members m"
                        " ON m.id = v.member_id WHERE m.email = %s AND v.paper_id = %s",
                        ("ada@example.org", paper["id"])) == 1
 
@@ -118,7 +128,7 @@ def test_digest_over_smtp(hub: Hub) -> None:
     controller = Controller(sink, hostname="127.0.0.1", port=free_port())
     controller.start()
     try:
-        with psycopg.connect(hub.url) as conn:
+        with psycopg.connect(hub.direct) as conn:
             nodes.due_now(conn, "reader@example.org")
         smtp = {"PAPERBOY_SMTP_HOST": "127.0.0.1", "PAPERBOY_SMTP_PORT": str(controller.port),
                 "PAPERBOY_SMTP_SECURITY": "none", "PAPERBOY_MAIL_FROM": "paperboy <digest@example.org>"}
@@ -141,7 +151,8 @@ def test_backup_and_restore_into_another_database(hub: Hub, external_pg: PgServe
     if hub.cli("backup", "--help").returncode != 0:
         pytest.fail("`paperboy backup` does not exist yet")
     dump = tmp_path / "paperboy.dump"
-    done = hub.cli("backup", str(dump))
+    # pg_dump, pg_restore: never through a pooler (test_pooler.py: refused)
+    done = hub.cli("backup", str(dump), DATABASE_URL=hub.direct, PAPERBOY_DB_POOLER="off")
     assert done.returncode == 0, done.stderr
     assert dump.stat().st_size > 10_000
     second = external_pg.create_database("restored")
@@ -153,9 +164,9 @@ def test_backup_and_restore_into_another_database(hub: Hub, external_pg: PgServe
         for table in ("papers", "listings", "members", "votes", "subscribers", "outbox",
                       "schema_migrations"):
             sql = f"SELECT count(*) FROM {table}"  # noqa: S608 (a fixed table name)
-            assert nodes.count(second, sql) == nodes.count(hub.url, sql), table
+            assert nodes.count(second, sql) == nodes.count(hub.direct, sql), table
         votes = "SELECT string_agg(member_id || ' ' || paper_id, ',' ORDER BY paper_id) FROM votes"
-        with psycopg.connect(hub.url) as a, psycopg.connect(second) as b:
+        with psycopg.connect(hub.direct) as a, psycopg.connect(second) as b:
             assert a.execute(votes).fetchone() == b.execute(votes).fetchone()
         for query in ("diffusion video generation", first_paper("2024-10-28")["title"]):
             assert search_ids(restored, query) == search_ids(hub, query)

@@ -2,7 +2,9 @@
 (each its own keyword index) on one external PostgreSQL, as a team that outgrows one machine
 runs them. What one node takes in, the other shows within seconds; the jobs that must happen
 once per instance (digests, scheduled fetches) happen once between them, through PostgreSQL
-advisory locks (src/paperboy/db/locks.py)."""
+advisory locks (src/paperboy/db/locks.py). Each test runs twice: on a direct connection, and
+with both nodes and every command behind PgBouncer in transaction mode (pgbouncer.py), where
+those locks are lease rows (db/leases.py)."""
 
 from __future__ import annotations
 
@@ -28,6 +30,7 @@ from tests.digest.conftest import Sink
 from tests.fetch.replay import Replay
 from tests.helpers import SHARED, Page, free_port, run_cli
 from tests.ops import nodes
+from tests.ops.pgbouncer import LEASE_SECONDS
 from tests.ops.pgserver import PgServer
 
 DAYS = data_dir() / "hf-daily"
@@ -58,16 +61,21 @@ class Pair:
     started: float
 
 
-@pytest.fixture(scope="module")
-def pair(external_pg: PgServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
-    url = external_pg.create_database()
+@pytest.fixture(scope="module", params=["direct", "pgbouncer"])
+def pair(request: pytest.FixtureRequest, external_pg: PgServer,
+         tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
+    direct = url = external_pg.create_database()  # direct: for looks behind paperboy's back
+    pooled: dict[str, str] = {}
+    if request.param == "pgbouncer":
+        url = request.getfixturevalue("pgbouncer").url(direct)
+        pooled = {"PAPERBOY_DB_POOLER": "transaction", "PAPERBOY_DB_LEASE_SECONDS": LEASE_SECONDS}
     root = tmp_path_factory.mktemp("two-nodes")
-    env = {"DATABASE_URL": url, "PAPERBOY_HOME": str(root / "a")}
+    env = {"DATABASE_URL": url, "PAPERBOY_HOME": str(root / "a"), **pooled}
     done = run_cli(["import", *map(str, EARLY)], env)
     assert done.returncode == 0, done.stderr
     assert run_cli(["user", "add", "ada@example.org"], env).returncode == 0
     token = run_cli(["user", "token", "ada@example.org"], env).stdout.split()[1]
-    with psycopg.connect(url) as conn:
+    with psycopg.connect(direct) as conn:
         for address in SUBSCRIBERS:
             nodes.due_now(conn, address)
     sink = Sink()
@@ -81,7 +89,7 @@ def pair(external_pg: PgServer, tmp_path_factory: pytest.TempPathFactory) -> Ite
                 "PAPERBOY_HF_URL": replay.url, "PAPERBOY_HF_DELAY": "0.05",
                 "PAPERBOY_FETCH_TIMEOUT": "2", "PAPERBOY_FETCH_RETRIES": "1",
                 "PAPERBOY_VOTES_PER_MINUTE": str(VOTES_PER_MINUTE),
-                "PAPERBOY_COMMENTS_PER_HOUR": str(VOTES_PER_MINUTE)}
+                "PAPERBOY_COMMENTS_PER_HOUR": str(VOTES_PER_MINUTE), **pooled}
     # Both at once: they start, compose the due digests and look for due fetches together.
     started = time.monotonic()
     a = nodes.start(url, root / "a", **settings)
@@ -89,14 +97,14 @@ def pair(external_pg: PgServer, tmp_path_factory: pytest.TempPathFactory) -> Ite
     try:
         nodes.ready(a)
         nodes.ready(b)
-        yield Pair(a, b, url, sink, replay, token, started)
+        yield Pair(a, b, direct, sink, replay, token, started)
     finally:
         for node in (a, b):
             if node.proc.poll() is None:
                 nodes.stop(node)
         replay.stop()
         smtp.stop()
-        external_pg.drop_database(url)
+        external_pg.drop_database(direct)
 
 
 def search(node: nodes.Node, q: str) -> list[str]:

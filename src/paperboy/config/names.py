@@ -105,6 +105,12 @@ SETTINGS = {
     "PostgreSQL (maintenance_work_mem): auto (default: 1/6 of memory, 64MB to 4GB) or a size",
     "PAPERBOY_DB_WORK_MEM": "memory of one sort or hash of a query on the embedded PostgreSQL "
     "(work_mem): auto (default: memory/256, 4MB to 32MB) or a size such as 16MB",
+    "PAPERBOY_DB_POOLER": "the pool mode of a connection pooler between paperboy and DATABASE_URL's "
+    "server (PgBouncer, Supavisor): off (default: none), session, or transaction (no prepared "
+    "statements; the jobs' locks become lease rows); statement mode is not supported",
+    "PAPERBOY_DB_LEASE_SECONDS": "with PAPERBOY_DB_POOLER=transaction, how long a job's lease "
+    "lasts unless its holder renews it (every third of it): a killed holder's job is taken over "
+    "this much later (default 60)",
     "PAPERBOY_FORWARDED_ALLOW_IPS": "addresses of the reverse proxies whose X-Forwarded-For and "
     "X-Forwarded-Proto are believed (commas or spaces; default 127.0.0.1; * trusts any sender, "
     "which lets a client that reaches paperboy directly choose its own address)",

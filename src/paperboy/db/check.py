@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import psycopg
 from psycopg.rows import tuple_row
 
-from paperboy.db import locks
+from paperboy.db import locks, pooler
 from paperboy.db.errors import DatabaseError
 
 PGVECTOR_INSTALL = "https://github.com/pgvector/pgvector#installation"
@@ -56,6 +56,7 @@ def _scrub(text: str, url: str) -> str:
 _PREFIX = re.compile(r"^(connection failed: )?(connection to server (at|on) .*? failed: )?(FATAL: +)?")
 _HINTS = (
     ("password authentication failed", "check the user name and password in DATABASE_URL"),
+    ("SASL authentication failed", "check the user name and password in DATABASE_URL"),  # PgBouncer's
     ("no password supplied", "DATABASE_URL needs the password of this user"),
     ("does not exist", "check the names in DATABASE_URL, or create the role and database"),
     ("no pg_hba.conf entry", "the server's pg_hba.conf does not admit this user from here"),
@@ -80,7 +81,7 @@ def check(url: str, *, write: bool = True, timeout: int = 10) -> None:
     the extension when the server offers it. Otherwise a one-line DatabaseError saying why and
     what to do."""
     try:
-        conn = psycopg.connect(url, connect_timeout=timeout, autocommit=True, row_factory=tuple_row)
+        conn = pooler.connect(url, connect_timeout=timeout, autocommit=True, row_factory=tuple_row)
     except psycopg.Error as e:
         raise DatabaseError(f"cannot connect to PostgreSQL at {server_name(url)}: {reason(e, url)}") from e
     try:

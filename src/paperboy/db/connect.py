@@ -1,4 +1,5 @@
-"""Connections: one pool per process, opened on the configured or embedded server."""
+"""Connections: one pool per process, opened on the configured or embedded server (with what
+the pool mode of a connection pooler in between needs: pooler.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from paperboy.config import Config
-from paperboy.db import check
+from paperboy.db import check, pooler
 from paperboy.db import migrate as migrations
 from paperboy.db.errors import DatabaseError
 from paperboy.db.vectors import ensure_vector
@@ -37,7 +38,7 @@ class Database:
             url,
             min_size=min_size,
             max_size=max_size,
-            kwargs={"row_factory": dict_row, "autocommit": False},
+            kwargs={"row_factory": dict_row, "autocommit": False, **pooler.connect_kwargs()},
             configure=_configure,
             open=False,
         )

@@ -5,6 +5,10 @@ An advisory lock is named by a number shared by every process on one database, s
 features must never pick the same number by accident; hence one list. The values must not
 change either: during an upgrade, processes of the old and the new version run side by
 side and must still exclude each other.
+
+lock, try_lock, unlock and held are session locks on a direct connection (or behind a pooler in
+session mode); behind a pooler in transaction mode (PAPERBOY_DB_POOLER=transaction, pooler.py)
+the same keys are lease rows instead (leases.py). xact_lock is a transaction lock either way.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ from pathlib import Path
 
 import psycopg
 from psycopg.rows import tuple_row
+
+from paperboy.db import leases, pooler
 
 BASE = 0x70617065  # "pape": any constant no other application on the database is likely to use
 
@@ -37,16 +43,22 @@ def keyword_index(path: Path | str) -> int:
 
 def lock(conn: psycopg.Connection, key: int) -> None:
     """Wait for the session lock ``key`` (held until :func:`unlock` or the session ends)."""
+    if pooler.transaction_pooling():
+        return leases.lock(conn, key)
     conn.execute("SELECT pg_advisory_lock(%s)", (key,))
 
 
 def try_lock(conn: psycopg.Connection, key: int) -> bool:
     """Take the session lock ``key`` if it is free; whether it was taken."""
+    if pooler.transaction_pooling():
+        return leases.try_lock(conn, key)
     with conn.cursor(row_factory=tuple_row) as cur:  # whatever rows the connection makes
         return bool(cur.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0])
 
 
 def unlock(conn: psycopg.Connection, key: int) -> None:
+    if pooler.transaction_pooling():
+        return leases.unlock(conn, key)
     conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
 
 
@@ -57,6 +69,8 @@ def xact_lock(conn: psycopg.Connection, key: int) -> None:
 
 def held(conn: psycopg.Connection) -> set[int]:
     """The keys some session holds right now on this database (any process, any machine)."""
+    if pooler.transaction_pooling():
+        return leases.held(conn)
     with conn.cursor(row_factory=tuple_row) as cur:
         rows = cur.execute(
             "SELECT (classid::bigint << 32) | objid::bigint FROM pg_locks"

@@ -26,7 +26,7 @@ import psycopg
 from psycopg.rows import tuple_row
 
 from paperboy import __version__
-from paperboy.db import locks
+from paperboy.db import locks, pooler
 from paperboy.db.errors import DatabaseError
 
 _NAME = re.compile(r"^(\d{4})_[\w-]+\.sql$")
@@ -103,7 +103,7 @@ def refuse_newer(conn: psycopg.Connection) -> None:
 
 
 def pending(url: str) -> list[tuple[int, str, str]]:
-    with psycopg.connect(url) as conn:
+    with pooler.connect(url) as conn:
         done = applied(conn)
     return [m for m in available() if m[0] not in done]
 
@@ -126,7 +126,7 @@ def migrate(url: str, *, later: bool = False, files: list[Migration] | None = No
     migrations are left for :func:`migrate_later` (``files``: for tests, instead of the
     package's)."""
     names: list[str] = []
-    with psycopg.connect(url, autocommit=True) as conn:
+    with pooler.connect(url, autocommit=True) as conn:
         if later and current(conn, files):
             # Nothing but index builds pending: no wait for the lock a background build holds.
             refuse_newer(conn)
@@ -206,13 +206,13 @@ def migrate_later(url: str, files: list[Migration] | None = None) -> threading.T
     """Build the pending concurrent migrations on a thread of their own (``serve``: it answers
     meanwhile). One process does it: the others find the migration lock taken and leave it.
     None when there is nothing to build."""
-    with psycopg.connect(url) as conn:
+    with pooler.connect(url) as conn:
         if not building(conn, files):
             return None
 
     def build() -> None:
         try:
-            with psycopg.connect(url, autocommit=True) as conn:
+            with pooler.connect(url, autocommit=True) as conn:
                 if not locks.try_lock(conn, locks.MIGRATE):
                     return
                 try:

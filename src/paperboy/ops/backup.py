@@ -28,6 +28,7 @@ from psycopg.rows import tuple_row
 
 from paperboy import __version__
 from paperboy.db import migrate as migrations
+from paperboy.db import pooler
 from paperboy.db.errors import DatabaseError
 
 # Tables a freshly migrated (or freshly started) instance already fills: they do not make it
@@ -87,11 +88,23 @@ def _tables(conn: psycopg.Connection) -> list[str]:
             "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1")]
 
 
+def _not_through_a_pooler() -> None:
+    """pg_dump and pg_restore set session state (an empty search_path) that a transaction-mode
+    pooler would leave on a server connection it then lends to paperboy's other clients,
+    whose every query would fail: refused (docs/operations.md, Which pool modes work)."""
+    if pooler.transaction_pooling():
+        raise BackupError("backup and restore need the server itself, not a transaction-mode "
+                          "pooler (pg_dump and pg_restore set session state the pooler would hand "
+                          "to other clients): run this command with DATABASE_URL set to the "
+                          "server and PAPERBOY_DB_POOLER=off")
+
+
 def backup(url: str, file: Path, on_table: Callable[[str, int], None] | None = None) -> Outcome:
     """Dump the database at ``url`` into ``file`` (written as ``file.partial`` and renamed
     when complete: a killed backup never leaves a file that looks whole). ``on_table`` hears
     each table as it is dumped, with the number of tables."""
-    with psycopg.connect(url, autocommit=True) as conn:
+    _not_through_a_pooler()
+    with pooler.connect(url, autocommit=True) as conn:
         migrations.refuse_newer(conn)
         schema, _ = migrations.newest(conn)
         if not schema:
@@ -158,13 +171,14 @@ def restore(url: str, file: Path, *, force: bool = False,
     """Replace the database at ``url`` with the backup ``file``, in one transaction, then
     bring its schema up to date (a backup of an older paperboy is migrated). A database
     holding data is refused unless ``force``; so is a backup newer than this code."""
+    _not_through_a_pooler()
     file = file.expanduser()
     schema = backup_schema(file)
     known = migrations.available()[-1][0]
     if schema > known:
         raise BackupError(f"{file} is at schema version {schema}, newer than this paperboy "
                           f"{__version__} knows ({known}): restore it with the newer paperboy")
-    with psycopg.connect(url, autocommit=True) as conn:
+    with pooler.connect(url, autocommit=True) as conn:
         full = contents(conn)
     if full and not force:
         raise BackupError("this instance is not empty (" + ", ".join(full[:6])
