@@ -31,36 +31,47 @@
     e.preventDefault();
   });
 })();
-// Upvotes in place: a vote form (templates/_vote.html) posts through the API instead, and
-// the answer sets the count and the pressed state. Without JavaScript the form itself
-// toggles the vote and comes back to the page. Someone not signed in (401) is sent on by
-// the form as without JavaScript: to sign in.
+// A toggle in place (an upvote, a follow): the form's button asks the API instead of posting
+// the form (POST to turn on, DELETE to turn off, the form token in a header), and the answer
+// sets the page (``apply``). Without JavaScript the form itself posts and comes back. Someone
+// not signed in (401) is sent on by the form, as without JavaScript: to sign in. One request
+// per button at a time (aria-busy); a refusal is told in the button's title.
+window.paperboyToggle = function (form, button, url, apply, refused) {
+  "use strict";
+  if (button.getAttribute("aria-busy") === "true") return;
+  var meta = document.querySelector('meta[name="csrf-token"]');
+  var pressed = button.getAttribute("aria-pressed") === "true";
+  button.setAttribute("aria-busy", "true");
+  fetch(url, {
+    method: pressed ? "DELETE" : "POST",
+    credentials: "same-origin",
+    headers: { "X-CSRF-Token": meta ? meta.getAttribute("content") : "", "Accept": "application/json" }
+  }).then(function (r) {
+    if (r.status === 401) { form.submit(); return null; }
+    return r.json().then(function (body) {
+      if (!r.ok) throw new Error(body && body.error ? body.error : "status " + r.status);
+      return body;
+    });
+  }).then(function (body) {
+    if (body) apply(body);
+  }).catch(function (err) {
+    button.title = refused + err.message;
+  }).then(function () {
+    button.removeAttribute("aria-busy");
+  });
+};
+// Upvotes in place (templates/_vote.html): the answer sets the count and the pressed state of
+// every button of that paper on the page (a paper can be listed twice).
 (function () {
   "use strict";
-  var meta = document.querySelector('meta[name="csrf-token"]');
   document.addEventListener("submit", function (e) {
     var form = e.target;
     if (!form.matches || !form.matches("form.vote") || !window.fetch) return;
     var button = form.querySelector("button.vote-btn");
     if (!button) return;
     e.preventDefault();
-    if (button.getAttribute("aria-busy") === "true") return;
     var id = button.getAttribute("data-vote");
-    var pressed = button.getAttribute("aria-pressed") === "true";
-    button.setAttribute("aria-busy", "true");
-    fetch("/api/papers/" + encodeURI(id) + "/upvote", {
-      method: pressed ? "DELETE" : "POST",
-      credentials: "same-origin",
-      headers: { "X-CSRF-Token": meta ? meta.getAttribute("content") : "", "Accept": "application/json" }
-    }).then(function (r) {
-      if (r.status === 401) { form.submit(); return null; }
-      return r.json().then(function (body) {
-        if (!r.ok) throw new Error(body && body.error ? body.error : "status " + r.status);
-        return body;
-      });
-    }).then(function (body) {
-      if (!body) return;
-      // every button of this paper on the page (a paper can be listed twice)
+    window.paperboyToggle(form, button, "/api/papers/" + encodeURI(id) + "/upvote", function (body) {
       document.querySelectorAll("button.vote-btn").forEach(function (b) {
         if (b.getAttribute("data-vote") !== id) return;
         b.setAttribute("aria-pressed", String(body.upvoted));
@@ -71,10 +82,6 @@
       document.querySelectorAll("[data-community]").forEach(function (s) {
         if (s.getAttribute("data-community") === id) s.textContent = String(body.communityUpvotes);
       });
-    }).catch(function (err) {
-      button.title = "Not counted: " + err.message;
-    }).then(function () {
-      button.removeAttribute("aria-busy");
-    });
+    }, "Not counted: ");
   });
 })();
