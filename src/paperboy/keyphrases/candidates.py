@@ -15,9 +15,9 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 
 import snowballstemmer
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 MAX_WORDS = 3
 MAX_CHARS = 80
@@ -49,7 +49,17 @@ _ACADEMIC = """
  publicly github com https http www model models data alongside towards toward within beyond
  despite among amongst upon versus vs given compared comparable existing prior previous
 """.split()
-STOP = frozenset(ENGLISH_STOP_WORDS) | frozenset(_ACADEMIC)
+
+
+@cache
+def stop_words() -> frozenset[str]:
+    """scikit-learn's English stop words and the academic ones above. Read on first use:
+    importing scikit-learn takes a second, and every `serve` and CLI start imports this module."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS) | frozenset(_ACADEMIC)
+
+
 # Inside a phrase these may stay; the _HEADS may also end one of two words or more
 # ("large language model", "preference data"), never stand alone.
 _HEADS = frozenset({"model", "models", "data", "method", "methods", "framework", "task", "tasks",
@@ -87,7 +97,7 @@ _NOT_ADVERBS = frozenset({"family", "anomaly", "assembly", "supply", "italy", "r
 
 def _weak(low: str) -> bool:
     """A stop word, an adverb (-ly), or a possessive: a phrase cannot run through it."""
-    if low in STOP and low not in _INNER_OK:
+    if low in stop_words() and low not in _INNER_OK:
         return True
     return (low.endswith("ly") and len(low) > 4 and low not in _NOT_ADVERBS) or \
         low.endswith(("'s", "’s"))
@@ -125,7 +135,7 @@ def _ok_edge(tok: str, head: bool = False) -> bool:
     low = tok.casefold()
     if head and low.endswith("ed") and len(low) > 4:  # "... optimized": a verb or participle
         return False
-    return (low not in STOP or (head and low in _HEADS)) and \
+    return (low not in stop_words() or (head and low in _HEADS)) and \
         not low.replace(".", "").replace(",", "").isdigit() and (len(tok) > 1 or tok.isupper())
 
 

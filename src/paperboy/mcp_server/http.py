@@ -21,36 +21,69 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
-from mcp.server.transport_security import TransportSecuritySettings
+import anyio
 
-from paperboy.mcp_server.hub import Hub, over_http
-from paperboy.mcp_server.server import build
 from paperboy.web.csrf import origin
 
 PATH = "/mcp"
 
 
 class Endpoint:
-    """The ASGI app at /mcp: the Origin check, then the SDK's session manager. The server is
-    built when the app starts (:meth:`run`, in its lifespan), not when the app is made: an
-    app that never serves (most tests make one) never pays for it."""
+    """The ASGI app at /mcp: the Origin check, then the SDK's session manager.
+
+    The SDK is imported and its server built on the first request to /mcp, not when the app
+    starts: importing it takes about half a second, which every `serve` start (and every worker
+    of one) would pay although most hubs never see an agent. :meth:`run`, entered in the app's
+    lifespan, keeps a task waiting for that first request; the task builds the server and runs
+    its sessions until the app stops, so they are entered and left in one task as anyio wants."""
 
     def __init__(self, state: Any) -> None:
         self.state = state
-        self.sessions: StreamableHTTPSessionManager | None = None
+        self.sessions: Any = None  # the SDK's StreamableHTTPSessionManager, once started
+        self.running = False  # between run()'s start and end
+        self._wanted: anyio.Event | None = None
+        self._ready: anyio.Event | None = None
 
     @asynccontextmanager
     async def run(self) -> AsyncIterator[None]:
-        server = build(Hub(self.state, over_http, "http"))
-        server.streamable_http_app(stateless_http=True, json_response=True,
-                                   transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False))
-        self.sessions = server.session_manager
+        self._wanted, self._ready = anyio.Event(), anyio.Event()
+        self.running = True
         try:
-            async with self.sessions.run():
-                yield
+            async with anyio.create_task_group() as tasks:
+                tasks.start_soon(self._serve_when_asked)
+                try:
+                    yield
+                finally:
+                    tasks.cancel_scope.cancel()
         finally:
-            self.sessions = None
+            self.running, self.sessions = False, None
+
+    async def _serve_when_asked(self) -> None:
+        assert self._wanted is not None and self._ready is not None
+        await self._wanted.wait()
+        try:
+            from mcp.server.transport_security import TransportSecuritySettings
+
+            from paperboy.mcp_server.hub import Hub, over_http
+            from paperboy.mcp_server.server import build
+
+            server = build(Hub(self.state, over_http, "http"))
+            server.streamable_http_app(stateless_http=True, json_response=True,
+                                       transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False))
+            async with server.session_manager.run():
+                self.sessions = server.session_manager
+                self._ready.set()
+                await anyio.sleep_forever()
+        finally:
+            self._ready.set()  # a start that failed: the waiting requests answer 503
+
+    async def started(self) -> bool:
+        """Start the SDK if this is the first request; whether its sessions are running."""
+        if not self.running or self._wanted is None or self._ready is None:
+            return False
+        self._wanted.set()
+        await self._ready.wait()
+        return self.sessions is not None
 
     def allows(self, scope: dict[str, Any]) -> bool:
         headers = dict(scope["headers"])
@@ -66,7 +99,7 @@ class Endpoint:
         if not self.allows(scope):
             await _refuse(send, 403, "Origin not allowed: this MCP endpoint answers pages of this hub only "
                                      "(and clients that send no Origin).")
-        elif self.sessions is None:
+        elif not await self.started():
             await _refuse(send, 503, "The MCP server is not running (the app was not started).")
         else:
             await self.sessions.handle_request(scope, receive, send)
