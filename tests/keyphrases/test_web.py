@@ -4,7 +4,6 @@ ours, and ``ai_keywords_source`` saying which), and the official client's ``pape
 
 from __future__ import annotations
 
-import gzip
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,23 +13,18 @@ import pytest
 from huggingface_hub import HfApi
 
 from paperboy import keyphrases
-from paperboy.keyphrases import store as kstore
 from tests.e2e.conftest import serve
-from tests.helpers import Page, import_files, shared
+from tests.helpers import Page, shared
 
-RECORDED = shared("hf-api-recorded", "daily_papers.2026-07-14.json")
+RECORDED = shared("hf-api-recorded", "daily_papers.2026-07-14.json")  # what conftest.py fills
+
 
 
 @pytest.fixture
-def filled(conn, tmp_path) -> dict[str, list[str]]:
+def filled(conn) -> dict[str, list[str]]:
     """The recorded HF day (some papers with HF's ai_keywords, some without) and three arXiv
-    papers, with keyphrases computed; HF's keywords by paper id."""
-    jsonl = tmp_path / "three.jsonl"
-    with gzip.open(shared("arxiv-cs-2025-2026.jsonl.gz"), "rt") as f:
-        jsonl.write_text("".join(next(f) for _ in range(3)))
-    import_files(conn, [RECORDED, jsonl])
-    conn.commit()
-    kstore.compute_pending(conn)
+    papers, with keyphrases computed (conftest.py's template); HF's keywords by paper id."""
+    assert conn.execute("SELECT count(*) AS n FROM keyphrases").fetchone()["n"] > 3, "filled too late"
     return {i["paper"]["id"]: i["paper"]["ai_keywords"] for i in json.loads(RECORDED.read_text())
             if i["paper"].get("ai_keywords")}
 
