@@ -139,7 +139,7 @@ def test_user_mistakes_get_clear_errors(db_url, tmp_path):
 def test_import_killed_midway_leaves_whole_papers_and_rerun_completes(db_url, tmp_path):
     src = shared("arxiv-cs-2025-2026.jsonl.gz")
     with gzip.open(src, "rt") as f:
-        lines = [next(f) for _ in range(30000)]
+        lines = [next(f) for _ in range(8000)]  # eight batches: the kill lands after two
     part = tmp_path / "part.jsonl.gz"
     with gzip.open(part, "wt") as f:
         f.writelines(lines)
