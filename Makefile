@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test install browser system lint clean fuzz
+.PHONY: demo test install browser system lint clean fuzz bench-topics
 
 # torch first, pinned: pip takes the CPU build of 2.13.0; a later "sentence-transformers"
 # would otherwise pull the newest torch with gigabytes of CUDA packages.
@@ -47,8 +47,15 @@ fuzz: $(STAMP)
 	  $(BIN)/python -m pytest tests/fuzz tests/api_schema -q -s -p no:cacheprovider --hypothesis-show-statistics \
 	    --hypothesis-profile=fuzz
 
+## Topic build beside BERTopic's defaults on the same vectors (issue 25; needs ../shared/data).
+## BERTopic, UMAP and HDBSCAN go into .bench/ (not the venv: the suite's versions stay as they are)
+bench-topics: $(STAMP)
+	test -d .bench/bertopic || $(BIN)/python -m pip install --quiet --no-deps --target .bench \
+	  bertopic umap-learn hdbscan pynndescent numba llvmlite plotly pandas narwhals
+	HF_HUB_OFFLINE=1 PYTHONPATH=.bench $(BIN)/python bench/topics_build.py
+
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 
 clean:
-	rm -rf $(VENV) build src/*.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) .bench build src/*.egg-info .pytest_cache .ruff_cache

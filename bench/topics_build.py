@@ -16,7 +16,8 @@ names, layout) over all the papers, as `paperboy topics build --since 1900-01-01
 * the map's payload: the JSON of the 8,000 points /topics asks for, raw and gzipped.
 
 BERTopic's defaults (UMAP + HDBSCAN + c-TF-IDF) on the same vectors run too when bertopic,
-umap-learn and hdbscan are installed; otherwise the report says they were not.
+umap-learn and hdbscan are importable; otherwise the report says they were not. `make
+bench-topics` installs them into .bench/ (beside the venv, not into it) and runs this with them.
 """
 
 from __future__ import annotations
