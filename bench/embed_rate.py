@@ -8,8 +8,8 @@ Run by hand:  .venv/bin/python bench/embed_rate.py [--n 1024] [--demo] [--thread
 2. Encodes them with each encoder, interleaved chunk by chunk (torch, fp32, int8, then the next
    chunk in another order) so that a load that comes and goes on the machine falls on all
    three alike; prints papers/s of each and its speed-up over PyTorch. --threads N gives every
-   encoder N threads (default: all cores); --serial adds int8 one text at a time (as before
-   int8 ran its texts side by side, one per core).
+   encoder N threads (default: all cores); --serial adds int8 one text at a time with every
+   thread inside the run (as before int8 ran its texts side by side, one per core).
 3. Prints the cosine (min, mean, 1st percentile) of each ONNX encoder's vectors to PyTorch's;
    --demo does the same on the demo corpus (the acceptance test: every one >= 0.99).
 4. Stores the papers in a throwaway embedded PostgreSQL and times `embed_pending` with the
@@ -42,10 +42,13 @@ JSONL = DATA / "arxiv-cs-2025-2026.jsonl.gz"
 
 
 class OneAtATime:
-    """An encoder given one text per call: int8 as it ran before its texts ran side by side."""
+    """int8 as it ran before its texts ran side by side: one text at a time, every thread
+    inside each run."""
 
-    def __init__(self, inner) -> None:
-        self.inner = inner
+    def __init__(self, folder: Path, int8: onnx_encoder.OnnxEncoder) -> None:
+        self.inner = onnx_encoder.OnnxEncoder(folder, int8.path, one_at_a_time=True,
+                                              float_path=int8.float_path, threads=int8.threads)
+        self.inner.session = onnx_encoder._session(int8.path, int8.threads)
 
     def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
         return np.concatenate([self.inner.encode([t]) for t in texts])
@@ -66,7 +69,7 @@ def load_encoders(threads: int | None, serial: bool) -> dict:
         print("  int8 failed its check on this machine: the 'int8' column is float32")
     encoders = {"torch": torch_encoder.TorchEncoder(folder), "onnx-fp32": fp32, "onnx-int8": int8}
     if serial:
-        encoders["int8-serial"] = OneAtATime(int8)
+        encoders["int8-serial"] = OneAtATime(folder, int8)
     return encoders
 
 

@@ -281,11 +281,11 @@ class OnnxEncoder:
     tokens run in float32: queries are short, cost little, and int8 strays most on them
     (cosine down to 0.97 for one or two words, against >= 0.99 past about 50 tokens).
 
-    One text per run leaves cores idle: a single text's graph is some 200 small operators, and
-    ONNX Runtime's threads wait for one another between them (a second thread added a third to
-    the rate, where PyTorch's batches of 64 double it). So ``threads`` texts run at once, each
-    in its own run of the one session (runs are thread-safe; the vectors are those of one text
-    a run, whatever ran beside it).
+    One text a run gains nothing from a second thread inside the run: its graph is some 200
+    small operators, and the threads wait for one another between them (2 threads ran no faster
+    than 1). So the int8 session runs each text on one thread, and ``threads`` texts run at once,
+    each in its own run of the one session (runs are thread-safe; a vector is that of its text
+    alone, whatever ran beside it). Float32 batches use ``threads`` inside each run.
     """
 
     def __init__(self, folder: Path, path: Path, one_at_a_time: bool,
@@ -301,7 +301,7 @@ class OnnxEncoder:
         tokenizer.no_padding()  # (tokenizer.json pads to 128: each batch pads itself)
         self.tokenizer = tokenizer
         self.threads = max(1, threads or cores())
-        self.session = _session(path, self.threads)
+        self.session = _session(path, 1 if one_at_a_time else self.threads)
         self.float_path = float_path
         self._float_session = None  # created on the first short text
         self._lock = threading.Lock()
