@@ -1,13 +1,15 @@
 """Embedding speed and fidelity: PyTorch (sentence-transformers) against ONNX Runtime, float32
 and int8, on the same texts in the same run; then the whole `embed_pending` job.
 
-Run by hand:  .venv/bin/python bench/embed_rate.py [--n 1024] [--demo]
+Run by hand:  .venv/bin/python bench/embed_rate.py [--n 1024] [--demo] [--threads 1] [--serial]
 
 1. Reads the first --n papers of ../shared/data/arxiv-cs-2025-2026.jsonl.gz (title + ". " +
    abstract, as the job embeds them).
 2. Encodes them with each encoder, interleaved chunk by chunk (torch, fp32, int8, then the next
    chunk in another order) so that a load that comes and goes on the machine falls on all
-   three alike; prints papers/s of each and its speed-up over PyTorch.
+   three alike; prints papers/s of each and its speed-up over PyTorch. --threads N gives every
+   encoder N threads (default: all cores); --serial adds int8 one text at a time with every
+   thread inside the run (as before int8 ran its texts side by side, one per core).
 3. Prints the cosine (min, mean, 1st percentile) of each ONNX encoder's vectors to PyTorch's;
    --demo does the same on the demo corpus (the acceptance test: every one >= 0.99).
 4. Stores the papers in a throwaway embedded PostgreSQL and times `embed_pending` with the
@@ -39,16 +41,36 @@ DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 JSONL = DATA / "arxiv-cs-2025-2026.jsonl.gz"
 
 
-def load_encoders() -> dict:
+class OneAtATime:
+    """int8 as it ran before its texts ran side by side: one text at a time, every thread
+    inside each run."""
+
+    def __init__(self, folder: Path, int8: onnx_encoder.OnnxEncoder) -> None:
+        self.inner = onnx_encoder.OnnxEncoder(folder, int8.path, one_at_a_time=True,
+                                              float_path=int8.float_path, threads=int8.threads)
+        self.inner.session = onnx_encoder._session(int8.path, int8.threads)
+
+    def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        return np.concatenate([self.inner.encode([t]) for t in texts])
+
+
+def load_encoders(threads: int | None, serial: bool) -> dict:
     folder, name, cache = embeddings.model_path(), embeddings.MODEL_NAME.rsplit("/", 1)[-1], embeddings.model_cache()
     torch_encoder.offline()
+    if threads:
+        import torch
+
+        torch.set_num_threads(threads)
     t0 = time.perf_counter()
-    fp32 = onnx_encoder.load(folder, name, cache, int8=False, probe=embeddings.probe_texts)
-    int8 = onnx_encoder.load(folder, name, cache, int8=True, probe=embeddings.probe_texts)
-    print(f"ONNX models ready in {time.perf_counter() - t0:.1f} s ({cache})")
+    fp32 = onnx_encoder.load(folder, name, cache, int8=False, probe=embeddings.probe_texts, threads=threads)
+    int8 = onnx_encoder.load(folder, name, cache, int8=True, probe=embeddings.probe_texts, threads=threads)
+    print(f"ONNX models ready in {time.perf_counter() - t0:.1f} s ({cache}); {int8.threads} threads each")
     if int8.name != "onnx-int8":
         print("  int8 failed its check on this machine: the 'int8' column is float32")
-    return {"torch": torch_encoder.TorchEncoder(folder), "onnx-fp32": fp32, "onnx-int8": int8}
+    encoders = {"torch": torch_encoder.TorchEncoder(folder), "onnx-fp32": fp32, "onnx-int8": int8}
+    if serial:
+        encoders["int8-serial"] = OneAtATime(folder, int8)
+    return encoders
 
 
 def race(encoders: dict, texts: list[str], chunk: int) -> tuple[dict, dict]:
@@ -72,7 +94,7 @@ def race(encoders: dict, texts: list[str], chunk: int) -> tuple[dict, dict]:
 
 def fidelity(vectors: dict, texts: list[str], label: str) -> None:
     ref = vectors["torch"]
-    for name in ("onnx-fp32", "onnx-int8"):
+    for name in (n for n in vectors if n != "torch"):
         cos = onnx_encoder.cosines(vectors[name], ref)
         worst = int(np.argmin(cos))
         print(f"  {label} {name:10s} cosine to PyTorch: min {cos.min():.4f}  p1 {np.percentile(cos, 1):.4f}"
@@ -113,6 +135,8 @@ def main() -> None:
     ap.add_argument("--chunk", type=int, default=128, help="texts each encoder takes in turn")
     ap.add_argument("--demo", action="store_true", help="also compare vectors on the demo corpus")
     ap.add_argument("--no-job", action="store_true", help="skip the embed_pending measurement")
+    ap.add_argument("--threads", type=int, default=0, help="threads of every encoder (default: all cores)")
+    ap.add_argument("--serial", action="store_true", help="also time int8 one text at a time")
     args = ap.parse_args()
     if not JSONL.exists():
         raise SystemExit(f"needs {JSONL}")
@@ -123,16 +147,18 @@ def main() -> None:
     print(f"{len(texts)} papers, {os.cpu_count()} cores, load average "
           f"{' '.join(f'{x:.1f}' for x in os.getloadavg())} (other work slows every column alike)")
 
-    encoders = load_encoders()
+    encoders = load_encoders(args.threads or None, args.serial)
     tokens = [len(e.ids) for e in encoders["onnx-fp32"].tokenizer.encode_batch(texts)]
     print(f"tokens per paper: mean {np.mean(tokens):.0f}, {np.mean(np.array(tokens) >= 256):.0%} truncated at 256")
     vectors, spent = race(encoders, texts, args.chunk)
     base = spent["wall"]["torch"]
-    print("encoding alone (papers/s, wall clock; CPU-time rate = papers / process CPU seconds x cores):")
+    used = args.threads or os.cpu_count() or 1
+    print(f"encoding alone (papers/s, wall clock; CPU-time rate = papers / process CPU seconds x {used}):")
     for name, seconds in spent["wall"].items():
-        cpu_rate = len(texts) / spent["cpu"][name] * (os.cpu_count() or 1)
-        print(f"  {name:10s} {len(texts) / seconds:6.1f} papers/s   x{base / seconds:4.2f} vs PyTorch"
-              f"   (CPU-time rate {cpu_rate:5.1f})")
+        cpu_rate = len(texts) / spent["cpu"][name] * used
+        print(f"  {name:11s} {len(texts) / seconds:6.1f} papers/s   x{base / seconds:4.2f} vs PyTorch"
+              f"   (CPU-time rate {cpu_rate:5.1f}, x{spent['cpu']['torch'] / spent['cpu'][name]:4.2f})")
+    print(f"  load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     fidelity(vectors, texts, "arXiv")
     if args.demo:
         demo = demo_texts()

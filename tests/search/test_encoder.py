@@ -110,6 +110,24 @@ def test_a_vector_does_not_depend_on_its_batch(use, demo_texts):
     assert np.allclose(together[::5], alone, atol=1e-5)
 
 
+def test_int8_texts_run_side_by_side_give_the_vectors_of_one_at_a_time(use, cache, demo_texts):
+    """Several runs at once on the int8 session (one per thread) change no vector, whatever
+    the cores of the machine running the tests."""
+    use("onnx")  # exported and checked into the module's cache
+    folder, name = embeddings.model_path(), embeddings.MODEL_NAME.rsplit("/", 1)[-1]
+    texts = demo_texts[100:124]
+
+    def encoder(threads: int):
+        enc = onnx_encoder.load(folder, name, cache, int8=True, probe=embeddings.probe_texts,
+                                threads=threads)
+        assert enc.name == "onnx-int8" and enc.threads == threads
+        return enc
+
+    side_by_side = encoder(3).encode(texts)
+    one_by_one = encoder(1).encode(texts)
+    assert np.allclose(side_by_side, one_by_one, atol=1e-5)
+
+
 @pytest.mark.parametrize(("kind", "least"), [("onnx", MIN_COSINE), ("onnx-fp32", 0.9999)])
 def test_queries_and_titles_match_pytorch(use, kind, least, demo_texts):
     """Short texts too (int8 runs them in float32; padding must not count as tokens)."""

@@ -19,8 +19,9 @@ Files are written to a temporary name and renamed, under a lock file, so concurr
 neither export twice nor read half a file.
 
 Activations are quantised per ``run``: in int8 a text's vector would depend on the other texts
-of its batch, so the int8 model encodes one text per run (no padding either). Float32 batches
-texts sorted by length, padding each batch to its longest text only.
+of its batch, so the int8 model encodes one text per run (no padding either), as many runs at
+once as there are cores. Float32 batches texts sorted by length, padding each batch to its
+longest text only.
 """
 
 from __future__ import annotations
@@ -76,8 +77,6 @@ def model_digest(folder: Path) -> str:
     return h.hexdigest()
 
 
-
-
 def max_seq_length(folder: Path) -> int:
     """What sentence-transformers truncates at: sentence_bert_config.json's max_seq_length,
     else the smaller of the model's positions and the tokenizer's maximum."""
@@ -108,11 +107,6 @@ def cores() -> int:
 # --- the cache: verified files, written atomically ----------------------------------------------
 
 
-
-
-
-
-
 def _publish(tmp: Path, path: Path, info: dict) -> None:
     """Move a finished file into place, then its manifest (a file without one is not used)."""
     with suppress(FileNotFoundError):
@@ -120,12 +114,6 @@ def _publish(tmp: Path, path: Path, info: dict) -> None:
     tmp.chmod(0o644)  # (mkstemp's 0600 would hide a shared cache from other users)
     os.replace(tmp, path)
     _write_manifest(path, {"sha256": _sha256(path), "recipe": RECIPE, **info})
-
-
-
-
-
-
 
 
 # --- export and quantisation ---------------------------------------------------------------------
@@ -271,11 +259,11 @@ def ensure(folder: Path, name: str, cache: Path, int8: bool,
 
 # --- inference ---------------------------------------------------------------------------------
 
-def _session(path: Path):
+def _session(path: Path, threads: int | None = None):
     import onnxruntime as ort
 
     so = ort.SessionOptions()
-    so.intra_op_num_threads = cores()
+    so.intra_op_num_threads = threads or cores()
     so.inter_op_num_threads = 1
     so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
@@ -292,10 +280,16 @@ class OnnxEncoder:
     With ``float_path`` (the int8 model's float32 original), texts of at most ``SHORT_TOKENS``
     tokens run in float32: queries are short, cost little, and int8 strays most on them
     (cosine down to 0.97 for one or two words, against >= 0.99 past about 50 tokens).
+
+    One text a run gains nothing from a second thread inside the run: its graph is some 200
+    small operators, and the threads wait for one another between them (2 threads ran no faster
+    than 1). So the int8 session runs each text on one thread, and ``threads`` texts run at once,
+    each in its own run of the one session (runs are thread-safe; a vector is that of its text
+    alone, whatever ran beside it). Float32 batches use ``threads`` inside each run.
     """
 
     def __init__(self, folder: Path, path: Path, one_at_a_time: bool,
-                 float_path: Path | None = None) -> None:
+                 float_path: Path | None = None, threads: int | None = None) -> None:
         from tokenizers import Tokenizer
 
         self.path = path
@@ -306,7 +300,8 @@ class OnnxEncoder:
         tokenizer.enable_truncation(max_seq_length(folder))
         tokenizer.no_padding()  # (tokenizer.json pads to 128: each batch pads itself)
         self.tokenizer = tokenizer
-        self.session = _session(path)
+        self.threads = max(1, threads or cores())
+        self.session = _session(path, 1 if one_at_a_time else self.threads)
         self.float_path = float_path
         self._float_session = None  # created on the first short text
         self._lock = threading.Lock()
@@ -325,11 +320,27 @@ class OnnxEncoder:
             rows = short[start:start + batch_size]
             out[rows] = _run(session, [ids[i] for i in rows])
         rest = order[len(short):]  # (the short ones lead the order)
+        if self.one_at_a_time and self.threads > 1 and len(rest) > 1:
+            self._side_by_side(ids, rest, out)
+            return out
         step = 1 if self.one_at_a_time else batch_size
         for start in range(0, len(rest), step):
             rows = rest[start:start + step]
             out[rows] = _run(self.session, [ids[i] for i in rows])
         return out
+
+    def _side_by_side(self, ids: list[list[int]], rows: list[int], out: np.ndarray) -> None:
+        """One text a run, ``threads`` runs at a time (longest first, so none is left alone at
+        the end)."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        def one(i: int) -> None:
+            out[i] = _run(self.session, [ids[i]])[0]
+
+        with ThreadPoolExecutor(max_workers=min(self.threads, len(rows)),
+                                thread_name_prefix="paperboy-embed") as pool:
+            for _ in pool.map(one, reversed(rows)):  # (raises a run's error here)
+                pass
 
     def encode_one(self, text: str) -> np.ndarray:
         return self.encode([text])[0]
@@ -340,7 +351,7 @@ class OnnxEncoder:
         with self._lock:
             if self._float_session is None and self.float_path is not None:
                 try:
-                    self._float_session = _session(self.float_path)
+                    self._float_session = _session(self.float_path, self.threads)
                 except Exception as e:  # ONNX Runtime raises its own exception types
                     log.warning("could not load %s (%s): short texts run in int8", self.float_path, e)
                     self.float_path = None
@@ -365,16 +376,18 @@ def _run(session, batch: list[list[int]]) -> np.ndarray:
 
 
 def load(folder: Path, name: str, cache: Path, int8: bool,
-         probe: Callable[[], list[str]]) -> OnnxEncoder:
+         probe: Callable[[], list[str]], threads: int | None = None) -> OnnxEncoder:
     """The encoder, exporting on first use; a cached file that does not load is discarded and
-    made once more. Raises when that fails too (the caller uses PyTorch)."""
+    made once more. Raises when that fails too (the caller uses PyTorch). ``threads``: cores
+    to use (default: all this process may run on)."""
     if not (folder / "tokenizer.json").exists():
         raise Unavailable(f"{folder} has no tokenizer.json")
     for attempt in (1, 2):
         path, is_int8 = ensure(folder, name, cache, int8, probe)
         try:
             original = path.with_name(path.name.replace(".int8.onnx", ".onnx")) if is_int8 else None
-            return OnnxEncoder(folder, path, one_at_a_time=is_int8, float_path=original)
+            return OnnxEncoder(folder, path, one_at_a_time=is_int8, float_path=original,
+                               threads=threads)
         except Exception as e:  # ONNX Runtime raises its own exception types
             if attempt == 2:
                 raise
