@@ -72,8 +72,14 @@ def interests(vectors: np.ndarray, primary: np.ndarray, n: int, seed: int) -> li
     return found
 
 
-def interest_purity(labels: np.ndarray, groups: list[np.ndarray]) -> float:
-    return float(np.mean([Counter(labels[g].tolist()).most_common(1)[0][1] / len(g) for g in groups]))
+def interest_purity(labels: np.ndarray, groups: list[np.ndarray], outliers_apart: bool = False) -> float:
+    """The mean share of an interest's papers in its most common topic. ``outliers_apart``:
+    HDBSCAN's outliers (label -1) are no topic, so they count as misses, not as one more topic
+    (counted as a topic, the outlier bin holds together whatever no topic took)."""
+    def best(g: np.ndarray) -> int:
+        counts = Counter(int(c) for c in labels[g] if not (outliers_apart and c == -1))
+        return counts.most_common(1)[0][1] if counts else 0
+    return float(np.mean([best(g) / len(g) for g in groups]))
 
 
 def report(name: str, labels: np.ndarray, primary: list[str], groups, seconds: float) -> None:
@@ -83,6 +89,9 @@ def report(name: str, labels: np.ndarray, primary: list[str], groups, seconds: f
     print(f"{name:<28} topics {k:>4}  NMI {normalized_mutual_info_score(primary, labels):.3f}  "
           f"category purity {purity(labels, primary):.3f}  interest purity {interest_purity(labels, groups):.3f}  "
           f"build {seconds:.1f} s", flush=True)
+    if -1 in labels:
+        print(f"{'':<28} outliers (label -1, in no topic) {np.mean(labels == -1):.1%};  interest purity "
+              f"with outliers in no topic {interest_purity(labels, groups, outliers_apart=True):.3f}", flush=True)
 
 
 def bertopic(rows, vectors, primary, groups) -> None:
