@@ -1,7 +1,9 @@
 """Digest throughput: 10,000 confirmed subscribers with varied topics, composed and handed to
-a local SMTP sink. Prints the time of each phase.
+a local SMTP sink. Prints the time of each phase, the CPU time of this process (composing and
+the senders), of the sink and of the database server, and memory: this process's resident
+size before the run and at its peak during it (sampled), and the sink's.
 
-Run by hand:  .venv/bin/python bench/digest.py [--subscribers 10000] [--senders 2]
+Run by hand:  .venv/bin/python bench/digest.py [--subscribers 100000] [--senders 4]
 
 The hub: the last 30 listed days of the arXiv jsonl.gz (about 9,000 papers) with random
 upvotes and the precomputed MiniLM vectors from ../shared/data, so topic searches run the
@@ -15,17 +17,21 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 import random
+import resource
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import numpy as np
+import psutil
 import psycopg
 
 from common import fresh_database  # bench/common.py (scripts run from bench/)
@@ -99,9 +105,55 @@ def add_subscribers(url: str, n: int, records: list[dict], rng: random.Random) -
         ids = [r[0] for r in conn.execute("SELECT id FROM subscribers ORDER BY id")]
         with conn.cursor().copy("COPY subscriber_topics (subscriber_id, query) FROM STDIN") as copy:
             for sid in ids:
-                for q in rng.sample(pool, rng.choice([0, 1, 1, 2, 3])):
+                # the pool repeats a few title fragments: a reader's topics are distinct
+                for q in dict.fromkeys(rng.sample(pool, rng.choice([0, 1, 1, 2, 3]))):
                     copy.write_row((sid, q))
         conn.commit()
+
+
+class Watch:
+    """Resident size of processes, sampled every ``every`` seconds on a thread: the peak of
+    each while the run goes on (ru_maxrss would include setting the hub up)."""
+
+    def __init__(self, procs: dict[str, psutil.Process], every: float = 0.2) -> None:
+        self.procs, self.every = procs, every
+        self.peak = {k: p.memory_info().rss for k, p in procs.items()}
+        self.first = dict(self.peak)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self.stop.wait(self.every):
+            for k, p in self.procs.items():
+                try:
+                    self.peak[k] = max(self.peak[k], p.memory_info().rss)
+                except psutil.Error:
+                    pass
+
+    def __enter__(self) -> Watch:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+
+
+def cpu_seconds(procs: list[psutil.Process]) -> float:
+    total = 0.0
+    for p in procs:
+        try:
+            t = p.cpu_times()
+            total += t.user + t.system
+        except psutil.Error:
+            pass
+    return total
+
+
+def server_processes(home: Path) -> list[psutil.Process]:
+    """The embedded PostgreSQL's postmaster and its children (backends, WAL writer, ...)."""
+    postmaster = psutil.Process(int((home / "pgdata" / "postmaster.pid").read_text().split()[0]))
+    return [postmaster, *postmaster.children()]
 
 
 def main() -> None:
@@ -118,7 +170,7 @@ def main() -> None:
         records = load_hub(url, home)
         add_subscribers(url, args.subscribers, records, random.Random(5))
         print(f"hub: {len(records)} papers with vectors; {args.subscribers} subscribers "
-              f"(set up in {time.perf_counter() - t0:.0f} s)")
+              f"(set up in {time.perf_counter() - t0:.0f} s; load {' '.join(f'{x:.2f}' for x in os.getloadavg())})")
 
         port = free_port()
         sink = subprocess.Popen([sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}",
@@ -129,10 +181,14 @@ def main() -> None:
             cfg = replace(config.load(), smtp=SMTPSettings(host="127.0.0.1", port=port, security="none",
                                                            user=None), mail_from="paperboy <digest@papers.example.org>")
             time.sleep(0.5)
-            with db.connection() as conn:
+            me, sink_p = psutil.Process(), psutil.Process(sink.pid)
+            with db.connection() as conn, Watch({"self": me, "sink": sink_p}) as watch:
                 from paperboy.embeddings import model
 
                 model()  # load before the clock starts (a running server has it loaded)
+                watch.first["self"] = me.memory_info().rss
+                server = server_processes(home)
+                cpu0 = (os.times(), cpu_seconds([sink_p]), cpu_seconds(server))
                 t1 = time.perf_counter()
                 ctx = compose.Context(base_url="https://papers.example.org",
                                       secret=subscriptions.secret_key(conn, None), sender=cfg.mail_from,
@@ -148,11 +204,25 @@ def main() -> None:
                     t2 = time.perf_counter()
                     during = count[0]
                 t3 = time.perf_counter()
+                t = os.times()
+                server = server_processes(home)  # backends opened meanwhile (those closed are missed)
+                cpu = (t.user + t.system - cpu0[0].user - cpu0[0].system, cpu_seconds([sink_p]) - cpu0[1],
+                       cpu_seconds(server) - cpu0[2])
+            mb = 1 / 2**20
+            # (getattr: the bench also runs against a tree from before digest/layout.py, for "before")
+            rendered = getattr(getattr(ctx, "_layout", None), "rendered", "?")
             print(f"compose: {t2 - t1:6.1f} s  ({stats.composed} digests, {stats.empty} with nothing new,"
-                  f" {len(ctx._topics)} distinct topic searches; {during} sent meanwhile)")
+                  f" {len(ctx._topics)} distinct topic searches, {rendered} sections rendered;"
+                  f" {during} sent meanwhile)")
             print(f"drain:   {t3 - t2:6.1f} s  (the rest of the outbox; {sent.sent} sent over SMTP in all,"
                   f" {args.senders} connections)")
             print(f"total:   {t3 - t1:6.1f} s  for {args.subscribers} subscribers (target: 60 s)")
+            print(f"cpu:     {cpu[0]:6.1f} s  this process (composing, senders) · {cpu[1]:.1f} s SMTP sink ·"
+                  f" {cpu[2]:.1f} s database server · on {os.cpu_count()} cores")
+            print(f"memory:  this process {watch.first['self'] * mb:.0f} MB before, peak {watch.peak['self'] * mb:.0f} MB"
+                  f" during (ru_maxrss {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB, with"
+                  f" the setup) · SMTP sink peak {watch.peak['sink'] * mb:.0f} MB")
+            print(f"load:    {' '.join(f'{x:.2f}' for x in os.getloadavg())} (1, 5, 15 min) at the end")
             db.close()
         finally:
             sink.terminate()

@@ -1,15 +1,18 @@
 """Composing digests: for each subscriber due now, the period's top trending papers they have
 not been sent yet, plus new matches of their topics, written to the outbox.
 
-One transaction per subscriber writes the message and the papers it carries; the outbox's
-unique (subscriber, kind, period) makes a rerun compose nothing twice.
+Subscribers are read :data:`CHUNK` at a time, each chunk with a handful of queries (topics,
+what was sent, who is a member) and written in one transaction: the messages and the papers
+they carry. The outbox's unique (subscriber, kind, period) makes a rerun compose nothing twice.
+A run holds one chunk of messages at a time, whatever the number of subscribers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,13 +20,13 @@ import psycopg
 
 from paperboy import trending
 from paperboy.digest import follows, foryou, render
+from paperboy.digest.layout import Layout
 from paperboy.digest.subscriptions import sign
 from paperboy.papers import view
 from paperboy.search import Filters, Searcher
 
 TOPIC_PAPERS = 5
-CHUNK = 200  # subscribers written per transaction
-_UNSUB, _PREFS = "__PAPERBOY_UNSUBSCRIBE_URL__", "__PAPERBOY_PREFERENCES_URL__"
+CHUNK = 200  # subscribers read and written per transaction
 
 
 @dataclass
@@ -32,7 +35,7 @@ class ComposeStats:
     composed: int = 0
     empty: int = 0  # due, but nothing new to send
     already: int = 0  # this period's digest exists already
-    messages: list[str] = field(default_factory=list)  # recipients, for --dry-run
+    messages: list[str] = field(default_factory=list)  # who would get one, on a dry run
 
 
 def period_of(sub: dict[str, Any], now: datetime, force: bool = False) -> str | None:
@@ -62,7 +65,14 @@ class Context:
     latest: date | None
     _trending: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     _topics: dict[tuple[str, int], list[dict[str, Any]]] = field(default_factory=dict)
-    _rendered: dict[tuple, tuple[str, str]] = field(default_factory=dict)
+    _layout: Layout | None = None
+
+    @property
+    def layout(self) -> Layout:
+        """The sections and pages rendered so far (digest/layout.py)."""
+        if self._layout is None:
+            self._layout = Layout(self.base_url)
+        return self._layout
 
     def window(self, frequency: str) -> tuple[date, date] | None:
         if self.latest is None:
@@ -99,56 +109,84 @@ def recently_sent(conn: psycopg.Connection, subscriber_ids: list[int]) -> dict[i
     return sent
 
 
+def members_among(conn: psycopg.Connection, emails: list[str]) -> set[str]:
+    """Which of these subscriber addresses are members' (members.by_email's match), in one query."""
+    return {r["email"] for r in conn.execute(
+        "SELECT email FROM members WHERE email = ANY(%s)", ([e.strip().lower() for e in emails],))}
+
+
+def _first(rows: Iterable[dict[str, Any]], n: int, skip: Collection[str], also: Collection[str]) -> list[dict[str, Any]]:
+    """The first ``n`` of ``rows`` whose paper is in neither ``skip`` nor ``also``."""
+    found: list[dict[str, Any]] = []
+    if n <= 0:
+        return found
+    for r in rows:
+        if r["id"] not in skip and r["id"] not in also:
+            found.append(r)
+            if len(found) == n:
+                break
+    return found
+
+
+def _rows_section(title: str, note: str | None, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"title": title, "note": note, "papers": [view.of(p) for p in rows]}
+
+
 def build(conn: psycopg.Connection, ctx: Context, sub: dict[str, Any], period: str,
-          topics: list[str], sent: set[str] | None = None) -> tuple[bytes, str, list[str]] | None:
-    """(message bytes, subject, paper ids) of one digest, or None when there is nothing new."""
+          topics: list[str], sent: set[str] | None = None,
+          members: Collection[str] | None = None) -> tuple[bytes, str, list[str]] | None:
+    """(message bytes, subject, paper ids) of one digest, or None when there is nothing new.
+
+    ``sent`` (recently_sent's) and ``members`` (the members' addresses among this chunk's, from
+    members_among) spare a query each when given."""
     window = ctx.window(sub["frequency"])
     if window is None:
         return None
     start, end = window
+    days = (end - start).days + 1
     if sent is None:
         sent = recently_sent(conn, [sub["id"]])[sub["id"]]
     chosen: set[str] = set()
+    # Each section as rendered (digest/layout.py), keyed by what it shows: many readers share it.
     sections = []
-    top = [p for p in ctx.trending(conn, (end - start).days + 1, end) if p["id"] not in sent]
-    top = top[: sub["max_papers"]]
-    chosen |= {p["id"] for p in top}
+    top = _first(ctx.trending(conn, days, end), sub["max_papers"], sent, chosen)
     if top:
-        sections.append({"title": "Trending papers", "note": trending.ONE_LINE,
-                         "papers": [view.of(p) for p in top]})
+        ids = tuple(p["id"] for p in top)
+        chosen.update(ids)
+        sections.append(ctx.layout.section(
+            ("trending", days, ids), partial(_rows_section, "Trending papers", trending.ONE_LINE, top)))
     for q in topics:
-        found = [p for p in ctx.topic(conn, q, start, end) if p["id"] not in sent and p["id"] not in chosen]
-        found = found[:TOPIC_PAPERS]
-        chosen |= {p["id"] for p in found}
+        found = _first(ctx.topic(conn, q, start, end), TOPIC_PAPERS, sent, chosen)
         if found:
-            sections.append({"title": f"New on “{q}”", "note": None,
-                             "papers": [view.of(p) for p in found]})
-    followed = follows.section(conn, sub["email"], start, end, sent | chosen, ctx.base_url)
-    if followed:  # what the member follows (digest/follows.py), before For you, which skips it
-        chosen |= {p.id for p in followed["papers"]}
-        sections.append(followed)
-    personal = foryou.section(conn, sub["email"], start, end, sent | chosen, ctx.base_url)
-    if personal:  # a member's picks (digest/foryou.py)
-        chosen |= {p.id for p in personal["papers"]}
-        sections.append(personal)
+            ids = tuple(p["id"] for p in found)
+            chosen.update(ids)
+            sections.append(ctx.layout.section(
+                ("topic", q, days, ids), partial(_rows_section, f"New on “{q}”", None, found)))
+    if members is None or sub["email"].strip().lower() in members:
+        followed = follows.section(conn, sub["email"], start, end, sent | chosen, ctx.base_url)
+        if followed:  # what the member follows (digest/follows.py), before For you, which skips it
+            chosen |= {p.id for p in followed["papers"]}
+            sections.append(ctx.layout.section(_key(days, followed), partial(dict, followed)))
+        personal = foryou.section(conn, sub["email"], start, end, sent | chosen, ctx.base_url)
+        if personal:  # a member's picks (digest/foryou.py)
+            chosen |= {p.id for p in personal["papers"]}
+            sections.append(ctx.layout.section(_key(days, personal), partial(dict, personal)))
     if not chosen:
         return None
     label = f"{start:%b %-d}" if start == end else f"{start:%b %-d} – {end:%b %-d}"
     title = f"Papers of {label}, {end.year}" if sub["frequency"] == "daily" else f"Your weekly papers: {label}, {end.year}"
     unsub = f"{ctx.base_url}/unsubscribe/{sign(ctx.secret, 'unsubscribe', sub['id'])}"
     prefs = f"{ctx.base_url}/preferences/{sign(ctx.secret, 'preferences', sub['id'])}"
-    # Many readers get the same sections: render those once, with placeholders for the
-    # links that are each reader's own.
-    key = (title, tuple((s["title"], tuple(p.id for p in s["papers"]), s.get("key")) for s in sections))
-    if key not in ctx._rendered:
-        context = {"title": title, "sections": sections, "base_url": ctx.base_url,
-                   "unsubscribe_url": _UNSUB, "preferences_url": _PREFS}
-        ctx._rendered[key] = (render.render("digest.txt", **context), render.render("digest.html", **context))
-    text, html = (part.replace(_UNSUB, unsub).replace(_PREFS, prefs) for part in ctx._rendered[key])
+    text, html = ctx.layout.digest(title, sections, unsub, prefs)
     subject = f"paperboy: {len(chosen)} papers · {label}"
     msg = render.message(sender=ctx.sender, to=sub["email"], subject=subject, text=text, html=html,
                          unsubscribe_url=unsub, now=ctx.now)
     return msg, subject, sorted(chosen)
+
+
+def _key(days: int, section: dict[str, Any]) -> tuple:
+    """What a member's section shows (its "key" says what else than the papers differs)."""
+    return ("member", days, section["title"], tuple(p.id for p in section["papers"]), section.get("key"))
 
 
 def compose_due(
@@ -166,22 +204,26 @@ def compose_due(
     period). ``dry_run`` writes nothing and lists who would get one.
     """
     stats = ComposeStats()
-    subs = conn.execute(
-        "SELECT * FROM subscribers WHERE status = 'active' AND (%(only)s::text IS NULL OR email = %(only)s)"
-        " ORDER BY id", {"only": only},
-    ).fetchall()
-    topics: dict[int, list[str]] = {}
-    for r in conn.execute(
-        "SELECT subscriber_id, query FROM subscriber_topics WHERE subscriber_id = ANY(%s) ORDER BY id",
-        ([s["id"] for s in subs],),
-    ):
-        topics.setdefault(r["subscriber_id"], []).append(r["query"])
-    done = {(r["subscriber_id"], r["period"]) for r in conn.execute(
-        "SELECT subscriber_id, period FROM outbox WHERE kind = 'digest' AND created > now() - interval '8 days'"
-    )}
-    conn.commit()
-    for i in range(0, len(subs), CHUNK):
-        chunk = subs[i : i + CHUNK]
+    after = 0
+    while True:
+        chunk = conn.execute(
+            "SELECT * FROM subscribers WHERE status = 'active' AND (%(only)s::text IS NULL OR email = %(only)s)"
+            " AND id > %(after)s ORDER BY id LIMIT %(n)s", {"only": only, "after": after, "n": CHUNK},
+        ).fetchall()
+        if not chunk:
+            conn.commit()  # leave no transaction open (it would hold a lock on subscribers)
+            break
+        after = chunk[-1]["id"]
+        ids = [sub["id"] for sub in chunk]
+        topics: dict[int, list[str]] = {}
+        for r in conn.execute(
+            "SELECT subscriber_id, query FROM subscriber_topics WHERE subscriber_id = ANY(%s) ORDER BY id", (ids,),
+        ):
+            topics.setdefault(r["subscriber_id"], []).append(r["query"])
+        done = {(r["subscriber_id"], r["period"]) for r in conn.execute(
+            "SELECT subscriber_id, period FROM outbox WHERE kind = 'digest' AND subscriber_id = ANY(%s)"
+            " AND created > now() - interval '8 days'", (ids,),
+        )}
         due = []
         for sub in chunk:
             period = period_of(sub, ctx.now, force)
@@ -193,9 +235,10 @@ def compose_due(
             else:
                 due.append((sub, period))
         sent = recently_sent(conn, [sub["id"] for sub, _ in due])
+        members = members_among(conn, [sub["email"] for sub, _ in due])
         built = []
         for sub, period in due:
-            b = build(conn, ctx, sub, period, topics.get(sub["id"], []), sent[sub["id"]])
+            b = build(conn, ctx, sub, period, topics.get(sub["id"], []), sent[sub["id"]], members)
             if b is None:
                 stats.empty += 1
             elif dry_run:
@@ -212,29 +255,24 @@ def compose_due(
 
 
 def _write(conn: psycopg.Connection, built: list, stats: ComposeStats) -> None:
-    """One transaction for a chunk: the outbox rows, and the papers of those that were new."""
-    with conn.transaction(), conn.cursor() as cur:
-        cur.executemany(
+    """One transaction for a chunk, two statements: the outbox rows, and the papers of those
+    that were new (a row already there is another composer's, with its papers)."""
+    with conn.transaction():
+        written = {r["subscriber_id"] for r in conn.execute(
             "INSERT INTO outbox (subscriber_id, kind, period, recipient, subject, message)"
-            " VALUES (%s, 'digest', %s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING subscriber_id",
-            [(sub["id"], period, sub["email"], subject, message) for sub, period, (message, subject, _) in built],
-            returning=True,
-        )
-        written: set[int] = set()
-        while True:
-            row = cur.fetchone()
-            if row:
-                written.add(row["subscriber_id"])
-            if not cur.nextset():
-                break
-        cur.executemany(
-            "INSERT INTO sent_papers (subscriber_id, paper_id) VALUES (%s, %s) ON CONFLICT DO NOTHING",
-            [(sub["id"], pid) for sub, _, (_, _, papers) in built if sub["id"] in written for pid in papers],
-        )
+            " SELECT s, 'digest', p, r, j, m FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %b::bytea[])"
+            " AS u(s, p, r, j, m) ON CONFLICT DO NOTHING RETURNING subscriber_id",
+            ([sub["id"] for sub, _, _ in built], [period for _, period, _ in built], [sub["email"] for sub, _, _ in built],
+             [subject for _, _, (_, subject, _) in built], [message for _, _, (message, _, _) in built]),
+        )}
+        pairs = [(sub["id"], pid) for sub, _, (_, _, papers) in built if sub["id"] in written for pid in papers]
+        if pairs:
+            conn.execute(
+                "INSERT INTO sent_papers (subscriber_id, paper_id) SELECT * FROM unnest(%s::bigint[], %s::text[])"
+                " ON CONFLICT DO NOTHING", ([s for s, _ in pairs], [p for _, p in pairs]))
     for sub, _, _ in built:
         if sub["id"] in written:
             stats.composed += 1
-            stats.messages.append(sub["email"])
         else:  # another composer got there first
             stats.already += 1
 

@@ -182,8 +182,8 @@ def deliver_pending(
         while limit is None or stats.sent + stats.retry + stats.failed < limit:
             if stop is not None and stop.is_set():
                 break
-            with conn.transaction():
-                row = conn.execute(
+            with conn.transaction(), conn.cursor(binary=True) as cur:  # binary: the message as it is, not hex
+                row = cur.execute(
                     "SELECT o.id, o.subscriber_id, o.recipient, o.message, o.attempts,"
                     " coalesce(s.failures, 0) AS failures FROM outbox o"
                     " LEFT JOIN subscribers s ON s.id = o.subscriber_id"

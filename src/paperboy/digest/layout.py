@@ -1,0 +1,73 @@
+"""The text and HTML of a digest, put together from parts rendered once per run.
+
+Readers share sections (the period's trending papers, a topic's new matches) far more than
+whole digests: two readers rarely follow the same topics. So each distinct section is rendered
+once (digest_section.txt/.html) and the page around the sections (digest.txt/.html) once per
+title, with placeholders for the links that are each reader's own; a digest is then a join of
+strings. The result is what rendering the page with its sections in one go gives.
+
+Sections are kept least recently used first and dropped beyond :data:`SECTIONS_KEPT`, so a run's
+memory stays flat however many readers it serves (a dropped section is rendered again if
+needed).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from paperboy.digest import render
+
+SECTIONS_KEPT = 2048
+PAGES_KEPT = 64
+_SECTIONS, _UNSUB, _PREFS = "__PAPERBOY_SECTIONS__", "__PAPERBOY_UNSUBSCRIBE_URL__", "__PAPERBOY_PREFERENCES_URL__"
+
+Parts = tuple[str, str]  # (text, html)
+
+
+class Layout:
+    """Rendered parts of one run's digests (one composer: not shared between threads)."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self._sections: OrderedDict[Hashable, Parts] = OrderedDict()
+        self._pages: dict[str, tuple[Parts, Parts]] = {}  # title -> (text, html) as (before, after)
+        self.rendered = 0  # sections rendered, for benchmarks
+
+    def section(self, key: Hashable, make: Callable[[], dict[str, Any]]) -> Parts:
+        """The parts of the section ``key`` stands for; ``make`` gives the section (title, note,
+        papers as views, maybe because lines) when it is not rendered yet. ``key`` must say
+        everything the section shows."""
+        parts = self._sections.get(key)
+        if parts is not None:
+            self._sections.move_to_end(key)
+            return parts
+        context = {"section": make(), "base_url": self.base_url}
+        parts = (render.render("digest_section.txt", **context), render.render("digest_section.html", **context))
+        self.rendered += 1
+        self._sections[key] = parts
+        if len(self._sections) > SECTIONS_KEPT:
+            self._sections.popitem(last=False)
+        return parts
+
+    def _page(self, title: str) -> tuple[Parts, Parts]:
+        page = self._pages.get(title)
+        if page is None:
+            context = {"title": title, "sections": [_SECTIONS], "base_url": self.base_url,
+                       "unsubscribe_url": _UNSUB, "preferences_url": _PREFS}
+            text = render.render("digest.txt", **context).split(_SECTIONS)
+            html = render.render("digest.html", **context).split(_SECTIONS)
+            if len(text) != 2 or len(html) != 2:
+                raise ValueError("the digest title holds the sections placeholder")
+            if len(self._pages) >= PAGES_KEPT:
+                self._pages.clear()
+            page = self._pages[title] = ((text[0], text[1]), (html[0], html[1]))
+        return page
+
+    def digest(self, title: str, sections: list[Parts], unsubscribe_url: str, preferences_url: str) -> Parts:
+        """(text, html) of a digest titled ``title`` with these sections and this reader's links."""
+        (t0, t1), (h0, h1) = self._page(title)
+        t1 = t1.replace(_UNSUB, unsubscribe_url).replace(_PREFS, preferences_url)
+        h1 = h1.replace(_UNSUB, unsubscribe_url).replace(_PREFS, preferences_url)
+        return (t0 + "".join(s[0] for s in sections) + t1, h0 + "".join(s[1] for s in sections) + h1)
