@@ -5,6 +5,7 @@ the site's CSP."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date
 
 import pytest
@@ -15,16 +16,36 @@ from paperboy.community import sessions
 from paperboy.digest.subscriptions import secret_key
 from paperboy.topics import build
 from tests.community.people import add
-from tests.helpers import screenshot
+from tests.fixtures.templates import filled_template
+from tests.helpers import database, screenshot
 from tests.topics.conftest import load_sample
 
 pytestmark = pytest.mark.e2e
 
 
+@pytest.fixture(scope="module")
+def built(pg_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, build.Outcome]]:
+    """Every 30th arXiv paper with its vector and a topic build over them, filled once into a
+    template (the build takes seconds); each test's database is a clone of it."""
+    made: list[build.Outcome] = []
+
+    def fill(conn) -> None:
+        load_sample(conn, tmp_path_factory.mktemp("topics-map"), step=30)
+        made.append(build.run(conn, since=date(1900, 1, 1)))
+
+    with filled_template(pg_server, "tmap_", fill) as name:
+        yield name, made[0]
+
+
 @pytest.fixture
-def hub(conn, tmp_path):
-    load_sample(conn, tmp_path, step=30)
-    return build.run(conn, since=date(1900, 1, 1))
+def db_url(pg_server: str, built) -> Iterator[str]:
+    with database(pg_server, template=built[0]) as url:
+        yield url
+
+
+@pytest.fixture
+def hub(built) -> build.Outcome:
+    return built[1]
 
 
 def test_hover_a_point_then_click_it_to_reach_the_paper(page, server, hub, conn):

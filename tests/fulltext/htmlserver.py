@@ -19,7 +19,7 @@ class HtmlServer:
         self.log: list[str] = []
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True).start()  # prompt shutdown()
 
     @property
     def url(self) -> str:

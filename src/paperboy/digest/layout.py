@@ -17,6 +17,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
+from markupsafe import escape
+
 from paperboy.digest import render
 
 SECTIONS_KEPT = 2048
@@ -69,5 +71,6 @@ class Layout:
         """(text, html) of a digest titled ``title`` with these sections and this reader's links."""
         (t0, t1), (h0, h1) = self._page(title)
         t1 = t1.replace(_UNSUB, unsubscribe_url).replace(_PREFS, preferences_url)
-        h1 = h1.replace(_UNSUB, unsubscribe_url).replace(_PREFS, preferences_url)
+        # escaped in the HTML as the template's autoescape would have (a base URL may hold "&")
+        h1 = h1.replace(_UNSUB, str(escape(unsubscribe_url))).replace(_PREFS, str(escape(preferences_url)))
         return (t0 + "".join(s[0] for s in sections) + t1, h0 + "".join(s[1] for s in sections) + h1)
