@@ -17,6 +17,7 @@ and TrustedHosts has checked the Host already.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -26,6 +27,7 @@ import anyio
 from paperboy.web.csrf import origin
 
 PATH = "/mcp"
+log = logging.getLogger(__name__)
 
 
 class Endpoint:
@@ -74,6 +76,8 @@ class Endpoint:
                 self.sessions = server.session_manager
                 self._ready.set()
                 await anyio.sleep_forever()
+        except Exception:  # raised here it would end the task group, and with it the whole app
+            log.exception("the MCP server could not start: /mcp answers 503")
         finally:
             self._ready.set()  # a start that failed: the waiting requests answer 503
 
