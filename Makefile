@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test install browser system lint clean fuzz bench-topics
+.PHONY: demo test install browser system lint clean fuzz bench-topics torch-reference
 
 # torch first, pinned: pip takes the CPU build of 2.13.0; a later "sentence-transformers"
 # would otherwise pull the newest torch with gigabytes of CUDA packages.
@@ -53,6 +53,11 @@ bench-topics: $(STAMP)
 	test -d .bench/bertopic || $(BIN)/python -m pip install --quiet --no-deps --target .bench \
 	  bertopic umap-learn hdbscan pynndescent numba llvmlite plotly pandas narwhals
 	HF_HUB_OFFLINE=1 PYTHONPATH=.bench $(BIN)/python bench/topics_build.py
+
+## Record PyTorch's vectors of the demo corpus, the reference tests/search/test_encoder.py holds
+## the ONNX encoders to (after changing the demo corpus, the model or torch)
+torch-reference: $(STAMP)
+	HF_HUB_OFFLINE=1 $(BIN)/python -m tests.fixtures.torch_reference
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -15,25 +15,24 @@ import numpy as np
 import pytest
 
 from paperboy import embeddings
-from paperboy.demo import corpus_files
 from paperboy.embeddings import onnx_encoder, torch_encoder
-from paperboy.papers.importer import parse_file
+from tests.fixtures import torch_reference
 
 MIN_COSINE = 0.99
 
 
 @pytest.fixture(scope="module")
 def demo_texts() -> list[str]:
-    texts = {embeddings.paper_text(p.title, p.summary or "")
-             for f, day in corpus_files() for p in parse_file(f, "auto", day)[1].papers}
+    texts = torch_reference.demo_texts()
     assert len(texts) > 500, "the demo corpus should hold several hundred papers"
-    return sorted(texts)
+    return texts
 
 
 @pytest.fixture(scope="module")
 def torch_vectors(demo_texts) -> np.ndarray:
-    """sentence-transformers' own vectors: the reference."""
-    return torch_encoder.TorchEncoder(embeddings.model_path()).encode(demo_texts)
+    """sentence-transformers' own vectors: the reference, recorded (tests/fixtures/
+    torch_reference.py); test_the_recorded_reference_is_pytorchs_own holds it to PyTorch."""
+    return torch_reference.load(demo_texts)
 
 
 @pytest.fixture(scope="module")
@@ -141,6 +140,14 @@ def test_queries_and_titles_match_pytorch(use, kind, least, demo_texts):
         assert float(embeddings.encode_query(q) @ want) >= least, q
     cos = _cosines(embeddings.encode(titles), reference.encode(titles))
     assert cos.min() >= least, titles[int(np.argmin(cos))]
+
+
+def test_the_recorded_reference_is_pytorchs_own(demo_texts, torch_vectors):
+    """PyTorch run now, on a spread of the corpus, gives the recorded vectors."""
+    spread = slice(0, None, 40)
+    live = torch_encoder.TorchEncoder(embeddings.model_path()).encode(demo_texts[spread])
+    assert len(live) >= 14
+    assert np.allclose(live, torch_vectors[spread], atol=1e-5)
 
 
 def test_torch_is_sentence_transformers(use, demo_texts, torch_vectors):
