@@ -161,8 +161,6 @@ class Searcher:
         fused = fuse(kw, sem, parsed, strict=parsed.strict and mode == "hybrid")
         if parsed.excluded and fused:
             fused = _drop_excluded(conn, fused, parsed.excluded)
-        if fused:
-            fused = _drop_hidden(conn, fused)
         ranked = sorted(fused, key=lambda pid: -fused[pid])
         result.total = len(ranked)
         if sort != "relevance" and ranked:
@@ -212,10 +210,11 @@ def _count(conn: psycopg.Connection) -> int:
 
 def _keyword_leg(conn: psycopg.Connection, hits: list[tuple[int, float]]) -> Leg:
     """The keyword index's (seq, BM25) hits as paper ids, in order (a paper's id can change;
-    its seq cannot), with their normalised titles."""
+    its seq cannot), with their normalised titles. Papers curators hid leave search results
+    here (their pages stay reachable), as they do in each other leg."""
     if not hits:
         return Leg()
-    rows = conn.execute("SELECT seq, id, title_key FROM papers WHERE seq = ANY(%s)",
+    rows = conn.execute("SELECT seq, id, title_key FROM papers WHERE seq = ANY(%s) AND NOT hidden",
                         ([s for s, _ in hits],)).fetchall()
     by_seq = {r["seq"]: r for r in rows}
     found = [(by_seq[s], score) for s, score in hits if s in by_seq]
@@ -230,12 +229,6 @@ def _drop_excluded(conn: psycopg.Connection, fused: dict[str, float], words: lis
         "SELECT id FROM papers WHERE id = ANY(%s) AND (title || ' ' || summary) ~* ANY(%s)",
         (list(fused), patterns))}
     return {pid: s for pid, s in fused.items() if pid not in bad}
-
-
-def _drop_hidden(conn: psycopg.Connection, fused: dict[str, float]) -> dict[str, float]:
-    """Papers curators hid leave search results (their pages stay reachable)."""
-    hidden = {r["id"] for r in conn.execute("SELECT id FROM papers WHERE id = ANY(%s) AND hidden", (list(fused),))}
-    return {pid: s for pid, s in fused.items() if pid not in hidden} if hidden else fused
 
 
 def _resort(conn: psycopg.Connection, ids: list[str], sort: str) -> list[str]:

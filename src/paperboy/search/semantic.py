@@ -35,7 +35,8 @@ def nearest(
     conn: psycopg.Connection, vector: np.ndarray, filters: Filters | None = None, k: int = 100,
     exclude: list[str] | None = None, candidates: list[str] | None = None,
 ) -> list[tuple[str, float]]:
-    """(paper id, cosine distance) of the nearest papers that pass the filters, best first.
+    """(paper id, cosine distance) of the nearest papers that pass the filters, best first;
+    never a paper a curator hid.
 
     Without filters: the HNSW index's top ``k``. With filters passed by at most EXACT_UP_TO
     papers (a date window): exact distances to all of them. Otherwise a filtered walk of the
@@ -45,14 +46,18 @@ def nearest(
     """
     ensure_vector(conn)
     exclude = exclude or []
-    with conn.transaction():
-        if not (filters and filters.any):
+    if not (filters and filters.any):
+        # BEGIN, SET LOCAL, the probe and COMMIT go to the server in one round trip
+        with conn.pipeline(), conn.transaction():
             conn.execute(f"SET LOCAL hnsw.ef_search = {min(max(EF_SEARCH, k + len(exclude)), 1000)}")
-            rows = conn.execute(
-                "SELECT paper_id, embedding <=> %s AS dist FROM embeddings ORDER BY embedding <=> %s LIMIT %s",
-                (vector, vector, k + len(exclude)),
-            ).fetchall()
-            return [(r["paper_id"], float(r["dist"])) for r in rows if r["paper_id"] not in exclude][:k]
+            cur = conn.execute(
+                "SELECT e.paper_id, e.dist FROM (SELECT paper_id, embedding <=> %(v)s AS dist"
+                " FROM embeddings ORDER BY embedding <=> %(v)s LIMIT %(k)s) e"
+                " JOIN papers p ON p.id = e.paper_id WHERE NOT p.hidden ORDER BY e.dist",
+                {"v": vector, "k": k + len(exclude)},
+            )
+        return [(r["paper_id"], float(r["dist"])) for r in cur.fetchall() if r["paper_id"] not in exclude][:k]
+    with conn.pipeline(), conn.transaction():  # (a fetch inside waits for the statements before)
         where, params = _where(filters)
         params |= {"v": vector, "k": k, "ex": exclude}
         # A date window (a digest's day or week) is narrow and cheap to count on its index.
@@ -67,7 +72,7 @@ def nearest(
             rows = conn.execute(
                 "SELECT e.paper_id, e.embedding <=> %(v)s AS dist FROM papers p"  # noqa: S608
                 " JOIN embeddings e ON e.paper_id = p.id"
-                f" WHERE {where} AND NOT (e.paper_id = ANY(%(ex)s))"
+                f" WHERE {where} AND NOT p.hidden AND NOT (e.paper_id = ANY(%(ex)s))"
                 " ORDER BY (e.embedding <=> %(v)s) + 0 LIMIT %(k)s",  # + 0: not the HNSW index
                 params,
             ).fetchall()
@@ -80,7 +85,7 @@ def nearest(
         rows = conn.execute(
             "SELECT e.paper_id, e.dist FROM (SELECT paper_id, embedding <=> %(v)s AS dist"  # noqa: S608
             " FROM embeddings ORDER BY embedding <=> %(v)s LIMIT %(pool)s) e"
-            f" JOIN papers p ON p.id = e.paper_id WHERE {where} AND NOT (e.paper_id = ANY(%(ex)s))"
+            f" JOIN papers p ON p.id = e.paper_id WHERE {where} AND NOT p.hidden AND NOT (e.paper_id = ANY(%(ex)s))"
             " ORDER BY e.dist LIMIT %(k)s",
             params | {"pool": pool_size},
         ).fetchall()
