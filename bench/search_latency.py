@@ -8,6 +8,7 @@ The corpus (bench/search_corpus.py) is built in HOME on the first run and reused
    fusion, fetching and highlighting the page of 20) over --queries distinct, varied queries:
    title fragments, abstract phrases, ideas, author searches, quoted phrases, a category
    filter, arXiv ids. Each step's share comes from the call's own clock.
+   The server's buffers are first loaded with what searches read (pg_prewarm; --cold: not).
 2. In the same run, each leg alone on the same queries: query encoding (cache cleared),
    the keyword leg (tantivy + ids), the vector leg (pgvector HNSW); then whole ÷ sum of legs.
 3. Vector recall@10 of the HNSW index against exact search, at several ``ef_search`` values,
@@ -29,7 +30,7 @@ from paperboy import embeddings
 from paperboy.db import Database
 from paperboy.search import Filters, Searcher, hybrid, semantic
 from paperboy.search import query as q
-from search_corpus import build, real_papers  # bench/ (scripts run from bench/)
+from search_corpus import build, prewarm, real_papers  # bench/ (scripts run from bench/)
 
 IDEAS = [
     "why do vision language models hallucinate objects", "making transformers cheaper for long documents",
@@ -165,8 +166,12 @@ def main() -> None:
     ap.add_argument("--recall", type=int, default=100, help="queries for recall@10 (0: skip)")
     ap.add_argument("--ef", default="40,64,100,200", help="ef_search values for the recall table")
     ap.add_argument("--recall-only", action="store_true", help="only the recall table")
+    ap.add_argument("--cold", action="store_true",
+                    help="skip pg_prewarm: the server's buffers hold only what the warm-up queries read")
     args = ap.parse_args()
     url = build(args.home, args.size)
+    if not args.cold:
+        print(f"pg_prewarm of the searched tables and indexes: {prewarm(url):.1f} s")
     records, _ = real_papers()
     queries = make_queries(records, args.queries, random.Random(7))
     if args.recall_only:

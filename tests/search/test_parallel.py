@@ -48,7 +48,8 @@ def test_parallel_search_answers_the_same(both, sconn, text, filters):
 
 def test_candidates_added_afterwards_equal_candidates_given_at_once(sconn):
     """The keyword matches a filtered vector search ranks too: merged after the fact
-    (semantic.add_candidates) or given up front (nearest(candidates=...)), the same list."""
+    (semantic.add_candidates, or candidate_distances + merge) or given up front
+    (nearest(candidates=...)), the same list."""
     import numpy as np
 
     rows = sconn.execute("SELECT id FROM papers ORDER BY id LIMIT 30").fetchall()
@@ -61,9 +62,13 @@ def test_candidates_added_afterwards_equal_candidates_given_at_once(sconn):
         at_once = semantic.nearest(sconn, vector, f, 5, candidates=candidates)
         later = semantic.add_candidates(sconn, vector, f, semantic.nearest(sconn, vector, f, 5),
                                         candidates, 5)
+        # as a search does it: the candidates' distances read while the probe runs, then merged
+        beside = semantic.merge(semantic.nearest(sconn, vector, f, 5),
+                                semantic.candidate_distances(sconn, vector, f, candidates), 5)
     finally:
         semantic.EXACT_UP_TO = old_pool
     assert at_once and [p for p, _ in later] == [p for p, _ in at_once]
+    assert beside == at_once
 
 
 def test_stop_words_leave_the_keyword_query_only():

@@ -140,11 +140,23 @@ class Searcher:
             kw = passages.merge(kw, texts)
             result.fulltext = True
             clock.lap("passages")
+        # While the vector leg runs, this thread does what it can ahead: the exact distances
+        # of the keyword matches (a filtered vector search ranks them too) and the rows and
+        # highlights of the keyword leg's first page.
+        early: dict[str, dict[str, Any]] = {}
+        ranked_matches: list[tuple[str, float]] | None = None
+        if ahead is not None and not ahead.hits.done():
+            if filters and filters.any and kw.ids:
+                ranked_matches = semantic.candidate_distances(conn, ahead.vector.result(), filters, kw.ids)
+            if sort == "relevance" and offset == 0:
+                early = self._rows(conn, kw.ids[:limit], parsed, highlights)
+            clock.lap("ahead")
         if wants_vectors:
             if has_vectors:
                 if ahead:
-                    query_vector, hits = ahead.result()
-                    hits = semantic.add_candidates(conn, query_vector, filters, hits, kw.ids, depth)
+                    query_vector, hits = ahead.hits.result()
+                    hits = (semantic.merge(hits, ranked_matches, depth) if ranked_matches is not None
+                            else semantic.add_candidates(conn, query_vector, filters, hits, kw.ids, depth))
                 else:
                     hits = semantic.nearest(conn, query_vector, filters, depth, candidates=kw.ids)
                 sem = Leg([pid for pid, _ in hits], [1.0 - d for _, d in hits])
@@ -167,9 +179,8 @@ class Searcher:
             ranked = _resort(conn, ranked, sort)
         clock.lap("fuse")
         page = ranked[offset : offset + limit]
-        rows = {r["id"]: r for r in conn.execute(f"SELECT p.*, {keyphrases_sql('p')} FROM papers p"  # noqa: S608
-                                                 " WHERE id = ANY(%s)", (page,))}
-        result.items = [self._decorate(rows[pid], parsed, fused[pid], highlights) for pid in page if pid in rows]
+        rows = early | self._rows(conn, [pid for pid in page if pid not in early], parsed, highlights)
+        result.items = [{**rows[pid], "score": fused[pid]} for pid in page if pid in rows]
         for item in result.items:
             if found is not None and item["id"] in in_text:
                 item["passage"] = passages.describe(item["id"], found.hit(in_text[item["id"]]), parsed.words)
@@ -178,6 +189,15 @@ class Searcher:
             result.notices.append(f"No papers match; try{hint}, or search by meaning.")
         clock.lap("page")
         return result
+
+    @classmethod
+    def _rows(cls, conn: psycopg.Connection, ids: list[str], parsed: q.Query,
+              highlights: bool) -> dict[str, dict[str, Any]]:
+        """Result items of the papers ``ids`` (not yet scored), by id."""
+        if not ids:
+            return {}
+        return {r["id"]: cls._decorate(r, parsed, 0.0, highlights) for r in conn.execute(
+            f"SELECT p.*, {keyphrases_sql('p')} FROM papers p WHERE id = ANY(%s)", (ids,))}  # noqa: S608
 
     @staticmethod
     def _decorate(row: dict[str, Any], parsed: q.Query, score: float, highlights: bool = True) -> dict[str, Any]:

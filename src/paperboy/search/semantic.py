@@ -106,15 +106,32 @@ def add_candidates(
     missing = [pid for pid in candidates if pid not in have]
     if not missing:
         return hits
+    return merge(hits, candidate_distances(conn, vector, filters, missing), k)
+
+
+def candidate_distances(
+    conn: psycopg.Connection, vector: np.ndarray, filters: Filters | None, candidates: list[str],
+) -> list[tuple[str, float]]:
+    """(paper id, exact cosine distance) of the ``candidates`` that pass the filters and are
+    not hidden (a search reads them while its HNSW probe runs: :func:`merge` joins them)."""
+    if not candidates:
+        return []
     ensure_vector(conn)
     where, params = _where(filters)
     rows = conn.execute(
         "SELECT e.paper_id, e.embedding <=> %(v)s AS dist FROM embeddings e"  # noqa: S608
-        f" JOIN papers p ON p.id = e.paper_id WHERE e.paper_id = ANY(%(ids)s) AND {where}",
-        params | {"v": vector, "ids": missing},
+        f" JOIN papers p ON p.id = e.paper_id WHERE e.paper_id = ANY(%(ids)s) AND {where} AND NOT p.hidden",
+        params | {"v": vector, "ids": candidates},
     ).fetchall()
-    merged = hits + [(r["paper_id"], float(r["dist"])) for r in rows]
-    return sorted(merged, key=lambda h: (h[1], h[0]))[:k]
+    return [(r["paper_id"], float(r["dist"])) for r in rows]
+
+
+def merge(hits: list[tuple[str, float]], more: list[tuple[str, float]], k: int) -> list[tuple[str, float]]:
+    """The ``k`` nearest of both lists, each paper once (its distance is exact in either)."""
+    best = dict(hits)
+    for pid, dist in more:
+        best.setdefault(pid, dist)
+    return sorted(best.items(), key=lambda h: (h[1], h[0]))[:k]
 
 
 def vector_of(conn: psycopg.Connection, paper_id: str) -> np.ndarray | None:

@@ -10,6 +10,7 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
@@ -20,6 +21,14 @@ from paperboy.search import semantic
 from paperboy.search.keyword import Filters
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class Pending:
+    """A vector search under way: its query's vector as soon as it is encoded (the request's
+    thread ranks the keyword matches by it while the HNSW probe runs), then (vector, hits)."""
+    hits: Future
+    vector: Future = field(default_factory=Future)
 
 
 class VectorLeg:
@@ -38,10 +47,11 @@ class VectorLeg:
                 self._db = Database(self.url, min_size=1, max_size=self.workers).open()
                 self._threads = ThreadPoolExecutor(self.workers, thread_name_prefix="vector-leg")
 
-    def submit(self, text: str, filters: Filters | None, depth: int) -> Future:
+    def submit(self, text: str, filters: Filters | None, depth: int) -> Pending:
         self._start()
         assert self._threads is not None
-        return self._threads.submit(self._run, text, filters, depth)
+        vector: Future = Future()
+        return Pending(self._threads.submit(self._run, text, filters, depth, vector), vector)
 
     def later(self, work: Callable[[psycopg.Connection], object]) -> None:
         """Run ``work`` on a connection of this leg's, off the caller's thread (errors logged)."""
@@ -56,8 +66,14 @@ class VectorLeg:
         assert self._threads is not None
         self._threads.submit(run)
 
-    def _run(self, text: str, filters: Filters | None, depth: int) -> tuple[Any, list[tuple[str, float]]]:
-        vector = embeddings.encode_query(text)
+    def _run(self, text: str, filters: Filters | None, depth: int,
+             published: Future) -> tuple[Any, list[tuple[str, float]]]:
+        try:
+            vector = embeddings.encode_query(text)
+        except BaseException as e:
+            published.set_exception(e)
+            raise
+        published.set_result(vector)
         assert self._db is not None
         with self._db.connection() as conn:
             return vector, semantic.nearest(conn, vector, filters, depth)
