@@ -9,6 +9,7 @@ from tests.fetch.replay import Replay
 from tests.fixtures.fetch import replay  # noqa: F401 - the local arXiv and HF, for tests here and elsewhere
 
 DELAY = 0.2  # seconds between requests in tests (arXiv asks for 3)
+FAST = 0.02  # where the spacing is not what a test checks
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -14,7 +15,7 @@ import pytest
 
 from paperboy import fetch
 from paperboy.fetch import runs
-from tests.fetch.conftest import DELAY, assert_spaced, fetch_env
+from tests.fetch.conftest import DELAY, FAST, assert_spaced, fetch_env
 from tests.fetch.replay import Fault, at
 from tests.helpers import paperboy_cmd, run_cli
 
@@ -114,6 +115,8 @@ MESSAGES = {"503": "HTTP 503", "timeout": "no answer within 1 s", "connection re
 
 @pytest.mark.parametrize("name", list(PERSISTENT))
 def test_a_fault_that_persists_stops_with_a_clear_message_and_the_next_run_resumes(name, db, conn, cfg, replay):
+    # no spacing is checked here: a shorter pause makes the backoff (pause x 2, 4, 8) short too
+    cfg = dataclasses.replace(cfg, fetch=dataclasses.replace(cfg.fetch, arxiv_delay=FAST))
     replay.faults.append(PERSISTENT[name])
     failed = _fetch(db, cfg)
     assert not failed.ok
