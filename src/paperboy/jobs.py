@@ -246,6 +246,9 @@ class BackgroundJobs:
                 stats = compose.compose_due(conn, ctx)
                 if stats.composed:
                     log.info("composed %d digests", stats.composed)
+                forgotten = outbox.forget_sent_messages(conn)
+                if forgotten:
+                    log.info("emptied %d messages sent over %d days ago", forgotten, outbox.KEEP_DAYS)
             finally:
                 locks.unlock(conn, locks.DIGEST)
                 conn.commit()

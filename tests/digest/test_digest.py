@@ -16,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from paperboy import config, trending
-from paperboy.digest import compose, render, send
+from paperboy.digest import compose, outbox, render, send
 from paperboy.web.app import create_app
 from tests.digest.conftest import NOW, active, context
 from tests.helpers import paperboy_cmd, run_cli
@@ -117,6 +117,31 @@ def test_sender_killed_midway_then_rerun_delivers_exactly_one_each(smtp, week, d
     assert r.returncode == 0, r.stderr
     counts = Counter(m["To"] for m in smtp.messages)
     assert set(counts) == set(addresses) and set(counts.values()) == {1}
+
+
+def test_messages_sent_weeks_ago_are_emptied_and_never_sent_again(smtp, week, db_url, tmp_path):
+    """After KEEP_DAYS a sent digest's text is emptied (5 GB a day at 100,000 readers); its row
+    stays, so the period is still done: the next run sends nothing twice."""
+    addresses = _compose_many(week, tmp_path, 3)
+    assert deliver(week).sent == 3
+    old, recent = addresses[:2], addresses[2]
+    week.execute("UPDATE outbox SET sent = now() - make_interval(days => %s) WHERE recipient = ANY(%s)",
+                 (outbox.KEEP_DAYS + 1, old))
+    # a message that failed is kept whole, however old (what went wrong may be looked into)
+    week.execute("INSERT INTO outbox (kind, period, recipient, subject, message, status, created)"
+                 " VALUES ('digest', '1999-01-01', 'bounced@example.org', 'refused', 'x', 'failed', '1999-01-01')")
+    week.commit()
+    r = run_cli(["digest", "send", "--now", NOW.isoformat()], {**smtp.env, "DATABASE_URL": db_url})
+    assert r.returncode == 0, r.stderr
+    assert f"emptied the text of 2 messages sent over {outbox.KEEP_DAYS} days ago" in r.stdout
+    assert "already done this period: 3" in r.stdout
+    rows = {x["recipient"]: x for x in week.execute(
+        "SELECT recipient, status, subject, octet_length(message) AS size FROM outbox")}
+    assert {a: rows[a]["size"] for a in old} == {a: 0 for a in old}
+    assert rows[recent]["size"] > 10_000 and rows["bounced@example.org"]["size"] == 1
+    assert all(rows[a]["status"] == "sent" and rows[a]["subject"] for a in addresses)
+    assert Counter(m["To"] for m in smtp.messages) == dict.fromkeys(addresses, 1)
+    assert outbox.forget_sent_messages(week) == 0  # nothing left to empty
 
 
 def test_two_senders_at_once_still_deliver_one_each(smtp, week, db, tmp_path):

@@ -82,11 +82,14 @@ def send(
                                               progress=lambda k: bar.advance(sending, k)) as sent:
                     stats = compose.compose_due(conn, ctx, only=only, force=bool(only),
                                                 progress=lambda k: bar.advance(composing, k))
+            forgotten = outbox.forget_sent_messages(conn)
         out.print(f"due: {stats.due} · composed: {stats.composed} · nothing new: {stats.empty} · "
                   f"already done this period: {stats.already}")
         where = (f"SMTP {cfg.smtp.host}:{cfg.smtp.port}" if cfg.smtp
                  else f".eml files in {cfg.home / 'outbox'} (no PAPERBOY_SMTP_HOST set)")
         out.print(f"sent: {sent.sent} · to retry later: {sent.retry} · failed: {sent.failed} · via {where}")
+        if forgotten:
+            out.print(f"emptied the text of {forgotten} messages sent over {outbox.KEEP_DAYS} days ago")
 
 
 @app.command("preview")
