@@ -3,6 +3,8 @@ any site a browser visits) cannot act for the member through it, so it needs no 
 
 from __future__ import annotations
 
+import logging
+import sys
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -50,3 +52,21 @@ def test_the_server_runs_while_the_app_does(db: Database, tmp_path: Path):
     for _ in range(2):
         with TestClient(app) as client:
             assert {t["name"] for t in rpc(client, "tools/list", {})["tools"]} == READ_TOOLS
+
+
+def test_an_mcp_server_that_cannot_start_answers_503_and_the_hub_runs_on(db: Database, tmp_path: Path,
+                                                                         monkeypatch, caplog):
+    """The SDK starts on the first request to /mcp, inside the app's lifespan: were its start
+    to raise there, it would end the lifespan's task group and with it the whole hub. An SDK
+    that cannot be imported (a broken install) must cost /mcp only."""
+    monkeypatch.setitem(sys.modules, "mcp.server.transport_security", None)  # import raises
+    app = create_app(db, cache_seconds=0, rate_limit=0, home=tmp_path, base_url="http://testserver")
+    with caplog.at_level(logging.ERROR, logger="paperboy.mcp_server.http"), TestClient(app) as client:
+        for _ in range(2):  # the first request tries the start; later ones know it failed
+            r = client.post("/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}},
+                            headers=HEADERS)
+            assert r.status_code == 503, r.text
+            assert "not running" in r.json()["error"]["message"]
+        assert client.get("/api/daily_papers").status_code == 200
+        assert client.get("/").status_code == 200
+    assert "the MCP server could not start" in caplog.text
