@@ -15,20 +15,18 @@ author page then runs its queries). The clients share the server's 2 cores: a fl
 from __future__ import annotations
 
 import argparse
-import http.client
 import os
 import random
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
 from urllib.parse import quote
 
 import psycopg
 
+from common import load  # bench/common.py (scripts run from bench/)
 from feed_load import (  # bench/feed_load.py (scripts run from bench/)
     JSONL,
     free_port,
@@ -46,44 +44,6 @@ def author_names(url: str, n: int) -> list[str]:
             "SELECT name FROM author_papers TABLESAMPLE SYSTEM (5) REPEATABLE (7) LIMIT %s", (n * 2,))]
     rng = random.Random(7)
     return top + rng.sample(rest, min(len(rest), n - len(top)))
-
-
-def load(port: int, kinds: dict[str, list[str]], clients: int, seconds: float) -> dict[str, tuple[list[float], int]]:
-    """Clients in turn per kind (client k asks for kind k mod len(kinds)); latencies by kind."""
-    out: dict[str, tuple[list[float], int]] = {k: ([], 0) for k in kinds}
-    names = list(kinds)
-    lock = threading.Lock()
-    stop = time.monotonic() + seconds
-
-    def client(k: int) -> None:
-        kind = names[k % len(names)]
-        paths = kinds[kind]
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        rng = random.Random(k)
-        mine, bad = [], 0
-        while time.monotonic() < stop:
-            t0 = time.perf_counter()
-            try:
-                conn.request("GET", rng.choice(paths))
-                r = conn.getresponse()
-                r.read()
-                bad += r.status != 200
-            except (OSError, http.client.HTTPException):
-                bad += 1
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-                continue
-            mine.append(time.perf_counter() - t0)
-        with lock:
-            out[kind][0].extend(mine)
-            out[kind] = (out[kind][0], out[kind][1] + bad)
-
-    threads = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return out
 
 
 def main() -> None:
@@ -120,8 +80,9 @@ def main() -> None:
                  "--no-embed", "--no-fetch"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             try:
                 wait_for(port)
-                load(port, kinds, args.clients, 3)  # warm up
-                found = load(port, kinds, args.clients, args.seconds)
+                who = [list(kinds)[k % len(kinds)] for k in range(args.clients)]  # kinds in turn
+                load(port, kinds, who, 3)  # warm up
+                _, found = load(port, kinds, who, args.seconds)
                 found["feed (/, /api/daily_papers)"] = (found["feed (/, /api/daily_papers)"][0] + found["feed 2"][0],
                                                         found["feed (/, /api/daily_papers)"][1] + found["feed 2"][1])
                 for kind, (lat, errors) in found.items():

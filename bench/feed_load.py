@@ -28,14 +28,14 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from datetime import date, timedelta
 from pathlib import Path
 
 import psycopg
 
-from common import fresh_database  # bench/common.py (scripts run from bench/)
+import common  # bench/common.py (scripts run from bench/)
+from common import fresh_database
 from paperboy.db import Database
 from paperboy.papers.importer import parse_file, store_result
 
@@ -120,44 +120,9 @@ def members(url: str, n: int, votes_each: int = 200) -> list[str]:
 
 def load(port: int, paths: list[str], clients: int, seconds: float,
          cookies: list[str] | None = None) -> tuple[float, list[float], int]:
-    latencies: list[float] = []
-    errors = 0
-    lock = threading.Lock()
-    stop = time.monotonic() + seconds
-
-    def client(k: int) -> None:
-        nonlocal errors
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        headers = {"Cookie": f"paperboy_session={cookies[k]}"} if cookies else {}
-        mine: list[float] = []
-        bad = 0
-        rng = random.Random(k)
-        while time.monotonic() < stop:
-            path = rng.choice(paths)
-            t0 = time.perf_counter()
-            try:
-                conn.request("GET", path, headers=headers)
-                r = conn.getresponse()
-                r.read()
-                if r.status != 200:
-                    bad += 1
-            except (OSError, http.client.HTTPException):
-                bad += 1
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-                continue
-            mine.append(time.perf_counter() - t0)
-        with lock:
-            latencies.extend(mine)
-            errors += bad
-
-    threads = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
-    t0 = time.monotonic()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return time.monotonic() - t0, latencies, errors
+    """``clients`` clients on ``paths`` (common.load): time taken, latencies, errors."""
+    elapsed, found = common.load(port, {"all": paths}, ["all"] * clients, seconds, cookies)
+    return elapsed, *found["all"]
 
 
 def main() -> None:

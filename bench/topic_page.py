@@ -16,21 +16,18 @@ runs its queries). The clients share the server's 2 cores: a floor.
 from __future__ import annotations
 
 import argparse
-import http.client
 import os
-import random
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
 from urllib.parse import quote
 
 import psycopg
 
 from author_page import author_names  # bench/author_page.py (scripts run from bench/)
+from common import load
 from feed_load import JSONL, free_port, wait_for
 from topics_corpus import with_topics
 
@@ -41,40 +38,6 @@ def spread(kinds: list[str], clients: int) -> list[str]:
     """Each client's kind: half on the feed, the rest in turn over ``kinds``."""
     feed = clients // 2
     return [FEED] * feed + [kinds[i % len(kinds)] for i in range(clients - feed)]
-
-
-def load(port: int, paths: dict[str, list[str]], who: list[str], seconds: float) -> dict[str, tuple[list[float], int]]:
-    out: dict[str, tuple[list[float], int]] = {k: ([], 0) for k in paths}
-    lock = threading.Lock()
-    stop = time.monotonic() + seconds
-
-    def client(k: int) -> None:
-        kind = who[k]
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        rng = random.Random(k)
-        mine, bad = [], 0
-        while time.monotonic() < stop:
-            t0 = time.perf_counter()
-            try:
-                conn.request("GET", rng.choice(paths[kind]))
-                r = conn.getresponse()
-                r.read()
-                bad += r.status != 200
-            except (OSError, http.client.HTTPException):
-                bad += 1
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-                continue
-            mine.append(time.perf_counter() - t0)
-        with lock:
-            out[kind] = (out[kind][0] + mine, out[kind][1] + bad)
-
-    threads = [threading.Thread(target=client, args=(k,)) for k in range(len(who))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return out
 
 
 def main() -> None:
@@ -118,7 +81,7 @@ def main() -> None:
             try:
                 wait_for(port)
                 load(port, paths, who, 3)  # warm up
-                found = load(port, paths, who, args.seconds)
+                _, found = load(port, paths, who, args.seconds)
                 for kind, (lat, errors) in found.items():
                     if len(lat) < 2:
                         continue
