@@ -242,7 +242,10 @@ class KeywordIndex:
                 tantivy.Occur.Must, tantivy.Query.term_set_query(self.schema, "seq", seqs))])
         searcher = index.searcher()
         hits = searcher.search(query, limit=k, count=False).hits
-        return [(searcher.doc(addr)["seq"][0], score) for score, addr in hits]
+        # seq from its fast column: reading each hit's stored document cost 0.6 ms a search
+        seqs = searcher.fast_field_values("seq", [addr for _, addr in hits])
+        return [(seq if seq is not None else searcher.doc(addr)["seq"][0], score)  # (None: no column)
+                for seq, (score, addr) in zip(seqs, hits, strict=True)]
 
     def months(self, text: str, filters: Filters | None = None) -> list[dict]:
         """``[{month: "2025-01", n}]``: how many papers match the query in each month (every
@@ -267,19 +270,25 @@ class KeywordIndex:
         return query
 
     def _plain_query(self, text: str) -> tantivy.Query | None:
-        """Bare words only (no phrase, field, sign or operator): one flat OR of a term query per
-        word and field, with the fields' boosts. It scores exactly as the query parser's nested
-        form (a sum over words of a sum over fields) but runs about twice as fast at a
-        million papers. None for anything else (the parser reads it)."""
+        """Bare words, and bare words to exclude (``-survey``), only (no phrase, field, other
+        sign or operator): one flat OR of a term query per word and field, with the fields'
+        boosts, and a MustNot per excluded word and field. It scores exactly as the query
+        parser's nested form (a sum over words of a sum over fields) but runs two to three
+        times as fast at a million papers. None for anything else (the parser reads it)."""
         words = text.split()
-        if not words or not all(_BARE.fullmatch(w) for w in words) or {"OR", "AND", "NOT", "IN"} & set(words):
+        wanted = [w for w in words if not w.startswith("-")]
+        unwanted = [w[1:] for w in words if w.startswith("-")]
+        if (not wanted or not all(_BARE.fullmatch(w) for w in wanted + unwanted)
+                or {"OR", "AND", "NOT", "IN"} & set(wanted + unwanted)):
             return None
         clauses = []
         for field, boost in BOOSTS.items():
             analyzer = _ANALYZERS["authors" if field == "authors" else "stem"]
-            for token in (t for word in dict.fromkeys(words) for t in analyzer.analyze(word)):  # a word once, as the parser
+            for token in (t for word in dict.fromkeys(wanted) for t in analyzer.analyze(word)):  # a word once, as the parser
                 term = tantivy.Query.term_query(self.schema, field, token)
                 clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(term, boost)))
+            for token in (t for word in dict.fromkeys(unwanted) for t in analyzer.analyze(word)):
+                clauses.append((tantivy.Occur.MustNot, tantivy.Query.term_query(self.schema, field, token)))
         return tantivy.Query.boolean_query(clauses) if clauses else None
 
     def _filters(self, f: Filters) -> list[tuple[tantivy.Occur, tantivy.Query]]:
