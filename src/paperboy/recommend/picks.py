@@ -178,7 +178,8 @@ def recommend(conn: psycopg.Connection, member_id: int, *, since: date | None = 
         hi = day_number(until) if until else 10**6
         latest = trending.reference_day(conn)
         pad_ref = min(until, latest) if until and latest else None
-    model.cut_on(corpus.sample(BACKGROUND))
+    if not model.has_cut:  # a model stored before cuts existed (a sample costs 1-2 ms a call)
+        model.cut_on(corpus.sample(BACKGROUND))
     own = signals.own_papers(conn, member_id)
     want = offset + limit
     found: list[Pick] = []
