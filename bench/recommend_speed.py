@@ -146,6 +146,15 @@ def load() -> str:
     return "load " + " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
+def blas() -> str:
+    """The BLAS and its threads (under load, a multithreaded BLAS waits for its threads:
+    OPENBLAS_NUM_THREADS=1 measures the single-threaded case)."""
+    from threadpoolctl import threadpool_info  # scikit-learn's dependency
+
+    return ", ".join(f"{i.get('internal_api')} {i.get('num_threads')} threads"
+                     for i in threadpool_info() if i.get("user_api") == "blas") or "no BLAS found"
+
+
 class CorpusMembers(Members):
     """Members of a large corpus: a seed's neighbours by a scan of the corpus' int8 rows, a
     chunk at a time (Members holds every vector as float32: 1.5 GB at 1M papers)."""
@@ -212,7 +221,7 @@ def on_corpus(home: Path, size: int, requests: int) -> None:
         with psycopg.connect(url, row_factory=dict_row) as conn:
             n = conn.execute("SELECT count(*) AS n FROM embeddings").fetchone()["n"]
             day = conn.execute("SELECT max(listed_on) AS d FROM papers").fetchone()["d"]
-            print(f"\ncorpus {home}: {n:,} papers with vectors, newest day {day}  ({load()})")
+            print(f"\ncorpus {home}: {n:,} papers with vectors, newest day {day}; {blas()}  ({load()})")
             recommend.corpus.CACHE.share(files)
             t = time.perf_counter()
             recommend.corpus.CACHE.get(conn)
