@@ -184,9 +184,11 @@ class CorpusMembers(Members):
         return [near[i] for i in self.rng.choice(len(near), k, replace=False)]
 
 
-def picks(conn: psycopg.Connection, people: Members, requests: int) -> None:
-    """Part 2: picks for members of 5, 20 and 100 likes, the default period and all time."""
-    print(f"## Picks for one member ({requests} requests each, the first call timed apart)")
+def picks(conn: psycopg.Connection, people: Members, requests: int, budget: float | None = None) -> None:
+    """Part 2: picks for members of 5, 20 and 100 likes, the default period and all time;
+    with a ``budget`` (seconds), a line stops early past it (30 requests at least)."""
+    print(f"## Picks for one member ({requests} requests each, the first call timed apart"
+          + (f"; fewer when past {budget:.0f} s" if budget else "") + ")")
     for k in (5, 20, 100):
         mid = people.add(people.interest(k))
         recommend.refresh_member(conn, mid)
@@ -197,17 +199,21 @@ def picks(conn: psycopg.Connection, people: Members, requests: int) -> None:
             lo = recommend.corpus.day_number(got.since) if got.since else -(10**6)
             hi = recommend.corpus.day_number(got.until) if got.until else 10**6
             scored = sum(e - s for s, e in recommend.corpus.CACHE.get(conn).window(lo, hi))
-            times = []
+            times: list[float] = []
+            start = time.perf_counter()
             for _ in range(requests):
                 t = time.perf_counter()
                 recommend.recommend(conn, mid, limit=20, days=14, **kw)
                 times.append(time.perf_counter() - t)
+                if budget and len(times) >= 30 and t - start > budget:
+                    break
             real = sum(not p.trending for p in got.items)
-            print(f"- {k} likes, {label} ({scored:,} papers, {real} picks): first {1000 * first:.1f} ms;"
+            calls = f", {len(times)} requests" if len(times) < requests else ""
+            print(f"- {k} likes, {label} ({scored:,} papers, {real} picks{calls}): first {1000 * first:.1f} ms;"
                   f" {ms(times)}  ({load()})", flush=True)
 
 
-def on_corpus(home: Path, size: int, requests: int) -> None:
+def on_corpus(home: Path, size: int, requests: int, budget: float) -> None:
     """Part 2 on an existing search corpus (see the module's docstring)."""
     import search_corpus
 
@@ -234,7 +240,7 @@ def on_corpus(home: Path, size: int, requests: int) -> None:
                   f" {memory()}\n", flush=True)
             try:
                 recommend.refresh_member(conn, people.add(people.interest(12)))  # warm: imports, caches
-                picks(conn, people, requests)
+                picks(conn, people, requests, budget)
             finally:
                 conn.rollback()
                 gone = conn.execute("DELETE FROM members WHERE email LIKE %s", ("m%@bench.example",)).rowcount
@@ -252,11 +258,13 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=300)
     ap.add_argument("--corpus", type=Path, help="only the picks, on this search corpus (bench/search_corpus.py)")
     ap.add_argument("--size", type=int, help="with --corpus: the corpus' size (it must be built)")
+    ap.add_argument("--budget", type=float, default=90.0,
+                    help="with --corpus: seconds a line may take before it stops (30 requests at least)")
     args = ap.parse_args()
     if args.corpus:
         if not args.size:
             sys.exit("--corpus needs --size")
-        return on_corpus(args.corpus, args.size, args.requests)
+        return on_corpus(args.corpus, args.size, args.requests, args.budget)
     if not VECTORS.exists():
         sys.exit(f"needs {VECTORS} (see ../shared/data/README.md)")
     home = args.keep or Path(tempfile.mkdtemp(prefix="pb-recspeed-"))
