@@ -18,6 +18,14 @@ Run by hand:  .venv/bin/python bench/recommend_speed.py [--keep DIR] [--members 
 
 A throwaway embedded PostgreSQL runs in a temporary directory; ``--keep DIR`` keeps it, so a
 second run skips the import.
+
+``--corpus HOME --size N`` measures only part 2 on an existing search corpus instead
+(bench/search_corpus.py: database "bench" in HOME, real papers and their copies, N of them):
+the shared vector file is built in a temporary folder (its first build is timed, then a second
+process's mapping of it), the members' likes are a random paper and its nearest neighbours
+found by a scan of that file (no float32 copy of a million vectors in this process), and
+the members are deleted at the end. It prints the load average with each figure and the
+process's peak RSS.
 """
 
 from __future__ import annotations
@@ -25,6 +33,8 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -123,12 +133,138 @@ class Members:
         return mid
 
 
+def memory() -> str:
+    """Peak and current resident memory, the current split into private (anon) and file pages
+    (the mapped vector file is the node's page cache, shared by its workers)."""
+    st = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines() if ":" in line)
+    mb = {k: int(st[k].split()[0]) / 1024 for k in ("VmHWM", "VmRSS", "RssAnon", "RssFile")}
+    return (f"peak RSS {mb['VmHWM']:.0f} MB; now {mb['VmRSS']:.0f} MB"
+            f" (anon {mb['RssAnon']:.0f}, file {mb['RssFile']:.0f})")
+
+
+def load() -> str:
+    return "load " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def blas() -> str:
+    """The BLAS and its threads (under load, a multithreaded BLAS waits for its threads:
+    OPENBLAS_NUM_THREADS=1 measures the single-threaded case)."""
+    from threadpoolctl import threadpool_info  # scikit-learn's dependency
+
+    return ", ".join(f"{i.get('internal_api')} {i.get('num_threads')} threads"
+                     for i in threadpool_info() if i.get("user_api") == "blas") or "no BLAS found"
+
+
+class CorpusMembers(Members):
+    """Members of a large corpus: a seed's neighbours by a scan of the corpus' int8 rows, a
+    chunk at a time (Members holds every vector as float32: 1.5 GB at 1M papers)."""
+
+    def __init__(self, conn: psycopg.Connection, seed: int = 0) -> None:
+        self.conn = conn
+        self.rng = np.random.default_rng(seed)
+        self.corpus = recommend.corpus.CACHE.get(conn)
+        self.n = 0
+
+    def interest(self, k: int) -> list[str]:
+        c = self.corpus
+        total = len(c.base) + len(c.tail_ids)
+        seed = c.vectors([int(self.rng.integers(total))])[0]
+        best_rows, best = np.zeros(0, np.int64), np.zeros(0, np.float32)
+        a = 0
+        while a < total:  # a chunk lies in the base or in the tail (unscaled_range)
+            z = min(a + 65_536, len(c.base) if a < len(c.base) else total)
+            x, scale = c.unscaled_range(a, z)
+            sims = x @ seed if scale is None else (x @ seed) * scale
+            rows = np.concatenate([best_rows, np.arange(a, z)])
+            sims = np.concatenate([best, sims])
+            top = np.argpartition(-sims, 150)[:150]
+            best_rows, best = rows[top], sims[top]
+            a = z
+        near = [c.id_at(int(r)) for r in best_rows]
+        return [near[i] for i in self.rng.choice(len(near), k, replace=False)]
+
+
+def picks(conn: psycopg.Connection, people: Members, requests: int, budget: float | None = None) -> None:
+    """Part 2: picks for members of 5, 20 and 100 likes, the default period and all time;
+    with a ``budget`` (seconds), a line stops early past it (30 requests at least)."""
+    print(f"## Picks for one member ({requests} requests each, the first call timed apart"
+          + (f"; fewer when past {budget:.0f} s" if budget else "") + ")")
+    for k in (5, 20, 100):
+        mid = people.add(people.interest(k))
+        recommend.refresh_member(conn, mid)
+        for label, kw in (("last 14 days", {}), ("all time", {"since": date(1900, 1, 1)})):
+            t = time.perf_counter()
+            got = recommend.recommend(conn, mid, limit=20, days=14, **kw)
+            first = time.perf_counter() - t
+            lo = recommend.corpus.day_number(got.since) if got.since else -(10**6)
+            hi = recommend.corpus.day_number(got.until) if got.until else 10**6
+            scored = sum(e - s for s, e in recommend.corpus.CACHE.get(conn).window(lo, hi))
+            times: list[float] = []
+            start = time.perf_counter()
+            for _ in range(requests):
+                t = time.perf_counter()
+                recommend.recommend(conn, mid, limit=20, days=14, **kw)
+                times.append(time.perf_counter() - t)
+                if budget and len(times) >= 30 and t - start > budget:
+                    break
+            real = sum(not p.trending for p in got.items)
+            calls = f", {len(times)} requests" if len(times) < requests else ""
+            print(f"- {k} likes, {label} ({scored:,} papers, {real} picks{calls}): first {1000 * first:.1f} ms;"
+                  f" {ms(times)}  ({load()})", flush=True)
+
+
+def on_corpus(home: Path, size: int, requests: int, budget: float) -> None:
+    """Part 2 on an existing search corpus (see the module's docstring)."""
+    import search_corpus
+
+    marker = home / "bench-corpus.json"
+    state = json.loads(marker.read_text()) if marker.exists() else {}
+    if state.get("size", 0) < size or "keyword index" not in state.get("seconds", {}):
+        sys.exit(f"{home} holds no finished corpus of {size:,} papers (bench/search_corpus.py builds it)")
+    url = search_corpus.build(home, size)  # built: starts (or joins) its server, builds nothing
+    files = Path(tempfile.mkdtemp(prefix="pb-recspeed-foryou-"))
+    try:
+        with psycopg.connect(url, row_factory=dict_row) as conn:
+            n = conn.execute("SELECT count(*) AS n FROM embeddings").fetchone()["n"]
+            day = conn.execute("SELECT max(listed_on) AS d FROM papers").fetchone()["d"]
+            print(f"\ncorpus {home}: {n:,} papers with vectors, newest day {day}; {blas()}  ({load()})")
+            recommend.corpus.CACHE.share(files)
+            t = time.perf_counter()
+            recommend.corpus.CACHE.get(conn)
+            print(f"first load of the corpus (building the shared file in {files}):"
+                  f" {time.perf_counter() - t:.2f} s  ({load()})")
+            recommend.corpus.CACHE.forget()
+            t = time.perf_counter()
+            people = CorpusMembers(conn)
+            print(f"a second process's load (mapping that file): {time.perf_counter() - t:.2f} s;"
+                  f" {memory()}\n", flush=True)
+            try:
+                recommend.refresh_member(conn, people.add(people.interest(12)))  # warm: imports, caches
+                picks(conn, people, requests, budget)
+            finally:
+                conn.rollback()
+                gone = conn.execute("DELETE FROM members WHERE email LIKE %s", ("m%@bench.example",)).rowcount
+                conn.commit()
+                print(f"\n{memory()}; removed the {gone} bench members")
+    finally:
+        recommend.corpus.CACHE.forget()
+        shutil.rmtree(files, ignore_errors=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--keep", type=Path, help="keep the database in this folder (and reuse it)")
     ap.add_argument("--members", type=int, default=10_000, help="members for the bulk refresh (10000; 0 skips it)")
     ap.add_argument("--requests", type=int, default=300)
+    ap.add_argument("--corpus", type=Path, help="only the picks, on this search corpus (bench/search_corpus.py)")
+    ap.add_argument("--size", type=int, help="with --corpus: the corpus' size (it must be built)")
+    ap.add_argument("--budget", type=float, default=90.0,
+                    help="with --corpus: seconds a line may take before it stops (30 requests at least)")
     args = ap.parse_args()
+    if args.corpus:
+        if not args.size:
+            sys.exit("--corpus needs --size")
+        return on_corpus(args.corpus, args.size, args.requests, args.budget)
     if not VECTORS.exists():
         sys.exit(f"needs {VECTORS} (see ../shared/data/README.md)")
     home = args.keep or Path(tempfile.mkdtemp(prefix="pb-recspeed-"))
@@ -165,17 +301,7 @@ def main() -> None:
         recommend.refresh_member(conn, two)
         print(f"- two interests, 20 likes: {1000 * (time.perf_counter() - t):.1f} ms\n")
 
-        print(f"## Picks for one member ({args.requests} requests each)")
-        for k in (5, 20, 100):
-            mid = people.add(people.interest(k))
-            recommend.refresh_member(conn, mid)
-            for label, kw in (("last 14 days", {}), ("all time", {"since": date(1900, 1, 1)})):
-                times = []
-                for _ in range(args.requests):
-                    t = time.perf_counter()
-                    recommend.recommend(conn, mid, limit=20, days=14, **kw)
-                    times.append(time.perf_counter() - t)
-                print(f"- {k} likes, {label}: {ms(times)}")
+        picks(conn, people, args.requests)
 
         if not args.members:
             return

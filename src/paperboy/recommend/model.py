@@ -125,10 +125,14 @@ class Model:
     kind: str = "interests"
     cut: np.ndarray | None = None      # per positive: how close a pick must be to be "because" of it
 
+    @property
+    def has_cut(self) -> bool:
+        return self.cut is not None and len(self.cut) == len(self.pos)
+
     def cut_on(self, background: np.ndarray) -> np.ndarray:
         """Each positive's because cut: the ``BECAUSE_QUANTILE`` of the background's
         similarities to it (kept; a model stored before cuts existed gets them here)."""
-        if self.cut is None or len(self.cut) != len(self.pos):
+        if not self.has_cut:
             self.cut = (np.quantile(background @ self.pos.T, BECAUSE_QUANTILE, axis=0).astype(np.float32)
                         if len(self.pos) and len(background) else np.full(len(self.pos), np.inf, np.float32))
         return self.cut

@@ -22,7 +22,7 @@ import json
 import logging
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -65,6 +65,7 @@ class Store:
     newest_write: datetime | None
     generation: int = 0
     path: Path | None = None
+    sorter: np.ndarray | None = field(default=None, repr=False, compare=False)  # by_id as intp
 
     def __len__(self) -> int:
         return len(self.days)
@@ -72,8 +73,13 @@ class Store:
     def find(self, pid: str) -> int | None:
         if not len(self.ids):
             return None
+        if self.sorter is None:
+            # numpy wants an intp sorter: given by_id (int32) it copied all of it on every
+            # call, 0.16 ms a lookup at 1M papers (20 ms for a member's 100 likes); this
+            # process's copy costs 8 bytes a paper (8 MB at 1M), made once.
+            self.sorter = np.asarray(self.by_id, dtype=np.intp)
         key = pid.encode()
-        k = int(np.searchsorted(self.ids, key, sorter=self.by_id))
+        k = int(np.searchsorted(self.ids, key, sorter=self.sorter))
         if k < len(self.ids) and self.ids[self.by_id[k]] == key:
             return int(self.by_id[k])
         return None
