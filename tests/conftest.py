@@ -30,6 +30,11 @@ os.environ["PAPERBOY_FULLTEXT"] = "off"  # nor arxiv.org/html, whoever enriches 
 os.environ["PAPERBOY_BASE_URL"] = "http://testserver"
 os.environ.pop("PAPERBOY_TRUSTED_HOSTS", None)
 os.environ.pop("PAPERBOY_CONFIG", None)  # a settings file of the shell's must not leak in
+# The suite drives its own HF-shaped API with huggingface_hub's client, which reads
+# HF_HUB_OFFLINE once, when imported: exported by the shell, it would turn that client off for
+# the whole run. (The model needs no such setting: paperboy sets it for itself, offline always.)
+for _name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
+    os.environ.pop(_name, None)
 # `serve` subprocesses log a line per request at info; tests that read their output through a
 # pipe nobody drains would fill it and stall the server. Tests that want the log ask for it.
 os.environ["PAPERBOY_LOG_LEVEL"] = "warning"
