@@ -13,6 +13,7 @@ import httpx
 import psutil
 import pytest
 
+from tests.fixtures import http
 from tests.helpers import free_port, paperboy_cmd
 
 
@@ -42,7 +43,7 @@ def test_sigterm_stops_serve_and_its_embedded_postgres(tmp_path, workers):
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             try:
-                if httpx.get(f"http://127.0.0.1:{port}/static/style.css", timeout=1).status_code == 200:
+                if http.get(f"http://127.0.0.1:{port}/static/style.css", timeout=1).status_code == 200:
                     break
             except httpx.HTTPError:
                 time.sleep(0.2)

@@ -18,6 +18,7 @@ import pytest
 from paperboy.community import passwords
 from tests.community.people import add, form_token
 from tests.e2e.conftest import serve
+from tests.fixtures import http
 
 BURST = 30
 
@@ -46,14 +47,14 @@ def _burst(base: str, attempts: list[tuple[str, str]]) -> list[httpx.Response]:
     """Send every (client address, email) attempt with a wrong password at the same moment.
     uvicorn believes X-Forwarded-For from 127.0.0.1 (PAPERBOY_FORWARDED_ALLOW_IPS), as it
     would from a reverse proxy: each attempt comes from the client it names."""
-    token = form_token(httpx.get(base + "/signin").text)
+    token = form_token(http.get(base + "/signin").text)
     start = threading.Barrier(len(attempts))
 
     def attempt(who: tuple[str, str]) -> httpx.Response:
         client, email = who
-        with httpx.Client(base_url=base, timeout=120) as http:
+        with http.Client(base_url=base, timeout=120) as web:
             start.wait()
-            return http.post("/signin", data={"email": email, "password": "wrong wrong wrong", "csrf": token},
+            return web.post("/signin", data={"email": email, "password": "wrong wrong wrong", "csrf": token},
                              headers={"origin": base, "x-forwarded-for": client})
 
     with ThreadPoolExecutor(len(attempts)) as pool:

@@ -11,7 +11,6 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from huggingface_hub import HfApi
 from huggingface_hub.errors import HfHubHTTPError
@@ -20,6 +19,7 @@ from markdown_it import MarkdownIt
 from tests.community.people import add, token_for
 from tests.e2e.conftest import serve
 from tests.fetch.conftest import replay  # noqa: F401 - the local arXiv
+from tests.fixtures import http
 from tests.helpers import import_files, shared
 
 HOSTILE = r"A <b>bold</b> *claim* on $x_i$ & \alpha_1 [link](javascript:alert(1)) <script>x()</script>"
@@ -49,7 +49,7 @@ def _hf(base: str, *args: str, home: Path) -> subprocess.CompletedProcess:
 
 def test_the_official_client_sees_who_submitted(server, conn):
     headers = token_for(conn, "ada@example.org")
-    r = httpx.post(f"{server}/api/papers/submit", json={"id": "https://arxiv.org/abs/1707.08567"}, headers=headers)
+    r = http.post(f"{server}/api/papers/submit", json={"id": "https://arxiv.org/abs/1707.08567"}, headers=headers)
     assert r.status_code == 201, r.text
     api = HfApi(endpoint=server, token=False)
     [info] = list(api.list_daily_papers(submitter="ada"))
@@ -82,7 +82,7 @@ def test_hf_papers_read_gets_the_paper_as_markdown(server, conn, tmp_path):
     _comment(conn, "2411.00001", ada, "Still answering", parent=gone)
     conn.commit()
 
-    r = httpx.get(f"{server}/papers/2411.00001.md")
+    r = http.get(f"{server}/papers/2411.00001.md")
     assert (r.status_code, r.headers["content-type"]) == (200, "text/markdown; charset=utf-8")
     done = _hf(server, "papers", "read", "2411.00001", home=tmp_path / "hf")
     assert done.returncode == 0, done.stderr
@@ -124,7 +124,7 @@ def test_hf_papers_ls_sort_trending_keeps_the_old_lists_after_a_submission(serve
     import_files(conn, [shared("hf-daily-papers-2024", f"2024-11-{d:02d}.json") for d in range(4, 11)])
     conn.commit()
     top = conn.execute("SELECT id FROM papers ORDER BY upvotes DESC NULLS LAST LIMIT 1").fetchone()["id"]
-    r = httpx.post(f"{server}/api/papers/submit", json={"id": "1707.08567"}, headers=token_for(conn, "ada@example.org"))
+    r = http.post(f"{server}/api/papers/submit", json={"id": "1707.08567"}, headers=token_for(conn, "ada@example.org"))
     assert r.status_code == 201, r.text
     done = _hf(server, "papers", "ls", "--sort", "trending", "--limit", "20", "--format", "quiet", home=tmp_path / "hf")
     assert done.returncode == 0, done.stderr

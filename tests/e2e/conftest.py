@@ -15,6 +15,7 @@ import pytest
 from paperboy.db import Database
 from tests import pages
 from tests.community.people import session_cookie
+from tests.fixtures import http
 from tests.helpers import database, free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -58,7 +59,7 @@ def serve(db_url: str, home: Path, **extra_env: str) -> tuple[subprocess.Popen, 
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
-            if httpx.get(base + "/static/style.css", timeout=1).status_code == 200:
+            if http.get(base + "/static/style.css", timeout=1).status_code == 200:
                 break
         except httpx.HTTPError:
             time.sleep(0.1)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import time
 from datetime import date
 
-import httpx
 import pytest
 from playwright.sync_api import expect
 
@@ -19,6 +18,7 @@ from paperboy.fulltext.convert import convert
 from paperboy.papers.record import Paper
 from paperboy.papers.store import store_batch
 from tests.community.people import add
+from tests.fixtures import http
 from tests.helpers import SHARED
 
 pytestmark = pytest.mark.e2e
@@ -41,7 +41,7 @@ def hub(conn):
 def _synced(base: str) -> None:
     deadline = time.monotonic() + 60  # serve's jobs sync the passage index every few seconds
     while time.monotonic() < deadline:
-        hits = httpx.get(f"{base}/api/papers/search", params={"q": '"reversal training"', "fulltext": "1"}).json()
+        hits = http.get(f"{base}/api/papers/search", params={"q": '"reversal training"', "fulltext": "1"}).json()
         if hits and hits[0].get("passage"):
             return
         time.sleep(0.5)

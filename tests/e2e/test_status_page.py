@@ -13,6 +13,7 @@ import pytest
 from paperboy.community.sessions import COOKIE
 from tests.community.people import session_cookie
 from tests.fetch.replay import Replay
+from tests.fixtures import http
 from tests.helpers import free_port, screenshot, shared
 
 pytestmark = pytest.mark.e2e
@@ -43,7 +44,7 @@ def test_scheduled_fetch_is_visible_on_the_status_page(db_url, conn, tmp_path, r
             assert proc.poll() is None, proc.stdout.read()
             assert time.monotonic() < deadline, "no scheduled run finished within 90 s"
             try:
-                body = httpx.get(base + "/admin/status", cookies={COOKIE: cookie}, timeout=2).text
+                body = http.get(base + "/admin/status", cookies={COOKIE: cookie}, timeout=2).text
             except httpx.HTTPError:
                 body = ""
             if body.count('class="run ok"') >= 2:

@@ -10,7 +10,6 @@ import time
 from datetime import date
 from pathlib import Path
 
-import httpx
 from huggingface_hub import HfApi
 
 from paperboy.fulltext import store
@@ -18,6 +17,7 @@ from paperboy.fulltext.convert import convert
 from paperboy.papers.record import Paper
 from paperboy.papers.store import data_version, store_batch
 from tests.e2e.conftest import serve
+from tests.fixtures import http
 from tests.helpers import SHARED
 
 PAPER = "2501.11120"
@@ -38,7 +38,7 @@ def test_markdown_twin_and_hf_papers_read_give_the_full_text(db_url, conn, tmp_p
     conn.commit()
     proc, base = serve(db_url, tmp_path / "home", PAPERBOY_CACHE_SECONDS="0.2")
     try:
-        before = httpx.get(f"{base}/papers/{PAPER}.md")
+        before = http.get(f"{base}/papers/{PAPER}.md")
         assert before.status_code == 200 and "## Abstract" in before.text
         assert "## 1 Introduction" not in before.text  # no text yet: today's page
 
@@ -49,7 +49,7 @@ def test_markdown_twin_and_hf_papers_read_give_the_full_text(db_url, conn, tmp_p
         assert data_version(conn) > version  # the page cache follows the text (migration 0020's trigger)
         time.sleep(0.5)  # a worker looks at the data version at most every PAPERBOY_CACHE_SECONDS
 
-        r = httpx.get(f"{base}/papers/{PAPER}.md")  # the cached page gave way to the text
+        r = http.get(f"{base}/papers/{PAPER}.md")  # the cached page gave way to the text
         assert (r.status_code, r.headers["content-type"]) == (200, "text/markdown; charset=utf-8")
         md = r.text
         order = [md.index(s) for s in ("# Tell me about yourself", "**Authors:** Jan Betley, Xuchan Bao",

@@ -8,13 +8,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import httpx2
 import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
 from paperboy.mcp_server.hub import BAD_TOKEN, NO_MEMBER
+from tests.fixtures import http
 from tests.helpers import run_async
 from tests.mcp_server import session
 from tests.mcp_server.conftest import Filled
@@ -44,7 +44,7 @@ def over_http(node: Node, token: str | None = None) -> Client:
 
 def api_of(node: Node) -> session.Api:
     def api(method: str, path: str, token: str | None = None) -> tuple[int, Any]:
-        r = httpx.request(method, node.base + path, timeout=60,
+        r = http.request(method, node.base + path, timeout=60,
                           headers={"Authorization": f"Bearer {token}"} if token else {})
         return r.status_code, r.json() if r.headers.get("content-type", "").startswith("application/json") else r.text
     return api
@@ -90,23 +90,23 @@ def test_a_page_of_another_site_may_not_call_it(node: Node, filled: Filled):
     no Origin pass."""
     url = f"{node.base}/mcp"
     for origin in ("http://evil.example", "null", f"{node.base}.evil.example", "http://127.0.0.1:1"):
-        r = httpx.post(url, json=LIST_TOOLS, headers={**MCP_HEADERS, "Origin": origin}, timeout=30)
+        r = http.post(url, json=LIST_TOOLS, headers={**MCP_HEADERS, "Origin": origin}, timeout=30)
         assert r.status_code == 403, (origin, r.status_code, r.text)
         assert "Origin not allowed" in r.json()["error"]["message"]
     for headers in ({"Origin": node.base}, {}):
-        r = httpx.post(url, json=LIST_TOOLS, headers={**MCP_HEADERS, **headers}, timeout=30)
+        r = http.post(url, json=LIST_TOOLS, headers={**MCP_HEADERS, **headers}, timeout=30)
         assert r.status_code == 200, r.text
         assert "search_papers" in {t["name"] for t in r.json()["result"]["tools"]}
     # A Host this hub does not answer to is refused before MCP sees it (TrustedHosts).
-    r = httpx.post(url, json=LIST_TOOLS, headers={**MCP_HEADERS, "Host": "evil.example"}, timeout=30)
+    r = http.post(url, json=LIST_TOOLS, headers={**MCP_HEADERS, "Host": "evil.example"}, timeout=30)
     assert r.status_code == 400
 
 
 def test_a_client_past_the_rate_limit_gets_429_like_everywhere(node: Node):
     """PAPERBOY_RATE_BURST=400 and 1 a second after it: a client that keeps asking is refused."""
-    with httpx.Client(timeout=30) as http:
+    with http.Client(timeout=30) as web:
         for _ in range(600):
-            r = http.post(f"{node.base}/mcp", json=LIST_TOOLS, headers=MCP_HEADERS)
+            r = web.post(f"{node.base}/mcp", json=LIST_TOOLS, headers=MCP_HEADERS)
             if r.status_code == 429:
                 break
             assert r.status_code == 200, r.text

@@ -23,6 +23,7 @@ from psycopg.rows import dict_row
 
 from tests.digest.conftest import Sink
 from tests.fetch.replay import Replay
+from tests.fixtures import http
 from tests.helpers import free_port
 from tests.ops.nodes import wait_for
 
@@ -75,7 +76,7 @@ class Serve:
             if self.proc.poll() is not None:
                 raise AssertionError(f"paperboy serve exited ({self.proc.returncode}):\n{self.output()}")
             try:
-                return httpx.get(f"{self.base}/static/style.css", timeout=2).status_code == 200
+                return http.get(f"{self.base}/static/style.css", timeout=2).status_code == 200
             except httpx.HTTPError:
                 return False
         wait_until(up, "paperboy serve to answer", timeout, every=0.1)

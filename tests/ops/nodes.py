@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import psycopg
 
+from tests.fixtures import http
 from tests.helpers import free_port, paperboy_cmd, run_cli
 from tests.ops.pgserver import APP_PASSWORD, SUPER_PASSWORD
 
@@ -35,7 +36,7 @@ class Node:
         return run_cli(list(args), self.env, timeout=timeout)
 
     def get(self, path: str, **kw: Any) -> httpx.Response:
-        return httpx.get(self.base + path, timeout=30, **kw)
+        return http.get(self.base + path, timeout=30, **kw)
 
     def log(self) -> str:
         return (self.home / "serve.log").read_text(errors="replace")
@@ -61,7 +62,7 @@ def ready(node: Node, timeout: float = 60) -> Node:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            if httpx.get(node.base + "/static/style.css", timeout=1).status_code == 200:
+            if http.get(node.base + "/static/style.css", timeout=1).status_code == 200:
                 return node
         except httpx.HTTPError:
             pass

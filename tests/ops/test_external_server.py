@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
 import psycopg
 import pytest
 from aiosmtpd.controller import Controller
@@ -21,6 +20,7 @@ from aiosmtpd.controller import Controller
 from paperboy.db import migrate
 from paperboy.demo import data_dir
 from tests.digest.conftest import Sink
+from tests.fixtures import http
 from tests.helpers import free_port, run_cli
 from tests.ops import nodes
 from tests.ops.pgbouncer import LEASE_SECONDS
@@ -109,7 +109,7 @@ def test_member_votes_over_http(hub: Hub, tmp_path: Path) -> None:
     node = nodes.ready(nodes.start(hub.url, tmp_path / "node", "--no-fetch", **hub.pooled))
     try:
         before = node.get(f"/api/papers/{paper['id']}").json()
-        voted = httpx.post(f"{node.base}/api/papers/{paper['id']}/upvote", timeout=30,
+        voted = http.post(f"{node.base}/api/papers/{paper['id']}/upvote", timeout=30,
                            headers={"Authorization": f"Bearer {token}"})
         assert voted.status_code == 200, voted.text
         assert voted.json()["upvoted"] is True

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-import httpx
 import psycopg
 import pytest
 from aiosmtpd.controller import Controller
@@ -28,6 +27,7 @@ from paperboy.demo import data_dir
 from tests.community.people import add, form_token
 from tests.digest.conftest import Sink
 from tests.fetch.replay import Replay
+from tests.fixtures import http
 from tests.helpers import SHARED, Page, free_port, run_cli
 from tests.ops import nodes
 from tests.ops.pgbouncer import LEASE_SECONDS
@@ -130,7 +130,7 @@ def test_import_through_a_is_searchable_on_b(pair: Pair) -> None:
 def test_vote_on_a_shows_on_b(pair: Pair) -> None:
     pid = next(iter(papers_of(EARLY)))
     before = pair.b.get(f"/api/papers/{pid}").json()
-    voted = httpx.post(f"{pair.a.base}/api/papers/{pid}/upvote", timeout=30,
+    voted = http.post(f"{pair.a.base}/api/papers/{pid}/upvote", timeout=30,
                        headers={"Authorization": f"Bearer {pair.token}"})
     assert voted.status_code == 200, voted.text
     # PAPERBOY_CACHE_SECONDS is 0.5 here: 10 s allows a busy machine.
@@ -143,7 +143,7 @@ def test_vote_on_a_shows_on_b(pair: Pair) -> None:
     shown = Page(page.text)
     assert shown.find("span", **{"data-community": pid}).text == "1"
     assert shown.find("button", class_="vote-btn").text == f"▲ {after['upvotes']} upvotes: upvote"
-    again = httpx.post(f"{pair.b.base}/api/papers/{pid}/upvote", timeout=30,
+    again = http.post(f"{pair.b.base}/api/papers/{pid}/upvote", timeout=30,
                        headers={"Authorization": f"Bearer {pair.token}"})
     assert again.status_code == 200 and again.json()["upvoted"] is True
     assert pair.a.get(f"/api/papers/{pid}").json()["communityUpvotes"] == 1  # one vote a member
@@ -159,9 +159,9 @@ def test_a_vote_limit_is_one_limit_across_nodes(pair: Pair) -> None:
 
     def vote(i: int) -> int:
         node = (pair.a, pair.b)[i % 2]
-        with httpx.Client(timeout=60) as http:
+        with http.Client(timeout=60) as web:
             start.wait()
-            return http.request("POST" if i % 4 < 2 else "DELETE", f"{node.base}/api/papers/{pid}/upvote",
+            return web.request("POST" if i % 4 < 2 else "DELETE", f"{node.base}/api/papers/{pid}/upvote",
                                 headers={"Authorization": f"Bearer {token}"}).status_code
 
     with ThreadPoolExecutor(40) as pool:
@@ -176,9 +176,9 @@ def _at_once(calls: list) -> list[int]:
     start = threading.Barrier(len(calls))
 
     def one(call) -> int:
-        with httpx.Client(timeout=60) as http:
+        with http.Client(timeout=60) as web:
             start.wait()
-            return call(http).status_code
+            return call(web).status_code
 
     with ThreadPoolExecutor(len(calls)) as pool:
         return list(pool.map(one, calls))
@@ -201,7 +201,7 @@ def test_comment_and_signin_limits_are_one_limit_across_nodes(pair: Pair) -> Non
     with psycopg.connect(pair.url, row_factory=dict_row) as conn:
         passwords.set_password(conn, add(conn, "locked@example.org").id, "correct horse battery")
         conn.commit()
-    forms = {node.base: form_token(httpx.get(node.base + "/signin").text) for node in (pair.a, pair.b)}
+    forms = {node.base: form_token(http.get(node.base + "/signin").text) for node in (pair.a, pair.b)}
     tries = [lambda h, node=(pair.a, pair.b)[i % 2]: h.post(
         f"{node.base}/signin", headers={"origin": node.base},
         data={"email": "locked@example.org", "password": "wrong wrong wrong", "csrf": forms[node.base]})
@@ -217,7 +217,7 @@ def test_signed_in_on_a_is_signed_in_on_b(pair: Pair) -> None:
     done = pair.a.cli("user", "link", "ada@example.org")
     assert done.returncode == 0, done.stderr
     path = "/signin/" + done.stdout.strip().rsplit("/signin/", 1)[1]
-    with httpx.Client(timeout=30, headers={"Sec-Fetch-Site": "same-origin"}) as browser:
+    with http.Client(timeout=30, headers={"Sec-Fetch-Site": "same-origin"}) as browser:
         page = browser.get(pair.a.base + path).text
         form = page[page.index(f'action="{path}"'):]  # the sign-in form (the layout has others)
         token = Page(form).find("input", name="csrf").attrs["value"]

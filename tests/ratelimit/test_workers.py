@@ -16,6 +16,7 @@ import pytest
 from paperboy.community import passwords
 from paperboy.demo import data_dir
 from tests.community.people import add, form_token, token_for
+from tests.fixtures import http
 from tests.helpers import import_files
 from tests.ops import nodes
 
@@ -46,9 +47,9 @@ def burst(call: Callable[[httpx.Client], httpx.Response], n: int = CALLS) -> lis
     start = threading.Barrier(n)
 
     def one(_: int) -> int:
-        with httpx.Client(timeout=120) as http:
+        with http.Client(timeout=120) as web:
             start.wait()
-            return call(http).status_code
+            return call(web).status_code
 
     with ThreadPoolExecutor(n) as pool:
         return list(pool.map(one, range(n)))
@@ -66,7 +67,7 @@ def test_votes_comments_and_signin_are_exact_across_workers(served, conn):
     assert sorted(edits) == [200] * LIMIT + [429] * (CALLS - LIMIT), f"{edits.count(200)} of {CALLS} edits admitted"
 
     # Wrong passwords for one address from one client: FAILURES_PER_ADDRESS are checked.
-    token = form_token(httpx.get(node.base + "/signin").text)
+    token = form_token(http.get(node.base + "/signin").text)
     tries = burst(lambda h: h.post(f"{node.base}/signin", headers={"origin": node.base},
                                    data={"email": "bob@example.org", "password": "wrong wrong wrong",
                                          "csrf": token}), n=20)

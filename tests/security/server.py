@@ -15,6 +15,7 @@ from pathlib import Path
 
 import httpx
 
+from tests.fixtures import http
 from tests.helpers import free_port
 
 
@@ -43,7 +44,7 @@ def serving_process(db_url: str, home: Path, **extra_env: str) -> Iterator[tuple
         deadline = time.monotonic() + 60
         while True:
             try:
-                if httpx.get(base + "/static/style.css", timeout=1).status_code == 200:
+                if http.get(base + "/static/style.css", timeout=1).status_code == 200:
                     break
             except httpx.HTTPError:
                 time.sleep(0.1)

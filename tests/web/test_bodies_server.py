@@ -15,9 +15,9 @@ import socket
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 
+from tests.fixtures import http
 from tests.security.server import serving_process
 
 READ_TIMEOUT = 1.5
@@ -50,7 +50,7 @@ def _address(base: str) -> tuple[str, int]:
 def test_a_big_anonymous_body_does_not_grow_the_worker(server):
     base, proc = server
     array = b"[" + b"{}," * (BIG // 3) + b"{}]"
-    with httpx.Client(base_url=base, timeout=60) as client:
+    with http.Client(base_url=base, timeout=60) as client:
         for _ in range(3):  # warm up: the route, its error page, the JSON encoder
             assert client.post("/api/papers/submit", json={"id": "2401.00001"}).status_code == 401
         before = _peak_rss_mb(proc.pid)
@@ -95,7 +95,7 @@ def test_a_half_sent_request_is_cut_off_and_others_are_served(server, half):
             if half:
                 s.sendall(half)
         # Meanwhile, others are served.
-        assert httpx.get(base + "/api/daily_papers", timeout=10).status_code == 200
+        assert http.get(base + "/api/daily_papers", timeout=10).status_code == 200
         # Generous: the limit is 1.5 s; the old server never closed these at all.
         started = time.monotonic()
         for s in stalled:
@@ -106,4 +106,4 @@ def test_a_half_sent_request_is_cut_off_and_others_are_served(server, half):
     finally:
         for s in stalled:
             s.close()
-    assert httpx.get(base + "/api/daily_papers", timeout=10).status_code == 200
+    assert http.get(base + "/api/daily_papers", timeout=10).status_code == 200

@@ -10,7 +10,9 @@ caller finds broken (truncated or malformed pages, arXiv's occasional empty page
 from __future__ import annotations
 
 import email.utils
+import functools
 import logging
+import ssl
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -78,6 +80,14 @@ def _reason(exc: httpx.TransportError, timeout: float) -> str:
     return f"connection failed ({exc or type(exc).__name__})"
 
 
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """The certificate store of every client in the process, read once: httpx reads certifi's
+    bundle again for each new client (22 ms of CPU here), and the app makes one per start (the
+    submission lookup), each fetch run another."""
+    return httpx.create_ssl_context()
+
+
 class PoliteClient:
     """GET with spacing and retries. ``sleep`` is injectable so a stopping server can cut a
     wait short (pass an Event's ``wait``: it returns True when set, and the fetch stops)."""
@@ -106,6 +116,7 @@ class PoliteClient:
             headers={"User-Agent": f"paperboy/{__version__} (self-hosted paper hub)"},
             follow_redirects=True,
             transport=transport,
+            verify=_tls(),
         )
 
     def close(self) -> None:
