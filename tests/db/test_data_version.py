@@ -81,7 +81,7 @@ def test_a_write_bumps_once_a_transaction_and_a_no_op_not_at_all(conn):
     votes.upvote(conn, pid, ada.id)
     assert data_version(conn) == start + 1
     votes.upvote(conn, pid, ada.id)  # there already: no row changed
-    members.touch(conn, ada.id)  # a visit changes last_seen, which no public page shows
+    assert members.seen(conn, ada.id).last_seen  # a visit changes last_seen, which no public page shows
     conn.commit()
     assert data_version(conn) == start + 1
     conn.execute("UPDATE members SET name = 'ada2' WHERE id = %s", (ada.id,))  # names are shown

@@ -55,8 +55,7 @@ def member_of(conn: psycopg.Connection, key: str) -> Member | None:
                        (_hash(key),)).fetchone()
     if row is None:
         return None
-    members.touch(conn, row["member_id"])  # a browser came by: seen now (written once a minute)
-    return members.get(conn, row["member_id"])
+    return members.seen(conn, row["member_id"])  # a browser came by: seen now (written once a minute)
 
 
 def end(conn: psycopg.Connection, key: str) -> None:

@@ -33,17 +33,20 @@ def create(conn: psycopg.Connection, member_id: int, name: str = "token") -> str
 
 
 def member_of(conn: psycopg.Connection, token: str) -> Member | None:
-    """The member a live token belongs to (noting when it was last used), or None."""
+    """The member a live token belongs to (noting when it was last used, written at most once a
+    minute as the account page shows it to the minute), or None."""
     if not token.startswith(PREFIX) or len(token) > 200:
         return None
     with conn.transaction():
         row = conn.execute(
-            "UPDATE api_tokens SET last_used = now() WHERE token_hash = %s AND revoked IS NULL"
-            " RETURNING member_id", (_hash(token),)).fetchone()
+            "WITH live AS (SELECT id, member_id, last_used FROM api_tokens"
+            "  WHERE token_hash = %s AND revoked IS NULL),"
+            " used AS (UPDATE api_tokens t SET last_used = now() FROM live WHERE t.id = live.id"
+            "  AND (live.last_used IS NULL OR live.last_used < now() - interval '1 minute'))"
+            " SELECT member_id FROM live", (_hash(token),)).fetchone()
     if row is None:
         return None
-    members.touch(conn, row["member_id"])
-    return members.get(conn, row["member_id"])
+    return members.seen(conn, row["member_id"])
 
 
 def describe(conn: psycopg.Connection, token: str) -> dict[str, Any] | None:
