@@ -163,7 +163,26 @@ def test_an_unknown_encoder_warns_and_uses_onnx(use, caplog):
     assert "PAPERBOY_ENCODER" in caplog.text
 
 
-def test_a_damaged_cached_model_is_made_again(use, cache, tmp_path, caplog):
+@pytest.fixture
+def exports(use, cache, monkeypatch) -> list[Path]:
+    """The files export() is asked to make, each a copy of the module's own export: the tests
+    that take it are about noticing a bad file and making it again (export itself is tested
+    above, in this process and in two others), and a real export costs seconds of CPU."""
+    use("onnx")  # the module's cache holds an export (it does already after the first test)
+    good = next(p for p in cache.glob("*.onnx") if not p.name.endswith(".int8.onnx"))
+    made: list[Path] = []
+
+    def export(folder: Path, dest: Path) -> None:
+        made.append(dest)
+        tmp = dest.with_name(dest.name + ".tmp")
+        shutil.copyfile(good, tmp)
+        onnx_encoder._publish(tmp, dest, {"from": "a copy of the module's export"})
+
+    monkeypatch.setattr(onnx_encoder, "export", export)
+    return made
+
+
+def test_a_damaged_cached_model_is_made_again(use, cache, exports, tmp_path, caplog):
     folder = tmp_path / "cache"
     shutil.copytree(cache, folder)
     fp32 = next(p for p in folder.glob("*.onnx") if not p.name.endswith(".int8.onnx"))
@@ -173,12 +192,12 @@ def test_a_damaged_cached_model_is_made_again(use, cache, tmp_path, caplog):
         encoder = use("onnx-fp32", folder)
     assert encoder.name == "onnx-fp32"
     assert "damaged" in caplog.text and "PyTorch" not in caplog.text
-    assert fp32.stat().st_size > 50_000_000
+    assert exports == [fp32] and fp32.stat().st_size > 50_000_000
     v = embeddings.encode(["attention sinks in streaming language models"])
     assert v.shape == (1, embeddings.DIM) and abs(float(np.linalg.norm(v)) - 1) < 1e-5
 
 
-def test_a_cached_model_that_will_not_load_is_made_again(use, cache, tmp_path, caplog):
+def test_a_cached_model_that_will_not_load_is_made_again(use, cache, exports, tmp_path, caplog):
     """Garbage whose manifest matches (the hash check passes): ONNX Runtime refuses it."""
     folder = tmp_path / "cache"
     shutil.copytree(cache, folder)
@@ -189,7 +208,7 @@ def test_a_cached_model_that_will_not_load_is_made_again(use, cache, tmp_path, c
         encoder = use("onnx-fp32", folder)
     assert encoder.name == "onnx-fp32"
     assert "could not load the cached ONNX model" in caplog.text
-    assert fp32.stat().st_size > 50_000_000
+    assert exports == [fp32] and fp32.stat().st_size > 50_000_000
 
 
 def _copy(path: Path) -> Path:
