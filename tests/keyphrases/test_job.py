@@ -112,7 +112,8 @@ def test_serves_background_round_computes_them_after_embedding(db, conn, tmp_pat
 
 
 def test_a_killed_cli_run_resumes(db_url, tmp_path):
-    path = _jsonl(tmp_path, 70)
+    PAPERS = kstore.BATCH + 13  # one batch committed, the kill lands in the second
+    path = _jsonl(tmp_path, PAPERS)
     env = {"DATABASE_URL": db_url, "PAPERBOY_HOME": str(tmp_path / "home")}
     assert run_cli(["import", str(path)], env).returncode == 0
 
@@ -128,11 +129,11 @@ def test_a_killed_cli_run_resumes(db_url, tmp_path):
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     done = count()
-    assert 0 < done < 70, "the kill must land mid-job"
+    assert 0 < done < PAPERS, "the kill must land mid-job"
     assert done % kstore.BATCH == 0, "a batch is committed whole or not at all"
     r = run_cli(["keyphrases"], env)
     assert r.returncode == 0, r.stderr
-    assert count() == 70
-    assert f"computed the keyphrases of {70 - done} papers" in r.stdout
+    assert count() == PAPERS
+    assert f"computed the keyphrases of {PAPERS - done} papers" in r.stdout
     again = run_cli(["keyphrases", "--limit", "5"], env)
     assert again.returncode == 0 and "every paper has its keyphrases" in again.stdout
