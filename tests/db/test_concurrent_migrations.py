@@ -19,6 +19,9 @@ from paperboy.ops import health
 from paperboy.search import semantic
 
 N = 3000
+# Between two searches or two writes of the load: the load is steady traffic (some 150 calls a
+# second), not four loops taking every core from the build they are meant to run beside.
+PACE = 0.02
 REBUILD = (9901, "9901_rebuild_vectors.sql", """-- paperboy: concurrently
 -- the vector index rebuilt with another graph: new one built beside, then swapped in
 DROP INDEX CONCURRENTLY IF EXISTS embeddings_hnsw_new;
@@ -29,13 +32,13 @@ ALTER INDEX IF EXISTS embeddings_hnsw_new RENAME TO embeddings_hnsw;
 """)
 
 
-def _vectors(url: str) -> np.ndarray:
+def _vectors(url: str, n: int = N) -> np.ndarray:
     rng = np.random.default_rng(7)
-    vectors = rng.normal(size=(N, 384)).astype(np.float32)
+    vectors = rng.normal(size=(n, 384)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     with psycopg.connect(url) as c, c.cursor() as cur:
         with cur.copy("COPY papers (id, title, title_key, summary) FROM STDIN") as copy:
-            for i in range(N):
+            for i in range(n):
                 copy.write_row((f"v{i}", f"paper {i}", f"paper {i}", "x"))
         with cur.copy("COPY embeddings (paper_id, model, text_hash, embedding) FROM STDIN") as copy:
             for i, v in enumerate(vectors):
@@ -80,6 +83,7 @@ def test_rebuilding_the_vector_index_under_searches_and_writes_makes_no_error(db
             except BaseException as e:  # noqa: BLE001 - every error is the test's finding
                 errors.append(e)
                 return
+            stop.wait(PACE)
 
     def write() -> None:
         i = 0
@@ -91,6 +95,7 @@ def test_rebuilding_the_vector_index_under_searches_and_writes_makes_no_error(db
             except BaseException as e:  # noqa: BLE001
                 errors.append(e)
                 return
+            stop.wait(PACE)
 
     threads = [threading.Thread(target=search, args=(s,)) for s in range(3)] + [threading.Thread(target=write)]
     for t in threads:
@@ -141,7 +146,7 @@ def test_a_failed_build_leaves_nothing_invalid_behind_and_runs_again_whole(db_ur
 def test_serve_answers_first_and_builds_in_the_background(db_url, monkeypatch):
     """What serve does (cli/serving.py): migrate(later=True) returns without building, healthz
     says ok and names the build, and migrate_later builds it on a thread."""
-    _vectors(db_url)
+    _vectors(db_url, 500)  # any build will do
     files = [*migrations.available(), REBUILD]
     monkeypatch.setattr(migrations, "available", lambda: files)
     assert migrations.migrate(db_url, later=True) == []
