@@ -36,9 +36,13 @@ system:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq pgbouncer >/dev/null; }
 
 ## Install everything (with test tools, chromium and pgbouncer) and run the whole test suite
+# Bytecode is written (into the ignored __pycache__ folders) even where the shell sets
+# PYTHONDONTWRITEBYTECODE: the suite starts some 400 Python processes (its workers, `paperboy`
+# commands, servers), and each would compile paperboy's sources again, and pytest would
+# rewrite every test module's asserts again in each worker.
 test: $(STAMP) browser system
 	$(BIN)/ruff check src tests bench
-	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder
 
 ## Fuzz every parser, the search syntax and comment Markdown with 10,000 inputs each, and drive
 ## the HTTP API from its schema with 300 requests per operation and role (make test: a few hundred, 25)
