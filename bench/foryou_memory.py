@@ -7,8 +7,8 @@ arXiv's ("2501.00001"), about 1,000 papers a day in day order.
 
 * **before**: each worker holds what recommend/corpus.py held until issue 27: every centred
   vector as float32 (n × 384), ids as an object array of str, a dict from id to row, the days.
-* **after**: one file under a temporary home (recommend/shared.py: int8 + per-row scale),
-  written once; each worker maps it read-only (corpus.Corpus over shared.read).
+* **after**: one file under a temporary home (recommend/shared.py: int8 + per-row scale,
+  and recommend/prefilter.py's projected rows), written once; each worker maps it read-only (corpus.Corpus over shared.read).
 
 ``--workers`` processes of each kind run side by side; each scores the default period (the
 last 14 days) ``--repeat`` times and the whole corpus 3 times with a real fitted model
@@ -34,7 +34,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from paperboy.recommend import shared  # noqa: E402
+from paperboy.recommend import prefilter, shared  # noqa: E402
 
 DAY0 = 20_000
 
@@ -96,7 +96,7 @@ def worker(kind: str, home: str, n: int, repeat: int) -> None:
         days = corpus.base.days
 
         def scores(m, lo, hi):
-            return corpus.scores(m.score, lo, hi)[1]
+            return corpus.scores(m, lo, hi)[1]
         model.cut_on(corpus.sample(rec.BACKGROUND))
     hi = int(days[-1])
     recent = []
@@ -157,8 +157,9 @@ def main() -> None:
         t = time.perf_counter()
         ids, days, vectors = synth(args.papers)
         parts = [shared.encode(x) for x in vectors()]
-        store = shared.make(np.vstack([p[0] for p in parts]), np.concatenate([p[1] for p in parts]),
-                            days, ids, np.zeros(shared.DIM, np.float32), 1, None)
+        store = prefilter.attach(shared.make(  # as corpus.build makes it, prefilter included
+            np.vstack([p[0] for p in parts]), np.concatenate([p[1] for p in parts]),
+            days, ids, np.zeros(shared.DIM, np.float32), 1, None))
         del parts
         path = shared.write(Path(home), store)
         del store

@@ -7,7 +7,9 @@ Run by hand:  .venv/bin/python bench/recommend_speed.py [--keep DIR] [--members 
 2. **Picks for one member** (model precomputed): `recommend()` as `/api/recommendations`
    calls it, 300 times each for members of 5, 20 and 100 likes; the default period
    (PAPERBOY_FOR_YOU_DAYS=14 days up to the newest day) and all time (since=1900-01-01).
-   The first call, which loads the corpus into memory, is timed apart.
+   The first call, which loads the corpus into memory, is timed apart. All time is timed
+   again with recommend/prefilter.py switched off (every row scored), and the two lists of
+   picks are compared.
 3. **A model refresh** (`refresh_member`: read the signals, fit, store) for members of 5,
    20, 100 and 500 likes, and one with two interests.
 4. **10,000 members** (likes drawn from one or two interests, 5-40 each): the time to
@@ -54,6 +56,9 @@ from paperboy import embeddings, recommend  # noqa: E402
 from paperboy.db import embedded  # noqa: E402
 from paperboy.db.vectors import ensure_vector  # noqa: E402
 from paperboy.papers.importer import parse_file, store_result  # noqa: E402
+from paperboy.recommend import prefilter  # noqa: E402
+
+PREFILTER_FROM = prefilter.FROM
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 JSONL = DATA / "arxiv-cs-2025-2026.jsonl.gz"
@@ -192,7 +197,10 @@ def picks(conn: psycopg.Connection, people: Members, requests: int, budget: floa
     for k in (5, 20, 100):
         mid = people.add(people.interest(k))
         recommend.refresh_member(conn, mid)
-        for label, kw in (("last 14 days", {}), ("all time", {"since": date(1900, 1, 1)})):
+        whole = {"since": date(1900, 1, 1)}
+        for label, kw in (("last 14 days", {}), ("all time", whole), ("all time, every row scored", whole)):
+            # the last line switches recommend/prefilter.py off: the picks before it, compared
+            prefilter.FROM = 10**12 if label.endswith("scored") else PREFILTER_FROM
             t = time.perf_counter()
             got = recommend.recommend(conn, mid, limit=20, days=14, **kw)
             first = time.perf_counter() - t
@@ -208,6 +216,12 @@ def picks(conn: psycopg.Connection, people: Members, requests: int, budget: floa
                 if budget and len(times) >= 30 and t - start > budget:
                     break
             real = sum(not p.trending for p in got.items)
+            if label == "all time":
+                prefiltered = [(p.paper_id, p.score) for p in got.items]
+            elif label.endswith("scored"):
+                same = [(p.paper_id, p.score) for p in got.items] == prefiltered
+                print(f"  the prefiltered all-time picks are {'the same as' if same else 'NOT the same as'}"
+                      " those of scoring every row (ids and scores)")
             calls = f", {len(times)} requests" if len(times) < requests else ""
             print(f"- {k} likes, {label} ({scored:,} papers, {real} picks{calls}): first {1000 * first:.1f} ms;"
                   f" {ms(times)}  ({load()})", flush=True)

@@ -28,14 +28,14 @@ from pathlib import Path
 import numpy as np
 import psycopg
 
-from paperboy.recommend import shared
+from paperboy.recommend import prefilter, shared
 from paperboy.recommend.model import centre
 
 log = logging.getLogger(__name__)
 EPOCH = date(1970, 1, 1)
 CHUNK = 10_000
 DIM = shared.DIM
-SCORE_CHUNK = 16_384   # rows decoded to float32 at a time while scoring (24 MB)
+SCORE_CHUNK = 4_096    # rows decoded to float32 at a time while scoring (6 MB: the heap keeps its peak)
 REWRITE_AT = 2_000     # tail rows past which the base is rewritten, or past REWRITE_SHARE of it
 REWRITE_SHARE = 0.02
 
@@ -134,15 +134,22 @@ class Corpus:
                 out.append((s + shift, e + shift))
         return out
 
-    def scores(self, score, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
-        """``score`` (model.Model.score: float32 rows and their scales) of every live row of
-        days lo…hi, a chunk at a time; the rows and their scores."""
-        rows, scores = [], []
-        for s, e in self.window(lo, hi):
+    def scores(self, model, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+        """``model``'s scores (model.Model.score) of every live row of days lo…hi, a chunk at a
+        time; the rows and their scores. A period of prefilter.FROM base rows or more: only
+        the base rows prefilter.candidates keeps (the tail's all), scored the same way."""
+        rows, scores, spans = [], [], self.window(lo, hi)
+        base = [(s, e) for s, e in spans if e <= len(self.base)]
+        if self.base.pq is not None and sum(e - s for s, e in base) >= prefilter.FROM:
+            keep = prefilter.candidates(model, self.base.proj, self.base.pq, self.base.pscale, base, self.dead)
+            rows.append(keep)
+            scores.append(prefilter.exact(model, self.base.q, self.base.scale, keep))
+            spans = [(s, e) for s, e in spans if e > len(self.base)]
+        for s, e in spans:
             for a in range(s, e, SCORE_CHUNK):
                 z = min(a + SCORE_CHUNK, e)
                 r = np.arange(a, z, dtype=np.int64)
-                sc = np.asarray(score(*self.unscaled_range(a, z)), dtype=np.float32)
+                sc = np.asarray(model.score(*self.unscaled_range(a, z)), dtype=np.float32)
                 if len(self.dead) and a < len(self.base):
                     keep = ~np.isin(r, self.dead)
                     r, sc = r[keep], sc[keep]
@@ -215,7 +222,7 @@ def build(conn: psycopg.Connection) -> shared.Store:
     ids, days, parts, newest = _read(conn, None, lambda raw: shared.encode(centre(raw, mean)))
     q = np.vstack([p[0] for p in parts]) if parts else np.zeros((0, DIM), np.int8)
     scale = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.float32)
-    return shared.make(q, scale, np.array(days, np.int32), ids, mean, signature, newest)
+    return prefilter.attach(shared.make(q, scale, np.array(days, np.int32), ids, mean, signature, newest))
 
 
 def merged(corpus: Corpus) -> shared.Store:
@@ -224,9 +231,10 @@ def merged(corpus: Corpus) -> shared.Store:
     live[corpus.dead] = False
     q, scale = shared.encode(corpus.tail_xc)
     ids = [i.decode() for i in corpus.base.ids[live]] + corpus.tail_ids
-    return shared.make(np.vstack([corpus.base.q[live], q]), np.concatenate([corpus.base.scale[live], scale]),
-                       np.concatenate([corpus.base.days[live], corpus.tail_days]), ids, corpus.mean,
-                       corpus.signature, corpus.newest_write)
+    return prefilter.attach(shared.make(
+        np.vstack([corpus.base.q[live], q]), np.concatenate([corpus.base.scale[live], scale]),
+        np.concatenate([corpus.base.days[live], corpus.tail_days]), ids, corpus.mean,
+        corpus.signature, corpus.newest_write))
 
 
 def update(conn: psycopg.Connection, old: Corpus) -> Corpus | None:

@@ -144,13 +144,20 @@ class Model:
         xw = xc @ self.w
         if scale is not None:
             xw *= scale[:, None]
-        s = ((xw + self.b - self.mean) / self.std).max(axis=1)
+        near = None
         if len(self.neg):
             near = xc @ self.neg.T
             if scale is not None:
                 near *= scale[:, None]
-            near = near.max(axis=1)
-            s = s - NEG_WEIGHT * np.maximum(0.0, (near - self.neg_mean) / self.neg_std)
+        return self.combine(xw, near)
+
+    def combine(self, xw: np.ndarray, near: np.ndarray | None) -> np.ndarray:
+        """Scores from the rows' products with the interests' weights (n × interests) and
+        with the rejected papers (n × rejected; None without any): the model is linear up to
+        here, so recommend/prefilter.py feeds it approximate products."""
+        s = ((xw + self.b - self.mean) / self.std).max(axis=1)
+        if near is not None and len(self.neg):
+            s = s - NEG_WEIGHT * np.maximum(0.0, (near.max(axis=1) - self.neg_mean) / self.neg_std)
         return s
 
     def because(self, xc: np.ndarray, n: int = 2) -> list[list[int]]:

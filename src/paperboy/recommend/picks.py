@@ -184,7 +184,7 @@ def recommend(conn: psycopg.Connection, member_id: int, *, since: date | None = 
     want = offset + limit
     found: list[Pick] = []
     if want > 0:
-        rows, scores = corpus.scores(model.score, lo, hi)  # a chunk of rows at a time
+        rows, scores = corpus.scores(model, lo, hi)  # a chunk of rows at a time
         if len(rows):
             found = _explained(conn, model, corpus, rows, scores, own, want)
     found = _first([f for f in followed if f.paper_id not in own], found)

@@ -65,6 +65,10 @@ class Store:
     newest_write: datetime | None
     generation: int = 0
     path: Path | None = None
+    # the prefilter's rows (recommend/prefilter.py), for bases of prefilter.FROM rows or more:
+    proj: np.ndarray | None = None     # DIM × 384 float32: principal directions
+    pq: np.ndarray | None = None       # n × DIM int8: each row projected on them
+    pscale: np.ndarray | None = None   # n float32
     sorter: np.ndarray | None = field(default=None, repr=False, compare=False)  # by_id as intp
 
     def __len__(self) -> int:
@@ -111,8 +115,11 @@ def newest_generation(folder: Path) -> int:
 
 
 def _arrays(store: Store) -> list[tuple[str, np.ndarray]]:
-    return [("q", store.q), ("scale", store.scale), ("days", store.days), ("ids", store.ids),
-            ("by_id", store.by_id), ("mean", store.mean)]
+    arrays = [("q", store.q), ("scale", store.scale), ("days", store.days), ("ids", store.ids),
+              ("by_id", store.by_id), ("mean", store.mean)]
+    if store.pq is not None:
+        arrays += [("proj", store.proj), ("pq", store.pq), ("pscale", store.pscale)]
+    return arrays
 
 
 def write(folder: Path, store: Store) -> Path:
@@ -188,7 +195,14 @@ def read(path: Path) -> Store:
         arrays[name] = np.memmap(path, dtype=np.dtype(spec["dtype"]), mode="r",
                                  offset=header["data"] + spec["offset"], shape=shape)
     written = header["newest_write"]
-    return Store(q=arrays["q"], scale=arrays["scale"], days=arrays["days"], ids=arrays["ids"],
+    # ids as a plain view of the mapping: a memmap's Python-level __getitem__ cost 3 ms for
+    # the few hundred ids a request names one at a time (pages still the page cache's)
+    return Store(q=arrays["q"], scale=arrays["scale"], days=arrays["days"], ids=arrays["ids"].view(np.ndarray),
                  by_id=arrays["by_id"], mean=np.array(arrays["mean"]), signature=header["signature"],
                  newest_write=datetime.fromisoformat(written) if written else None,
-                 generation=header["generation"], path=path)
+                 generation=header["generation"], path=path, proj=_array(arrays.get("proj")),
+                 pq=arrays.get("pq"), pscale=arrays.get("pscale"))
+
+
+def _array(a: np.ndarray | None) -> np.ndarray | None:
+    return None if a is None else np.array(a)
