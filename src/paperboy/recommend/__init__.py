@@ -2,7 +2,7 @@
 
 model.py (the ranking, pure numpy; chosen by bench/recommend_quality.py), corpus.py (every
 vector, centred: shared.py's file, one a node, mapped by every worker, and a small tail in
-memory), signals.py (a member's upvotes, saved papers, library and "not interested"),
+memory; prefilter.py, a coarse pass that long periods are scored through), signals.py (a member's upvotes, saved papers, library and "not interested"),
 refresh.py (refitting models in the background job), picks.py (a member's picks for a
 period, with the one or two of their own papers each is closest to).
 """
