@@ -123,6 +123,13 @@ def test_the_shared_file_carries_the_prefilter_and_an_older_file_still_serves(tc
     assert shared.read(old.get(tconn).base.path).pq is None
     assert _picks(tconn, members) == from_file
     assert len(lowered) == len(members)  # not used again
+    # a process started with the prefilter (an upgrade) maps the old file, writes a new
+    # generation that has its rows, and the picks stay the same
+    monkeypatch.setattr(prefilter, "FROM", 100)
+    old.forget()
+    again = old.get(tconn).base
+    assert again.pq is not None and again.generation == 2 and isinstance(again.pq, np.memmap)
+    assert _picks(tconn, members) == from_file
 
 
 def test_the_stored_graph_is_one_matmulinteger():

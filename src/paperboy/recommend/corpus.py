@@ -332,7 +332,8 @@ class Cache:
             else:
                 conn.commit()
                 return corpus
-            if len(corpus.tail_ids) > max(REWRITE_AT, int(len(corpus.base) * REWRITE_SHARE)):
+            if len(corpus.tail_ids) > max(REWRITE_AT, int(len(corpus.base) * REWRITE_SHARE)) \
+                    or prefilter.missing(corpus.base):  # a file from before the prefilter
                 corpus = self._publish(conn, folder, corpus)
             self._corpus[key] = corpus
             return corpus

@@ -50,6 +50,12 @@ def attach(store: Store) -> Store:
     return store
 
 
+def missing(store: Store) -> bool:
+    """Whether ``store`` should have the prefilter's rows and has not (a file written before
+    they existed: corpus.Cache writes a new generation with them)."""
+    return store.pq is None and len(store) >= FROM
+
+
 def fit(q: np.ndarray, scale: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(directions: DIM x 384 float32, projected rows: n x DIM int8, their scales) of the
     base's int8 rows ``q`` (times ``scale``), in their order."""
