@@ -147,3 +147,24 @@ def test_the_stored_graph_is_one_matmulinteger():
     b = rng.integers(-127, 128, (prefilter.DIM, 5), dtype=np.int8)
     got = prefilter._session()(None, {"A": a, "B": b})[0]
     assert got.dtype == np.int32 and np.array_equal(got, a.astype(np.int32) @ b.astype(np.int32))
+
+
+def test_dead_rows_and_several_ranges(tconn, lowered):
+    """Rows of a period in two ranges (base rows of two spans), some of them dead (a paper
+    whose vector changed lives in the tail): only live rows of the ranges come back, the
+    exact best of them included."""
+    members = _members(tconn)
+    corpus = corpus_mod.Cache().get(tconn)
+    base = corpus.base
+    ranges = [(0, 400), (500, len(base))]
+    live = np.r_[0:400, 500:len(base)]
+    model = Model.from_bytes(bytes(picks_mod._model(tconn, members[1])["model"]))
+    exact = model.score(np.array(base.q, dtype=np.float32), np.asarray(base.scale))
+    best = live[np.argsort(-exact[live])]
+    dead = np.array(sorted({int(best[0]), int(best[3]), 450, int(live[-1])}), np.int64)  # two of the best, one outside
+    kept = prefilter.candidates(model, base.proj, base.pq, base.pscale, ranges, dead)
+    in_ranges = ((kept >= 0) & (kept < 400)) | ((kept >= 500) & (kept < len(base)))
+    assert in_ranges.all() and not set(kept.tolist()) & set(dead.tolist())
+    assert len(kept) == 200 and np.all(np.diff(kept) > 0)
+    alive_best = [int(r) for r in best if r not in set(dead.tolist())][:40]
+    assert set(alive_best) <= set(kept.tolist())
