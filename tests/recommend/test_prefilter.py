@@ -1,7 +1,7 @@
 """For you's prefilter (recommend/prefilter.py): over a period of many papers only the coarse
 best rows are scored exactly, and the picks are the exact ones: the same papers, scores and
 reasons as scoring every row, from memory and from the node's shared file. The thresholds are
-lowered so that 1,000 real papers are prefiltered (a real hub: 200,000 rows and more)."""
+lowered so that 1,000 real papers are prefiltered (a real hub: 100,000 rows and more)."""
 
 from __future__ import annotations
 
