@@ -6,7 +6,8 @@ a request at a million papers (p95 570 ms). A member's model is linear in a pape
 (model.Model.combine: products with the interests' weights and the rejected papers), so the
 products are approximated in the corpus' first ``DIM`` principal directions:
 
-* When a base is written (shared.make), ``fit`` projects every row onto those directions,
+* When a base is made (corpus.build, corpus.merged: ``attach``), ``fit`` projects every row
+  onto those directions,
   found on a sample of the corpus, and keeps them as int8 with a per-row scale: 52 bytes a
   paper beside the 388 of the vectors (52 MB at a million, in the same shared file).
 * A period of at least ``FROM`` base rows is scored first on these rows by ONNX Runtime's
@@ -17,7 +18,8 @@ products are approximated in the corpus' first ``DIM`` principal directions:
 Measured on the real vectors (75k, members of 12 likes): with 48 directions the exact top
 0.2% of papers all lie within the coarse top 2% (99.9% of them; 96% at worst for one member),
 and a page of picks comes from the top 0.01%. bench/recommend_speed.py --corpus compares
-the picks with and without the prefilter.
+the picks with and without the prefilter: at a million papers the same picks and scores for
+members of 5, 20 and 100 likes, all time in p95 36-40 ms against 405-487 ms.
 """
 
 from __future__ import annotations
