@@ -7,9 +7,9 @@ a request at a million papers (p95 570 ms). A member's model is linear in a pape
 products are approximated in the corpus' first ``DIM`` principal directions:
 
 * When a base is made (corpus.build, corpus.merged: ``attach``), ``fit`` projects every row
-  onto those directions,
-  found on a sample of the corpus, and keeps them as int8 with a per-row scale: 52 bytes a
-  paper beside the 388 of the vectors (52 MB at a million, in the same shared file).
+  onto those directions, found on a sample of the corpus, and keeps them as int8 with a
+  per-row scale: 52 bytes a paper beside the 388 of the vectors (52 MB at a million, in the
+  same shared file).
 * A period of at least ``FROM`` base rows is scored first on these rows by ONNX Runtime's
   8-bit matrix product (``MatMulInteger``; numpy would decode them to float32 first: 3-4x
   the time), and the best ``KEEP_SHARE`` of them (at least ``KEEP_MIN``) are scored again
