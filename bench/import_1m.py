@@ -89,6 +89,7 @@ def main() -> None:
             mixed = 0.7 * base + 0.3 * vectors[rng.integers(0, len(vectors), len(rows))].astype(np.float32)
             mixed /= np.linalg.norm(mixed, axis=1, keepdims=True)
             conn.execute("DROP INDEX IF EXISTS embeddings_hnsw")
+            conn.execute("DROP INDEX IF EXISTS embeddings_hnsw_half")
             conn.commit()
             t0 = time.perf_counter()
             copy_vectors(conn, [tuple(r) for r in rows], mixed)

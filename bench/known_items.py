@@ -88,6 +88,7 @@ def build(home: Path, db: Database, url: str, data: Path) -> Searcher:
         if conn.execute("SELECT count(*) AS n FROM papers").fetchone()["n"] < 74_000:
             with psycopg.connect(url, autocommit=True) as c:  # built once after loading: faster
                 c.execute("DROP INDEX IF EXISTS embeddings_hnsw")
+                c.execute("DROP INDEX IF EXISTS embeddings_hnsw_half")
             files = [jsonl, *sorted((data / "hf-daily-papers-2024").glob("*.json")),
                      *sorted((data / "hf-papers-pages").glob("*.txt"))]
             for path in files:
@@ -100,10 +101,11 @@ def build(home: Path, db: Database, url: str, data: Path) -> Searcher:
         if t["embedded"]:
             print(f"  embedded {t['embedded']} papers in {t['embed_s']:.0f} s", flush=True)
     with psycopg.connect(url, autocommit=True) as c:
-        if not c.execute("SELECT 1 FROM pg_indexes WHERE indexname = 'embeddings_hnsw'").fetchone():
+        if not c.execute("SELECT 1 FROM pg_indexes WHERE indexname = 'embeddings_hnsw_half'").fetchone():
             t0 = time.perf_counter()
             c.execute("SET maintenance_work_mem = '2GB'")
-            c.execute("CREATE INDEX embeddings_hnsw ON embeddings USING hnsw (embedding vector_cosine_ops)")
+            c.execute("CREATE INDEX embeddings_hnsw_half ON embeddings USING hnsw ((embedding::halfvec(384))"
+                      " halfvec_cosine_ops) WITH (m = 32, ef_construction = 128)")  # as migration 0033
             c.execute("VACUUM ANALYZE")
             print(f"  HNSW index built in {time.perf_counter() - t0:.0f} s", flush=True)
     return searcher

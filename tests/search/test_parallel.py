@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from paperboy.db import Database
@@ -165,3 +166,57 @@ def test_plain_words_query_scores_as_the_parser_does(searcher):
         assert [(round(s, 3), d.doc, d.segment_ord) for s, d in sorted(a, key=lambda h: (-h[0], h[1].doc))] == \
             [(round(s, 3), d.doc, d.segment_ord) for s, d in sorted(b, key=lambda h: (-h[0], h[1].doc))]
     assert found >= 3
+
+
+def test_the_probe_walks_the_half_precision_index_or_the_one_an_upgrade_still_has(db, conn, monkeypatch):
+    """Migration 0033's index is the one probes walk (EXPLAIN), and the distances they return
+    are exact; while an upgrade still builds it, probes walk the full-precision index instead."""
+    import numpy as np
+
+    from paperboy.db.vectors import ensure_vector
+    from paperboy.papers.record import Paper
+    from paperboy.papers.store import store_batch
+
+    rng = np.random.default_rng(3)
+    vectors = rng.normal(size=(300, 384)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    store_batch(conn, [Paper(title=f"Paper {i}", source="arxiv-jsonl", arxiv_id=f"2403.{i:05d}") for i in range(300)])
+    ensure_vector(conn)
+    ids = [r["id"] for r in conn.execute("SELECT id FROM papers ORDER BY id")]
+    with conn.cursor() as cur:
+        cur.executemany("INSERT INTO embeddings (paper_id, model, text_hash, embedding) VALUES (%s, 'm', 'h', %s)",
+                        list(zip(ids, vectors, strict=True)))
+    conn.commit()
+    monkeypatch.setattr(semantic, "_forms", {})
+    assert semantic.probe_order(conn) == semantic.HALF
+    plan = "\n".join(r["QUERY PLAN"] for r in conn.execute(
+        "EXPLAIN SELECT paper_id FROM embeddings ORDER BY " + semantic.HALF.replace("%(v)s", "%s") + " LIMIT 10",  # noqa: S608
+        (vectors[0],)))
+    assert "embeddings_hnsw_half" in plan, plan
+    def scans(name: str) -> int:
+        conn.execute("SELECT pg_stat_force_next_flush()")
+        conn.commit()
+        row = conn.execute("SELECT coalesce(sum(idx_scan), 0) AS n FROM pg_stat_user_indexes"
+                           " WHERE indexrelname = %s", (name,)).fetchone()
+        conn.commit()
+        return int(row["n"])
+
+    conn.execute("SET enable_seqscan = off")  # 300 rows: the planner could sort them all instead
+    conn.commit()
+    before = scans("embeddings_hnsw_half")
+    got = semantic.nearest(conn, vectors[0], k=10)
+    assert scans("embeddings_hnsw_half") > before, "the probe walked the half-precision index"
+    exact = np.argsort(-(vectors @ vectors[0]))[:10]
+    assert [p for p, _ in got] == [ids[i] for i in exact]
+    assert np.allclose([d for _, d in got], 1 - (vectors[exact] @ vectors[0]), atol=1e-6)  # float32, not half
+
+    # mid-upgrade: only the full-precision index (as before 0033) is valid
+    conn.execute("DROP INDEX embeddings_hnsw_half")
+    conn.execute("CREATE INDEX embeddings_hnsw ON embeddings USING hnsw (embedding vector_cosine_ops)")
+    conn.commit()
+    monkeypatch.setattr(semantic, "_forms", {})
+    assert semantic.probe_order(conn) == "embedding <=> %(v)s"
+    before = scans("embeddings_hnsw")
+    assert semantic.nearest(conn, vectors[0], k=10) == got
+    assert scans("embeddings_hnsw") > before
+    assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE  # the lookup left none open
