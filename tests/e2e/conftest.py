@@ -68,7 +68,21 @@ def serve(db_url: str, home: Path, **extra_env: str) -> tuple[subprocess.Popen, 
     else:
         proc.kill()
         raise RuntimeError("paperboy serve did not start within 30 s")
+    _keyword_index_built(base)
     return proc, base
+
+
+def _keyword_index_built(base: str, timeout: float = 60) -> None:
+    """Wait until the server's keyword index is built (its search stops saying it is being
+    built): a page checked before that shows the notice above its results, which on a busy
+    machine pushed the first result of a phone's search page below half the screen."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        answer = http.get(base + "/api/papers/search", params={"q": "model", "limit": 1}, timeout=10)
+        if answer.status_code == 200 and "still being built" not in answer.headers.get("X-Search-Notice", ""):
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"the keyword index of {base} was not built within {timeout} s")
 
 
 @pytest.fixture
