@@ -6,10 +6,14 @@ other's papers and need no cleanup beyond dropping it.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import psycopg
 import pytest
 from hypothesis import settings
@@ -119,9 +123,33 @@ def _close_portals() -> Iterator[None]:
     portal.close_portals()
 
 
+SHM = Path("/dev/shm")
+SHM_PREFIX = "paperboy-test-pg-"
+
+
+def _in_memory_home() -> Path | None:
+    """A folder on tmpfs for the session's server, or None when the machine has no room there.
+
+    Each test clones its database and drops it afterwards: some 470 files created and unlinked
+    each time. On this machine's ext4 that took 130 ms of kernel time a test (90 ms to clone,
+    37 ms to drop), on tmpfs 45 ms; the server holds throwaway databases only (fsync is off
+    anyway). Folders of earlier sessions whose process is gone (a killed run) are removed."""
+    if not (SHM.is_dir() and os.access(SHM, os.W_OK)) or shutil.disk_usage(SHM).free < 4 * 2**30:
+        return None
+    for old in SHM.glob(SHM_PREFIX + "*"):
+        pid = old.name.removeprefix(SHM_PREFIX).split("-", 1)[0]
+        if pid.isdigit() and not psutil.pid_exists(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
+    home = Path(tempfile.mkdtemp(prefix=f"{SHM_PREFIX}{os.getpid()}-", dir=SHM))
+    # Registered before the server starts, so it runs after the server's own exit handler has
+    # stopped it (atexit runs last-registered first).
+    atexit.register(shutil.rmtree, home, ignore_errors=True)
+    return home
+
+
 @pytest.fixture(scope="session")
 def pg_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("paperboy-home")
+    return _in_memory_home() or tmp_path_factory.mktemp("paperboy-home")
 
 
 @pytest.fixture(scope="session")
@@ -132,7 +160,7 @@ def pg_server(pg_home: Path) -> str:
     with psycopg.connect(url, autocommit=True) as conn:
         # This server holds throwaway databases only: nothing on it need survive a crash of
         # the machine, so it never waits for the disk (as tests/ops/pgserver.py's server).
-        # Measured here: a commit 8 ms -> 0.7 ms, a test's database 1.3 s -> 0.8 s to clone.
+        # Measured here: a commit 8 ms -> 0.7 ms. (A test's database: see _in_memory_home.)
         for name in ("fsync", "synchronous_commit", "full_page_writes"):
             conn.execute(f"ALTER SYSTEM SET {name} = off")
         conn.execute("SELECT pg_reload_conf()")

@@ -59,8 +59,10 @@ def database(server_url: str, prefix: str = "t_", template: str = "pb_template")
     """A fresh database on the session's server, cloned from ``template`` (the migrated
     schema unless a filled template is named), dropped afterwards; yields its URL."""
     name = prefix + uuid.uuid4().hex[:12]
+    # FILE_COPY copies the template's files as they are: on tmpfs (tests/conftest.py) 27 ms a
+    # clone where WAL_LOG, the default, writes every page through the WAL too (31 ms, more CPU).
     with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY')
     try:
         yield make_conninfo(server_url, dbname=name)
     finally:
