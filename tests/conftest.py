@@ -80,32 +80,27 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):  # noqa
 # collection order (--no-loadscope-reorder); xdist's own order (most tests first) started these
 # few-but-long files last, so one worker ran on alone for minutes after the other had finished.
 # Longest first, the many short files then fill in behind them on whichever worker is free.
-# (In the order of their seconds in a whole run, those of 22 s and more; a file not listed
-# runs after these, in the usual order. Within a file the order is unchanged, and no test
-# depends on another file's.)
+# (In the order of their seconds in a whole run, those of 18 s and more, measured at 6fe032b
+# with two workers; a file not listed runs after these, in the usual order. Within a file the order is
+# unchanged, and no test depends on another file's.)
 LONGEST_FILES = [
-    "tests/search/test_encoder.py",            # ONNX exports and the PyTorch reference vectors
-    "tests/papers/test_hostile_import.py",     # a real `paperboy import` per hostile file
-    "tests/e2e/test_accessibility.py",         # axe-core over every page, four roles, four looks
-    "tests/fetch/test_arxiv_fetch.py",
-    "tests/api_schema/test_openapi.py",        # schemathesis over every operation, three roles
-    "tests/test_cli_import.py",
-    "tests/community/test_submit.py",
-    "tests/ops/test_backup_restore.py",
-    "tests/search/test_jobs.py",
-    "tests/ops/test_two_nodes.py",
-    "tests/e2e/test_browse.py",
-    "tests/web/test_pages.py",
-    "tests/web/test_hostile_web.py",
-    "tests/community/test_votes_concurrent.py",
-    "tests/fetch/test_hf_fetch.py",
-    "tests/web/test_hostile_requests.py",
-    "tests/recommend_web/test_cli_digest.py",
-    "tests/recommend/test_quality.py",
-    "tests/recommend/test_refit.py",
-    "tests/security/test_injection.py",        # every parameter of every route
-    "tests/ops/test_kill_resume.py",
-    "tests/community/test_cli_users.py",
+    "tests/search/test_encoder.py",            # 93 s: ONNX exports and the PyTorch reference vectors
+    "tests/e2e/test_accessibility.py",         # 72: axe-core over every page, four roles, four looks
+    "tests/ops/test_two_nodes.py",             # 53: two serve processes, direct and through PgBouncer
+    "tests/api_schema/test_openapi.py",        # 51: schemathesis over every operation, three roles
+    "tests/fetch/test_arxiv_fetch.py",         # 42
+    "tests/papers/test_hostile_import.py",     # 37: a real `paperboy import` per hostile file
+    "tests/test_cli_import.py",                # 36
+    "tests/ops/test_external_server.py",       # 32
+    "tests/fetch/test_hf_fetch.py",            # 31
+    "tests/community/test_votes_concurrent.py",  # 28
+    "tests/keyphrases/test_job.py",            # 27
+    "tests/security/test_injection.py",        # 23: every parameter of every route
+    "tests/ops/test_pooler.py",                # 22
+    "tests/e2e/test_topics_map.py",            # 21
+    "tests/ops/test_kill_resume.py",           # 20
+    "tests/ops/test_backup_restore.py",        # 19
+    "tests/db/test_concurrent_migrations.py",  # 19
 ]
 
 
