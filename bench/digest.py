@@ -8,8 +8,16 @@ Run by hand:  .venv/bin/python bench/digest.py [--subscribers 100000] [--senders
 The hub: the last 30 listed days of the arXiv jsonl.gz (about 9,000 papers) with random
 upvotes and the precomputed MiniLM vectors from ../shared/data, so topic searches run the
 real hybrid search. Subscribers get 0–3 topics each from a pool of 300 queries (title
-fragments and ideas), daily or weekly, all due at the chosen time. The SMTP sink is
-aiosmtpd in its own process on loopback, discarding what it receives.
+fragments and ideas), daily or weekly, all due at the chosen time.
+
+The SMTP sink runs in its own process on loopback and discards what it receives:
+- ``--sink aiosmtpd`` (the default when no smtp-sink is found): Python, one process. It needs
+  about 1.5 ms of one core a message, so on its own it caps a run at some 650 messages a
+  second, 150 s for 100,000, whatever paperboy does.
+- ``--sink smtp-sink``: Postfix's test server, in C (``apt-get install postfix``, or
+  ``apt-get download postfix && dpkg-deb -x postfix_*.deb DIR`` and ``--smtp-sink
+  DIR/usr/sbin/smtp-sink``; its libraries are found beside it). A real mail server, which a
+  real instance hands its digests to, is as quick.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ import json
 import os
 import random
 import resource
+import shutil
 import socket
 import subprocess
 import sys
@@ -156,11 +165,35 @@ def server_processes(home: Path) -> list[psutil.Process]:
     return [postmaster, *postmaster.children()]
 
 
+def start_sink(kind: str, binary: str | None, port: int) -> subprocess.Popen:
+    if kind == "aiosmtpd":
+        return subprocess.Popen([sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}",
+                                 "-c", "aiosmtpd.handlers.Sink"], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+    path = Path(binary)  # type: ignore[arg-type]
+    env = dict(os.environ)
+    libs = path.parent.parent / "lib" / "postfix"  # an unpacked .deb: DIR/usr/sbin, DIR/usr/lib/postfix
+    if libs.is_dir():
+        env["LD_LIBRARY_PATH"] = str(libs)
+    user = ["-u", "nobody"] if os.geteuid() == 0 else []
+    return subprocess.Popen([str(path), *user, f"127.0.0.1:{port}", "256"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--subscribers", type=int, default=10_000)
     ap.add_argument("--senders", type=int, default=4, help="concurrent SMTP connections (as digest send)")
+    ap.add_argument("--sink", choices=["aiosmtpd", "smtp-sink"], help="the SMTP server that receives (see above);"
+                    " default: smtp-sink when found, else aiosmtpd")
+    ap.add_argument("--smtp-sink", default=shutil.which("smtp-sink") or "/usr/sbin/smtp-sink",
+                    help="path of Postfix's smtp-sink (default: on PATH, or /usr/sbin/smtp-sink)")
+    ap.add_argument("--serial", action="store_true", help="compose everything, then send: each phase's CPU alone")
     args = ap.parse_args()
+    found = Path(args.smtp_sink).is_file()
+    sink_kind = args.sink or ("smtp-sink" if found else "aiosmtpd")
+    if sink_kind == "smtp-sink" and not found:
+        sys.exit(f"no smtp-sink at {args.smtp_sink} (see --help)")
     if not JSONL.exists() or not VECTORS.exists():
         sys.exit(f"needs {JSONL} and {VECTORS}")
     with tempfile.TemporaryDirectory() as tmp:
@@ -173,9 +206,7 @@ def main() -> None:
               f"(set up in {time.perf_counter() - t0:.0f} s; load {' '.join(f'{x:.2f}' for x in os.getloadavg())})")
 
         port = free_port()
-        sink = subprocess.Popen([sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}",
-                                 "-c", "aiosmtpd.handlers.Sink"], stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
+        sink = start_sink(sink_kind, args.smtp_sink, port)
         try:
             db = Database(url).open()
             cfg = replace(config.load(), smtp=SMTPSettings(host="127.0.0.1", port=port, security="none",
@@ -199,15 +230,25 @@ def main() -> None:
                 def tick(n: int) -> None:
                     count[0] += n
 
-                with outbox.sending_alongside(db, cfg, args.senders, progress=tick) as sent:
+                def cpu_since(start: tuple) -> tuple[float, float, float]:
+                    t = os.times()
+                    server = server_processes(home)  # backends opened meanwhile (those closed are missed)
+                    return (t.user + t.system - start[0].user - start[0].system,
+                            cpu_seconds([sink_p]) - start[1], cpu_seconds(server) - start[2])
+
+                if args.serial:
                     stats = compose.compose_due(conn, ctx)
                     t2 = time.perf_counter()
-                    during = count[0]
+                    during, mid = 0, cpu_since(cpu0)
+                    with outbox.sending_alongside(db, cfg, args.senders, progress=tick) as sent:
+                        pass
+                else:
+                    with outbox.sending_alongside(db, cfg, args.senders, progress=tick) as sent:
+                        stats = compose.compose_due(conn, ctx)
+                        t2 = time.perf_counter()
+                        during = count[0]
                 t3 = time.perf_counter()
-                t = os.times()
-                server = server_processes(home)  # backends opened meanwhile (those closed are missed)
-                cpu = (t.user + t.system - cpu0[0].user - cpu0[0].system, cpu_seconds([sink_p]) - cpu0[1],
-                       cpu_seconds(server) - cpu0[2])
+                cpu = cpu_since(cpu0)
             mb = 1 / 2**20
             # (getattr: the bench also runs against a tree from before digest/layout.py, for "before")
             rendered = getattr(getattr(ctx, "_layout", None), "rendered", "?")
@@ -217,7 +258,10 @@ def main() -> None:
             print(f"drain:   {t3 - t2:6.1f} s  (the rest of the outbox; {sent.sent} sent over SMTP in all,"
                   f" {args.senders} connections)")
             print(f"total:   {t3 - t1:6.1f} s  for {args.subscribers} subscribers (target: 60 s)")
-            print(f"cpu:     {cpu[0]:6.1f} s  this process (composing, senders) · {cpu[1]:.1f} s SMTP sink ·"
+            if args.serial:
+                print(f"cpu of composing alone: {mid[0]:.1f} s this process · {mid[2]:.1f} s database server;"
+                      f" of sending alone: {cpu[0] - mid[0]:.1f} s · {cpu[2] - mid[2]:.1f} s")
+            print(f"cpu:     {cpu[0]:6.1f} s  this process (composing, senders) · {cpu[1]:.1f} s SMTP sink ({sink_kind}) ·"
                   f" {cpu[2]:.1f} s database server · on {os.cpu_count()} cores")
             print(f"memory:  this process {watch.first['self'] * mb:.0f} MB before, peak {watch.peak['self'] * mb:.0f} MB"
                   f" during (ru_maxrss {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB, with"

@@ -166,3 +166,22 @@ def test_javascript_urls_in_stored_papers_never_reach_an_email(smtp, week, tmp_p
         assert "javascript:" not in squashed and "data:text" not in squashed
     # the arXiv paper still gets its PDF link, from its id
     assert 'href="https://arxiv.org/pdf/2411.99999"' in html
+
+
+def test_lines_that_begin_with_a_dot_arrive_as_written(smtp):
+    """SMTP ends a message at a line holding one dot, so every line that begins with a dot is
+    sent with a second one (RFC 5321 4.5.2). send.py does that itself, not with smtplib's
+    regex; a line missed would end the message early or lose its dot."""
+    delivery = send.SMTPDelivery(SMTPSettings(host="127.0.0.1", port=int(smtp.env["PAPERBOY_SMTP_PORT"]),
+                                              security="none", user=None))
+    body = ".\r\n..two\r\n.one\r\nmiddle. of a line\r\n.\r\n.last"
+    try:
+        delivery.deliver("p@paperboy.test", "dots@example.org",
+                         b"From: p@paperboy.test\r\nTo: dots@example.org\r\nSubject: dots\r\n\r\n"
+                         + body.encode())
+        delivery.deliver("p@paperboy.test", "first@example.org", b".starts with a dot\r\n")
+    finally:
+        delivery.close()
+    head = b"From: p@paperboy.test\r\nTo: dots@example.org\r\nSubject: dots\r\n\r\n"
+    # (the line break added is what ends a message's last line on the wire)
+    assert smtp.raw == [head + body.encode() + b"\r\n", b".starts with a dot\r\n"]

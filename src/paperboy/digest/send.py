@@ -55,6 +55,35 @@ class Permanent(Exception):
     pass
 
 
+class _FastData:
+    """smtplib's DATA with the dot-stuffing done by ``bytes.replace``: smtplib runs a
+    multi-line regex over the whole message, a quarter of a millisecond for a 50 kB digest,
+    which was a third of a sender's own CPU. The bytes sent are the same."""
+
+    def data(self, msg: bytes) -> tuple[int, bytes]:  # type: ignore[override]
+        if not isinstance(msg, bytes):  # what smtplib does with text (we only send bytes)
+            return super().data(msg)  # type: ignore[misc]
+        self.putcmd("data")  # type: ignore[attr-defined]
+        code, repl = self.getreply()  # type: ignore[attr-defined]
+        if code != 354:
+            raise smtplib.SMTPDataError(code, repl)
+        q = msg.replace(b"\n.", b"\n..")
+        if q.startswith(b"."):
+            q = b"." + q
+        if not q.endswith(b"\r\n"):
+            q += b"\r\n"
+        self.send(q + b".\r\n")  # type: ignore[attr-defined]
+        return self.getreply()  # type: ignore[attr-defined]
+
+
+class _SMTP(_FastData, smtplib.SMTP):
+    pass
+
+
+class _SMTP_SSL(_FastData, smtplib.SMTP_SSL):
+    pass
+
+
 class SMTPDelivery:
     """One SMTP connection, reused across messages and reopened when it drops."""
 
@@ -66,9 +95,9 @@ class SMTPDelivery:
     def _open(self) -> smtplib.SMTP:
         ctx = ssl.create_default_context()
         if self.s.security == "ssl":
-            conn: smtplib.SMTP = smtplib.SMTP_SSL(self.s.host, self.s.port, timeout=self.timeout, context=ctx)
+            conn: smtplib.SMTP = _SMTP_SSL(self.s.host, self.s.port, timeout=self.timeout, context=ctx)
         else:
-            conn = smtplib.SMTP(self.s.host, self.s.port, timeout=self.timeout)
+            conn = _SMTP(self.s.host, self.s.port, timeout=self.timeout)
             if self.s.security == "starttls":
                 conn.starttls(context=ctx)
         if self.s.user:
@@ -182,7 +211,9 @@ def deliver_pending(
         while limit is None or stats.sent + stats.retry + stats.failed < limit:
             if stop is not None and stop.is_set():
                 break
-            with conn.transaction(), conn.cursor(binary=True) as cur:  # binary: the message as it is, not hex
+            # binary: the message as it is, not hex. The pipeline sends BEGIN with the claim and
+            # the outcome's UPDATE with COMMIT: two round trips a message instead of four.
+            with conn.pipeline(), conn.transaction(), conn.cursor(binary=True) as cur:
                 row = cur.execute(
                     "SELECT o.id, o.subscriber_id, o.recipient, o.message, o.attempts,"
                     " coalesce(s.failures, 0) AS failures FROM outbox o"
