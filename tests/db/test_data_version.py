@@ -20,6 +20,7 @@ NOT_SHOWN = {
     "signin_attempts": "password limits",
     "signin_requests": "sign-in requests waiting for the mailer",
     "outbox": "email waiting to be sent",
+    "mail_parts": "the parts digests in the outbox share",
     "subscribe_requests": "subscription limits",
     "subscribers": "digest subscribers, private",
     "subscriber_topics": "digest topics, private",

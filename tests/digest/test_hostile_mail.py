@@ -83,7 +83,7 @@ def test_a_non_ascii_local_part_fails_clearly_unless_the_server_speaks_smtputf8(
     assert smtp.recipients() == ["ü@example.org"]
 
 
-@pytest.mark.parametrize("layer", ["smtplib", "delivery"])
+@pytest.mark.parametrize("layer", ["smtplib", "pipelined", "delivery"])
 def test_a_message_whose_delivery_crashes_is_failed_and_the_queue_moves_on(smtp, week, tmp_path,
                                                                           monkeypatch, layer):
     conn = week
@@ -91,7 +91,17 @@ def test_a_message_whose_delivery_crashes_is_failed_and_the_queue_moves_on(smtp,
     for a in addresses:
         active(conn, a)
     compose.compose_due(conn, context(conn, tmp_path))
-    if layer == "smtplib":  # inside smtplib, halfway through an SMTP transaction
+    if layer == "pipelined":  # MAIL, RCPT and DATA written: the server waits for the message
+        real_send = smtplib.SMTP.send
+
+        def send_(self, s):
+            real_send(self, s)
+            if "RCPT TO:<crash@example.org>" in (s if isinstance(s, str) else s.decode()):
+                raise RuntimeError("boom")
+
+        monkeypatch.setattr(smtplib.SMTP, "send", send_)
+    elif layer == "smtplib":  # inside smtplib, halfway through an SMTP transaction
+        smtp.pipelining = False  # (else rcpt is not called: MAIL, RCPT and DATA go in one write)
         real_rcpt = smtplib.SMTP.rcpt
 
         def rcpt(self, recip, options=()):
@@ -168,10 +178,16 @@ def test_javascript_urls_in_stored_papers_never_reach_an_email(smtp, week, tmp_p
     assert 'href="https://arxiv.org/pdf/2411.99999"' in html
 
 
-def test_lines_that_begin_with_a_dot_arrive_as_written(smtp):
+@pytest.mark.parametrize("pipelining", [True, False])
+def test_lines_that_begin_with_a_dot_arrive_as_written(smtp, pipelining, monkeypatch):
     """SMTP ends a message at a line holding one dot, so every line that begins with a dot is
     sent with a second one (RFC 5321 4.5.2). send.py does that itself, not with smtplib's
-    regex; a line missed would end the message early or lose its dot."""
+    regex; a line missed would end the message early or lose its dot. With and without the
+    server offering PIPELINING (send.py then sends MAIL, RCPT and DATA at once)."""
+    smtp.pipelining = pipelining
+    writes: list[str] = []
+    real_send = smtplib.SMTP.send
+    monkeypatch.setattr(smtplib.SMTP, "send", lambda self, s: (writes.append(str(s)), real_send(self, s))[1])
     delivery = send.SMTPDelivery(SMTPSettings(host="127.0.0.1", port=int(smtp.env["PAPERBOY_SMTP_PORT"]),
                                               security="none", user=None))
     body = ".\r\n..two\r\n.one\r\nmiddle. of a line\r\n.\r\n.last"
@@ -185,3 +201,6 @@ def test_lines_that_begin_with_a_dot_arrive_as_written(smtp):
     head = b"From: p@paperboy.test\r\nTo: dots@example.org\r\nSubject: dots\r\n\r\n"
     # (the line break added is what ends a message's last line on the wire)
     assert smtp.raw == [head + body.encode() + b"\r\n", b".starts with a dot\r\n"]
+    # pipelined: MAIL, RCPT and DATA in one write; else one write each
+    commands = [w.upper() for w in writes if "MAIL FROM:" in w.upper()]
+    assert len(commands) == 2 and all(("RCPT TO:" in w and "DATA" in w) == pipelining for w in commands)

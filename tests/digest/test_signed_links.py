@@ -105,7 +105,7 @@ def test_each_digest_carries_fresh_links_signed_with_the_current_key(keyed, smtp
     ctx = context(conn, tmp_path)
     ctx.secret = "retired-key-1234, current-key-5678"
     sub = conn.execute("SELECT * FROM subscribers WHERE id = %s", (sid,)).fetchone()
-    raw, _, _ = compose.build(conn, ctx, sub, "2024-11-08", [])
+    raw = compose.build(conn, ctx, sub, "2024-11-08", []).message
     text = email.message_from_bytes(raw, policy=policy.default).get_body(("plain",)).get_content()
     for purpose in ("unsubscribe", "preferences"):
         token = re.search(rf"http://testserver/{purpose}/(\S+)", text).group(1)

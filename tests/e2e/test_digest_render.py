@@ -21,7 +21,8 @@ def test_digest_renders_in_chromium(browser, week, tmp_path, scheme):  # noqa: F
     sub_id = active(conn, "ada@example.org", topics=["language model agents"])
     ctx = context(conn, tmp_path, NOW)
     sub = conn.execute("SELECT * FROM subscribers WHERE id = %s", (sub_id,)).fetchone()
-    message, subject, papers = compose.build(conn, ctx, sub, "2024-11-08", ["language model agents"])
+    built = compose.build(conn, ctx, sub, "2024-11-08", ["language model agents"])
+    message, papers = built.message, built.papers
     html = email.message_from_bytes(message, policy=policy.default).get_body(("html",)).get_content()
     path = tmp_path / "digest.html"
     path.write_text(html)

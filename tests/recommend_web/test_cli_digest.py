@@ -63,9 +63,11 @@ def test_the_command_says_cold_start_and_refuses_strangers(db_url, conn):
 
 
 def _parts(raw: bytes) -> tuple[str, str]:
+    """(text, html), with "\n" line ends: text goes on the wire with CRLF line breaks, as
+    RFC 2046 has it, and the email package gives quoted-printable text back as it came."""
     msg = message_from_bytes(raw, policy=policy.default)
-    return (msg.get_body(preferencelist=("plain",)).get_content(),
-            msg.get_body(preferencelist=("html",)).get_content())
+    return (msg.get_body(preferencelist=("plain",)).get_content().replace("\r\n", "\n"),
+            msg.get_body(preferencelist=("html",)).get_content().replace("\r\n", "\n"))
 
 
 def _digest(conn, tmp_path, address: str) -> tuple[str, str]:
@@ -73,7 +75,7 @@ def _digest(conn, tmp_path, address: str) -> tuple[str, str]:
     sub = conn.execute("SELECT * FROM subscribers WHERE id = %s", (sid,)).fetchone()
     built = compose.build(conn, context(conn, tmp_path, MONDAY), sub, "2024-W46", [])
     assert built is not None
-    return _parts(built[0])
+    return _parts(built.message)
 
 
 def test_a_members_digest_has_a_for_you_section_and_a_strangers_none(conn, tmp_path):

@@ -115,7 +115,7 @@ def preview(
         built = compose.build(conn, ctx, sub, compose.period_of(sub, ctx.now, force=True), sub["topics"])
     if built is None:
         raise fail("nothing new to send this subscriber for the current period", 1)
-    msg = email_lib.message_from_bytes(built[0], policy=policy.default)
+    msg = email_lib.message_from_bytes(built.message, policy=policy.default)
     html_part = msg.get_body(("html",))
-    out_file.write_text(html_part.get_content(), encoding="utf-8")
-    out.print(f"wrote {out_file} ({len(built[2])} papers, subject: {built[1]})")
+    out_file.write_text(html_part.get_content().replace("\r\n", "\n"), encoding="utf-8")  # (CRLF on the wire)
+    out.print(f"wrote {out_file} ({len(built.papers)} papers, subject: {built.subject})")

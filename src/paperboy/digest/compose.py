@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo
 import psycopg
 
 from paperboy import trending
-from paperboy.digest import follows, foryou, render
-from paperboy.digest.layout import Layout
+from paperboy.digest import follows, foryou, parts, render
+from paperboy.digest.layout import Layout, Section
 from paperboy.digest.subscriptions import sign
 from paperboy.papers import view
 from paperboy.search import Filters, Searcher
@@ -66,6 +66,7 @@ class Context:
     _trending: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     _topics: dict[tuple[str, int], list[dict[str, Any]]] = field(default_factory=dict)
     _layout: Layout | None = None
+    _parts: dict[bytes, int] = field(default_factory=dict)  # shared parts stored: hash -> id
 
     @property
     def layout(self) -> Layout:
@@ -132,10 +133,23 @@ def _rows_section(title: str, note: str | None, rows: list[dict[str, Any]]) -> d
     return {"title": title, "note": note, "papers": [view.of(p) for p in rows]}
 
 
+@dataclass
+class Built:
+    """One digest: the message as segments (shared parts between its own bytes), what it says."""
+
+    segments: list[render.Segment]
+    subject: str
+    papers: list[str]
+
+    @property
+    def message(self) -> bytes:
+        return render.joined(self.segments)
+
+
 def build(conn: psycopg.Connection, ctx: Context, sub: dict[str, Any], period: str,
           topics: list[str], sent: set[str] | None = None,
-          members: Collection[str] | None = None) -> tuple[bytes, str, list[str]] | None:
-    """(message bytes, subject, paper ids) of one digest, or None when there is nothing new.
+          members: Collection[str] | None = None) -> Built | None:
+    """One digest, or None when there is nothing new.
 
     ``sent`` (recently_sent's) and ``members`` (the members' addresses among this chunk's, from
     members_among) spare a query each when given."""
@@ -148,7 +162,7 @@ def build(conn: psycopg.Connection, ctx: Context, sub: dict[str, Any], period: s
         sent = recently_sent(conn, [sub["id"]])[sub["id"]]
     chosen: set[str] = set()
     # Each section as rendered (digest/layout.py), keyed by what it shows: many readers share it.
-    sections = []
+    sections: list[Section] = []
     top = _first(ctx.trending(conn, days, end), sub["max_papers"], sent, chosen)
     if top:
         ids = tuple(p["id"] for p in top)
@@ -177,11 +191,11 @@ def build(conn: psycopg.Connection, ctx: Context, sub: dict[str, Any], period: s
     title = f"Papers of {label}, {end.year}" if sub["frequency"] == "daily" else f"Your weekly papers: {label}, {end.year}"
     unsub = f"{ctx.base_url}/unsubscribe/{sign(ctx.secret, 'unsubscribe', sub['id'])}"
     prefs = f"{ctx.base_url}/preferences/{sign(ctx.secret, 'preferences', sub['id'])}"
-    text, html = ctx.layout.digest(title, sections, unsub, prefs)
+    text, html = ctx.layout.encoded(title, sections, unsub, prefs)
     subject = f"paperboy: {len(chosen)} papers · {label}"
-    msg = render.message(sender=ctx.sender, to=sub["email"], subject=subject, text=text, html=html,
-                         unsubscribe_url=unsub, now=ctx.now)
-    return msg, subject, sorted(chosen)
+    segments = render.segments(sender=ctx.sender, to=sub["email"], subject=subject, text=text, html=html,
+                               unsubscribe_url=unsub, now=ctx.now)
+    return Built(segments, subject, sorted(chosen))
 
 
 def _key(days: int, section: dict[str, Any]) -> tuple:
@@ -248,33 +262,45 @@ def compose_due(
                 built.append((sub, period, b))
         conn.commit()
         if built:
-            _write(conn, built, stats)
+            _write(conn, ctx, built, stats)
         if progress:
             progress(len(chunk))
     return stats
 
 
-def _write(conn: psycopg.Connection, built: list, stats: ComposeStats) -> None:
-    """One transaction for a chunk, two statements: the outbox rows, and the papers of those
-    that were new (a row already there is another composer's, with its papers)."""
+def _write(conn: psycopg.Connection, ctx: Context, built: list[tuple[dict[str, Any], str, Built]],
+           stats: ComposeStats) -> None:
+    """One transaction for a chunk, three statements: the shared parts not stored yet
+    (digest/parts.py), the outbox rows, and the papers of those that were new (a row already
+    there is another composer's, with its papers)."""
     with conn.transaction():
-        written = {r["subscriber_id"] for r in conn.execute(
-            "INSERT INTO outbox (subscriber_id, kind, period, recipient, subject, message)"
-            " SELECT s, 'digest', p, r, j, m FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %b::bytea[])"
-            " AS u(s, p, r, j, m) ON CONFLICT DO NOTHING RETURNING subscriber_id",
+        stored, written = parts.store(conn, [b.segments for _, _, b in built], ctx._parts)
+        rows = conn.execute(
+            "INSERT INTO outbox (subscriber_id, kind, period, recipient, subject, message, part_ids, part_at)"
+            " SELECT s, 'digest', p, r, j, m, string_to_array(i, ',')::bigint[], string_to_array(a, ',')::int[]"
+            " FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %b::bytea[], %s::text[], %s::text[])"
+            " AS u(s, p, r, j, m, i, a) ON CONFLICT DO NOTHING RETURNING subscriber_id",
             ([sub["id"] for sub, _, _ in built], [period for _, period, _ in built], [sub["email"] for sub, _, _ in built],
-             [subject for _, _, (_, subject, _) in built], [message for _, _, (message, _, _) in built]),
-        )}
-        pairs = [(sub["id"], pid) for sub, _, (_, _, papers) in built if sub["id"] in written for pid in papers]
+             [b.subject for _, _, b in built], [m.message for m in stored],
+             [_csv(m.part_ids) for m in stored], [_csv(m.part_at) for m in stored]),
+        )
+        written_subs = {r["subscriber_id"] for r in rows}
+        pairs = [(sub["id"], pid) for sub, _, b in built if sub["id"] in written_subs for pid in b.papers]
         if pairs:
             conn.execute(
                 "INSERT INTO sent_papers (subscriber_id, paper_id) SELECT * FROM unnest(%s::bigint[], %s::text[])"
                 " ON CONFLICT DO NOTHING", ([s for s, _ in pairs], [p for _, p in pairs]))
+    parts.remember(ctx._parts, written)
     for sub, _, _ in built:
-        if sub["id"] in written:
+        if sub["id"] in written_subs:
             stats.composed += 1
         else:  # another composer got there first
             stats.already += 1
+
+
+def _csv(numbers: list[int] | None) -> str | None:
+    """A row's numbers as one text (unnest cannot take arrays of arrays of differing lengths)."""
+    return None if numbers is None else ",".join(map(str, numbers))
 
 
 def latest_day(conn: psycopg.Connection) -> date | None:

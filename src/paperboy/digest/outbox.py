@@ -13,7 +13,7 @@ import psycopg
 from paperboy.community import signin
 from paperboy.config import Config
 from paperboy.db import Database
-from paperboy.digest import render, send
+from paperboy.digest import parts, render, send
 from paperboy.digest.subscriptions import CONFIRM_HOURS, Subscribed
 
 log = logging.getLogger(__name__)
@@ -39,20 +39,22 @@ def queue_confirmation(conn: psycopg.Connection, cfg: Config, secret: str, sub: 
 
 
 def forget_sent_messages(conn: psycopg.Connection, days: int = KEEP_DAYS) -> int:
-    """Empty the text of messages sent more than ``days`` ago; how many. A digest is about
-    50 kB: kept for ever, 100,000 daily readers would add 5 GB a day. The row stays, subject
+    """Empty the text of messages sent more than ``days`` ago; how many. The row stays, subject
     and all: it is what stops a period's digest from being composed and sent twice. Batches
-    of FORGET_BATCH, each committed; rows another process is emptying are skipped."""
+    of FORGET_BATCH, each committed; rows another process is emptying are skipped. Then the
+    shared parts that no message holds any more are deleted (digest/parts.py)."""
     done = 0
     while True:
         n = conn.execute(
-            "UPDATE outbox SET message = ''::bytea WHERE id IN (SELECT id FROM outbox"
+            "UPDATE outbox SET message = ''::bytea, part_ids = NULL, part_at = NULL WHERE id IN (SELECT id FROM outbox"
             " WHERE status = 'sent' AND octet_length(message) > 0 AND sent < now() - make_interval(days => %s)"
             " LIMIT %s FOR UPDATE SKIP LOCKED)", (days, FORGET_BATCH)).rowcount
         conn.commit()
         done += n
         if n < FORGET_BATCH:
-            return done
+            break
+    parts.forget_unused(conn)
+    return done
 
 
 def send_now(db: Database, cfg: Config, senders: int = 1,
@@ -68,12 +70,13 @@ def send_now(db: Database, cfg: Config, senders: int = 1,
         signin.send_requested(conn, cfg)
     total = send.SendStats()
     errors: list[Exception] = []
+    cache = parts.PartCache()  # the senders' shared parts, read once for all of them
 
     def one() -> None:
         try:
             with db.connection() as conn:
                 send.deliver_pending(conn, send.delivery_for(cfg.smtp, cfg.home), cfg.mail_from,
-                                     progress=progress, into=total, stop=stop)
+                                     progress=progress, into=total, stop=stop, cache=cache)
         except Exception as e:  # the thread would swallow it: hand it to the caller
             errors.append(e)
 
@@ -96,6 +99,7 @@ def sending_alongside(db: Database, cfg: Config, senders: int = 4,
     done = threading.Event()
     total = send.SendStats()
     errors: list[Exception] = []
+    cache = parts.PartCache()
 
     def sender() -> None:
         try:
@@ -103,7 +107,7 @@ def sending_alongside(db: Database, cfg: Config, senders: int = 4,
                 while True:
                     finishing = done.is_set()
                     r = send.deliver_pending(conn, send.delivery_for(cfg.smtp, cfg.home), cfg.mail_from,
-                                             progress=progress, into=total)
+                                             progress=progress, into=total, cache=cache)
                     if finishing and not (r.sent or r.retry or r.failed):
                         return
                     if not (r.sent or r.retry or r.failed):

@@ -8,11 +8,13 @@ in a message is a tracking pixel: no images at all.
 from __future__ import annotations
 
 import binascii
+import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.header import Header
 from email.utils import format_datetime, formataddr, make_msgid, parseaddr
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -62,17 +64,38 @@ def _address(value: str) -> str:
     return formataddr((name, addr), charset="utf-8") if name else addr
 
 
-def _base64(data: bytes) -> bytes:
-    """base64.encodebytes(data) with CRLF line ends (76 characters a line), in one pass."""
-    if not data:
-        return b""
-    enc = binascii.b2a_base64(data, newline=False)
-    return b"\r\n".join([enc[i:i + 76] for i in range(0, len(enc), 76)]) + b"\r\n"
+def qp(body: str) -> bytes:
+    """``body`` (UTF-8) as quoted-printable with CRLF line ends. Quoted-printable is encoded
+    line by line, so the encodings of two pieces, put end to end, decode to the two pieces
+    end to end: that is what lets a digest be stored as shared parts (digest/parts.py).
+    A line of such a join stays far under SMTP's 998 characters (two lines of 76 at most)."""
+    data = body.replace("\r\n", "\n").encode("utf-8")  # (a bare \r is encoded as =0D)
+    return binascii.b2a_qp(data, istext=True).replace(b"\n", b"\r\n")
 
 
-def _part(body: str, subtype: str) -> bytes:
+@dataclass(frozen=True, eq=False)
+class Shared:
+    """An encoded piece that many messages of a run hold (a section, a page's head): stored
+    once, by its hash, and put back into each message when it is sent."""
+
+    body: bytes
+
+    @cached_property
+    def hash(self) -> bytes:
+        return hashlib.sha256(self.body).digest()
+
+
+Segment = bytes | Shared
+
+
+def _part_head(subtype: str) -> bytes:
     return (f"Content-Type: text/{subtype}; charset=utf-8\r\n"
-            "Content-Transfer-Encoding: base64\r\n\r\n").encode() + _base64(body.encode("utf-8"))
+            "Content-Transfer-Encoding: quoted-printable\r\n\r\n").encode()
+
+
+def joined(segments: list[Segment]) -> bytes:
+    """The message the segments stand for."""
+    return b"".join(s.body if isinstance(s, Shared) else s for s in segments)
 
 
 def message(
@@ -80,7 +103,17 @@ def message(
     unsubscribe_url: str | None = None, now: datetime | None = None,
 ) -> bytes:
     """The message as it goes on the wire: headers, then plain text and (when given) HTML as
-    multipart/alternative, both UTF-8 in base64, CRLF line ends.
+    multipart/alternative, both UTF-8 in quoted-printable, CRLF line ends."""
+    return joined(segments(sender=sender, to=to, subject=subject, text=[qp(text)],
+                           html=None if html is None else [qp(html)], unsubscribe_url=unsubscribe_url, now=now))
+
+
+def segments(
+    *, sender: str, to: str, subject: str, text: list[Segment], html: list[Segment] | None = None,
+    unsubscribe_url: str | None = None, now: datetime | None = None,
+) -> list[Segment]:
+    """:func:`message` with its text and HTML given as encoded segments (:func:`qp`, or
+    :class:`Shared`): the message as segments, its own bytes between the shared ones.
 
     Assembled directly rather than through the email package: at 10,000 digests a run, its
     generator was most of the time spent composing. The parts are what it would produce.
@@ -99,12 +132,12 @@ def message(
         headers += [("List-Unsubscribe", f"<{_clean_header(unsubscribe_url)}>"),
                     ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")]
     if html is None:
-        body = _part(text, "plain")
         head = b"".join(f"{k}: {v}\r\n".encode() for k, v in headers)
-        return head + body
+        return [head + _part_head("plain"), *text]
+    # (in quoted-printable "=" starts a hex pair or a soft break, never "=_": no body holds it)
     boundary = f"=_paperboy_{secrets.token_hex(12)}"
     headers.append(("Content-Type", f'multipart/alternative; boundary="{boundary}"'))
     head = b"".join(f"{k}: {v}\r\n".encode() for k, v in headers) + b"\r\n"
     sep = f"--{boundary}\r\n".encode()
-    return (head + sep + _part(text, "plain") + b"\r\n" + sep + _part(html, "html")
-            + f"\r\n--{boundary}--\r\n".encode())
+    return [head + sep + _part_head("plain"), *text, b"\r\n" + sep + _part_head("html"), *html,
+            f"\r\n--{boundary}--\r\n".encode()]

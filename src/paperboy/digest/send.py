@@ -24,6 +24,7 @@ from pathlib import Path
 import psycopg
 
 from paperboy.config import SMTPSettings
+from paperboy.digest import parts
 from paperboy.digest.addresses import wire_address
 
 log = logging.getLogger(__name__)
@@ -55,10 +56,30 @@ class Permanent(Exception):
     pass
 
 
+def _plain(address: str) -> bool:
+    """An address that goes into MAIL or RCPT as it is, between angle brackets."""
+    return address.isascii() and not any(c in address for c in "<> \r\n")
+
+
 class _FastData:
-    """smtplib's DATA with the dot-stuffing done by ``bytes.replace``: smtplib runs a
-    multi-line regex over the whole message, a quarter of a millisecond for a 50 kB digest,
-    which was a third of a sender's own CPU. The bytes sent are the same."""
+    """smtplib's SMTP, quicker for one message to one reader, which is what paperboy sends:
+
+    - DATA's dot-stuffing is done by ``bytes.replace``: smtplib runs a multi-line regex over the
+      whole message, a quarter of a millisecond for a 50 kB digest, which was a third of a
+      sender's own CPU. The bytes sent are the same.
+    - When the server offers PIPELINING (RFC 2920), MAIL, RCPT and DATA go in one write and
+      their replies are read together: two round trips a message instead of four. Refusals
+      raise what ``sendmail`` raises, and the session is reset as it does.
+    """
+
+    def _send_data(self, msg: bytes) -> tuple[int, bytes]:
+        q = msg.replace(b"\n.", b"\n..")
+        if q.startswith(b"."):
+            q = b"." + q
+        if not q.endswith(b"\r\n"):
+            q += b"\r\n"
+        self.send(q + b".\r\n")  # type: ignore[attr-defined]
+        return self.getreply()  # type: ignore[attr-defined]
 
     def data(self, msg: bytes) -> tuple[int, bytes]:  # type: ignore[override]
         if not isinstance(msg, bytes):  # what smtplib does with text (we only send bytes)
@@ -67,13 +88,40 @@ class _FastData:
         code, repl = self.getreply()  # type: ignore[attr-defined]
         if code != 354:
             raise smtplib.SMTPDataError(code, repl)
-        q = msg.replace(b"\n.", b"\n..")
-        if q.startswith(b"."):
-            q = b"." + q
-        if not q.endswith(b"\r\n"):
-            q += b"\r\n"
-        self.send(q + b".\r\n")  # type: ignore[attr-defined]
-        return self.getreply()  # type: ignore[attr-defined]
+        return self._send_data(msg)
+
+    def sendmail(self, from_addr: str, to_addrs: list[str], msg: bytes,  # type: ignore[override]
+                 mail_options: list[str] = (), rcpt_options: list[str] = ()) -> dict:  # type: ignore[assignment]
+        smtp: smtplib.SMTP = self  # type: ignore[assignment]
+        pipelined = (isinstance(msg, bytes) and len(to_addrs) == 1 and not rcpt_options
+                     and _plain(from_addr) and _plain(to_addrs[0]))
+        if pipelined:
+            smtp.ehlo_or_helo_if_needed()
+            pipelined = smtp.does_esmtp and smtp.has_extn("pipelining")
+        if not pipelined:
+            return super().sendmail(from_addr, to_addrs, msg, mail_options, rcpt_options)  # type: ignore[misc]
+        if any(o.lower() == "smtputf8" for o in mail_options):
+            smtp.command_encoding = "utf-8"
+        options = "".join(f" {o}" for o in mail_options)
+        smtp.send(f"MAIL FROM:<{from_addr}>{options}\r\nRCPT TO:<{to_addrs[0]}>\r\nDATA\r\n")
+        mail, rcpt, data = smtp.getreply(), smtp.getreply(), smtp.getreply()
+        refused = mail[0] != 250 or rcpt[0] not in (250, 251)
+        if refused and data[0] == 354:  # a server that opened DATA all the same: end it, empty
+            smtp.send(".\r\n")
+            smtp.getreply()
+        if mail[0] != 250:
+            smtp.close() if mail[0] == 421 else smtp._rset()  # type: ignore[attr-defined]
+            raise smtplib.SMTPSenderRefused(mail[0], mail[1], from_addr)
+        if rcpt[0] not in (250, 251):
+            smtp.close() if rcpt[0] == 421 else smtp._rset()  # type: ignore[attr-defined]
+            raise smtplib.SMTPRecipientsRefused({to_addrs[0]: rcpt})
+        if data[0] != 354:
+            raise smtplib.SMTPDataError(*data)
+        code, reply = self._send_data(msg)
+        if code != 250:
+            smtp.close() if code == 421 else smtp._rset()  # type: ignore[attr-defined]
+            raise smtplib.SMTPDataError(code, reply)
+        return {}
 
 
 class _SMTP(_FastData, smtplib.SMTP):
@@ -198,6 +246,7 @@ def deliver_pending(
     progress: Callable[[int], None] | None = None,
     into: SendStats | None = None,
     stop: threading.Event | None = None,
+    cache: parts.PartCache | None = None,
 ) -> SendStats:
     """Send due outbox messages until none is left (or ``limit``, or ``stop`` is set: the
     message being sent is finished and recorded, the rest stay queued); return what happened.
@@ -206,16 +255,18 @@ def deliver_pending(
     senders stay true even when one of them stops on a database error."""
     stats = SendStats()
     envelope = _envelope_sender(sender)
+    cache = cache or parts.PartCache()
 
     try:
         while limit is None or stats.sent + stats.retry + stats.failed < limit:
             if stop is not None and stop.is_set():
                 break
-            # binary: the message as it is, not hex. The pipeline sends BEGIN with the claim and
-            # the outcome's UPDATE with COMMIT: two round trips a message instead of four.
-            with conn.pipeline(), conn.transaction(), conn.cursor(binary=True) as cur:
+            # binary: the message as it is, not hex. (psycopg's pipeline mode would save two
+            # round trips of four, but measured at 10,000 messages it cost the sender 45% more
+            # CPU than it saved.)
+            with conn.transaction(), conn.cursor(binary=True) as cur:
                 row = cur.execute(
-                    "SELECT o.id, o.subscriber_id, o.recipient, o.message, o.attempts,"
+                    "SELECT o.id, o.subscriber_id, o.recipient, o.message, o.part_ids, o.part_at, o.attempts,"
                     " coalesce(s.failures, 0) AS failures FROM outbox o"
                     " LEFT JOIN subscribers s ON s.id = o.subscriber_id"
                     " WHERE o.status = 'pending' AND o.next_attempt <= now()"
@@ -223,7 +274,7 @@ def deliver_pending(
                 ).fetchone()
                 if row is None:
                     break
-                outcome = _deliver_one(conn, delivery, envelope, row)
+                outcome = _deliver_one(conn, delivery, envelope, row, cache)
             # counted once committed: the totals say what the database says
             stats.add(outcome)
             if into is not None:
@@ -236,14 +287,20 @@ def deliver_pending(
 
 
 def _deliver_one(conn: psycopg.Connection, delivery: SMTPDelivery | FileDelivery, envelope: str,
-                 row: dict) -> str:
+                 row: dict, cache: parts.PartCache) -> str:
     """Send one claimed outbox row and record the outcome in its transaction: 'sent', 'retry'
     or 'failed'."""
     try:
+        message = parts.assemble(conn, row, cache)
+    except parts.MissingPart as e:  # cannot be sent whole, now or later; not the address's fault
+        log.error("outbox message %s: %s", row["id"], e)
+        _fail(conn, row["id"], str(e))
+        return "failed"
+    try:
         if isinstance(delivery, FileDelivery):
-            delivery.deliver(envelope, row["recipient"], bytes(row["message"]), name=str(row["id"]))
+            delivery.deliver(envelope, row["recipient"], message, name=str(row["id"]))
         else:
-            delivery.deliver(envelope, row["recipient"], bytes(row["message"]))
+            delivery.deliver(envelope, row["recipient"], message)
     except Transient as e:
         attempts = row["attempts"] + 1
         give_up = attempts >= MAX_ATTEMPTS

@@ -1,0 +1,123 @@
+"""Digests stored as their own bytes plus shared parts (digest/parts.py): what is sent is the
+whole digest, a shared part is written once, parts no message holds are deleted, and a part
+that went missing fails its message alone."""
+
+from __future__ import annotations
+
+import email
+import quopri
+import re
+from email import policy
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from paperboy import config
+from paperboy.digest import compose, parts, render, send
+from tests.digest.conftest import active, context
+
+
+def deliver(conn) -> send.SendStats:
+    cfg = config.load()
+    return send.deliver_pending(conn, send.delivery_for(cfg.smtp, cfg.home), cfg.mail_from)
+
+
+def _bodies(msg: email.message.EmailMessage) -> tuple[str, str]:
+    return tuple(msg.get_body((k,)).get_content().replace("\r\n", "\n") for k in ("plain", "html"))
+
+
+def _unsigned(bodies: tuple[str, str]) -> tuple[str, ...]:
+    """The bodies with each signed link's token taken out (a token holds the second it was made)."""
+    return tuple(re.sub(r"/(unsubscribe|preferences)/[\w.-]+", r"/\1/TOKEN", b) for b in bodies)
+
+
+@given(st.lists(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=300),
+                min_size=1, max_size=5))
+def test_quoted_printable_pieces_end_to_end_decode_to_the_pieces_end_to_end(pieces):
+    # what storing a digest as parts rests on; \r\n is written as \n (text's line break)
+    joined = b"".join(render.qp(p) for p in pieces)
+    assert quopri.decodestring(joined).replace(b"\r\n", b"\n") == "".join(pieces).replace("\r\n", "\n").encode()
+    assert all(len(line) <= 998 for line in joined.split(b"\r\n"))  # SMTP's limit
+
+
+def test_readers_sharing_sections_get_whole_digests_from_parts_stored_once(smtp, week, tmp_path):
+    conn = week
+    readers = [f"r{i}@example.org" for i in range(4)]
+    for a in readers:
+        active(conn, a, max_papers=3, topics=["language model agents"])
+    ctx = context(conn, tmp_path)
+    assert compose.compose_due(conn, ctx).composed == 4
+    rows = conn.execute("SELECT recipient, octet_length(message) AS own, part_ids FROM outbox").fetchall()
+    # each holds the page's two heads and the same two sections in text and HTML: six parts
+    # stored once, not four times
+    assert {len(r["part_ids"]) for r in rows} == {6}
+    assert conn.execute("SELECT count(*) AS n FROM mail_parts").fetchone()["n"] == 6
+    assert max(r["own"] for r in rows) < 3000  # headers, links, MIME glue
+
+    assert deliver(conn).sent == 4
+    assert all(len(line) <= 998 for raw in smtp.raw for line in raw.split(b"\r\n"))
+    for a in readers:
+        (got,) = smtp.to(a)
+        sub = conn.execute("SELECT * FROM subscribers WHERE email = %s", (a,)).fetchone()
+        # the same digest built again (whole, nothing stored) says the same
+        again = compose.build(conn, ctx, sub, "2024-11-08", ["language model agents"], sent=set())
+        whole = email.message_from_bytes(again.message, policy=policy.default)
+        assert _unsigned(_bodies(got)) == _unsigned(_bodies(whole))
+        assert a in got["To"] and "/unsubscribe/" in _bodies(got)[0]
+
+
+def test_parts_no_message_holds_are_deleted_and_the_others_kept(smtp, week, tmp_path):
+    conn = week
+    active(conn, "a@example.org", max_papers=2)
+    compose.compose_due(conn, context(conn, tmp_path))
+    held = {r["id"] for r in conn.execute("SELECT id FROM mail_parts")}
+    conn.execute("INSERT INTO mail_parts (hash, body, used) VALUES ('orphan-old', 'x', now() - interval '3 days'),"
+                 " ('orphan-new', 'y', now())")
+    conn.execute("UPDATE mail_parts SET used = now() - interval '3 days'")  # all old, some still held
+    conn.execute("UPDATE mail_parts SET used = now() WHERE hash = 'orphan-new'")
+    conn.commit()
+    assert parts.forget_unused(conn) == 1  # the old orphan: held (pending) and recent ones stay
+    left = {r["hash"]: r["id"] for r in conn.execute("SELECT id, hash FROM mail_parts")}
+    assert held <= set(left.values()) and b"orphan-new" in {bytes(h) for h in left}
+
+
+def test_a_stored_part_that_went_missing_fails_its_message_alone(smtp, week, tmp_path):
+    conn = week
+    active(conn, "a@example.org", max_papers=2)
+    active(conn, "b@example.org", max_papers=2, topics=["language model agents"])
+    compose.compose_due(conn, context(conn, tmp_path))
+    only_b = conn.execute(
+        "SELECT p.id FROM mail_parts p JOIN outbox o ON p.id = ANY(o.part_ids) GROUP BY p.id"
+        " HAVING count(*) = 1 LIMIT 1").fetchone()["id"]
+    conn.execute("DELETE FROM mail_parts WHERE id = %s", (only_b,))
+    conn.commit()
+    stats = deliver(conn)
+    assert (stats.sent, stats.failed) == (1, 1)
+    assert [m["To"] for m in smtp.messages] == ["a@example.org"]
+    row = conn.execute("SELECT status, last_error FROM outbox WHERE recipient = 'b@example.org'").fetchone()
+    assert row["status"] == "failed" and "no longer stored" in row["last_error"]
+    assert conn.execute("SELECT failures FROM subscribers WHERE email = 'b@example.org'"
+                        ).fetchone()["failures"] == 0  # not the address's fault
+
+
+def test_a_chunk_rolled_back_leaves_no_part_id_behind_for_the_next(smtp, week, tmp_path, monkeypatch):
+    """The run learns the ids of the parts it stored only once they are committed: after a
+    chunk fails, the next stores its parts again rather than pointing at rows that never were."""
+    conn = week
+    active(conn, "a@example.org", max_papers=2)
+    ctx = context(conn, tmp_path)
+    real = compose._csv
+
+    def broken(numbers):
+        raise RuntimeError("the database went away mid-chunk")
+
+    monkeypatch.setattr(compose, "_csv", broken)  # fails after the parts are written, before the commit
+    with pytest.raises(RuntimeError):
+        compose.compose_due(conn, ctx)
+    conn.rollback()
+    assert conn.execute("SELECT count(*) AS n FROM mail_parts").fetchone()["n"] == 0
+    monkeypatch.setattr(compose, "_csv", real)
+    assert compose.compose_due(conn, ctx).composed == 1
+    assert deliver(conn).sent == 1
+    assert "/unsubscribe/" in _bodies(smtp.messages[0])[0]
