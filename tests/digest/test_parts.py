@@ -121,3 +121,30 @@ def test_a_chunk_rolled_back_leaves_no_part_id_behind_for_the_next(smtp, week, t
     assert compose.compose_due(conn, ctx).composed == 1
     assert deliver(conn).sent == 1
     assert "/unsubscribe/" in _bodies(smtp.messages[0])[0]
+
+
+def test_a_message_let_go_behind_the_sender_is_still_sent(smtp, week, tmp_path, db_url, monkeypatch):
+    """A sender claims forward from its last message; one that another sender held and let go
+    (a sender that died) is behind it, and is sent once nothing is left ahead."""
+    import psycopg
+
+    conn = week
+    for a in ("a@example.org", "b@example.org", "c@example.org"):
+        active(conn, a, max_papers=2)
+    compose.compose_due(conn, context(conn, tmp_path))
+    first = conn.execute("SELECT min(id) AS id FROM outbox").fetchone()["id"]
+    other = psycopg.connect(db_url)  # another sender, holding the first message
+    other.execute("SELECT id FROM outbox WHERE id = %s FOR UPDATE", (first,))
+    real = send._deliver_one
+
+    def then_let_go(*args, **kwargs):
+        outcome = real(*args, **kwargs)
+        other.rollback()  # it dies: the first message is pending again, behind this sender
+        return outcome
+
+    monkeypatch.setattr(send, "_deliver_one", then_let_go)
+    try:
+        assert deliver(conn).sent == 3
+    finally:
+        other.close()
+    assert sorted(m["To"] for m in smtp.messages) == ["a@example.org", "b@example.org", "c@example.org"]
