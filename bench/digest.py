@@ -148,12 +148,16 @@ class Watch:
         self.thread.join()
 
 
-def cpu_seconds(procs: list[psutil.Process]) -> float:
+def cpu_seconds(procs: list[psutil.Process], reaped: bool = False) -> float:
+    """User and system CPU of ``procs``; ``reaped``: with that of the children the first has
+    reaped (the postmaster's backends that ended, such as those of the sending process)."""
     total = 0.0
-    for p in procs:
+    for i, p in enumerate(procs):
         try:
             t = p.cpu_times()
             total += t.user + t.system
+            if reaped and i == 0:
+                total += t.children_user + t.children_system
         except psutil.Error:
             pass
     return total
@@ -219,7 +223,7 @@ def main() -> None:
                 model()  # load before the clock starts (a running server has it loaded)
                 watch.first["self"] = me.memory_info().rss
                 server = server_processes(home)
-                cpu0 = (os.times(), cpu_seconds([sink_p]), cpu_seconds(server))
+                cpu0 = (os.times(), cpu_seconds([sink_p]), cpu_seconds(server, reaped=True))
                 t1 = time.perf_counter()
                 ctx = compose.Context(base_url="https://papers.example.org",
                                       secret=subscriptions.secret_key(conn, None), sender=cfg.mail_from,
@@ -232,18 +236,22 @@ def main() -> None:
 
                 def cpu_since(start: tuple) -> tuple[float, float, float]:
                     t = os.times()
-                    server = server_processes(home)  # backends opened meanwhile (those closed are missed)
-                    return (t.user + t.system - start[0].user - start[0].system,
-                            cpu_seconds([sink_p]) - start[1], cpu_seconds(server) - start[2])
+                    server = server_processes(home)  # backends opened meanwhile (those ended: the postmaster reaped them)
+                    # (children: the sending process, once it has ended)
+                    return (t.user + t.system + t.children_user + t.children_system - start[0].user
+                            - start[0].system - start[0].children_user - start[0].children_system,
+                            cpu_seconds([sink_p]) - start[1], cpu_seconds(server, reaped=True) - start[2])
 
                 if args.serial:
                     stats = compose.compose_due(conn, ctx)
                     t2 = time.perf_counter()
                     during, mid = 0, cpu_since(cpu0)
-                    with outbox.sending_alongside(db, cfg, args.senders, progress=tick) as sent:
+                    with outbox.sending_alongside(db, cfg, args.senders, progress=tick,
+                                                   expected=args.subscribers) as sent:
                         pass
                 else:
-                    with outbox.sending_alongside(db, cfg, args.senders, progress=tick) as sent:
+                    with outbox.sending_alongside(db, cfg, args.senders, progress=tick,
+                                                   expected=args.subscribers) as sent:
                         stats = compose.compose_due(conn, ctx)
                         t2 = time.perf_counter()
                         during = count[0]
@@ -261,7 +269,7 @@ def main() -> None:
             if args.serial:
                 print(f"cpu of composing alone: {mid[0]:.1f} s this process · {mid[2]:.1f} s database server;"
                       f" of sending alone: {cpu[0] - mid[0]:.1f} s · {cpu[2] - mid[2]:.1f} s")
-            print(f"cpu:     {cpu[0]:6.1f} s  this process (composing, senders) · {cpu[1]:.1f} s SMTP sink ({sink_kind}) ·"
+            print(f"cpu:     {cpu[0]:6.1f} s  paperboy (composing, senders) · {cpu[1]:.1f} s SMTP sink ({sink_kind}) ·"
                   f" {cpu[2]:.1f} s database server · on {os.cpu_count()} cores")
             print(f"memory:  this process {watch.first['self'] * mb:.0f} MB before, peak {watch.peak['self'] * mb:.0f} MB"
                   f" during (ru_maxrss {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB, with"

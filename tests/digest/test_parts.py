@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from paperboy import config
-from paperboy.digest import compose, parts, render, send
+from paperboy.digest import compose, outbox, parts, render, send
 from tests.digest.conftest import active, context
 
 
@@ -148,3 +148,32 @@ def test_a_message_let_go_behind_the_sender_is_still_sent(smtp, week, tmp_path, 
     finally:
         other.close()
     assert sorted(m["To"] for m in smtp.messages) == ["a@example.org", "b@example.org", "c@example.org"]
+
+
+def test_senders_in_a_process_of_their_own_deliver_each_message_once(smtp, week, tmp_path, db, monkeypatch):
+    """What `digest send` does for thousands of readers (outbox.PROCESS_FROM): the senders in a
+    child process, the running totals and progress here."""
+    conn = week
+
+    def not_here(*args, **kwargs):
+        raise AssertionError("sent from this process")
+
+    monkeypatch.setattr(send, "deliver_pending", not_here)  # (a spawned process imports its own)
+    readers = [f"p{i}@example.org" for i in range(6)]
+    for a in readers:
+        active(conn, a, max_papers=2)
+    ticks = []
+    with outbox.sending_alongside(db, config.load(), 2, progress=ticks.append,
+                                  expected=outbox.PROCESS_FROM) as sent:
+        assert compose.compose_due(conn, context(conn, tmp_path)).composed == 6
+    assert (sent.sent, sent.retry, sent.failed) == (6, 0, 0) and sum(ticks) == 6
+    assert sorted(m["To"] for m in smtp.messages) == readers
+
+
+def test_an_error_in_the_sending_process_is_raised_here(smtp, week, db):
+    conn = week
+    conn.execute("ALTER TABLE outbox RENAME COLUMN part_at TO part_at_gone")  # every claim fails
+    conn.commit()
+    with pytest.raises(Exception, match="part_at"):  # noqa: PT011 - psycopg's own error, from the child
+        with outbox.sending_alongside(db, config.load(), 1, expected=outbox.PROCESS_FROM):
+            pass

@@ -79,7 +79,7 @@ def send(
                 composing = bar.add_task("composing", total=n, rate="")
                 sending = bar.add_task("sending", total=None, rate="")
                 with outbox.sending_alongside(db, cfg, senders if cfg.smtp else 1,
-                                              progress=lambda k: bar.advance(sending, k)) as sent:
+                                              progress=lambda k: bar.advance(sending, k), expected=n) as sent:
                     stats = compose.compose_due(conn, ctx, only=only, force=bool(only),
                                                 progress=lambda k: bar.advance(composing, k))
             forgotten = outbox.forget_sent_messages(conn)

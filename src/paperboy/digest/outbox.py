@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 
 KEEP_DAYS = 14  # a sent message's text is kept this long (its row stays: see forget_sent_messages)
 FORGET_BATCH = 5000
+PROCESS_FROM = 2000  # messages expected from which sending_alongside sends from a process of its own
 
 
 def queue_confirmation(conn: psycopg.Connection, cfg: Config, secret: str, sub: Subscribed) -> int:
@@ -92,20 +93,48 @@ def send_now(db: Database, cfg: Config, senders: int = 1,
 
 @contextmanager
 def sending_alongside(db: Database, cfg: Config, senders: int = 4,
-                      progress: Callable[[int], None] | None = None) -> Iterator[send.SendStats]:
+                      progress: Callable[[int], None] | None = None,
+                      expected: int = 0) -> Iterator[send.SendStats]:
     """Deliver the outbox while the caller composes (chunks are committed as they are
     written); on leaving the block, drain what is left. Yields the running totals, true even
-    when a sender stops on an error (which is raised on leaving, once the others are done)."""
+    when a sender stops on an error (which is raised on leaving, once the others are done).
+
+    When ``expected`` (messages) reaches PROCESS_FROM, the senders run in a process of their
+    own (digest/sender_process.py), so composing and sending each have a core (Python runs one
+    thread of a process at a time): worth its second of start-up for thousands of messages."""
+    if expected >= PROCESS_FROM:
+        from paperboy.digest import sender_process
+
+        with sender_process.alongside(db.url, cfg, senders, progress) as total:
+            yield total
+        return
     done = threading.Event()
     total = send.SendStats()
     errors: list[Exception] = []
+    threads = start_senders(db, cfg, senders, done, total, errors, progress)
+    try:
+        yield total
+    finally:
+        done.set()
+        for t in threads:
+            t.join()
+    if errors:
+        raise errors[0]
+
+
+def start_senders(db: Database, cfg: Config, senders: int, done: Any, total: Any, errors: list[Exception],
+                  progress: Callable[[int], None] | None = None,
+                  stop: Callable[[], bool] = lambda: False) -> list[threading.Thread]:
+    """``senders`` threads delivering the outbox, each on its own connection, until ``done``
+    (a threading or multiprocessing Event) is set, or ``stop()`` says so, and nothing is left;
+    outcomes are counted into ``total``, errors appended to ``errors``."""
     cache = parts.PartCache()
 
     def sender() -> None:
         try:
             with db.connection() as conn:
                 while True:
-                    finishing = done.is_set()
+                    finishing = done.is_set() or stop()
                     r = send.deliver_pending(conn, send.delivery_for(cfg.smtp, cfg.home), cfg.mail_from,
                                              progress=progress, into=total, cache=cache)
                     if finishing and not (r.sent or r.retry or r.failed):
@@ -118,14 +147,7 @@ def sending_alongside(db: Database, cfg: Config, senders: int = 4,
     threads = [threading.Thread(target=sender, daemon=True) for _ in range(max(1, senders))]
     for t in threads:
         t.start()
-    try:
-        yield total
-    finally:
-        done.set()
-        for t in threads:
-            t.join()
-    if errors:
-        raise errors[0]
+    return threads
 
 
 class Mailer:
