@@ -177,3 +177,17 @@ def test_an_error_in_the_sending_process_is_raised_here(smtp, week, db):
     with pytest.raises(Exception, match="part_at"):  # noqa: PT011 - psycopg's own error, from the child
         with outbox.sending_alongside(db, config.load(), 1, expected=outbox.PROCESS_FROM):
             pass
+
+
+def test_emptying_old_messages_lets_their_parts_go(smtp, week, tmp_path):
+    conn = week
+    active(conn, "a@example.org", max_papers=2)
+    compose.compose_due(conn, context(conn, tmp_path))
+    assert deliver(conn).sent == 1
+    assert outbox.forget_sent_messages(conn) == 0
+    assert conn.execute("SELECT count(*) AS n FROM mail_parts").fetchone()["n"] > 0
+    conn.execute("UPDATE outbox SET sent = now() - make_interval(days => %s)", (outbox.KEEP_DAYS + 1,))
+    conn.execute("UPDATE mail_parts SET used = now() - interval '15 days'")
+    conn.commit()
+    assert outbox.forget_sent_messages(conn) == 1
+    assert conn.execute("SELECT count(*) AS n FROM mail_parts").fetchone()["n"] == 0

@@ -42,8 +42,9 @@ def queue_confirmation(conn: psycopg.Connection, cfg: Config, secret: str, sub: 
 def forget_sent_messages(conn: psycopg.Connection, days: int = KEEP_DAYS) -> int:
     """Empty the text of messages sent more than ``days`` ago; how many. The row stays, subject
     and all: it is what stops a period's digest from being composed and sent twice. Batches
-    of FORGET_BATCH, each committed; rows another process is emptying are skipped. Then the
-    shared parts that no message holds any more are deleted (digest/parts.py)."""
+    of FORGET_BATCH, each committed; rows another process is emptying are skipped. Then, when
+    some were emptied, the shared parts that no message holds any more are deleted
+    (digest/parts.py; that reads the whole outbox, so not at every one of serve's rounds)."""
     done = 0
     while True:
         n = conn.execute(
@@ -54,7 +55,8 @@ def forget_sent_messages(conn: psycopg.Connection, days: int = KEEP_DAYS) -> int
         done += n
         if n < FORGET_BATCH:
             break
-    parts.forget_unused(conn)
+    if done:
+        parts.forget_unused(conn)
     return done
 
 
