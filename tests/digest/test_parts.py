@@ -191,3 +191,26 @@ def test_emptying_old_messages_lets_their_parts_go(smtp, week, tmp_path):
     conn.commit()
     assert outbox.forget_sent_messages(conn) == 1
     assert conn.execute("SELECT count(*) AS n FROM mail_parts").fetchone()["n"] == 0
+
+
+def test_a_sender_stopped_mid_message_leaves_it_pending_and_its_connection_as_it_was(smtp, week, tmp_path,
+                                                                                   monkeypatch):
+    """A sender stopped between its claim and its commit (Ctrl+C while the SMTP server
+    answers) rolls back, and hands the connection back as it got it."""
+    conn = week
+    active(conn, "a@example.org", max_papers=2)
+    compose.compose_due(conn, context(conn, tmp_path))
+    real = send.SMTPDelivery.deliver
+
+    def interrupted(self, *args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(send.SMTPDelivery, "deliver", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        deliver(conn)
+    assert conn.autocommit is False and conn.info.transaction_status == 0  # idle, as it came
+    row = conn.execute("SELECT status, attempts FROM outbox").fetchone()
+    assert (row["status"], row["attempts"]) == ("pending", 0)
+    conn.commit()
+    monkeypatch.setattr(send.SMTPDelivery, "deliver", real)
+    assert deliver(conn).sent == 1 and [m["To"] for m in smtp.messages] == ["a@example.org"]
