@@ -14,6 +14,7 @@ from paperboy.community import signin
 from paperboy.config import Config
 from paperboy.db import Database
 from paperboy.digest import parts, render, send
+from paperboy.digest import senders as senders_
 from paperboy.digest.subscriptions import CONFIRM_HOURS, Subscribed
 
 log = logging.getLogger(__name__)
@@ -102,18 +103,16 @@ def sending_alongside(db: Database, cfg: Config, senders: int = 4,
     when a sender stops on an error (which is raised on leaving, once the others are done).
 
     When ``expected`` (messages) reaches PROCESS_FROM, the senders run in a process of their
-    own (digest/sender_process.py), so composing and sending each have a core (Python runs one
+    own (digest/senders.py), so composing and sending each have a core (Python runs one
     thread of a process at a time): worth its second of start-up for thousands of messages."""
     if expected >= PROCESS_FROM:
-        from paperboy.digest import sender_process
-
-        with sender_process.alongside(db.url, cfg, senders, progress) as total:
+        with senders_.alongside(db.url, cfg, senders, progress) as total:
             yield total
         return
     done = threading.Event()
     total = send.SendStats()
     errors: list[Exception] = []
-    threads = start_senders(db, cfg, senders, done, total, errors, progress)
+    threads = senders_.start(db, cfg, senders, done, total, errors, progress)
     try:
         yield total
     finally:
@@ -122,34 +121,6 @@ def sending_alongside(db: Database, cfg: Config, senders: int = 4,
             t.join()
     if errors:
         raise errors[0]
-
-
-def start_senders(db: Database, cfg: Config, senders: int, done: Any, total: Any, errors: list[Exception],
-                  progress: Callable[[int], None] | None = None,
-                  stop: Callable[[], bool] = lambda: False) -> list[threading.Thread]:
-    """``senders`` threads delivering the outbox, each on its own connection, until ``done``
-    (a threading or multiprocessing Event) is set, or ``stop()`` says so, and nothing is left;
-    outcomes are counted into ``total``, errors appended to ``errors``."""
-    cache = parts.PartCache()
-
-    def sender() -> None:
-        try:
-            with db.connection() as conn:
-                while True:
-                    finishing = done.is_set() or stop()
-                    r = send.deliver_pending(conn, send.delivery_for(cfg.smtp, cfg.home), cfg.mail_from,
-                                             progress=progress, into=total, cache=cache)
-                    if finishing and not (r.sent or r.retry or r.failed):
-                        return
-                    if not (r.sent or r.retry or r.failed):
-                        done.wait(0.2)
-        except Exception as e:
-            errors.append(e)
-
-    threads = [threading.Thread(target=sender, daemon=True) for _ in range(max(1, senders))]
-    for t in threads:
-        t.start()
-    return threads
 
 
 class Mailer:

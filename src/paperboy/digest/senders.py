@@ -1,4 +1,5 @@
-"""The outbox's senders in a process of their own, while this one composes.
+"""The outbox's senders: threads, each on its own connection (:func:`start`), and for big
+runs the same threads in a process of their own (:func:`alongside`) while this one composes.
 
 Python runs one thread of a process at a time: with composing and four senders in one
 process, at 100,000 digests the senders got a third of the messages out while composing went
@@ -21,9 +22,38 @@ from contextlib import contextmanager
 from typing import Any
 
 from paperboy.config import Config
-from paperboy.digest import send
+from paperboy.db import Database
+from paperboy.digest import parts, send
 
 OUTCOMES = ("sent", "retry", "failed")
+
+
+def start(db: Database, cfg: Config, senders: int, done: Any, total: Any, errors: list[Exception],
+                  progress: Callable[[int], None] | None = None,
+                  stop: Callable[[], bool] = lambda: False) -> list[threading.Thread]:
+    """``senders`` threads delivering the outbox, each on its own connection, until ``done``
+    (a threading or multiprocessing Event) is set, or ``stop()`` says so, and nothing is left;
+    outcomes are counted into ``total``, errors appended to ``errors``."""
+    cache = parts.PartCache()  # the senders' shared parts, read once for all of them
+
+    def sender() -> None:
+        try:
+            with db.connection() as conn:
+                while True:
+                    finishing = done.is_set() or stop()
+                    r = send.deliver_pending(conn, send.delivery_for(cfg.smtp, cfg.home), cfg.mail_from,
+                                             progress=progress, into=total, cache=cache)
+                    if finishing and not (r.sent or r.retry or r.failed):
+                        return
+                    if not (r.sent or r.retry or r.failed):
+                        done.wait(0.2)
+        except Exception as e:
+            errors.append(e)
+
+    threads = [threading.Thread(target=sender, daemon=True) for _ in range(max(1, senders))]
+    for t in threads:
+        t.start()
+    return threads
 
 
 class _SharedStats:
@@ -39,13 +69,10 @@ class _SharedStats:
 
 def _run(url: str, cfg: Config, senders: int, done: Any, counts: Any, errors: Any, parent: int) -> None:
     """The child: senders as outbox.sending_alongside's threads, until done and drained."""
-    from paperboy.db import Database
-    from paperboy.digest.outbox import start_senders
-
     db = Database(url, min_size=1, max_size=senders + 1).open()
     found: list[Exception] = []
     try:
-        threads = start_senders(db, cfg, senders, done, _SharedStats(counts), found,
+        threads = start(db, cfg, senders, done, _SharedStats(counts), found,
                                 stop=lambda: os.getppid() != parent)
         for t in threads:
             t.join()
