@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test install browser system lint clean fuzz bench-topics torch-reference
+.PHONY: demo test install browser system lint clean fuzz bench-topics bench-digest torch-reference
 
 # torch first, pinned: pip takes the CPU build of 2.13.0; a later "sentence-transformers"
 # would otherwise pull the newest torch with gigabytes of CUDA packages.
@@ -59,6 +59,13 @@ bench-topics: $(STAMP)
 	test -d .bench/bertopic || $(BIN)/python -m pip install --quiet --no-deps --target .bench \
 	  bertopic umap-learn hdbscan pynndescent numba llvmlite plotly pandas narwhals
 	HF_HUB_OFFLINE=1 PYTHONPATH=.bench $(BIN)/python bench/topics_build.py
+
+## 100,000 digests composed and sent to Postfix's smtp-sink (issue 27; needs ../shared/data). The
+## sink comes from Debian's postfix package, unpacked into .bench/ (nothing is installed)
+bench-digest: $(STAMP)
+	test -x .bench/postfix/usr/sbin/smtp-sink || (mkdir -p .bench/postfix && cd .bench && \
+	  apt-get download postfix && dpkg-deb -x postfix_*.deb postfix)
+	cd bench && ../$(BIN)/python digest.py --subscribers 100000 --smtp-sink ../.bench/postfix/usr/sbin/smtp-sink
 
 ## Record PyTorch's vectors of the demo corpus, the reference tests/search/test_encoder.py holds
 ## the ONNX encoders to (after changing the demo corpus, the model or torch)

@@ -1,7 +1,8 @@
 """Digest throughput: 10,000 confirmed subscribers with varied topics, composed and handed to
-a local SMTP sink. Prints the time of each phase, the CPU time of this process (composing and
-the senders), of the sink and of the database server, and memory: this process's resident
-size before the run and at its peak during it (sampled), and the sink's.
+a local SMTP sink. Prints the time of each phase, the CPU time of paperboy (this process,
+composing, and the senders, which run in a process of their own from 2,000 messages on), of
+the sink and of the database server, and memory: this process's resident size before the run
+and at its peak during it (sampled; the sending process is not sampled), and the sink's.
 
 Run by hand:  .venv/bin/python bench/digest.py [--subscribers 100000] [--senders 4]
 
@@ -16,8 +17,8 @@ The SMTP sink runs in its own process on loopback and discards what it receives:
   second, 150 s for 100,000, whatever paperboy does.
 - ``--sink smtp-sink``: Postfix's test server, in C (``apt-get install postfix``, or
   ``apt-get download postfix && dpkg-deb -x postfix_*.deb DIR`` and ``--smtp-sink
-  DIR/usr/sbin/smtp-sink``; its libraries are found beside it). A real mail server, which a
-  real instance hands its digests to, is as quick.
+  DIR/usr/sbin/smtp-sink``; its libraries are found beside it). It accepts and discards,
+  about 0.2 ms a message: it measures paperboy, where aiosmtpd measures mostly itself.
 """
 
 from __future__ import annotations
