@@ -29,8 +29,8 @@ OUTCOMES = ("sent", "retry", "failed")
 
 
 def start(db: Database, cfg: Config, senders: int, done: Any, total: Any, errors: list[Exception],
-                  progress: Callable[[int], None] | None = None,
-                  stop: Callable[[], bool] = lambda: False) -> list[threading.Thread]:
+          progress: Callable[[int], None] | None = None,
+          stop: Callable[[], bool] = lambda: False) -> list[threading.Thread]:
     """``senders`` threads delivering the outbox, each on its own connection, until ``done``
     (a threading or multiprocessing Event) is set, or ``stop()`` says so, and nothing is left;
     outcomes are counted into ``total``, errors appended to ``errors``."""
@@ -73,7 +73,7 @@ def _run(url: str, cfg: Config, senders: int, done: Any, counts: Any, errors: An
     found: list[Exception] = []
     try:
         threads = start(db, cfg, senders, done, _SharedStats(counts), found,
-                                stop=lambda: os.getppid() != parent)
+                        stop=lambda: os.getppid() != parent)
         for t in threads:
             t.join()
     finally:
