@@ -3,12 +3,11 @@
 Readers share sections (the period's trending papers, a topic's new matches) far more than
 whole digests: two readers rarely follow the same topics. So each distinct section is rendered
 once (digest_section.txt/.html) and the page around the sections (digest.txt/.html) once per
-title, with placeholders for the links that are each reader's own; a digest is then a join of
-strings. The result is what rendering the page with its sections in one go gives.
-
-The same holds for the encoded message: each section and each page's head is encoded once
-(quoted-printable, :func:`render.qp`) as a :class:`render.Shared` segment, which the outbox
-stores once however many digests hold it (digest/parts.py).
+title, with placeholders for the links that are each reader's own. Each section and each
+page's head is also encoded once (quoted-printable, :func:`render.qp`) as a
+:class:`render.Shared` segment, which the outbox stores once however many digests hold it
+(digest/parts.py); a digest is then a list of segments, and what it decodes to is what
+rendering the page with its sections in one go gives.
 
 Sections are kept least recently used first and dropped beyond :data:`SECTIONS_KEPT`, so a run's
 memory stays flat however many readers it serves (a dropped section is rendered again if
@@ -96,16 +95,11 @@ class Layout:
         h1 = h1.replace(_UNSUB, str(escape(unsubscribe_url))).replace(_PREFS, str(escape(preferences_url)))
         return t1, h1
 
-    def digest(self, title: str, sections: list[Section], unsubscribe_url: str, preferences_url: str) -> Parts:
-        """(text, html) of a digest titled ``title`` with these sections and this reader's links."""
-        (t0, _), (h0, _) = self._page(title)
-        t1, h1 = self._tails(title, unsubscribe_url, preferences_url)
-        return (t0 + "".join(s.text for s in sections) + t1, h0 + "".join(s.html for s in sections) + h1)
-
     def encoded(self, title: str, sections: list[Section], unsubscribe_url: str,
                 preferences_url: str) -> tuple[list[render.Segment], list[render.Segment]]:
-        """:meth:`digest` encoded, as (text, html) segments: the page's head and the sections
-        shared, the tail with this reader's links their own."""
+        """(text, html) of a digest titled ``title`` with these sections and this reader's links,
+        encoded, as segments: the page's head and the sections shared, the tail with the
+        reader's links its own."""
         (t0, _), (h0, _) = self._page(title)
         heads = self._heads.get(title)
         if heads is None:
