@@ -179,6 +179,20 @@ def test_an_error_in_the_sending_process_is_raised_here(smtp, week, db):
             pass
 
 
+def test_a_sender_thread_ended_by_a_base_exception_fails_the_run(smtp, week, db, monkeypatch):
+    """SystemExit is not an Exception: a sender thread ended by it used to go unseen, the run
+    then reporting fewer sent and succeeding. Both ways of running senders now say so."""
+    def leave(*args, **kwargs):
+        raise SystemExit(7)
+
+    monkeypatch.setattr(send, "deliver_pending", leave)
+    with pytest.raises(RuntimeError, match="a sender ended on SystemExit"):
+        with outbox.sending_alongside(db, config.load(), 2):
+            pass
+    with pytest.raises(RuntimeError, match="a sender ended on SystemExit"):
+        outbox.send_now(db, config.load(), senders=2)
+
+
 def test_emptying_old_messages_lets_their_parts_go(smtp, week, tmp_path):
     conn = week
     active(conn, "a@example.org", max_papers=2)

@@ -81,8 +81,8 @@ def send_now(db: Database, cfg: Config, senders: int = 1,
             with db.connection() as conn:
                 send.deliver_pending(conn, send.delivery_for(cfg.smtp, cfg.home), cfg.mail_from,
                                      progress=progress, into=total, stop=stop, cache=cache)
-        except Exception as e:  # the thread would swallow it: hand it to the caller
-            errors.append(e)
+        except BaseException as e:  # the thread would swallow it: hand it to the caller
+            errors.append(send.ended(e))
 
     threads = [threading.Thread(target=one) for _ in range(max(1, senders))]
     for t in threads:

@@ -48,6 +48,13 @@ class SendStats:
             setattr(self, outcome, getattr(self, outcome) + 1)
 
 
+def ended(e: BaseException) -> Exception:
+    """What a sender thread that ended on ``e`` hands to the caller: the error itself, or for a
+    BaseException such as SystemExit, which would end the thread unseen (the run then
+    reporting fewer sent, and succeeding), an error that says so."""
+    return e if isinstance(e, Exception) else RuntimeError(f"a sender ended on {type(e).__name__}: {e}")
+
+
 class Transient(Exception):
     pass
 

@@ -47,8 +47,8 @@ def start(db: Database, cfg: Config, senders: int, done: Any, total: Any, errors
                         return
                     if not (r.sent or r.retry or r.failed):
                         done.wait(0.2)
-        except Exception as e:
-            errors.append(e)
+        except BaseException as e:
+            errors.append(send.ended(e))
 
     threads = [threading.Thread(target=sender, daemon=True) for _ in range(max(1, senders))]
     for t in threads:
