@@ -206,3 +206,32 @@ def test_upgrading_links_the_moderation_logs_members_by_id(pg_server, monkeypatc
         ("root", "role", "ada2"), ("ada2", "hide-comment", "7"), ("command line", "invite", "gone-long-ago"),
         ("deleted member", "hide-paper", "2501.00001")]
     assert rows[2]["detail"] == {"paper": "2501.00001", "author": "bob2"}
+
+
+def test_upgrading_keeps_the_papers_each_digest_sent_on_its_outbox_row(pg_server, monkeypatch):
+    """Migration 0036: the sent_papers table's rows of the last 60 days move onto the outbox
+    rows they were written with, and read back the same through the view of that name."""
+    url, real = _migrated_before(pg_server, monkeypatch, "mig_sent_papers", 36)
+    with psycopg.connect(url) as c:
+        c.execute("INSERT INTO papers (id, title, title_key, summary) VALUES"
+                  " ('2501.00001', 'P', 'p', ''), ('2501.00002', 'Q', 'q', ''), ('2501.00003', 'R', 'r', '')")
+        c.execute("INSERT INTO subscribers (id, email) VALUES (1, 'ada@example.org'), (2, 'bob@example.org')")
+        for sid, period, days_ago, papers in ((1, '2026-11-30', 5, ['2501.00001', '2501.00002']),
+                                              (1, '2026-12-01', 4, ['2501.00003']),
+                                              (2, '2026-08-01', 90, ['2501.00001'])):
+            c.execute("INSERT INTO outbox (subscriber_id, kind, period, recipient, subject, message, created, status)"
+                      " VALUES (%s, 'digest', %s, 'x@example.org', 's', 'm', now() - make_interval(days => %s), 'sent')",
+                      (sid, period, days_ago))
+            for p in papers:
+                c.execute("INSERT INTO sent_papers (subscriber_id, paper_id, sent)"
+                          " VALUES (%s, %s, now() - make_interval(days => %s))", (sid, p, days_ago))
+    monkeypatch.setattr(migrate, "available", lambda: real)
+    assert "0036_sent_papers_in_outbox.sql" in migrate.migrate(url)
+    with psycopg.connect(url, row_factory=dict_row) as c:
+        rows = c.execute("SELECT subscriber_id, period, papers FROM outbox ORDER BY id").fetchall()
+        seen = c.execute("SELECT subscriber_id, paper_id FROM sent_papers ORDER BY 1, 2").fetchall()
+    assert [(r["subscriber_id"], r["period"], r["papers"]) for r in rows] == [
+        (1, "2026-11-30", ["2501.00001", "2501.00002"]), (1, "2026-12-01", ["2501.00003"]),
+        (2, "2026-08-01", None)]  # older than any digest's window: never read, not kept
+    assert [(r["subscriber_id"], r["paper_id"]) for r in seen] == [
+        (1, "2501.00001"), (1, "2501.00002"), (1, "2501.00003")]

@@ -38,10 +38,6 @@ MOVES: dict[str, tuple[str, ...]] = {
         "UPDATE submissions SET paper_id = %(into)s WHERE paper_id = %(old)s"
         " AND NOT EXISTS (SELECT 1 FROM submissions WHERE paper_id = %(into)s)",
     ),
-    "sent_papers": (
-        "INSERT INTO sent_papers (subscriber_id, paper_id, sent) SELECT subscriber_id, %(into)s, sent"
-        " FROM sent_papers WHERE paper_id = %(old)s ON CONFLICT DO NOTHING",
-    ),
     "collection_papers": (
         "INSERT INTO collection_papers (collection_id, paper_id, added)"
         " SELECT collection_id, %(into)s, added FROM collection_papers WHERE paper_id = %(old)s"

@@ -102,7 +102,9 @@ class Context:
 
 
 def recently_sent(conn: psycopg.Connection, subscriber_ids: list[int]) -> dict[int, set[str]]:
-    """Papers sent to these subscribers lately (older ones are outside any digest's window)."""
+    """Papers sent to these subscribers lately (older ones are outside any digest's window):
+    the ``papers`` of their digests in the outbox, merged papers read as the kept one (the
+    view of migration 0036)."""
     sent: dict[int, set[str]] = {sid: set() for sid in subscriber_ids}
     for r in conn.execute(
         "SELECT subscriber_id, paper_id FROM sent_papers WHERE subscriber_id = ANY(%s)"
@@ -271,29 +273,25 @@ def compose_due(
 
 def _write(conn: psycopg.Connection, ctx: Context, built: list[tuple[dict[str, Any], str, Built]],
            stats: ComposeStats) -> None:
-    """One transaction for a chunk, three statements: the shared parts not stored yet
-    (digest/parts.py), the outbox rows, and the papers of those that were new (a row already
-    there is another composer's, with its papers)."""
+    """One transaction for a chunk, two statements: the shared parts not stored yet
+    (digest/parts.py), and the outbox rows with the papers each carries (a row already there
+    is another composer's, with its papers)."""
     with conn.transaction():
         stored, written = parts.store(conn, [b.segments for _, _, b in built], ctx._parts)
+        # the papers as one JSON document per row (a paper id may hold a comma); as arrays of
+        # a few thousand items a chunk, psycopg's dumping them one by one was a tenth of composing
         rows = conn.execute(
-            "INSERT INTO outbox (subscriber_id, kind, period, recipient, subject, message, part_ids, part_at)"
-            " SELECT s, 'digest', p, r, j, m, string_to_array(i, ',')::bigint[], string_to_array(a, ',')::int[]"
-            " FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %b::bytea[], %s::text[], %s::text[])"
-            " AS u(s, p, r, j, m, i, a) ON CONFLICT DO NOTHING RETURNING subscriber_id",
+            "INSERT INTO outbox (subscriber_id, kind, period, recipient, subject, message, part_ids, part_at, papers)"
+            " SELECT s, 'digest', p, r, j, m, string_to_array(i, ',')::bigint[], string_to_array(a, ',')::int[],"
+            " ARRAY(SELECT jsonb_array_elements_text(t::jsonb))"
+            " FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %b::bytea[], %s::text[], %s::text[], %s::text[])"
+            " AS u(s, p, r, j, m, i, a, t) ON CONFLICT DO NOTHING RETURNING subscriber_id",
             ([sub["id"] for sub, _, _ in built], [period for _, period, _ in built], [sub["email"] for sub, _, _ in built],
              [b.subject for _, _, b in built], [m.message for m in stored],
-             [_csv(m.part_ids) for m in stored], [_csv(m.part_at) for m in stored]),
+             [_csv(m.part_ids) for m in stored], [_csv(m.part_at) for m in stored],
+             [json.dumps(b.papers) for _, _, b in built]),
         )
         written_subs = {r["subscriber_id"] for r in rows}
-        papers = [[sub["id"], b.papers] for sub, _, b in built if sub["id"] in written_subs and b.papers]
-        if papers:
-            # one JSON document, [[subscriber, [paper, ...]], ...]: as two arrays of 3,000 items
-            # a chunk, psycopg's dumping them one by one was a tenth of a run's composing
-            conn.execute(
-                "INSERT INTO sent_papers (subscriber_id, paper_id) SELECT (e->>0)::bigint, p"
-                " FROM jsonb_array_elements(%s::jsonb) e, jsonb_array_elements_text(e->1) p"
-                " ON CONFLICT DO NOTHING", (json.dumps(papers),))
     parts.remember(ctx._parts, written)
     for sub, _, _ in built:
         if sub["id"] in written_subs:
