@@ -279,12 +279,14 @@ def _write(conn: psycopg.Connection, ctx: Context, built: list[tuple[dict[str, A
     with conn.transaction():
         stored, written = parts.store(conn, [b.segments for _, _, b in built], ctx._parts)
         # the papers as one JSON document per row (a paper id may hold a comma); as arrays of
-        # a few thousand items a chunk, psycopg's dumping them one by one was a tenth of composing
+        # a few thousand items a chunk, psycopg's dumping them one by one was a tenth of composing.
+        # Every array goes in binary (%b): in text, psycopg quotes each item through a regex,
+        # 45 us a digest (JSON's quotes, most of it), against 2 us in binary
         rows = conn.execute(
             "INSERT INTO outbox (subscriber_id, kind, period, recipient, subject, message, part_ids, part_at, papers)"
             " SELECT s, 'digest', p, r, j, m, string_to_array(i, ',')::bigint[], string_to_array(a, ',')::int[],"
             " ARRAY(SELECT jsonb_array_elements_text(t::jsonb))"
-            " FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %b::bytea[], %s::text[], %s::text[], %s::text[])"
+            " FROM unnest(%b::bigint[], %b::text[], %b::text[], %b::text[], %b::bytea[], %b::text[], %b::text[], %b::text[])"
             " AS u(s, p, r, j, m, i, a, t) ON CONFLICT DO NOTHING RETURNING subscriber_id",
             ([sub["id"] for sub, _, _ in built], [period for _, period, _ in built], [sub["email"] for sub, _, _ in built],
              [b.subject for _, _, b in built], [m.message for m in stored],
