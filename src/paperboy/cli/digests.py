@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -22,8 +23,10 @@ NowOpt = Annotated[str | None, typer.Option(
     "--now", help="Act as if it were this time (ISO, UTC unless it says otherwise), e.g. to test a schedule.")]
 
 
-def _context(conn, home: Path, now_text: str | None):
-    """What every digest of this run shares (links, secret, sender, clock, search)."""
+def _context(conn, home: Path, now_text: str | None, url: str | None = None):
+    """What every digest of this run shares (links, secret, sender, clock, search). With ``url``
+    a topic's search runs its vector leg on a thread and connection of its own beside its
+    keyword leg, as serve's do (close ``ctx.searcher`` after)."""
     from paperboy.digest import compose, subscriptions
     from paperboy.search import Searcher
 
@@ -32,7 +35,7 @@ def _context(conn, home: Path, now_text: str | None):
     now: datetime = when(now_text or None, "--now", "2024-11-08T09:00", time=True) or compose.now_utc()
     return compose.Context(
         base_url=cfg.base_url, secret=subscriptions.secret_key(conn, cfg.secret_key), sender=cfg.mail_from,
-        now=now, searcher=Searcher(home, conn), latest=compose.latest_day(conn))
+        now=now, searcher=Searcher(home, conn, url=url), latest=compose.latest_day(conn))
 
 
 def _address(raw: str) -> str:
@@ -58,13 +61,14 @@ def send(
 
     cfg = config.load()
     with open_db() as db:
-        with db.connection() as conn:
+        with db.connection() as conn, ExitStack() as finish:
             only = None
             if to:
                 only = _address(to)
                 if not subscriptions.is_active(conn, only):
                     raise fail(f"{only} is not an active subscriber", 2)
-            ctx = _context(conn, cfg.home, now)
+            ctx = _context(conn, cfg.home, now, url=db.url)
+            finish.callback(ctx.searcher.close)  # its vector leg's threads and connections
             sync_index(db)
             n = 1 if only else subscriptions.counts(conn)["active"]
             if dry_run:
