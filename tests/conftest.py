@@ -89,12 +89,15 @@ LONGEST_FILES = [
     "tests/ops/test_two_nodes.py",             # 53: two serve processes, direct and through PgBouncer
     "tests/api_schema/test_openapi.py",        # 51: schemathesis over every operation, three roles
     "tests/fetch/test_arxiv_fetch.py",         # 42
+    "tests/topics/test_web.py",                # 29+: a topic build, then pages, feed and CLI
     "tests/papers/test_hostile_import.py",     # 37: a real `paperboy import` per hostile file
     "tests/test_cli_import.py",                # 36
     "tests/ops/test_external_server.py",       # 32
     "tests/fetch/test_hf_fetch.py",            # 31
     "tests/community/test_votes_concurrent.py",  # 28
     "tests/keyphrases/test_job.py",            # 27
+    "tests/search/test_jobs.py",               # 24+: the embed job killed and resumed
+    "tests/topics/test_build.py",              # 22+
     "tests/security/test_injection.py",        # 23: every parameter of every route
     "tests/ops/test_pooler.py",                # 22
     "tests/e2e/test_topics_map.py",            # 21
