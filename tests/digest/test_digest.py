@@ -149,6 +149,29 @@ def test_messages_sent_weeks_ago_are_emptied_and_never_sent_again(smtp, week, db
     assert outbox.forget_sent_messages(week) == 0  # nothing left to empty
 
 
+def test_a_digests_papers_are_emptied_once_no_digest_reads_them(smtp, week, tmp_path):
+    """The papers a digest carried are read for SENT_DAYS (so nobody gets a paper twice), then
+    emptied with the old messages' text: the outbox must not grow by every paper ever sent."""
+    addresses = _compose_many(week, tmp_path, 3)
+    assert deliver(week).sent == 3
+    gone, read, recent = addresses
+    week.execute("UPDATE outbox SET sent = now() - make_interval(days => %s) WHERE recipient = ANY(%s)",
+                 (outbox.KEEP_DAYS + 1, [gone, read]))
+    week.execute("UPDATE outbox SET created = now() - make_interval(days => %s) WHERE recipient = %s",
+                 (outbox.SENT_DAYS + 1, gone))
+    week.execute("UPDATE outbox SET created = now() - make_interval(days => %s) WHERE recipient = %s",
+                 (outbox.SENT_DAYS - 1, read))
+    week.commit()
+    papers = {r["recipient"]: r["papers"] for r in week.execute("SELECT recipient, papers FROM outbox")}
+    assert all(papers[a] for a in addresses)
+    ids = {r["recipient"]: r["subscriber_id"] for r in week.execute("SELECT recipient, subscriber_id FROM outbox")}
+    before = compose.recently_sent(week, [ids[read], ids[recent]])
+    assert outbox.forget_sent_messages(week) == 2
+    after = {r["recipient"]: r["papers"] for r in week.execute("SELECT recipient, papers FROM outbox")}
+    assert after == {gone: None, read: papers[read], recent: papers[recent]}
+    assert compose.recently_sent(week, [ids[read], ids[recent]]) == before  # what is still read, kept
+
+
 def test_two_senders_at_once_still_deliver_one_each(smtp, week, db, tmp_path):
     addresses = _compose_many(week, tmp_path, 40)
     smtp.delay = 0.01

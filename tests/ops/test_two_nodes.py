@@ -246,7 +246,8 @@ def fetch_runs(url: str) -> list[dict]:
 def assert_once_each(runs: list[dict], node_stopped: datetime | None = None) -> None:
     """No two runs at once, and none sooner than the interval after the one before.
     ``node_stopped``: when a node was stopped; the one run it was in the middle of, begun
-    before then, may have ended "interrupted"."""
+    before then, may have ended "interrupted", and the next run then resumes it at once
+    (fetch.due: seen once, 43 ms after the cut run began)."""
     statuses = [(r["id"], r["status"], r["started"]) for r in runs]
     assert all(r["trigger"] == "schedule" for r in runs), runs
     cut = [r for r in runs[:-1] if r["status"] == "interrupted"]  # (the last may be under way)
@@ -254,6 +255,8 @@ def assert_once_each(runs: list[dict], node_stopped: datetime | None = None) -> 
     assert not cut or (node_stopped is not None and len(cut) == 1 and cut[0]["started"] <= node_stopped), statuses
     for prev, nxt in zip(runs, runs[1:], strict=False):
         assert nxt["started"] >= prev["finished"], (prev, nxt)
+        if prev in cut:
+            continue
         assert nxt["started"] - prev["started"] >= timedelta(seconds=FETCH_EVERY - 0.2), (prev, nxt)
 
 

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import psycopg
 
 from paperboy import trending
-from paperboy.digest import follows, foryou, parts, render
+from paperboy.digest import follows, foryou, outbox, parts, render
 from paperboy.digest.layout import Layout, Section
 from paperboy.digest.subscriptions import sign
 from paperboy.papers import view
@@ -108,7 +108,7 @@ def recently_sent(conn: psycopg.Connection, subscriber_ids: list[int]) -> dict[i
     sent: dict[int, set[str]] = {sid: set() for sid in subscriber_ids}
     for r in conn.execute(
         "SELECT subscriber_id, paper_id FROM sent_papers WHERE subscriber_id = ANY(%s)"
-        " AND sent > now() - interval '60 days'", (subscriber_ids,)):
+        " AND sent > now() - make_interval(days => %s)", (subscriber_ids, outbox.SENT_DAYS)):
         sent[r["subscriber_id"]].add(r["paper_id"])
     return sent
 
