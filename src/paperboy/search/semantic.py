@@ -32,7 +32,7 @@ def _where(f: Filters | None) -> tuple[str, dict[str, Any]]:
     if f and f.has_code:
         clauses.append("p.github_repo IS NOT NULL")
     if f and f.category:
-        clauses.append("%(cat)s = ANY(p.categories)")
+        clauses.append("p.categories @> ARRAY[%(cat)s]::text[]")  # (what its GIN index answers)
         params["cat"] = f.category
     return (" AND ".join(clauses) or "true"), params
 
@@ -54,6 +54,38 @@ def probe_order(conn: psycopg.Connection) -> str:
     return hit[1]
 
 
+_sizes: dict[str, tuple[float, dict[str, float], float | None]] = {}  # database -> (when, sizes, others')
+
+
+def category_size(conn: psycopg.Connection, category: str) -> float | None:
+    """About how many papers are in ``category``, from PostgreSQL's statistics of
+    papers.categories (ANALYZE's most common elements, each with its share); a category not
+    among them is rarer than the rarest listed. None when there are no statistics yet and the
+    table is not known to be small. Looked up at most every FORM_SECONDS."""
+    now, key = time.monotonic(), conn.info.dsn
+    hit = _sizes.get(key)
+    if hit is None or now - hit[0] > FORM_SECONDS:
+        idle = conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        row = conn.execute(
+            "SELECT s.most_common_elems::text::text[] AS elems, s.most_common_elem_freqs AS freqs,"
+            " c.reltuples AS n FROM pg_class c JOIN pg_namespace ns ON ns.oid = c.relnamespace"
+            " LEFT JOIN pg_stats s ON s.schemaname = ns.nspname AND s.tablename = 'papers'"
+            " AND s.attname = 'categories' WHERE c.oid = 'papers'::regclass").fetchone()
+        if idle and not conn.autocommit:
+            conn.commit()  # a read of the catalog: the caller's connection left as it was
+        others: float | None
+        elems, freqs, n = (row if isinstance(row, tuple) else (row["elems"], row["freqs"], row["n"]))
+        if n < 0:  # never analysed nor vacuumed (just created or restored): unknown
+            sizes, others = {}, None
+        elif elems:
+            sizes = {e: f * n for e, f in zip(elems, freqs, strict=False)}
+            others = freqs[len(elems)] * n  # (after the elements' own: the lowest)
+        else:
+            sizes, others = {}, (n if n <= EXACT_UP_TO else None)
+        hit = _sizes[key] = (now, sizes, others)
+    return hit[1].get(category, hit[2])
+
+
 def nearest(
     conn: psycopg.Connection, vector: np.ndarray, filters: Filters | None = None, k: int = 100,
     exclude: list[str] | None = None, candidates: list[str] | None = None,
@@ -62,7 +94,7 @@ def nearest(
     never a paper a curator hid.
 
     Without filters: the HNSW index's top ``k``. With filters passed by at most EXACT_UP_TO
-    papers (a date window): exact distances to all of them. Otherwise a filtered walk of the
+    papers (a date window, a category of few papers): exact distances to all of them. Otherwise a filtered walk of the
     graph could visit tens of thousands of nodes, so the pool is bounded: the unfiltered top
     ``POOL_FACTOR * k``, filtered, plus ``candidates`` (the keyword leg's matches, which
     already pass the filters) ranked by their exact distance among them.
@@ -70,6 +102,9 @@ def nearest(
     ensure_vector(conn)
     exclude = exclude or []
     order = probe_order(conn)
+    # a category of few papers (most but the largest few): exact distances to all of them, on
+    # its GIN index, rather than filtering the nearest few hundred of all papers
+    size = category_size(conn, filters.category) if filters and filters.category else None
     if not (filters and filters.any):
         # BEGIN, SET LOCAL, the probe and COMMIT go to the server in one round trip
         with conn.pipeline(), conn.transaction():
@@ -88,7 +123,7 @@ def nearest(
         where, params = _where(filters)
         params |= {"v": vector, "k": k, "ex": exclude}
         # A date window (a digest's day or week) is narrow and cheap to count on its index.
-        passing = EXACT_UP_TO + 1
+        passing = EXACT_UP_TO + 1 if size is None else size
         if filters.since or filters.until:
             passing = conn.execute(
                 f"SELECT count(*) AS n FROM (SELECT 1 FROM papers p WHERE {where} LIMIT %(cap)s) s",  # noqa: S608
