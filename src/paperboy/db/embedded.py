@@ -233,6 +233,28 @@ def _quiet_wheel() -> Iterator[None]:
         wheel.setLevel(level)
 
 
+def _wrong_owner(pgdata: Path) -> str | None:
+    """Why the server cannot use PGDATA when its owner is not the user the server runs as (a
+    home copied from another machine, or the system user made again with a new uid), else None."""
+    import pwd
+
+    try:
+        # (a file's: the wheel gives the folder itself to its user at every start, as root)
+        owner = (pgdata / "PG_VERSION").stat().st_uid
+        runs_as = (pwd.getpwnam(SYSTEM_USER).pw_uid if hasattr(os, "geteuid") and os.geteuid() == 0
+                   else os.geteuid())
+    except (OSError, KeyError, AttributeError):
+        return None
+    if owner == runs_as:
+        return None
+    try:
+        name = pwd.getpwuid(runs_as).pw_name
+    except KeyError:
+        name = str(runs_as)
+    return (f"the data folder belongs to uid {owner}, but the server runs as {name} (uid {runs_as}); "
+            f"give it to that user: chown -R {name} {pgdata}")
+
+
 def _why_not_started(pgdata: Path) -> str:
     """One line: the server's last FATAL (or ERROR) and where its log is."""
     log_path = pgdata / "log"
@@ -242,6 +264,8 @@ def _why_not_started(pgdata: Path) -> str:
         lines = []
     said = [x for x in lines if "FATAL:" in x] or [x for x in lines if "ERROR:" in x]
     reason = said[-1].split("FATAL:" if "FATAL:" in said[-1] else "ERROR:", 1)[1].strip() if said else "see its log"
+    if not said and (owner := _wrong_owner(pgdata)):
+        reason = owner
     if "shared memory" in reason:
         reason += " (is PAPERBOY_DB_SHARED_BUFFERS more than this machine can give?)"
     return f"the embedded PostgreSQL in {pgdata} did not start: {reason}; its log: {log_path}"
