@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -16,7 +17,7 @@ EF_SEARCH = 200  # HNSW candidate list: recall@10 0.955 at 1M papers, 0.983 at 7
 # two thirds of the index's size, a probe 15% faster at 75k); distances returned stay exact.
 HALF = "embedding::halfvec(384) <=> %(v)s::halfvec(384)"
 FORM_SECONDS = 30.0  # how long which index is valid is reused (an upgrade builds the new one)
-_forms: dict[str, tuple[float, str]] = {}  # database -> (when looked, the probe's ORDER BY)
+_forms: dict[str, tuple[float, Any]] = {}  # database -> (when looked, the probe's ORDER BY)
 POOL_FACTOR = 3  # with filters: how many unfiltered neighbours to filter, per result wanted
 EXACT_UP_TO = 5000  # with filters passed by at most this many papers, compare them all exactly
 
@@ -37,24 +38,54 @@ def _where(f: Filters | None) -> tuple[str, dict[str, Any]]:
     return (" AND ".join(clauses) or "true"), params
 
 
+def _catalog(cache: dict[str, tuple[float, Any]], conn: psycopg.Connection,
+             read: Callable[[psycopg.Connection], Any]) -> Any:
+    """What ``read`` gives for this database, read again at most every FORM_SECONDS. A read of
+    the catalog: the caller's connection is left as it was (committed when it was idle)."""
+    now, key = time.monotonic(), conn.info.dsn
+    hit = cache.get(key)
+    if hit is None or now - hit[0] > FORM_SECONDS:
+        idle = conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        value = read(conn)
+        if idle and not conn.autocommit:
+            conn.commit()
+        hit = cache[key] = (now, value)
+    return hit[1]
+
+
+def _first(row: Any) -> Any:
+    return row[0] if isinstance(row, tuple) else next(iter(row.values()))
+
+
+def _read_form(conn: psycopg.Connection) -> str:
+    half = _first(conn.execute(
+        "SELECT coalesce(bool_or(pg_get_indexdef(i.indexrelid) LIKE '%halfvec_cosine_ops%'), false) AS half"
+        " FROM pg_index i WHERE i.indrelid = 'embeddings'::regclass AND i.indisvalid").fetchone())
+    return HALF if half else "embedding <=> %(v)s"
+
+
 def probe_order(conn: psycopg.Connection) -> str:
     """The ORDER BY a probe needs to walk the valid HNSW index: the half-precision one, or
     while an upgrade builds it (a concurrent migration), the full-precision one it replaces.
     Looked up at most every FORM_SECONDS."""
-    now, key = time.monotonic(), conn.info.dsn
-    hit = _forms.get(key)
-    if hit is None or now - hit[0] > FORM_SECONDS:
-        idle = conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
-        row = conn.execute(
-            "SELECT coalesce(bool_or(pg_get_indexdef(i.indexrelid) LIKE '%halfvec_cosine_ops%'), false) AS half"
-            " FROM pg_index i WHERE i.indrelid = 'embeddings'::regclass AND i.indisvalid").fetchone()
-        if idle and not conn.autocommit:
-            conn.commit()  # a read of the catalog: the caller's connection left as it was
-        hit = _forms[key] = (now, HALF if row[0 if isinstance(row, tuple) else "half"] else "embedding <=> %(v)s")
-    return hit[1]
+    return _catalog(_forms, conn, _read_form)
 
 
-_sizes: dict[str, tuple[float, dict[str, float], float | None]] = {}  # database -> (when, sizes, others')
+_sizes: dict[str, tuple[float, Any]] = {}  # database -> (when, (sizes by category, any other's))
+
+
+def _read_sizes(conn: psycopg.Connection) -> tuple[dict[str, float], float | None]:
+    row = conn.execute(
+        "SELECT s.most_common_elems::text::text[] AS elems, s.most_common_elem_freqs AS freqs,"
+        " c.reltuples AS n FROM pg_class c JOIN pg_namespace ns ON ns.oid = c.relnamespace"
+        " LEFT JOIN pg_stats s ON s.schemaname = ns.nspname AND s.tablename = 'papers'"
+        " AND s.attname = 'categories' WHERE c.oid = 'papers'::regclass").fetchone()
+    elems, freqs, n = (row if isinstance(row, tuple) else (row["elems"], row["freqs"], row["n"]))
+    if n < 0:  # never analysed nor vacuumed (just created or restored): unknown
+        return {}, None
+    if elems:  # (after the elements' own shares: the lowest of them)
+        return {e: f * n for e, f in zip(elems, freqs, strict=False)}, freqs[len(elems)] * n
+    return {}, (n if n <= EXACT_UP_TO else None)
 
 
 def category_size(conn: psycopg.Connection, category: str) -> float | None:
@@ -62,28 +93,8 @@ def category_size(conn: psycopg.Connection, category: str) -> float | None:
     papers.categories (ANALYZE's most common elements, each with its share); a category not
     among them is rarer than the rarest listed. None when there are no statistics yet and the
     table is not known to be small. Looked up at most every FORM_SECONDS."""
-    now, key = time.monotonic(), conn.info.dsn
-    hit = _sizes.get(key)
-    if hit is None or now - hit[0] > FORM_SECONDS:
-        idle = conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
-        row = conn.execute(
-            "SELECT s.most_common_elems::text::text[] AS elems, s.most_common_elem_freqs AS freqs,"
-            " c.reltuples AS n FROM pg_class c JOIN pg_namespace ns ON ns.oid = c.relnamespace"
-            " LEFT JOIN pg_stats s ON s.schemaname = ns.nspname AND s.tablename = 'papers'"
-            " AND s.attname = 'categories' WHERE c.oid = 'papers'::regclass").fetchone()
-        if idle and not conn.autocommit:
-            conn.commit()  # a read of the catalog: the caller's connection left as it was
-        others: float | None
-        elems, freqs, n = (row if isinstance(row, tuple) else (row["elems"], row["freqs"], row["n"]))
-        if n < 0:  # never analysed nor vacuumed (just created or restored): unknown
-            sizes, others = {}, None
-        elif elems:
-            sizes = {e: f * n for e, f in zip(elems, freqs, strict=False)}
-            others = freqs[len(elems)] * n  # (after the elements' own: the lowest)
-        else:
-            sizes, others = {}, (n if n <= EXACT_UP_TO else None)
-        hit = _sizes[key] = (now, sizes, others)
-    return hit[1].get(category, hit[2])
+    sizes, others = _catalog(_sizes, conn, _read_sizes)
+    return sizes.get(category, others)
 
 
 def nearest(
