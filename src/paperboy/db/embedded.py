@@ -68,6 +68,7 @@ def start(home: Path, sizes: Mapping[str, int] | None = None) -> str:
     home.mkdir(parents=True, exist_ok=True)
     pgdata = (home / "pgdata").resolve()
     _lock_in_home(PostgresServer, home)
+    log_from = _size(pgdata / "log")  # the log is appended to: only this start's lines say why
     try:
         with PostgresServer._lock:  # the wheel's inter-process lock around the handle list
             _prune_dead_handles(pgdata)
@@ -75,7 +76,7 @@ def start(home: Path, sizes: Mapping[str, int] | None = None) -> str:
             changed = write_settings(pgdata, settings)
         server = _get_server(get_server, PostgresServer, pgdata)
     except (subprocess.CalledProcessError, subprocess.TimeoutExpired):
-        raise DatabaseError(_why_not_started(pgdata)) from None
+        raise DatabaseError(_why_not_started(pgdata, log_from)) from None
     if pgdata not in _PRUNE_AT_EXIT:
         # Exit handlers run last-registered first: this runs just before the wheel's own,
         # so the last live process sees itself as the last user and stops the server even
@@ -255,16 +256,26 @@ def _wrong_owner(pgdata: Path) -> str | None:
             f"give it to that user: chown -R {name} {pgdata}")
 
 
-def _why_not_started(pgdata: Path) -> str:
-    """One line: the server's last FATAL (or ERROR) and where its log is."""
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _why_not_started(pgdata: Path, log_from: int = 0) -> str:
+    """One line: why (the data folder's owner, or the last FATAL or ERROR that the server logged
+    from byte ``log_from`` on, during this start) and where its log is."""
     log_path = pgdata / "log"
     try:
-        lines = log_path.read_text(errors="replace").splitlines()
+        with log_path.open("rb") as f:
+            f.seek(log_from)
+            lines = f.read().decode(errors="replace").splitlines()
     except OSError:
         lines = []
     said = [x for x in lines if "FATAL:" in x] or [x for x in lines if "ERROR:" in x]
     reason = said[-1].split("FATAL:" if "FATAL:" in said[-1] else "ERROR:", 1)[1].strip() if said else "see its log"
-    if not said and (owner := _wrong_owner(pgdata)):
+    if owner := _wrong_owner(pgdata):  # (its log may not even be writable then)
         reason = owner
     if "shared memory" in reason:
         reason += " (is PAPERBOY_DB_SHARED_BUFFERS more than this machine can give?)"
