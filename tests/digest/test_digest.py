@@ -191,6 +191,33 @@ def test_two_senders_at_once_still_deliver_one_each(smtp, week, db, tmp_path):
     assert sum(r.sent for r in results) == 40 and all(r.sent > 0 for r in results)
 
 
+def test_each_message_commits_without_waiting_for_the_disk_and_hands_the_connection_back(smtp, week, db, tmp_path):
+    """The claim's commit is asynchronous inside the message's own transaction only: the
+    connection (a pooler's, perhaps) comes back with the server's setting."""
+    _compose_many(week, tmp_path, 3)
+    week.commit()
+    cfg = config.load()
+    seen = []
+    with db.connection() as c:
+        c.execute("SET synchronous_commit = on")  # what a real server has (the test server: off)
+        c.commit()
+        smtp_delivery = send.delivery_for(cfg.smtp, cfg.home)
+
+        class Watching:
+            def deliver(self, *args, **kwargs):
+                seen.append(c.execute("SHOW synchronous_commit").fetchone()["synchronous_commit"])
+                smtp_delivery.deliver(*args, **kwargs)
+
+            def close(self):
+                smtp_delivery.close()
+
+        stats = send.deliver_pending(c, Watching(), cfg.mail_from)
+        after = c.execute("SHOW synchronous_commit").fetchone()["synchronous_commit"]
+    assert stats.sent == 3 and len(smtp.messages) == 3
+    assert seen == ["off"] * 3
+    assert after == "on"
+
+
 def test_temporary_refusal_is_retried_with_backoff(smtp, week, tmp_path):
     conn = week
     active(conn, "cy@example.org")
