@@ -16,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from paperboy import config, trending
-from paperboy.digest import compose, outbox, parts, render, send
+from paperboy.digest import compose, outbox, parts, render, send, transport
 from paperboy.web.app import create_app
 from tests.digest.conftest import NOW, active, context
 from tests.helpers import paperboy_cmd, run_cli
@@ -24,7 +24,7 @@ from tests.helpers import paperboy_cmd, run_cli
 
 def deliver(conn) -> send.SendStats:
     cfg = config.load()
-    return send.deliver_pending(conn, send.delivery_for(cfg.smtp, cfg.home), cfg.mail_from)
+    return send.deliver_pending(conn, transport.delivery_for(cfg.smtp, cfg.home), cfg.mail_from)
 
 
 def test_period_of_follows_each_subscribers_clock():
@@ -201,7 +201,7 @@ def test_each_message_commits_without_waiting_for_the_disk_and_hands_the_connect
     with db.connection() as c:
         c.execute("SET synchronous_commit = on")  # what a real server has (the test server: off)
         c.commit()
-        smtp_delivery = send.delivery_for(cfg.smtp, cfg.home)
+        smtp_delivery = transport.delivery_for(cfg.smtp, cfg.home)
 
         class Watching:
             def deliver(self, *args, **kwargs):

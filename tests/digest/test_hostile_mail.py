@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from paperboy import config
 from paperboy.config import SMTPSettings
-from paperboy.digest import compose, send
+from paperboy.digest import compose, send, transport
 from paperboy.web.app import create_app
 from tests.digest.conftest import NOW, Sink, active, context
 from tests.helpers import free_port, run_cli
@@ -24,7 +24,7 @@ IDN_WIRE = "x@xn--e1afmkfd.xn--p1ai"
 
 def deliver(conn) -> send.SendStats:
     cfg = config.load()
-    return send.deliver_pending(conn, send.delivery_for(cfg.smtp, cfg.home), cfg.mail_from)
+    return send.deliver_pending(conn, transport.delivery_for(cfg.smtp, cfg.home), cfg.mail_from)
 
 
 def outbox(conn) -> list[dict]:
@@ -68,7 +68,7 @@ def test_a_non_ascii_local_part_fails_clearly_unless_the_server_speaks_smtputf8(
     plain = Controller(sink, hostname="127.0.0.1", port=port, enable_SMTPUTF8=False)
     plain.start()
     try:
-        delivery = send.SMTPDelivery(SMTPSettings(host="127.0.0.1", port=port, security="none", user=None))
+        delivery = transport.SMTPDelivery(SMTPSettings(host="127.0.0.1", port=port, security="none", user=None))
         stats = send.deliver_pending(conn, delivery, "paperboy <digest@paperboy.test>")
     finally:
         plain.stop()
@@ -111,14 +111,14 @@ def test_a_message_whose_delivery_crashes_is_failed_and_the_queue_moves_on(smtp,
 
         monkeypatch.setattr(smtplib.SMTP, "rcpt", rcpt)
     else:  # anywhere in the delivery object
-        real_deliver = send.SMTPDelivery.deliver
+        real_deliver = transport.SMTPDelivery.deliver
 
         def crash(self, sender, recipient, message):
             if recipient == "crash@example.org":
                 raise RuntimeError("boom")
             return real_deliver(self, sender, recipient, message)
 
-        monkeypatch.setattr(send.SMTPDelivery, "deliver", crash)
+        monkeypatch.setattr(transport.SMTPDelivery, "deliver", crash)
     stats = deliver(conn)
     assert (stats.sent, stats.retry, stats.failed) == (4, 0, 1)
     assert sorted(smtp.recipients()) == sorted(addresses[1:])
@@ -188,7 +188,7 @@ def test_lines_that_begin_with_a_dot_arrive_as_written(smtp, pipelining, monkeyp
     writes: list[str] = []
     real_send = smtplib.SMTP.send
     monkeypatch.setattr(smtplib.SMTP, "send", lambda self, s: (writes.append(str(s)), real_send(self, s))[1])
-    delivery = send.SMTPDelivery(SMTPSettings(host="127.0.0.1", port=int(smtp.env["PAPERBOY_SMTP_PORT"]),
+    delivery = transport.SMTPDelivery(SMTPSettings(host="127.0.0.1", port=int(smtp.env["PAPERBOY_SMTP_PORT"]),
                                               security="none", user=None))
     body = ".\r\n..two\r\n.one\r\nmiddle. of a line\r\n.\r\n.last"
     try:

@@ -14,13 +14,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from paperboy import config
-from paperboy.digest import compose, outbox, parts, render, send
+from paperboy.digest import compose, outbox, parts, render, send, transport
 from tests.digest.conftest import active, context
 
 
 def deliver(conn) -> send.SendStats:
     cfg = config.load()
-    return send.deliver_pending(conn, send.delivery_for(cfg.smtp, cfg.home), cfg.mail_from)
+    return send.deliver_pending(conn, transport.delivery_for(cfg.smtp, cfg.home), cfg.mail_from)
 
 
 def _bodies(msg: email.message.EmailMessage) -> tuple[str, str]:
@@ -214,17 +214,17 @@ def test_a_sender_stopped_mid_message_leaves_it_pending_and_its_connection_as_it
     conn = week
     active(conn, "a@example.org", max_papers=2)
     compose.compose_due(conn, context(conn, tmp_path))
-    real = send.SMTPDelivery.deliver
+    real = transport.SMTPDelivery.deliver
 
     def interrupted(self, *args):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(send.SMTPDelivery, "deliver", interrupted)
+    monkeypatch.setattr(transport.SMTPDelivery, "deliver", interrupted)
     with pytest.raises(KeyboardInterrupt):
         deliver(conn)
     assert conn.autocommit is False and conn.info.transaction_status == 0  # idle, as it came
     row = conn.execute("SELECT status, attempts FROM outbox").fetchone()
     assert (row["status"], row["attempts"]) == ("pending", 0)
     conn.commit()
-    monkeypatch.setattr(send.SMTPDelivery, "deliver", real)
+    monkeypatch.setattr(transport.SMTPDelivery, "deliver", real)
     assert deliver(conn).sent == 1 and [m["To"] for m in smtp.messages] == ["a@example.org"]

@@ -13,7 +13,7 @@ import psycopg
 from paperboy.community import signin
 from paperboy.config import Config
 from paperboy.db import Database
-from paperboy.digest import parts, render, send
+from paperboy.digest import parts, render, send, transport
 from paperboy.digest import senders as senders_
 from paperboy.digest.subscriptions import CONFIRM_HOURS, Subscribed
 
@@ -88,7 +88,7 @@ def send_now(db: Database, cfg: Config, senders: int = 1,
     def one() -> None:
         try:
             with db.connection() as conn:
-                send.deliver_pending(conn, send.delivery_for(cfg.smtp, cfg.home), cfg.mail_from,
+                send.deliver_pending(conn, transport.delivery_for(cfg.smtp, cfg.home), cfg.mail_from,
                                      progress=progress, into=total, stop=stop, cache=cache)
         except BaseException as e:  # the thread would swallow it: hand it to the caller
             errors.append(send.ended(e))

@@ -23,7 +23,7 @@ from typing import Any
 
 from paperboy.config import Config
 from paperboy.db import Database
-from paperboy.digest import parts, send
+from paperboy.digest import parts, send, transport
 
 OUTCOMES = ("sent", "retry", "failed")
 
@@ -41,7 +41,7 @@ def start(db: Database, cfg: Config, senders: int, done: Any, total: Any, errors
             with db.connection() as conn:
                 while True:
                     finishing = done.is_set() or stop()
-                    r = send.deliver_pending(conn, send.delivery_for(cfg.smtp, cfg.home), cfg.mail_from,
+                    r = send.deliver_pending(conn, transport.delivery_for(cfg.smtp, cfg.home), cfg.mail_from,
                                              progress=progress, into=total, cache=cache)
                     if finishing and not (r.sent or r.retry or r.failed):
                         return
