@@ -25,6 +25,7 @@ from psycopg.conninfo import make_conninfo
 
 from paperboy.demo import corpus_files
 from paperboy.papers.importer import parse_file, store_result
+from tests import forkcli
 
 T = TypeVar("T")
 
@@ -46,9 +47,14 @@ def paperboy_cmd() -> list[str]:
 
 
 def run_cli(args: list[str], env: dict[str, str], timeout: float = 300, **kw) -> subprocess.CompletedProcess:
-    """Run the real ``paperboy`` command in a subprocess with ``env`` added."""
+    """Run the real ``paperboy`` command in a process of its own with ``env`` added: forked
+    from one that has imported it already (tests/forkcli.py), else started afresh."""
     full_env = {**os.environ, "COLUMNS": "200", **env}
     full_env.pop("DATABASE_URL", None) if "DATABASE_URL" not in env else None
+    if set(kw) <= {"cwd"}:
+        done = forkcli.run(paperboy_cmd(), args, full_env, timeout, cwd=kw.get("cwd"))
+        if done is not None:
+            return done
     return subprocess.run(
         [*paperboy_cmd(), *args], env=full_env, capture_output=True, text=True, timeout=timeout, **kw
     )

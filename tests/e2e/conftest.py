@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from paperboy.db import Database
-from tests import pages
+from tests import forkcli, pages
 from tests.community.people import session_cookie
 from tests.fixtures import http
 from tests.helpers import database, free_port
@@ -52,7 +52,7 @@ def serve(db_url: str, home: Path, **extra_env: str) -> tuple[subprocess.Popen, 
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "DATABASE_URL": db_url, "PAPERBOY_HOME": str(home),
            "PAPERBOY_BASE_URL": base, **extra_env}  # links in emails point at this server
-    proc = subprocess.Popen(
+    proc = forkcli.popen(
         [sys.executable, "-m", "paperboy", "serve", "--port", str(port), "--no-embed"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )

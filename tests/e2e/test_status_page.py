@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from paperboy.community.sessions import COOKIE
+from tests import forkcli
 from tests.community.people import session_cookie
 from tests.fetch.replay import Replay
 from tests.fixtures import http
@@ -35,7 +36,7 @@ def test_scheduled_fetch_is_visible_on_the_status_page(db_url, conn, tmp_path, r
            "PAPERBOY_FETCH_EVERY": "1h", "PAPERBOY_ARXIV_CATEGORIES": "cs.CL",
            "PAPERBOY_ARXIV_URL": f"{replay.url}/api/query", "PAPERBOY_HF_URL": replay.url,
            "PAPERBOY_ARXIV_DELAY": "0.1", "PAPERBOY_HF_DELAY": "0.1"}
-    proc = subprocess.Popen([sys.executable, "-m", "paperboy", "serve", "--port", str(port), "--no-embed"],
+    proc = forkcli.popen([sys.executable, "-m", "paperboy", "serve", "--port", str(port), "--no-embed"],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     try:

@@ -21,6 +21,7 @@ import httpx
 import psycopg
 from psycopg.rows import dict_row
 
+from tests import forkcli
 from tests.digest.conftest import Sink
 from tests.fetch.replay import Replay
 from tests.fixtures import http
@@ -51,7 +52,7 @@ class Serve:
 
     def start(self) -> Serve:
         """Start it (returns at once: ``pid`` is known before the jobs get going)."""
-        self.proc = subprocess.Popen(
+        self.proc = forkcli.popen(
             [sys.executable, "-m", "paperboy", "serve", "--port", str(self.port), "--no-embed"],
             env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         threading.Thread(target=self._read, daemon=True).start()

@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import psycopg
 
+from tests import forkcli
 from tests.fixtures import http
 from tests.helpers import free_port, paperboy_cmd, run_cli
 from tests.ops.pgserver import APP_PASSWORD, SUPER_PASSWORD
@@ -51,7 +52,7 @@ def start(db_url: str, home: Path, *args: str, **extra_env: str) -> Node:
     env = {"DATABASE_URL": db_url, "PAPERBOY_HOME": str(home), "PAPERBOY_BASE_URL": base,
            "PAPERBOY_CACHE_SECONDS": "0.5", **extra_env}
     with open(home / "serve.log", "w") as log:
-        proc = subprocess.Popen(
+        proc = forkcli.popen(
             [sys.executable, "-m", "paperboy", "serve", "--port", str(port), "--no-embed", *args],
             env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT)
     return Node(proc, base, home, env)

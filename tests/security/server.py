@@ -15,6 +15,7 @@ from pathlib import Path
 
 import httpx
 
+from tests import forkcli
 from tests.fixtures import http
 from tests.helpers import free_port
 
@@ -38,7 +39,7 @@ def serving_process(db_url: str, home: Path, **extra_env: str) -> Iterator[tuple
            **extra_env}
     log = home / "serve.log"
     with log.open("w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "paperboy", "serve", "--port", str(port), "--no-embed"],
+        proc = forkcli.popen([sys.executable, "-m", "paperboy", "serve", "--port", str(port), "--no-embed"],
                                 env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 60
