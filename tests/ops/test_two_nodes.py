@@ -276,7 +276,8 @@ def test_each_scheduled_fetch_runs_once(pair: Pair) -> None:
     assert runs[-1]["status"] in ("ok", "interrupted"), runs[-1]  # B stopped during it, maybe
     elapsed = time.monotonic() - pair.started
     resumed = sum(r["status"] == "interrupted" for r in runs[:-1])  # each resumed at once, as above
-    assert len(runs) <= elapsed / FETCH_EVERY + 1 + resumed, (len(runs), elapsed, resumed)
+    # (with the interval check's 0.2 s of slack: runs 3.9 s apart passed it and failed this)
+    assert len(runs) <= elapsed / (FETCH_EVERY - 0.2) + 1 + resumed, (len(runs), elapsed, resumed)
     # Every request the HF stand-in saw belongs to one of these runs: no run went unlogged.
     seen = len(pair.replay.requests_to("/api/daily_papers"))
     assert seen == sum(r["requests"] for r in runs), (seen, runs)
