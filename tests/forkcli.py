@@ -31,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 # Read once, when the zygote starts (Rich's consoles and Python's streams are made then).
@@ -284,6 +285,36 @@ class Popen:
                 raise subprocess.TimeoutExpired(self.args, timeout) from None
             self._s.close()
         return self.returncode
+
+    def communicate(self, timeout: float | None = None) -> tuple:
+        """Read stdout and stderr (those that are pipes) to their end, then wait: as
+        subprocess's, both read at once so that neither pipe fills and stalls the child."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        pipes = {f.fileno(): f for f in (self.stdout, self.stderr) if f is not None and not f.closed}
+        got: dict[int, list[bytes]] = {fd: [] for fd in pipes}
+        with selectors.DefaultSelector() as sel:
+            for fd in pipes:
+                sel.register(fd, selectors.EVENT_READ)
+            while sel.get_map():
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    raise subprocess.TimeoutExpired(self.args, timeout)
+                for key, _ in sel.select(left):
+                    chunk = os.read(key.fd, 1 << 16)
+                    if chunk:
+                        got[key.fd].append(chunk)
+                    else:
+                        sel.unregister(key.fd)
+        self.wait(None if deadline is None else max(deadline - time.monotonic(), 0.001))
+        out = []
+        for f in (self.stdout, self.stderr):
+            if f is None:
+                out.append(None)
+                continue
+            data = b"".join(got.get(f.fileno(), []))
+            out.append(_decode(data) if "b" not in f.mode else data)
+            f.close()
+        return tuple(out)
 
     def send_signal(self, sig: int) -> None:
         if self.returncode is None:

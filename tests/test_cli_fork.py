@@ -16,6 +16,7 @@ import pytest
 
 from tests import forkcli
 from tests.helpers import free_port, run_cli
+from tests.ops import nodes
 
 CASES = [
     (["--help"], {}),
@@ -129,3 +130,17 @@ def test_a_zygote_outlives_no_killed_worker(tmp_path):
     while psutil.pid_exists(zygote) and psutil.Process(zygote).status() != psutil.STATUS_ZOMBIE:
         assert time.monotonic() < deadline, "the zygote of a killed worker is still running"
         time.sleep(0.1)
+
+
+def test_commands_at_once_answer_as_fresh_ones(tmp_path, monkeypatch):
+    """run_all's way: several commands started together, both pipes read to their end."""
+    commands = [["--help"], ["config"], ["frobnicate"], ["status"]]
+    env = {"DATABASE_URL": "postgresql://paperboy@127.0.0.1:1/none", "PAPERBOY_HOME": str(tmp_path)}
+    forked = nodes.run_all(commands, env["DATABASE_URL"], tmp_path)
+    monkeypatch.setenv("PAPERBOY_TEST_FORK", "0")
+    fresh = nodes.run_all(commands, env["DATABASE_URL"], tmp_path)
+    assert [r[1] for r in forked] == [r[1] for r in fresh] == [0, 0, 2, 2]
+    for (command, _, out, err), (_, _, out2, err2) in zip(forked, fresh, strict=True):
+        if command != ["config"]:  # (it prints the free ports run_all picks, new each time)
+            assert (out, err) == (out2, err2), command
+    assert "cannot connect" in forked[3][3]

@@ -119,12 +119,12 @@ def count(url: str, sql: str, params: tuple = ()) -> int:
 
 
 def run_all(commands: list[list[str]], url: str, home) -> list[tuple[list[str], int, str, str]]:
-    """Run the commands at once (each starts a Python: together they take the time of a few);
-    (command, exit status, stdout, stderr) of each."""
+    """Run the commands at once (forked: tests/forkcli.py); (command, exit status, stdout,
+    stderr) of each."""
     env = {**os.environ, "DATABASE_URL": url, "PAPERBOY_HOME": str(home), "COLUMNS": "200",
            "PAPERBOY_HF_URL": f"http://127.0.0.1:{free_port()}", "PAPERBOY_PORT": str(free_port())}
-    procs = [(c, subprocess.Popen([*paperboy_cmd(), *c], env=env, text=True, stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE)) for c in commands]
+    procs = [(c, forkcli.popen([*paperboy_cmd(), *c], env=env, text=True, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)) for c in commands]
     results = []
     for c, p in procs:
         try:
