@@ -26,7 +26,7 @@ import pytest
 from psycopg.conninfo import conninfo_to_dict
 
 from tests.helpers import free_port
-from tests.ops.pgserver import APP_PASSWORD, APP_ROLE, PgServer, _reachable, _runs_as
+from tests.ops.pgserver import APP_PASSWORD, APP_ROLE, PgServer, _reachable, _runs_as, server_folder
 
 PROGRAM = "/usr/sbin/pgbouncer"
 LEASE_SECONDS = "3"  # a killed holder's lease is taken over within seconds in the tests
@@ -103,7 +103,7 @@ def pgbouncer(external_pg: PgServer, tmp_path_factory: pytest.TempPathFactory) -
     """PgBouncer in transaction mode in front of ``external_pg`` (session-wide)."""
     if not shutil.which(PROGRAM) and not Path(PROGRAM).exists():
         pytest.skip("Debian's pgbouncer is not installed (make test installs it)")
-    bouncer = PgBouncer(tmp_path_factory.mktemp("pgbouncer"), external_pg).start()
+    bouncer = PgBouncer(server_folder(tmp_path_factory, "pgbouncer"), external_pg).start()
     try:
         yield bouncer
     finally:

