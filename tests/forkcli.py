@@ -196,24 +196,19 @@ def run(cmd: list[str], args: list[str], env: dict[str, str], timeout: float,
     text=True) would; None when forking is off (PAPERBOY_TEST_FORK=0)."""
     if os.environ.get("PAPERBOY_TEST_FORK", "1") == "0":
         return None
-    zygote = _for(env)
-    out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()
-    with out, err, zygote.connect(timeout=60) as s:
-        request = json.dumps({"args": args, "env": env, "cwd": cwd or os.getcwd()}).encode()
-        socket.send_fds(s, [request], [out.fileno(), err.fileno()])
-        lines = _Lines(s)
-        pid = int(lines.next(60))
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = Popen(_for(env), [*cmd, *args], env, out, err, False, cwd, skip=len(cmd))
         try:
-            code = lines.next(timeout)
-        except TimeoutError:
-            os.kill(pid, 9)
-            lines.next(60)  # reaped
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
             out.seek(0)
             err.seek(0)
-            raise subprocess.TimeoutExpired([*cmd, *args], timeout, out.read(), err.read()) from None
+            raise subprocess.TimeoutExpired(proc.args, timeout, out.read(), err.read()) from None
         out.seek(0)
         err.seek(0)
-        return subprocess.CompletedProcess([*cmd, *args], int(code), _decode(out.read()), _decode(err.read()))
+        return subprocess.CompletedProcess(proc.args, proc.returncode, _decode(out.read()), _decode(err.read()))
 
 
 class _Lines:
@@ -239,7 +234,8 @@ class Popen:
     comes from the zygote, which is its parent. ``popen(...)`` picks this or a real one."""
 
     def __init__(self, zygote: _Zygote, cmd: list[str], env: dict[str, str], stdout, stderr,
-                 text: bool, cwd: str | None) -> None:
+                 text: bool, cwd: str | None, skip: int = 3) -> None:
+        """``cmd[skip:]`` are paperboy's arguments (after ``python -m paperboy``)."""
         self.args = cmd
         self.returncode: int | None = None
         self.stdout = None
@@ -262,7 +258,7 @@ class Popen:
             out_fd = null if stdout is subprocess.DEVNULL else out_fd
             err_fd = null if stderr is subprocess.DEVNULL else err_fd
         self._s = zygote.connect(timeout=60)
-        request = json.dumps({"args": cmd[3:], "env": env, "cwd": cwd or os.getcwd()}).encode()
+        request = json.dumps({"args": cmd[skip:], "env": env, "cwd": cwd or os.getcwd()}).encode()
         socket.send_fds(self._s, [request], [out_fd, err_fd])
         for fd in close:
             os.close(fd)
