@@ -6,14 +6,11 @@ other's papers and need no cleanup beyond dropping it.
 
 from __future__ import annotations
 
-import atexit
 import os
 import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-import psutil
 import psycopg
 import pytest
 from hypothesis import settings
@@ -21,7 +18,7 @@ from psycopg.conninfo import make_conninfo
 
 from paperboy.db import Database, embedded, migrate
 from tests.fixtures import portal
-from tests.helpers import database
+from tests.helpers import database, own_folder
 
 # No test may reach the internet: the fetch schedule of `serve` is off unless a test
 # points it at its local replay server.
@@ -134,15 +131,9 @@ def _in_memory_home() -> Path | None:
     anyway). Folders of earlier sessions whose process is gone (a killed run) are removed."""
     if not (SHM.is_dir() and os.access(SHM, os.W_OK)) or shutil.disk_usage(SHM).free < 4 * 2**30:
         return None
-    for old in SHM.glob(SHM_PREFIX + "*"):
-        pid = old.name.removeprefix(SHM_PREFIX).split("-", 1)[0]
-        if pid.isdigit() and not psutil.pid_exists(int(pid)):
-            shutil.rmtree(old, ignore_errors=True)
-    home = Path(tempfile.mkdtemp(prefix=f"{SHM_PREFIX}{os.getpid()}-", dir=SHM))
-    # Registered before the server starts, so it runs after the server's own exit handler has
-    # stopped it (atexit runs last-registered first).
-    atexit.register(shutil.rmtree, home, ignore_errors=True)
-    return home
+    # Made before the server starts, so its removal runs after the server's own exit handler
+    # has stopped it (atexit runs last-registered first).
+    return own_folder(SHM, SHM_PREFIX)
 
 
 @pytest.fixture(scope="session")

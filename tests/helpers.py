@@ -5,10 +5,13 @@ another test module."""
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -19,6 +22,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import anyio
+import psutil
 import psycopg
 import pytest
 from psycopg.conninfo import make_conninfo
@@ -74,6 +78,19 @@ def database(server_url: str, prefix: str = "t_", template: str = "pb_template")
     finally:
         with psycopg.connect(server_url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def own_folder(parent: Path, prefix: str) -> Path:
+    """A new folder PARENT/PREFIX<our pid>-…, removed when this process exits (atexit: register
+    it before what must be stopped first). Folders of PREFIX whose process is gone (a killed
+    run) are removed first."""
+    for old in parent.glob(prefix + "*"):
+        pid = old.name.removeprefix(prefix).split("-", 1)[0]
+        if pid.isdigit() and not psutil.pid_exists(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
+    folder = Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=parent))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
 
 
 def free_port() -> int:

