@@ -26,6 +26,7 @@ import atexit
 import json
 import os
 import selectors
+import shutil
 import socket
 import subprocess
 import sys
@@ -104,8 +105,9 @@ def serve(path: str) -> None:
     while True:
         for key, _ in sel.select():
             if key.data == "parent":
-                if not os.read(0, 512):
-                    os._exit(0)  # the worker died without stopping us (kill -9)
+                if not os.read(0, 512):  # the worker died without stopping us (kill -9)
+                    shutil.rmtree(os.path.dirname(path), ignore_errors=True)
+                    os._exit(0)
             elif key.data == "accept":
                 conn, _ = listener.accept()
                 msg, fds, _, _ = socket.recv_fds(conn, 1 << 20, 2)
@@ -163,9 +165,7 @@ class _Zygote:
         self.proc.stdin.close()  # type: ignore[union-attr]
         self.proc.kill()
         self.proc.wait()
-        for p in self.folder.glob("*"):
-            p.unlink()
-        self.folder.rmdir()
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 _zygotes: dict[tuple, _Zygote] = {}  # by what each read at its start (a worker has one or two)

@@ -115,21 +115,24 @@ def test_a_forked_server_killed_says_so(db_url, tmp_path):
 
 
 def test_a_zygote_outlives_no_killed_worker(tmp_path):
-    """A worker killed with -9 runs no atexit: its zygote notices the pipe close and leaves."""
+    """A worker killed with -9 runs no atexit: its zygote notices the pipe close and leaves,
+    taking its socket's folder with it."""
     script = ("import os, signal, sys\n"
               "from tests import forkcli\n"
               "z = forkcli._for(dict(os.environ))\n"
               "assert forkcli.run(['paperboy'], ['--help'], dict(os.environ), 60).returncode == 0\n"
-              "print(z.proc.pid, flush=True)\n"
+              "print(z.proc.pid, z.folder, flush=True)\n"
               "os.kill(os.getpid(), signal.SIGKILL)\n")
     worker = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
                             cwd=Path(__file__).resolve().parents[1])
     assert worker.returncode == -9, worker.stderr
-    zygote = int(worker.stdout)
+    pid, folder = worker.stdout.split()
+    zygote = int(pid)
     deadline = time.monotonic() + 30
     while psutil.pid_exists(zygote) and psutil.Process(zygote).status() != psutil.STATUS_ZOMBIE:
         assert time.monotonic() < deadline, "the zygote of a killed worker is still running"
         time.sleep(0.1)
+    assert not Path(folder).exists(), "the zygote left its socket's folder behind"
 
 
 def test_commands_at_once_answer_as_fresh_ones(tmp_path, monkeypatch):
