@@ -23,6 +23,7 @@ Run as ``python -m tests.forkcli SOCKET``: the zygote itself.
 from __future__ import annotations
 
 import atexit
+import gc
 import json
 import os
 import selectors
@@ -96,6 +97,7 @@ def serve(path: str) -> None:
     import paperboy.web.server  # noqa: F401
 
     assert threading.active_count() == 1, "the zygote must hold no thread when it forks"
+    gc.freeze()  # what is imported now is never collected: a child's collections skip it
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
     listener.listen(16)

@@ -74,7 +74,9 @@ def _routes() -> tuple[BaseRoute, ...]:
     268 routes, which a server pays once, but the test suite, with an app for nearly every
     test, paid some 17 s of it in tests/web and tests/community alone. Included here, that
     analysis is kept on these routes. The routers are module-level already and change after
-    import in no process; nothing per-app (settings, database) is in them."""
+    import in no process; nothing per-app (settings, database) is in them: routes read those
+    from ``request.app.state``. (So ``app.dependency_overrides`` would not reach them; nothing
+    here uses it.)"""
     table = APIRouter()
     for router in ROUTERS:  # one list, in the order routes are tried
         table.include_router(router)
